@@ -1,0 +1,145 @@
+"""The table of diagnostic codes: stable identifiers, one-line messages, hints.
+
+Codes never change meaning once published. S2F0xx are file-level problems,
+S2F1xx say why a site was left unchanged, S2F2xx are notes on a converted
+site, S2F3xx come from verification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .results import Diagnostic, DiagnosticKind
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    kind: DiagnosticKind
+    title: str
+    message: str  # str.format template; {model} names the model, {detail} adds specifics
+    hint: str
+
+
+_TABLE = [
+    # File level.
+    Code("S2F001", "skip", "syntax-error", "cannot parse: {detail}",
+         "Fix the syntax error (Python 2 code must be ported to Python 3 first)."),
+    Code("S2F002", "skip", "undecodable", "cannot decode: {detail}",
+         "Save the file as UTF-8 or declare its encoding in a coding cookie."),
+    Code("S2F003", "skip", "binary-file", "not a text file: {detail}",
+         "Exclude the file with --exclude."),
+    Code("S2F004", "skip", "unreadable", "cannot read: {detail}",
+         "Check that the file exists and is readable."),
+    Code("S2F005", "skip", "invalid-notebook", "not a valid notebook: {detail}",
+         "Open and re-save the notebook in Jupyter, or exclude it."),
+    # Skipped sites.
+    Code("S2F101", "skip", "no-input",
+         "{model} has no input shape that can be known before it runs{detail}",
+         "Add keras.Input(shape=...) as the first layer, pass input_shape= to the "
+         "first layer, or call model.build((None, ...)) after the last add()."),
+    Code("S2F102", "skip", "layers-not-visible",
+         "{model} is built from layers the converter cannot see{detail}",
+         "Write the layers out as a list literal or as add() calls."),
+    Code("S2F103", "skip", "changed-after-complete",
+         "{model} is changed after it is built{detail}",
+         "Move every add()/pop() before the model is first used."),
+    Code("S2F104", "skip", "used-before-complete",
+         "{model} is used before its last layer is added{detail}",
+         "Move the use after the last add(), or convert the model by hand."),
+    Code("S2F105", "skip", "escapes",
+         "{model} is handed to code that may change it{detail}",
+         "Build the whole model before handing it on, or convert it by hand."),
+    Code("S2F106", "skip", "sequential-semantics",
+         "{model} is used in a way whose meaning changes in a Functional model{detail}",
+         "A Functional model lists its InputLayer first in .layers; "
+         "index the layers by name (get_layer(name)) instead."),
+    Code("S2F107", "skip", "nested",
+         "Sequential is used as a layer inside another model{detail}; kept as a sub-model",
+         "Nothing to do: a Sequential sub-model works inside a Functional model."),
+    Code("S2F108", "skip", "unbound",
+         "Sequential model is not bound to a single name or attribute{detail}",
+         "Assign the model to a variable (model = keras.Sequential(...)) or return it."),
+    Code("S2F109", "skip", "ambiguous-arguments",
+         "{model} has arguments whose meaning cannot be preserved{detail}",
+         "Pass Sequential(layers, name=..., trainable=...) by keyword, "
+         "and layer arguments without ** unpacking."),
+    Code("S2F110", "skip", "subclass",
+         "class {model} subclasses Sequential and is not converted",
+         "Subclasses may rely on add()/pop(); convert them by hand."),
+    Code("S2F111", "skip", "opaque-first-layer",
+         "{model}: the input of the first layer cannot be read from the code{detail}",
+         "Add keras.Input(shape=...) as the first layer so the input is explicit."),
+    Code("S2F112", "skip", "keras2-input-length",
+         "{model}: Embedding(input_length=...) no longer sets the model input in Keras 3{detail}",
+         "Add keras.Input(shape=(input_length,)) as the first layer."),
+    Code("S2F113", "skip", "unknown-dtype",
+         "{model}: the input dtype cannot be known from the code{detail}",
+         "Give the first layer a literal dtype=, or add keras.Input(..., dtype=...)."),
+    Code("S2F114", "skip", "name-conflict",
+         "{model}: cannot spell {detail} without shadowing a name the file uses",
+         "Import keras as a module (import keras) so keras.Input/keras.Model can be used."),
+    Code("S2F115", "skip", "misplaced-input",
+         "{model} has an Input or InputLayer that is not its first element{detail}",
+         "Put the Input first, or remove it."),
+    # Notes on converted sites.
+    Code("S2F201", "note", "ignored-input-shape-removed",
+         "{model}: {detail} was ignored by Keras and is removed",
+         "Only the first layer's input_shape/input_dim sets a Sequential model's input."),
+    Code("S2F202", "note", "legacy-argument-migrated",
+         "{model}: Keras 2 argument {detail}",
+         "Keras 3 rejects this argument on layers; keras.Input expresses it."),
+    Code("S2F203", "note", "layers-index-shifted",
+         "{model}: {detail} shifted by one for the InputLayer",
+         "A Functional model lists its InputLayer at .layers[0]."),
+    Code("S2F204", "note", "build-folded",
+         "{model}: {detail} folded into keras.Input",
+         "The Functional model is built when it is created; no build() is needed."),
+    Code("S2F205", "note", "isinstance-rewritten",
+         "{model}: {detail} rewritten to test for keras.Model",
+         "The converted model is a Functional keras.Model, not a Sequential."),
+    Code("S2F206", "note", "input-made-explicit",
+         "{model}: {detail} becomes an explicit keras.Input",
+         "The Input layer now shows in summary() as the model's first row."),
+    # Verification.
+    Code("S2F301", "skip", "original-fails",
+         "{model}: the original code does not run on the installed Keras{detail}",
+         "The original uses Keras 2 idioms; only the converted side could be checked."),
+    Code("S2F302", "skip", "unreachable",
+         "{model}: cannot be reached without running the program{detail}",
+         "Pass values with --bind NAME=VALUE, or give the function defaults."),
+    Code("S2F303", "note", "weights-neutralised",
+         "{model}: pretrained weights not downloaded{detail}",
+         "Structure, not pretrained values, is compared."),
+    Code("S2F304", "skip", "timeout", "{model}: verification timed out{detail}",
+         "Raise the timeout, or verify a smaller configuration with --bind."),
+    Code("S2F305", "skip", "worker-crashed", "{model}: the verification worker died{detail}",
+         "The model code crashed the interpreter or ran out of memory."),
+    Code("S2F306", "skip", "not-equivalent", "{model}: the converted model differs{detail}",
+         "Keep the original; please report the difference."),
+]
+
+CODES: dict[str, Code] = {c.code: c for c in _TABLE}
+
+
+def make(
+    code: str,
+    *,
+    model: str,
+    line: int,
+    column: int = 0,
+    detail: str = "",
+    path: str | None = None,
+) -> Diagnostic:
+    """Build a diagnostic from the table; `detail` extends the one-line message."""
+    entry = CODES[code]
+    message = entry.message.format(model=model, detail=detail)
+    return Diagnostic(
+        code=code,
+        message=f"{message} (line {line})",
+        hint=entry.hint,
+        line=line,
+        column=column,
+        kind=entry.kind,
+        path=path,
+    )

@@ -82,6 +82,9 @@ _TABLE = [
     Code("S2F115", "skip", "misplaced-input",
          "{model} has an Input or InputLayer that is not its first element{detail}",
          "Put the Input first, or remove it."),
+    Code("S2F199", "skip", "internal-error",
+         "{model}: the rewrite did not produce valid code{detail}; left unchanged",
+         "This is a bug in seq2func; please report it with the file."),
     # Notes on converted sites.
     Code("S2F201", "note", "ignored-input-shape-removed",
          "{model}: {detail} was ignored by Keras and is removed",

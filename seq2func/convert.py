@@ -1,0 +1,160 @@
+"""`convert_source`: source in, sites found, rewrite planned, code out.
+
+Nothing here imports TensorFlow or Keras.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper
+
+from . import diagnostics, keras_names
+from .formatting import black_settings
+from .naming import fresh, names_in
+from .results import ConversionError, ConversionResult, Site
+from .rewrite import Edits, HelperNames, Rewriter, render
+from .sites import Analyzer, Plan
+from .spelling import SpellingConflict, import_bindings, spell
+
+# Every spelling of the class contains this word, so a file without it has no site.
+_MARKER = "Sequential"
+
+
+def convert_source(
+    source: str, path: str | None = None, *, line_length: int | None = None
+) -> ConversionResult:
+    """Rewrite every Sequential model in `source` that can be rewritten safely.
+
+    Returns the new code and one `Site` per `Sequential(...)` found, each
+    converted or skipped with diagnostics. Raises `ConversionError` (S2F001)
+    when the source does not parse.
+    """
+    if _MARKER not in source:
+        return ConversionResult(source=source, code=source, sites=(), path=path)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        raise ConversionError(
+            "S2F001", f"{error.message} (line {error.raw_line}, column {error.raw_column})", path, error.raw_line
+        ) from None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    plans = Analyzer(wrapper, path).plans()
+    if not any(p.converted for p in plans):
+        return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
+
+    context = CodemodContext(filename=path)
+    edits = Edits()
+    bindings = import_bindings(module)
+    module_names = names_in(module)
+    chosen: list[tuple[Plan, HelperNames]] = []
+    for plan in plans:
+        if not plan.converted:
+            continue
+        try:
+            spelling = spell(plan.call.func, plan.family, bindings, module_names, module.code_for_node)
+        except SpellingConflict as conflict:
+            plan.skips.append(
+                diagnostics.make(
+                    "S2F114", model=plan.target or "model", line=plan.line, column=plan.column,
+                    detail=f"{conflict}", path=path,
+                )
+            )
+            continue
+        names = _helper_names(plan, module_names, chosen)
+        chosen.append((plan, names))
+        render(plan, spelling, names, module, edits)
+        for module_name, obj in spelling.imports:
+            AddImportsVisitor.add_needed_import(context, module_name, obj)
+
+    if not chosen:
+        return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
+    settings = black_settings(path, line_length)
+    new_module = module.visit(Rewriter(module, edits, settings))
+    new_module = AddImportsVisitor(context).transform_module(new_module)
+    _request_unused_import_removal(context, module, bindings)
+    new_module = RemoveImportsVisitor(context).transform_module(new_module)
+    code = new_module.code
+    try:
+        compile(code, path or "<string>", "exec")
+    except SyntaxError as error:  # a bug of ours must never reach the user's file
+        for plan, _ in chosen:
+            plan.skips.append(
+                diagnostics.make(
+                    "S2F199", model=plan.target or "model", line=plan.line, column=plan.column,
+                    detail=f": {error.msg}", path=path,
+                )
+            )
+        return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
+    return ConversionResult(source=source, code=code, sites=_sites(plans, path), path=path)
+
+
+def _helper_names(plan: Plan, taken: frozenset[str], chosen: list[tuple[Plan, HelperNames]]) -> HelperNames:
+    """`inputs`, `x`, `outputs`, unless the program uses them or an overlapping site does."""
+    busy = set(taken)
+    for other, names in chosen:
+        if other.scope_node is plan.scope_node and other.end_line >= plan.line:
+            busy.update(dataclasses.astuple(names))
+    inputs = fresh("inputs", busy)
+    busy.add(inputs)
+    x = fresh("x", busy)
+    busy.add(x)
+    outputs = fresh("outputs", busy)
+    return HelperNames(inputs=inputs, x=x, outputs=outputs)
+
+
+def _request_unused_import_removal(context: CodemodContext, module: cst.Module, bindings) -> None:
+    """Imports of Sequential/InputLayer that the rewrite left unused go; others stay."""
+    used = names_in_code_outside_imports(module)
+    for binding in bindings.values():
+        if binding.from_module is None:
+            continue
+        qualified = {binding.qualified}
+        if not (keras_names.sequential_family(qualified) or keras_names.is_input_layer(qualified)):
+            continue
+        if binding.name not in used:
+            continue  # already unused before the rewrite: not ours to remove
+        obj = binding.qualified.rsplit(".", 1)[1]
+        asname = binding.name if binding.name != obj else None
+        RemoveImportsVisitor.remove_unused_import(context, binding.from_module, obj, asname)
+
+
+class _UsedNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Import(self, node) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node) -> bool:
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def names_in_code_outside_imports(module: cst.Module) -> set[str]:
+    visitor = _UsedNames()
+    module.visit(visitor)
+    return visitor.names
+
+
+def _sites(plans: list[Plan], path: str | None) -> tuple[Site, ...]:
+    return tuple(
+        Site(
+            target=plan.target,
+            scope=plan.scope,
+            line=plan.line,
+            column=plan.column,
+            end_line=plan.end_line,
+            status="converted" if plan.converted else "skipped",
+            form=plan.form,
+            diagnostics=tuple(plan.skips if plan.skips else plan.notes),
+            model_name=plan.model_name,
+            path=path,
+        )
+        for plan in plans
+    )

@@ -1,0 +1,119 @@
+"""Recognising Keras objects by qualified name, whatever the import spelling.
+
+`tf.keras.models.Sequential`, `from tensorflow.keras import models` then
+`models.Sequential`, `import tensorflow.keras as K` then `K.Sequential`, and
+Keras 2 paths such as `keras.engine.sequential.Sequential` all reach one
+canonical spelling here, so the rest of the converter never matches text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Prefixes that are the same Keras API under another package name.
+_FAMILY_PREFIXES = (
+    ("tensorflow.compat.v2.keras", "tensorflow.keras"),
+    ("tensorflow.compat.v1.keras", "tensorflow.keras"),
+    ("tensorflow.python.keras", "tensorflow.keras"),
+    ("tensorflow._api.v2.keras", "tensorflow.keras"),
+    ("tensorflow.keras", "tensorflow.keras"),
+    ("tf_keras", "tf_keras"),
+    ("keras", "keras"),
+)
+
+# Module paths, relative to the family root, under which the classes live.
+_SEQUENTIAL_PATHS = {
+    "Sequential",
+    "models.Sequential",
+    "models.sequential.Sequential",
+    "engine.sequential.Sequential",
+    "src.models.Sequential",
+    "src.models.sequential.Sequential",
+    "src.engine.sequential.Sequential",
+}
+_MODEL_PATHS = {
+    "Model",
+    "models.Model",
+    "engine.training.Model",
+    "src.models.Model",
+    "src.models.model.Model",
+    "engine.functional.Functional",
+    "src.models.functional.Functional",
+}
+_INPUT_PATHS = {
+    "Input",
+    "layers.Input",
+    "engine.input_layer.Input",
+    "layers.core.input_layer.Input",
+    "src.layers.Input",
+    "src.layers.core.input_layer.Input",
+}
+_INPUT_LAYER_PATHS = {
+    "layers.InputLayer",
+    "engine.input_layer.InputLayer",
+    "layers.core.input_layer.InputLayer",
+    "src.layers.InputLayer",
+    "src.layers.core.input_layer.InputLayer",
+}
+_LAYER_MODULE = re.compile(r"^(src\.)?layers(\.[a-z_0-9]+)*\.[A-Z]\w*$")
+_EMBEDDING = re.compile(r"(^|\.)Embedding$")
+_APPLICATION = re.compile(r"^(src\.)?applications(\.[a-z_0-9]+)*\.[A-Z]\w*$")
+
+
+def split_family(qualified: str) -> tuple[str, str] | None:
+    """`tensorflow.compat.v1.keras.layers.Dense` -> (`tensorflow.keras`, `layers.Dense`)."""
+    for prefix, family in _FAMILY_PREFIXES:
+        if qualified == prefix:
+            return family, ""
+        if qualified.startswith(prefix + "."):
+            return family, qualified[len(prefix) + 1 :]
+    return None
+
+
+def _rest_in(qualified_names: set[str] | frozenset[str], paths: set[str]) -> str | None:
+    for name in qualified_names:
+        split = split_family(name)
+        if split and split[1] in paths:
+            return split[0]
+    return None
+
+
+def sequential_family(qualified_names) -> str | None:
+    """The Keras family (`keras`, `tensorflow.keras`, `tf_keras`) if this is Sequential."""
+    return _rest_in(qualified_names, _SEQUENTIAL_PATHS)
+
+
+def is_model(qualified_names) -> bool:
+    return _rest_in(qualified_names, _MODEL_PATHS) is not None
+
+
+def is_input(qualified_names) -> bool:
+    return _rest_in(qualified_names, _INPUT_PATHS) is not None
+
+
+def is_input_layer(qualified_names) -> bool:
+    return _rest_in(qualified_names, _INPUT_LAYER_PATHS) is not None
+
+
+def keras_layer_class(qualified_names) -> str | None:
+    """The class name if this is a built-in Keras layer (`Dense`, `Conv2D`, ...)."""
+    for name in qualified_names:
+        split = split_family(name)
+        if split and _LAYER_MODULE.match(split[1]):
+            cls = split[1].rsplit(".", 1)[-1]
+            if cls not in ("Input", "InputLayer"):
+                return cls
+    return None
+
+
+def is_embedding(qualified_names) -> bool:
+    cls = keras_layer_class(qualified_names)
+    return cls is not None and _EMBEDDING.search(cls) is not None
+
+
+def is_application(qualified_names) -> bool:
+    for name in qualified_names:
+        split = split_family(name)
+        if split and _APPLICATION.match(split[1]):
+            return True
+    return False

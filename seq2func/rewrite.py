@@ -81,12 +81,16 @@ def render(plan: Plan, spelling: Spelling, names: HelperNames, module: cst.Modul
             line += f"  {app.trailing_comment}"
         return [*app.leading_comments, line]
 
-    constructor: list[str] = []
-    if apps[0].small is None or first_in_compound:
-        if input_stmt:
-            constructor.append(input_stmt)
-        if first_in_compound:
-            constructor.append(f"{names.x} = {inputs}")
+    # The Input goes where Keras met it: the add() that carried it, else just
+    # before the first layer, so the names in its shape mean what they meant.
+    opening = ([input_stmt] if input_stmt else []) + (
+        [f"{names.x} = {inputs}"] if first_in_compound else []
+    )
+    input_in_constructor = spec.small is None and (apps[0].small is None or first_in_compound)
+    input_in_first_add = spec.small is None and not input_in_constructor
+    if spec.small is not None:
+        edits.replace[spec.small] = opening
+    constructor: list[str] = list(opening) if input_in_constructor else []
     for index, app in enumerate(apps):
         if app.small is None:
             constructor.extend(application(index, app))
@@ -100,8 +104,8 @@ def render(plan: Plan, spelling: Spelling, names: HelperNames, module: cst.Modul
         if app.small is None:
             continue
         lines = []
-        if index == 0 and input_stmt:
-            lines.append(input_stmt)
+        if index == 0 and input_in_first_add:
+            lines.extend(opening)
         lines.extend(application(index, app))
         if kind == "line" and index == len(apps) - 1:
             lines.append(model_line)

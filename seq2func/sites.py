@@ -70,7 +70,8 @@ class InputSpec:
     verbatim: str | None = None
     arguments: str | None = None
     variable: str | None = None
-    source: str = ""  # "element", "layer", "build"
+    source: str = ""
+    small: cst.BaseSmallStatement | None = None  # the `add(Input(...))` that carried it  # "element", "layer", "build"
 
 
 @dataclass
@@ -253,7 +254,7 @@ class Analyzer:
         elif isinstance(parent, cst.Return) and parent.value is call:
             plan.form = "return"
         else:
-            if any(isinstance(a, (cst.Arg, cst.Element)) for a in self._until_statement(call)):
+            if self._used_as_layer(call):
                 plan.form = "nested"
                 raise Skip("S2F107")
             raise Skip("S2F108")
@@ -282,6 +283,18 @@ class Analyzer:
             raise Skip("S2F102", " (it has no layers)")
         self._plan_input(plan)
         plan.end_line = self._end_line(plan)
+
+    def _used_as_layer(self, call: cst.Call) -> bool:
+        """Inside another model's layer list, an `add(...)`, or a layer wrapper's arguments."""
+        for a in self._until_statement(call):
+            if not isinstance(a, cst.Call):
+                continue
+            q = self.qualified(a.func)
+            if keras_names.sequential_family(q) or keras_names.keras_layer_class(q):
+                return True
+            if isinstance(a.func, cst.Attribute) and a.func.attr.value == "add":
+                return True
+        return False
 
     def _until_statement(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         for a in self.ancestors(node):
@@ -663,11 +676,15 @@ class Analyzer:
                 if keras_names.is_input(q) or keras_names.is_input_layer(q):
                     raise Skip("S2F115", "", later.expr)
 
-        if isinstance(expr, cst.Call) and keras_names.is_input(qualified) or resolved is not None:
+        is_input = isinstance(expr, cst.Call) and keras_names.is_input(qualified)
+        is_input_layer = isinstance(expr, cst.Call) and keras_names.is_input_layer(qualified)
+        if (is_input or is_input_layer or resolved is not None) and not first.top_level:
+            raise Skip("S2F111", " (the Input is added inside a loop or a condition)", expr)
+        if is_input or resolved is not None:
             if resolved is not None:
-                plan.input = InputSpec(variable=self.code(expr), source="variable")
+                plan.input = InputSpec(variable=self.code(expr), source="variable", small=first.small)
             else:
-                plan.input = InputSpec(verbatim=self.code(expr), source="element")
+                plan.input = InputSpec(verbatim=self.code(expr), source="element", small=first.small)
             apps.pop(0)
             if build_call is not None:
                 raise Skip("S2F103", " (build() on a model that already has an Input)", build_call)
@@ -675,8 +692,10 @@ class Analyzer:
                 raise Skip("S2F102", " (it has no layers)")
             self._strip_ignored(plan, apps, start=0)
             return
-        if isinstance(expr, cst.Call) and keras_names.is_input_layer(qualified):
-            plan.input = InputSpec(arguments=self._input_layer_arguments(plan, expr), source="element")
+        if is_input_layer:
+            plan.input = InputSpec(
+                arguments=self._input_layer_arguments(plan, expr), source="element", small=first.small
+            )
             apps.pop(0)
             if build_call is not None:
                 raise Skip("S2F103", " (build() on a model that already has an InputLayer)", build_call)

@@ -1,0 +1,12 @@
+"""The README documents every diagnostic code with an example."""
+
+from pathlib import Path
+
+from seq2func.diagnostics import CODES
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_diagnostic_code_has_a_row_with_its_name():
+    for code in CODES.values():
+        assert f"| {code.code} | {code.title} |" in README, code.code

@@ -282,6 +282,7 @@ class Analyzer:
         if not plan.applications:
             raise Skip("S2F102", " (it has no layers)")
         self._plan_input(plan)
+        self._check_model_arguments(plan)
         plan.end_line = self._end_line(plan)
 
     def _used_as_layer(self, call: cst.Call) -> bool:
@@ -596,17 +597,20 @@ class Analyzer:
         return False
 
     def _check_deferred_use(self, plan: Plan, ref: _Ref) -> None:
-        attribute = self.parent(ref.node)
-        if isinstance(attribute, cst.Attribute) and attribute.value is ref.node:
-            name = attribute.attr.value
-            if name in ("add", "pop"):
-                raise Skip("S2F103", f" ({name}() in a function on line {ref.start[0]})", ref.node)
-            if name in ("layers", "_layers"):
-                raise Skip(
-                    "S2F106", f" (.{name} read in a function on line {ref.start[0]})", ref.node
-                )
+        """Code in a function may run at any time, so nothing there can be rewritten."""
         if ref.context in (ExpressionContext.STORE, ExpressionContext.DEL):
             return
+        attribute = self.parent(ref.node)
+        if isinstance(attribute, cst.Attribute) and attribute.value is ref.node:
+            if attribute.attr.value in ("add", "pop"):
+                raise Skip(
+                    "S2F103", f" ({attribute.attr.value}() in a function on line {ref.start[0]})", ref.node
+                )
+        rewrites, notes = dict(plan.node_rewrites), list(plan.notes)
+        self._check_later_use(plan, ref)
+        if plan.node_rewrites != rewrites:
+            plan.node_rewrites, plan.notes = rewrites, notes
+            raise Skip("S2F106", f" (in a function on line {ref.start[0]})", ref.node)
 
     def _plan_layers_rewrite(self, plan: Plan, attribute: cst.Attribute, ref: _Ref) -> None:
         """`model.layers[...]` keeps its meaning although `.layers[0]` is now the InputLayer."""
@@ -864,21 +868,46 @@ class Analyzer:
 
     def _check_not_rebound_between(self, plan: Plan, shape: cst.BaseExpression, build_call: cst.Call) -> None:
         """The Input moves to the first layer; the names in its shape must mean the same there."""
-        used = {n.value for n in self._walk(shape) if isinstance(n, cst.Name)}
         first = plan.applications[0]
         start_node = first.line if first.line is not None else plan.statement
+        rebound = self._rebound_between(shape, start_node, build_call)
+        if rebound:
+            raise Skip(
+                "S2F101", f" (the build() shape uses {rebound}, assigned after the first layer)", build_call
+            )
+
+    def _rebound_between(self, expression: cst.CSTNode, start_node: cst.CSTNode, end_node: cst.CSTNode) -> str | None:
+        """A name `expression` reads that is assigned between the two nodes, if any."""
+        used = {n.value for n in self._walk(expression) if isinstance(n, cst.Name)}
+        if not used:
+            return None
         start = self.pos(start_node).start
-        end = self.pos(build_call).start
-        for node in self._walk(plan.scope_node):
+        end = self.pos(end_node).end
+        for node in self._walk(self._scope_root(start_node)):
             if isinstance(node, cst.Name) and node.value in used and node in self.positions:
                 where = self.pos(node).start
                 if (start.line, start.column) <= (where.line, where.column) < (end.line, end.column):
                     if _value(self.contexts.get(node)) == ExpressionContext.STORE:
-                        raise Skip(
-                            "S2F101",
-                            f" (the build() shape uses {node.value}, assigned after the first layer)",
-                            build_call,
-                        )
+                        return node.value
+        return None
+
+    def _scope_root(self, node: cst.CSTNode) -> cst.CSTNode:
+        return self.enclosing_function(node) or self.module
+
+    def _check_model_arguments(self, plan: Plan) -> None:
+        """`name=`/`trainable=` are read when Model(...) is made, after the adds, not before."""
+        kind, node = plan.completion
+        if kind == "constructor" or node is None:
+            return
+        for arg in plan.call.args:
+            if arg.keyword is not None and arg.keyword.value in ("name", "trainable"):
+                rebound = self._rebound_between(arg.value, plan.statement, node)
+                if rebound:
+                    raise Skip(
+                        "S2F109",
+                        f": {arg.keyword.value}= reads {rebound}, which changes before the last add()",
+                        arg,
+                    )
 
     def _strip_ignored(self, plan: Plan, apps: list[Application], start: int) -> None:
         """Seed 002: Keras ignores input_shape on every layer but the first."""

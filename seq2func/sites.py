@@ -480,6 +480,16 @@ class Analyzer:
             plan.completion = ("build", self.parent(build_call))
             plan.build_call = build_call
             rest = rest[1:]
+        late_build = next(
+            (r for r in rest if self._consumable(r, plan, "build") and self._is_top_level(r, plan)), None
+        )
+        if late_build is not None and plan.completion[0] != "build":
+            first_use = rest[0]
+            raise Skip(
+                "S2F104",
+                f": {self._describe(first_use)} runs before build() on line {late_build.start[0]}",
+                first_use.node,
+            )
         for ref in rest:
             self._check_later_use(plan, ref)
         for ref in deferred:
@@ -559,10 +569,11 @@ class Analyzer:
                 raise Skip("S2F106", f" (._layers on line {ref.start[0]})", ref.node)
             if name == "get_layer":
                 call = self.parent(attribute)
+                # get_layer(name=None, index=None): only an index counts the InputLayer.
                 if isinstance(call, cst.Call) and any(
-                    (a.keyword is None and not isinstance(a.value, cst.SimpleString))
+                    (a.keyword is None and position == 1)
                     or (a.keyword is not None and a.keyword.value == "index")
-                    for a in call.args
+                    for position, a in enumerate(call.args)
                 ):
                     raise Skip("S2F106", f" (get_layer by index on line {ref.start[0]})", ref.node)
             if name == "layers":

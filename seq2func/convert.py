@@ -14,7 +14,7 @@ from libcst.metadata import MetadataWrapper
 
 from . import diagnostics, keras_names
 from .formatting import black_settings
-from .naming import fresh, names_in
+from .naming import fresh
 from .results import ConversionError, ConversionResult, Site
 from .rewrite import Edits, HelperNames, Rewriter, render
 from .sites import Analyzer, Plan
@@ -42,14 +42,15 @@ def convert_source(
             "S2F001", f"{error.message} (line {error.raw_line}, column {error.raw_column})", path, error.raw_line
         ) from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    plans = Analyzer(wrapper, path).plans()
+    analyzer = Analyzer(wrapper, path)
+    plans = analyzer.plans()
     if not any(p.converted for p in plans):
         return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
 
     context = CodemodContext(filename=path)
     edits = Edits()
     bindings = import_bindings(module)
-    module_names = names_in(module)
+    module_names = frozenset(analyzer.names)
     chosen: list[tuple[Plan, HelperNames]] = []
     for plan in plans:
         if not plan.converted:
@@ -74,9 +75,11 @@ def convert_source(
         return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
     settings = black_settings(path, line_length)
     new_module = module.visit(Rewriter(module, edits, settings))
-    new_module = AddImportsVisitor(context).transform_module(new_module)
-    _request_unused_import_removal(context, module, bindings)
-    new_module = RemoveImportsVisitor(context).transform_module(new_module)
+    # Each import visitor re-reads the whole module: run them only when needed.
+    if context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
+        new_module = AddImportsVisitor(context).transform_module(new_module)
+    if _request_unused_import_removal(context, analyzer, bindings):
+        new_module = RemoveImportsVisitor(context).transform_module(new_module)
     code = new_module.code
     try:
         compile(code, path or "<string>", "exec")
@@ -106,40 +109,30 @@ def _helper_names(plan: Plan, taken: frozenset[str], chosen: list[tuple[Plan, He
     return HelperNames(inputs=inputs, x=x, outputs=outputs)
 
 
-def _request_unused_import_removal(context: CodemodContext, module: cst.Module, bindings) -> None:
-    """Imports of Sequential/InputLayer that the rewrite left unused go; others stay."""
-    used = names_in_code_outside_imports(module)
+def _request_unused_import_removal(context: CodemodContext, analyzer: Analyzer, bindings) -> bool:
+    """Ask to remove imports of Sequential/InputLayer the rewrite may leave unused.
+
+    Only names the original used: an import that was already unused is not
+    ours to remove. Returns whether anything was asked.
+    """
+    asked = False
     for binding in bindings.values():
         if binding.from_module is None:
             continue
         qualified = {binding.qualified}
         if not (keras_names.sequential_family(qualified) or keras_names.is_input_layer(qualified)):
             continue
-        if binding.name not in used:
-            continue  # already unused before the rewrite: not ours to remove
+        if not any(not _in_import(analyzer, n) for n in analyzer.names.get(binding.name, [])):
+            continue
         obj = binding.qualified.rsplit(".", 1)[1]
         asname = binding.name if binding.name != obj else None
         RemoveImportsVisitor.remove_unused_import(context, binding.from_module, obj, asname)
+        asked = True
+    return asked
 
 
-class _UsedNames(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Import(self, node) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node) -> bool:
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
-def names_in_code_outside_imports(module: cst.Module) -> set[str]:
-    visitor = _UsedNames()
-    module.visit(visitor)
-    return visitor.names
+def _in_import(analyzer: Analyzer, node: cst.CSTNode) -> bool:
+    return any(isinstance(a, (cst.Import, cst.ImportFrom)) for a in analyzer.ancestors(node))
 
 
 def _sites(plans: list[Plan], path: str | None) -> tuple[Site, ...]:

@@ -18,11 +18,8 @@ from libcst.metadata.base_provider import LazyValue
 from libcst.metadata import (
     CodeRange,
     ExpressionContext,
-    ExpressionContextProvider,
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
@@ -125,15 +122,54 @@ class Analyzer:
         self.wrapper = wrapper
         self.module = wrapper.module
         self.path = path
-        self.qnames = wrapper.resolve(QualifiedNameProvider)
+        # Two providers only: qualified names come from the scopes, parents and
+        # the name index from one walk of our own; each full pass costs.
         self.positions = wrapper.resolve(PositionProvider)
-        self.parents = wrapper.resolve(ParentNodeProvider)
         self.scopes = wrapper.resolve(ScopeProvider)
-        self.contexts = wrapper.resolve(ExpressionContextProvider)
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.names: dict[str, list[cst.Name]] = {}
+        self.attributes: dict[str, list[cst.Attribute]] = {}
+        self.candidates: list[cst.CSTNode] = []
+        self._index()
         self.mixed_precision = any(h in self.module.code for h in _MIXED_PRECISION_HINTS)
         self.local_functions = {
             s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)
         }
+
+    def _index(self) -> None:
+        stack: list[cst.CSTNode] = [self.module]
+        parents = self.parents
+        while stack:
+            node = stack.pop()
+            children = node.children
+            for child in children:
+                parents[child] = node
+            stack.extend(reversed(children))
+            if isinstance(node, cst.Name):
+                self.names.setdefault(node.value, []).append(node)
+            elif isinstance(node, cst.Attribute):
+                self.attributes.setdefault(node.attr.value, []).append(node)
+            elif isinstance(node, (cst.Call, cst.ClassDef)):
+                self.candidates.append(node)
+
+    def context(self, node: cst.CSTNode) -> ExpressionContext:
+        """STORE for an assignment target, DEL for `del`, LOAD otherwise."""
+        child, parent = node, self.parents.get(node)
+        while isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
+            child, parent = parent, self.parents.get(parent)
+        if isinstance(parent, cst.AssignTarget) and parent.target is child:
+            return ExpressionContext.STORE
+        if isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is child:
+            return ExpressionContext.STORE
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is child:
+            return ExpressionContext.STORE
+        if isinstance(parent, cst.AsName) and parent.name is child:
+            return ExpressionContext.STORE
+        if isinstance(parent, cst.NamedExpr) and parent.target is child:
+            return ExpressionContext.STORE
+        if isinstance(parent, cst.Del):
+            return ExpressionContext.DEL
+        return ExpressionContext.LOAD
 
     # ------------------------------------------------------------------ helpers
     def code(self, node: cst.CSTNode) -> str:
@@ -143,7 +179,13 @@ class Analyzer:
         return self.positions[node]
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
-        return {q.name for q in _value(self.qnames.get(node, ()))}
+        scope = _value(self.scopes.get(node))
+        if scope is None:
+            return set()
+        try:
+            return {q.name for q in scope.get_qualified_names_for(node)}
+        except Exception:  # nodes the scope cannot name (subscripts, calls)
+            return set()
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -181,7 +223,7 @@ class Analyzer:
     # ------------------------------------------------------------------ entry
     def plans(self) -> list[Plan]:
         found: list[Plan] = []
-        for node in self._walk(self.module):
+        for node in self.candidates:
             if isinstance(node, cst.Call):
                 family = keras_names.sequential_family(self.qualified(node.func))
                 if family is not None:
@@ -381,17 +423,22 @@ class Analyzer:
                 root = cls
         site_scope = _value(self.scopes.get(plan.small))
         refs: list[_Ref] = []
-        for node in self._walk(root):
+        if target_is_name:
+            pool = self.names.get(plan.target, [])
+        else:
+            pool = self.attributes.get(plan.target.rsplit(".", 1)[1], [])
+        root_range = self.pos(root)
+        for node in pool:
+            if not _inside(self.pos(node).start, root_range):
+                continue
             if target_is_name:
-                if not (isinstance(node, cst.Name) and node.value == plan.target):
-                    continue
-                if isinstance(self.parent(node), cst.Attribute) and self.parent(node).attr is node:
+                parent = self.parent(node)
+                if isinstance(parent, cst.Attribute) and parent.attr is node:
                     continue
                 if not self._same_binding(node, plan.target, site_scope):
                     continue
-            else:
-                if not (isinstance(node, cst.Attribute) and self.code(node) == plan.target):
-                    continue
+            elif self.code(node) != plan.target:
+                continue
             if node not in self.positions:
                 continue
             deferred = any(
@@ -402,7 +449,7 @@ class Analyzer:
                 deferred = deferred or not inside_method
             start = self.pos(node).start
             refs.append(
-                _Ref(node, (start.line, start.column), deferred, _value(self.contexts.get(node)))
+                _Ref(node, (start.line, start.column), deferred, self.context(node))
             )
         refs.sort(key=lambda r: r.start)
         return refs
@@ -670,7 +717,7 @@ class Analyzer:
             plan.node_rewrites[call] = text
             plan.notes.append(self._diag("S2F203", plan, f"`{self.code(call)}` -> `{text}`", call))
             return
-        if _value(self.contexts.get(attribute)) not in (None, ExpressionContext.LOAD):
+        if self.context(attribute) not in (None, ExpressionContext.LOAD):
             raise Skip("S2F106", f" (.layers assigned on line {line})", attribute)
         text = f"{layers_code}[1:]"
         plan.node_rewrites[attribute] = text
@@ -894,11 +941,12 @@ class Analyzer:
             return None
         start = self.pos(start_node).start
         end = self.pos(end_node).end
-        for node in self._walk(self._scope_root(start_node)):
-            if isinstance(node, cst.Name) and node.value in used and node in self.positions:
-                where = self.pos(node).start
+        root = self.pos(self._scope_root(start_node))
+        for node in (n for name in used for n in self.names.get(name, [])):
+            where = self.pos(node).start
+            if _inside(where, root):
                 if (start.line, start.column) <= (where.line, where.column) < (end.line, end.column):
-                    if _value(self.contexts.get(node)) == ExpressionContext.STORE:
+                    if self.context(node) == ExpressionContext.STORE:
                         return node.value
         return None
 

@@ -769,6 +769,18 @@ class Analyzer:
             raise Skip("S2F111", " (the first layer is added inside a loop or a condition)", expr)
         self._strip_ignored(plan, apps, start=1)
 
+        application = expr if isinstance(expr, cst.Call) else self._single_assignment(expr)
+        if application is not None and application is not expr:
+            if not keras_names.is_application(self.qualified(application.func)):
+                application = None
+            elif _kwarg(application, "input_shape") is not None:
+                shape_arg = _kwarg(application, "input_shape")
+                rebound = self._rebound_between(shape_arg.value, application, plan.statement)
+                if rebound:
+                    raise Skip("S2F111", f" (the base's input_shape reads {rebound}, which changes)", expr)
+        if application is not None and keras_names.is_application(self.qualified(application.func)):
+            expr = application
+            qualified = self.qualified(application.func)
         if isinstance(expr, cst.Call) and keras_names.is_application(qualified):
             shape = _kwarg(expr, "input_shape")
             if shape is None or _kwarg(expr, "input_tensor") is not None or _has_star(expr):
@@ -781,6 +793,9 @@ class Analyzer:
             else:
                 if build_call is not None:
                     raise Skip("S2F103", " (build() after the input is set)", build_call)
+                if self.mixed_precision:
+                    # Sequential builds its input with the base's compute dtype.
+                    raise Skip("S2F113", " (a global dtype policy is set in this file)", expr)
                 plan.input = InputSpec(arguments=f"shape={self.code(shape.value)}", source="layer")
                 return
 
@@ -810,6 +825,13 @@ class Analyzer:
 
     def _resolve_input_variable(self, expr: cst.BaseExpression, plan: Plan):
         """A first element that is a variable bound to `keras.Input(...)` in the same scope."""
+        value = self._single_assignment(expr)
+        if value is not None and keras_names.is_input(self.qualified(value.func)):
+            return value
+        return None
+
+    def _single_assignment(self, expr: cst.BaseExpression) -> cst.Call | None:
+        """The call a name is bound to, when the scope binds it exactly once."""
         if not isinstance(expr, cst.Name):
             return None
         scope = _value(self.scopes.get(expr))
@@ -826,8 +848,7 @@ class Analyzer:
         if isinstance(assign, cst.AssignTarget):
             assign = self.parent(assign)
         if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
-            if keras_names.is_input(self.qualified(assign.value.func)):
-                return assign.value
+            return assign.value
         return None
 
     def _input_layer_arguments(self, plan: Plan, call: cst.Call) -> str:

@@ -742,25 +742,17 @@ class Analyzer:
         is_input_layer = isinstance(expr, cst.Call) and keras_names.is_input_layer(qualified)
         if (is_input or is_input_layer or resolved is not None) and not first.top_level:
             raise Skip("S2F111", " (the Input is added inside a loop or a condition)", expr)
-        if is_input or resolved is not None:
+        if is_input or is_input_layer or resolved is not None:
             if resolved is not None:
                 plan.input = InputSpec(variable=self.code(expr), source="variable", small=first.small)
-            else:
+            elif is_input:
                 plan.input = InputSpec(verbatim=self.code(expr), source="element", small=first.small)
+            else:
+                arguments = self._input_layer_arguments(plan, expr)
+                plan.input = InputSpec(arguments=arguments, source="element", small=first.small)
             apps.pop(0)
             if build_call is not None:
-                raise Skip("S2F103", " (build() on a model that already has an Input)", build_call)
-            if not apps:
-                raise Skip("S2F102", " (it has no layers)")
-            self._strip_ignored(plan, apps, start=0)
-            return
-        if is_input_layer:
-            plan.input = InputSpec(
-                arguments=self._input_layer_arguments(plan, expr), source="element", small=first.small
-            )
-            apps.pop(0)
-            if build_call is not None:
-                raise Skip("S2F103", " (build() on a model that already has an InputLayer)", build_call)
+                raise Skip("S2F103", " (build() on a model that already has an input)", build_call)
             if not apps:
                 raise Skip("S2F102", " (it has no layers)")
             self._strip_ignored(plan, apps, start=0)

@@ -10,7 +10,6 @@ import dataclasses
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import MetadataWrapper
 
 from . import diagnostics, keras_names
 from .formatting import black_settings
@@ -41,8 +40,7 @@ def convert_source(
         raise ConversionError(
             "S2F001", f"{error.message} (line {error.raw_line}, column {error.raw_column})", path, error.raw_line
         ) from None
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    analyzer = Analyzer(wrapper, path)
+    analyzer = Analyzer(module, path, source)
     plans = analyzer.plans()
     if not any(p.converted for p in plans):
         return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)

@@ -10,6 +10,7 @@ node rewrite (`.layers` indexes shift by one) or a skip diagnostic.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
@@ -118,23 +119,74 @@ class _Ref:
 class Analyzer:
     """Finds every Sequential site in one module and plans it."""
 
-    def __init__(self, wrapper: MetadataWrapper, path: str | None = None) -> None:
-        self.wrapper = wrapper
-        self.module = wrapper.module
+    def __init__(self, module: cst.Module, path: str | None = None, source: str | None = None) -> None:
+        self.module = module
         self.path = path
-        # Two providers only: qualified names come from the scopes, parents and
-        # the name index from one walk of our own; each full pass costs.
-        self.positions = wrapper.resolve(PositionProvider)
-        self.scopes = wrapper.resolve(ScopeProvider)
+        source = source if source is not None else module.code
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.names: dict[str, list[cst.Name]] = {}
         self.attributes: dict[str, list[cst.Attribute]] = {}
         self.candidates: list[cst.CSTNode] = []
         self._index()
-        self.mixed_precision = any(h in self.module.code for h in _MIXED_PRECISION_HINTS)
+        self.mixed_precision = any(h in source for h in _MIXED_PRECISION_HINTS)
         self.local_functions = {
-            s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)
+            s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)
         }
+        # Scope and position metadata are the costly passes. When every model
+        # lives inside a function or class, only those statements and the
+        # imports need them; positions are shifted back to the whole file.
+        reduced, origins = _reduced_module(module, source)
+        self.line_shift: dict[cst.CSTNode, int] = {}
+        if reduced is not None:
+            self._measure_shifts(module, reduced, origins)
+            self.candidates = [c for c in self.candidates if self._top(c) in self.line_shift]
+        wrapper = MetadataWrapper(reduced or module, unsafe_skip_copy=True)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.scopes = wrapper.resolve(ScopeProvider)
+
+    def _measure_shifts(self, module: cst.Module, reduced: cst.Module, origins: dict) -> None:
+        """How many lines each kept unit moves down when put back in the whole file."""
+        code = module.code_for_node
+        line = reduced_line = sum(code(e).count("\n") for e in module.header)
+        kept_tops = {origins.get(id(s), s): s for s in reduced.body}
+        for statement in module.body:
+            height = code(statement).count("\n")
+            kept = kept_tops.get(statement)
+            if kept is statement:
+                self.line_shift[statement] = line - reduced_line
+                reduced_line += height
+            elif kept is not None:  # a class with some of its methods
+                inner = statement.body.body
+                header = height - sum(code(u).count("\n") for u in inner) - sum(
+                    code(e).count("\n") for e in statement.body.footer
+                )
+                inside, reduced_inside = line + header, reduced_line + header
+                kept_units = set(map(id, kept.body.body))
+                for unit in inner:
+                    unit_height = code(unit).count("\n")
+                    if id(unit) in kept_units:
+                        self.line_shift[unit] = inside - reduced_inside
+                        reduced_inside += unit_height
+                    inside += unit_height
+                reduced_line += code(kept).count("\n")
+            line += height
+
+    def known(self, node: cst.CSTNode) -> bool:
+        """Whether the node has metadata (it sits in a statement that was analysed)."""
+        return not self.line_shift or self._top(node) in self.line_shift
+
+    def _top(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The unit holding `node`: a top-level statement, or a statement of a top-level class."""
+        chain = [node]
+        while True:
+            parent = self.parents.get(node)
+            if parent is None or parent is self.module:
+                break
+            chain.append(parent)
+            node = parent
+        if len(chain) >= 3 and isinstance(chain[-1], cst.ClassDef) and chain[-1] not in self.line_shift:
+            return chain[-3]
+        return chain[-1]
 
     def _index(self) -> None:
         stack: list[cst.CSTNode] = [self.module]
@@ -176,7 +228,17 @@ class Analyzer:
         return self.module.code_for_node(node)
 
     def pos(self, node: cst.CSTNode) -> CodeRange:
-        return self.positions[node]
+        if node is self.module:
+            return CodeRange((1, 0), (10**9, 0))
+        found = self.positions[node]
+        if not self.line_shift:
+            return found
+        shift = self.line_shift[self._top(node)]
+        if not shift:
+            return found
+        return CodeRange(
+            (found.start.line + shift, found.start.column), (found.end.line + shift, found.end.column)
+        )
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
         scope = _value(self.scopes.get(node))
@@ -429,7 +491,7 @@ class Analyzer:
             pool = self.attributes.get(plan.target.rsplit(".", 1)[1], [])
         root_range = self.pos(root)
         for node in pool:
-            if not _inside(self.pos(node).start, root_range):
+            if not self.known(node) or not _inside(self.pos(node).start, root_range):
                 continue
             if target_is_name:
                 parent = self.parent(node)
@@ -612,8 +674,9 @@ class Analyzer:
             name = attribute.attr.value
             if name in ("add", "pop", "build"):
                 raise Skip("S2F103", f" ({name}() on line {ref.start[0]})", ref.node)
-            if name == "_layers":
-                raise Skip("S2F106", f" (._layers on line {ref.start[0]})", ref.node)
+            if name.startswith("_"):
+                # Private state (`_layers`, `_functional`) exists only on Sequential.
+                raise Skip("S2F106", f" (.{name} on line {ref.start[0]})", ref.node)
             if name == "get_layer":
                 call = self.parent(attribute)
                 # get_layer(name=None, index=None): only an index counts the InputLayer.
@@ -833,7 +896,8 @@ class Analyzer:
             assignments = list(scope[expr.value])
         except Exception:
             return None
-        if len(assignments) != 1:
+        # Only the reference's own scope: a global may be rebound anywhere.
+        if len(assignments) != 1 or assignments[0].scope is not scope:
             return None
         node = assignments[0].node
         assign = self.parent(node)
@@ -955,7 +1019,7 @@ class Analyzer:
         start = self.pos(start_node).start
         end = self.pos(end_node).end
         root = self.pos(self._scope_root(start_node))
-        for node in (n for name in used for n in self.names.get(name, [])):
+        for node in (n for name in used for n in self.names.get(name, []) if self.known(n)):
             where = self.pos(node).start
             if _inside(where, root):
                 if (start.line, start.column) <= (where.line, where.column) < (end.line, end.column):
@@ -1013,6 +1077,45 @@ class Analyzer:
         return self.pos(plan.statement).end.line
 
 
+_REDUCE_ABOVE = 400  # lines; below this the whole file is cheap enough
+
+
+def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None, dict]:
+    """The imports and the definitions that mention Sequential, or None for the whole module.
+
+    Classes keep only their statements that mention Sequential. None when the
+    file is small, or when a model may live where any statement of the file
+    can use it: at module level, or on an attribute (`self.model`) that other
+    methods read.
+    """
+    code = module.code_for_node
+    origins: dict[int, cst.CSTNode] = {}  # id of a reduced class -> the class in the file
+    if source.count("\n") <= _REDUCE_ABOVE:
+        return None, origins
+    kept: list[cst.BaseStatement] = []
+    for statement in module.body:
+        text = code(statement)
+        if "Sequential" not in text:
+            if "import" in text:
+                kept.append(statement)
+            continue
+        if isinstance(statement, cst.FunctionDef):
+            kept.append(statement)
+        elif isinstance(statement, cst.ClassDef):
+            if _ATTRIBUTE_SITE.search(text) or any("Sequential" in code(b) for b in statement.bases):
+                kept.append(statement)
+                continue
+            units = [u for u in statement.body.body if "Sequential" in code(u) or "import" in code(u)]
+            reduced = statement.with_changes(body=statement.body.with_changes(body=units))
+            origins[id(reduced)] = statement
+            kept.append(reduced)
+        else:
+            return None, origins
+    return module.with_changes(body=kept), origins
+
+
+# `self.model = ...Sequential(` and the like: other methods may read the model.
+_ATTRIBUTE_SITE = re.compile(r"\w\.\w+\s*(:[^=]*)?=[^=\n]*Sequential")
 _NOT_LITERAL = object()
 
 

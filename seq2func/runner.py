@@ -1,0 +1,118 @@
+"""Processing files: read, convert, and say what happened, one typed outcome per file.
+
+Converting happens here, in worker processes when there are many files;
+writing happens in the caller, after any verification, so nothing is written
+that was not meant to be.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .files import FileError, decode, read_bytes
+from .results import ConversionError, Site
+
+Status = Literal["unchanged", "changed", "failed"]
+_MARKER = b"Sequential"
+# Below this many candidate files a process pool costs more than it saves.
+_POOL_THRESHOLD = 8
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    status: Status
+    sites: tuple[Site, ...] = ()
+    error_code: str | None = None
+    error: str | None = None
+    original: str | None = None  # kept only for changed files
+    converted: str | None = None
+    encoding: str = "utf-8"
+    kind: Literal["python", "notebook"] = "python"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def changed(self) -> bool:
+        return self.status == "changed"
+
+
+def convert_text(text: str, path: str, line_length: int | None) -> tuple[str, tuple[Site, ...], str]:
+    """Convert one file's text; returns (new text, sites, kind)."""
+    if path.endswith(".ipynb"):
+        try:
+            from .notebook import convert_notebook
+        except ImportError:  # pragma: no cover - notebooks ship with the package
+            raise FileError("S2F005", "notebook support is not available") from None
+        result = convert_notebook(text, path, line_length=line_length)
+        return result.text, tuple(result.sites), "notebook"
+    from .convert import convert_source
+
+    result = convert_source(text, path=path, line_length=line_length)
+    return result.code, result.sites, "python"
+
+
+def process_file(path: str, line_length: int | None = None) -> FileOutcome:
+    kind = "notebook" if path.endswith(".ipynb") else "python"
+    try:
+        data = read_bytes(Path(path))
+    except FileError as error:
+        return FileOutcome(path, "failed", error_code=error.code, error=error.reason, kind=kind)
+    return process_bytes(path, data, line_length)
+
+
+def process_bytes(path: str, data: bytes, line_length: int | None = None) -> FileOutcome:
+    kind = "notebook" if path.endswith(".ipynb") else "python"
+    try:
+        source = decode(data)
+        if _MARKER not in data:
+            return FileOutcome(path, "unchanged", encoding=source.encoding, kind=kind)
+        code, sites, kind = convert_text(source.text, path, line_length)
+    except (FileError, ConversionError) as error:
+        return FileOutcome(path, "failed", error_code=error.code, error=error.reason, kind=kind)
+    except RecursionError:
+        return FileOutcome(path, "failed", error_code="S2F001", error="cannot parse: nested too deeply", kind=kind)
+    if code == source.text:
+        return FileOutcome(path, "unchanged", sites=sites, encoding=source.encoding, kind=kind)
+    return FileOutcome(
+        path, "changed", sites=sites, original=source.text, converted=code,
+        encoding=source.encoding, kind=kind,
+    )
+
+
+def run(paths: Iterable[str], *, jobs: int | None = None, line_length: int | None = None) -> Iterator[FileOutcome]:
+    """Outcomes in input order, whether run serially or in parallel.
+
+    Every file is read once, here; only files that contain the marker travel
+    to a worker, and at most a few per worker are in flight, so memory stays
+    flat however large the tree.
+    """
+    paths = list(paths)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(paths) < _POOL_THRESHOLD:
+        for path in paths:
+            yield process_file(path, line_length)
+        return
+    window: deque = deque()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for path in paths:
+            try:
+                data = read_bytes(Path(path))
+            except FileError as error:
+                window.append(FileOutcome(path, "failed", error_code=error.code, error=error.reason))
+            else:
+                if _MARKER in data:
+                    window.append(pool.submit(process_bytes, path, data, line_length))
+                else:
+                    window.append(process_bytes(path, data, line_length))
+            while window and (len(window) > jobs * 4 or not isinstance(window[0], Future) or window[0].done()):
+                head = window.popleft()
+                yield head.result() if isinstance(head, Future) else head
+        while window:
+            head = window.popleft()
+            yield head.result() if isinstance(head, Future) else head

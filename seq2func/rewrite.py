@@ -139,7 +139,9 @@ class Rewriter(cst.CSTTransformer):
         self.edits = edits
         self.settings = settings
         self.indents: list[int] = [0]
-        self.markers: set[int] = set()
+        # Keyed by id, holding the marker itself: a freed marker's id could be
+        # reused by a new statement, which would then be dropped as a marker.
+        self.markers: dict[int, cst.SimpleStatementLine] = {}
 
     def _statements(self, lines: list[str]) -> list[cst.BaseStatement]:
         text = "\n".join(lines) + "\n"
@@ -164,7 +166,7 @@ class Rewriter(cst.CSTTransformer):
         """Removed lines hand their comments to the next statement."""
         settled, pending = [], []
         for statement in body:
-            if id(statement) in self.markers:
+            if self.markers.get(id(statement)) is statement:
                 pending.extend(statement.leading_lines)
                 continue
             if pending:
@@ -188,7 +190,7 @@ class Rewriter(cst.CSTTransformer):
             if comment is not None:
                 lines.append(cst.EmptyLine(comment=comment))
             marker = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=lines)
-            self.markers.add(id(marker))
+            self.markers[id(marker)] = marker
             return marker
         if comment is not None:
             code_lines = [p for p in pieces if not p.lstrip().startswith("#")]

@@ -10,6 +10,7 @@ node rewrite (`.layers` indexes shift by one) or a skip diagnostic.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from typing import Iterator, Union
@@ -135,41 +136,15 @@ class Analyzer:
         # Scope and position metadata are the costly passes. When every model
         # lives inside a function or class, only those statements and the
         # imports need them; positions are shifted back to the whole file.
-        reduced, origins = _reduced_module(module, source)
-        self.line_shift: dict[cst.CSTNode, int] = {}
-        if reduced is not None:
-            self._measure_shifts(module, reduced, origins)
-            self.candidates = [c for c in self.candidates if self._top(c) in self.line_shift]
+        reduced, anchors = _reduced_module(module, source)
         wrapper = MetadataWrapper(reduced or module, unsafe_skip_copy=True)
         self.positions = wrapper.resolve(PositionProvider)
         self.scopes = wrapper.resolve(ScopeProvider)
-
-    def _measure_shifts(self, module: cst.Module, reduced: cst.Module, origins: dict) -> None:
-        """How many lines each kept unit moves down when put back in the whole file."""
-        code = module.code_for_node
-        line = reduced_line = sum(code(e).count("\n") for e in module.header)
-        kept_tops = {origins.get(id(s), s): s for s in reduced.body}
-        for statement in module.body:
-            height = code(statement).count("\n")
-            kept = kept_tops.get(statement)
-            if kept is statement:
-                self.line_shift[statement] = line - reduced_line
-                reduced_line += height
-            elif kept is not None:  # a class with some of its methods
-                inner = statement.body.body
-                header = height - sum(code(u).count("\n") for u in inner) - sum(
-                    code(e).count("\n") for e in statement.body.footer
-                )
-                inside, reduced_inside = line + header, reduced_line + header
-                kept_units = set(map(id, kept.body.body))
-                for unit in inner:
-                    unit_height = code(unit).count("\n")
-                    if id(unit) in kept_units:
-                        self.line_shift[unit] = inside - reduced_inside
-                        reduced_inside += unit_height
-                    inside += unit_height
-                reduced_line += code(kept).count("\n")
-            line += height
+        self.line_shift: dict[cst.CSTNode, int] = {
+            unit: line - self.positions[unit].start.line for unit, line in anchors.items()
+        }
+        if reduced is not None:
+            self.candidates = [c for c in self.candidates if self._top(c) in self.line_shift]
 
     def known(self, node: cst.CSTNode) -> bool:
         """Whether the node has metadata (it sits in a statement that was analysed)."""
@@ -1086,36 +1061,76 @@ def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None,
     Classes keep only their statements that mention Sequential. None when the
     file is small, or when a model may live where any statement of the file
     can use it: at module level, or on an attribute (`self.model`) that other
-    methods read.
+    methods read. Also returns, for each kept unit, its line in the file,
+    read from Python's own (fast) parser.
     """
-    code = module.code_for_node
-    origins: dict[int, cst.CSTNode] = {}  # id of a reduced class -> the class in the file
+    anchors: dict[cst.CSTNode, int] = {}
     if source.count("\n") <= _REDUCE_ABOVE:
-        return None, origins
+        return None, anchors
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None, anchors
+    lines = source.splitlines()
+    top = _line_groups(tree.body)
+    if len(top) != len(module.body):
+        return None, anchors
+
+    def text(group) -> str:
+        first = min([group[0].lineno, *(d.lineno for d in getattr(group[0], "decorator_list", ()))])
+        return "\n".join(lines[first - 1 : group[-1].end_lineno])
+
     kept: list[cst.BaseStatement] = []
-    for statement in module.body:
-        text = code(statement)
-        if "Sequential" not in text:
-            if "import" in text:
+    for statement, group in zip(module.body, top):
+        code = text(group)
+        if "Sequential" not in code:
+            if "import" in code:
                 kept.append(statement)
+                anchors[statement] = group[0].lineno
             continue
         if isinstance(statement, cst.FunctionDef):
             kept.append(statement)
+            anchors[statement] = group[0].lineno
         elif isinstance(statement, cst.ClassDef):
-            if _ATTRIBUTE_SITE.search(text) or any("Sequential" in code(b) for b in statement.bases):
+            inner = _line_groups(group[0].body)
+            whole = _ATTRIBUTE_SITE.search(code) or "Sequential" in code.split(":", 1)[0]
+            if whole or len(inner) != len(statement.body.body):
                 kept.append(statement)
+                anchors[statement] = group[0].lineno
                 continue
-            units = [u for u in statement.body.body if "Sequential" in code(u) or "import" in code(u)]
-            reduced = statement.with_changes(body=statement.body.with_changes(body=units))
-            origins[id(reduced)] = statement
-            kept.append(reduced)
+            units = []
+            for unit, unit_group in zip(statement.body.body, inner):
+                unit_code = text(unit_group)
+                if "Sequential" in unit_code or "import" in unit_code:
+                    units.append(unit)
+                    anchors[unit] = unit_group[0].lineno
+            kept.append(statement.with_changes(body=statement.body.with_changes(body=units)))
         else:
-            return None, origins
-    return module.with_changes(body=kept), origins
+            return None, {}
+    return module.with_changes(body=kept), anchors
 
 
+def _line_groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """Python's statements grouped as LibCST groups them: `a; b` is one line."""
+    groups: list[list[ast.stmt]] = []
+    for statement in statements:
+        if groups and groups[-1][-1].end_lineno == statement.lineno and not isinstance(
+            statement, _AST_COMPOUND
+        ):
+            groups[-1].append(statement)
+        else:
+            groups.append([statement])
+    return groups
+
+
+_AST_COMPOUND = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
+    ast.While, ast.With, ast.AsyncWith, ast.Try,
+)
 # `self.model = ...Sequential(` and the like: other methods may read the model.
 _ATTRIBUTE_SITE = re.compile(r"\w\.\w+\s*(:[^=]*)?=[^=\n]*Sequential")
+
+
 _NOT_LITERAL = object()
 
 

@@ -216,6 +216,10 @@ class Analyzer:
         )
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
+        # Only names: LibCST also names a call by its callee, and `Sequential(...)(x)`
+        # calls a model, it does not build one.
+        if not isinstance(node, (cst.Name, cst.Attribute)):
+            return set()
         scope = _value(self.scopes.get(node))
         if scope is None:
             return set()

@@ -369,7 +369,10 @@ class Analyzer:
         plan.end_line = self._end_line(plan)
 
     def _used_as_layer(self, call: cst.Call) -> bool:
-        """Inside another model's layer list, an `add(...)`, or a layer wrapper's arguments."""
+        """Inside another model's layer list, an `add(...)`, a layer wrapper, or called on a tensor."""
+        parent = self.parent(call)
+        if isinstance(parent, cst.Call) and parent.func is call:
+            return True
         for a in self._until_statement(call):
             if not isinstance(a, cst.Call):
                 continue

@@ -1,0 +1,48 @@
+"""Verification: build the model each site builds, from both sources, and compare.
+
+This package imports NumPy and, inside its worker processes, the framework;
+converting never imports it.
+"""
+
+from __future__ import annotations
+
+from .engine import DeviceUnavailable, Options, sites_to_verify, verify_many
+from .reach import parse_binds
+from .results import Check, LayerRow, RunVerification, SiteVerification, VerificationReport
+
+__all__ = [
+    "Check",
+    "DeviceUnavailable",
+    "LayerRow",
+    "Options",
+    "RunVerification",
+    "SiteVerification",
+    "VerificationReport",
+    "parse_binds",
+    "sites_to_verify",
+    "verify_many",
+    "verify_sources",
+]
+
+
+def verify_sources(
+    original: str,
+    converted: str,
+    path: str | None = None,
+    *,
+    binds: dict | None = None,
+    device: str = "auto",
+    timeout: float = 120.0,
+    jobs: int = 1,
+    include_skipped: bool = False,
+) -> VerificationReport:
+    """Prove that `converted` builds the same models as `original`.
+
+    The sites are those seq2func finds in `original`: the ones it would
+    convert, and with `include_skipped` every model it finds. `converted` may
+    come from anywhere, a person included; each model is matched by its scope
+    and the name it is bound to.
+    """
+    options = Options(binds=dict(binds or {}), device=device, timeout=timeout, jobs=jobs)
+    sites = [sites_to_verify(original, path, include_skipped)]
+    return verify_many([(original, converted, path)], options, sites=sites)[0]

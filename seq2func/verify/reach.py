@@ -1,0 +1,242 @@
+"""Reaching a model without running the program around it.
+
+For a module-level site, the probe keeps only the statements the model needs
+(a backward slice over names: imports, definitions, constants, the
+constructor and its `add` calls) and drops everything else, so data loading,
+training and plotting never run. For a site in a function, the probe keeps
+what the function needs and calls it with its defaults (or `--bind` values),
+watching its frame for the model. Methods are reached through an instance
+made with no arguments; anything else is "unverifiable", with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+# Calls whose side effects change how models are built: they stay in the probe.
+_CONFIG_CALLS = ("set_global_policy", "set_dtype_policy", "set_floatx", "set_image_data_format")
+
+
+class Unreachable(Exception):
+    """The site cannot be reached safely; the message says why."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a worker runs to get one model: code, then a call or a name to read."""
+
+    code: str
+    mode: str  # "module", "function", "method"
+    target: str | None
+    ordinal: int  # the k-th binding of the target in its scope (1-based)
+    function: str | None = None
+    class_name: str | None = None
+    kwargs: dict = field(default_factory=dict)
+    form: str = "list"
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    names: set[str] = set()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            names.add((alias.asname or alias.name).split(".")[0])
+        return names
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            names.add(sub.id)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub is not node:
+            names.add(sub.name)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            for alias in sub.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+    return names
+
+
+def _read_names(node: ast.AST) -> set[str]:
+    return {sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load)}
+
+
+def _is_config_call(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    func = node.value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in _CONFIG_CALLS
+
+
+def _binds_target(node: ast.AST, target: str) -> bool:
+    """An assignment statement whose target is exactly `target` (a name or `self.x`)."""
+    targets: list[ast.AST] = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets = [node.target]
+    return any(ast.unparse(t) == target for t in targets)
+
+
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+    return "\n".join(lines[first - 1 : node.end_lineno])
+
+
+def _slice(tree: ast.Module, lines: list[str], stop: int, needed: set[str], mutable_from: int | None) -> str:
+    """The statements up to `stop` that the needed names depend on, in order."""
+    body = tree.body[: stop + 1]
+    kept: list[ast.stmt] = []
+    needed = set(needed)
+    for index in range(len(body) - 1, -1, -1):
+        statement = body[index]
+        defined = _bound_names(statement)
+        reads = _read_names(statement)
+        # Between the constructor and the stop, statements that touch the model
+        # (its add() calls, loops of them) are part of building it.
+        mutates = mutable_from is not None and index > mutable_from and reads & needed
+        if index == stop or defined & needed or mutates or _is_config_call(statement):
+            kept.append(statement)
+            if not mutates:
+                needed -= defined
+            needed |= reads
+        elif isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            kept.append(statement)
+    kept.reverse()
+    return "\n".join(_segment(lines, s) for s in kept) + "\n"
+
+
+def _module_bindings(tree: ast.Module, target: str) -> list[tuple[int, ast.AST]]:
+    """(top-level index, node) of each module-scope assignment to target, in order."""
+    found = []
+    for index, statement in enumerate(tree.body):
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(statement):
+            if _binds_target(node, target):
+                found.append((index, node))
+    found.sort(key=lambda item: (item[1].lineno, item[1].col_offset))
+    return found
+
+
+def ordinal_of(source: str, scope: str, target: str | None, line: int) -> int:
+    """Which binding of the target, counted in its scope, the site at `line` is."""
+    if target is None:
+        return 1
+    tree = ast.parse(source)
+    if scope == "<module>":
+        bindings = [node for _, node in _module_bindings(tree, target)]
+    else:
+        function = _find_function(tree, scope)
+        if function is None:
+            return 1
+        bindings = [n for n in ast.walk(function) if _binds_target(n, target)]
+        bindings.sort(key=lambda n: (n.lineno, n.col_offset))
+    count = sum(1 for node in bindings if node.lineno <= line)
+    return max(count, 1)
+
+
+def _find_function(tree: ast.Module, scope: str):
+    parts = scope.split(".")
+    nodes = tree.body
+    found = None
+    for part in parts:
+        found = next(
+            (n for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == part),
+            None,
+        )
+        if found is None:
+            return None
+        nodes = found.body
+    return found
+
+
+def probe_for(
+    source: str,
+    *,
+    scope: str,
+    target: str | None,
+    ordinal: int,
+    form: str,
+    end_line: int | None,
+    binds: dict | None = None,
+) -> Probe:
+    """How to reach the `ordinal`-th model bound to `target` in `scope` of `source`.
+
+    `end_line` is the last line of the site in this source when known (the
+    original); for the converted source the k-th binding marks the model.
+    """
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    binds = dict(binds or {})
+    if scope == "<module>":
+        if target is None:
+            raise Unreachable("the model is not bound to a name")
+        bindings = _module_bindings(tree, target)
+        if len(bindings) < ordinal:
+            raise Unreachable(f"no assignment to {target} found at module level")
+        start, _ = bindings[ordinal - 1]
+        stop = start
+        if end_line is not None:
+            stop = max(
+                (i for i, s in enumerate(tree.body) if s.lineno <= end_line and i >= start), default=start
+            )
+        code = _slice(tree, lines, stop, {target.split(".")[0]}, mutable_from=start)
+        return Probe(code=code, mode="module", target=target, ordinal=ordinal, form=form)
+
+    parts = scope.split(".")
+    top = next(
+        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == parts[0]), None
+    )
+    if top is None:
+        raise Unreachable(f"{scope} is not a module-level function or method")
+    code = _slice(tree, lines, len(tree.body) - 1, {parts[0]}, mutable_from=None)
+    if isinstance(top, ast.FunctionDef) and len(parts) == 1:
+        kwargs = _arguments(top, binds, scope)
+        return Probe(code, "function", target, ordinal, function=parts[0], kwargs=kwargs, form=form)
+    if isinstance(top, ast.ClassDef) and len(parts) == 2:
+        method = next((n for n in top.body if isinstance(n, ast.FunctionDef) and n.name == parts[1]), None)
+        if method is None:
+            raise Unreachable(f"{scope} is not a method")
+        init = next((n for n in top.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        if init is not None:
+            _arguments(init, binds, f"{parts[0]}.__init__", skip_self=True)
+        kwargs = _arguments(method, binds, scope, skip_self=True)
+        return Probe(
+            code, "method", target, ordinal, function=parts[1], class_name=parts[0], kwargs=kwargs, form=form
+        )
+    raise Unreachable(f"{scope} is nested inside another function")
+
+
+def _arguments(function: ast.FunctionDef, binds: dict, scope: str, skip_self: bool = False) -> dict:
+    """Keyword arguments for a call: the binds it takes; every other parameter needs a default."""
+    args = function.args
+    positional = args.posonlyargs + args.args
+    if skip_self and positional:
+        positional = positional[1:]
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    kwargs = {}
+    for arg, default in zip(positional, defaults):
+        if arg.arg in binds:
+            kwargs[arg.arg] = binds[arg.arg]
+        elif default is None:
+            raise Unreachable(f"{scope}() needs argument `{arg.arg}`: pass --bind {arg.arg}=VALUE")
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        if arg.arg in binds:
+            kwargs[arg.arg] = binds[arg.arg]
+        elif default is None:
+            raise Unreachable(f"{scope}() needs argument `{arg.arg}`: pass --bind {arg.arg}=VALUE")
+    return kwargs
+
+
+def parse_binds(pairs: list[str]) -> dict:
+    """`NAME=VALUE` pairs; values are Python literals when they parse as one, else strings."""
+    binds = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            binds[name.strip()] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            binds[name.strip()] = value
+    return binds
+
+

@@ -24,13 +24,18 @@ _MARKER = "Sequential"
 
 
 def convert_source(
-    source: str, path: str | None = None, *, line_length: int | None = None
+    source: str,
+    path: str | None = None,
+    *,
+    line_length: int | None = None,
+    keep_lines: frozenset[int] | set[int] = frozenset(),
 ) -> ConversionResult:
     """Rewrite every Sequential model in `source` that can be rewritten safely.
 
     Returns the new code and one `Site` per `Sequential(...)` found, each
-    converted or skipped with diagnostics. Raises `ConversionError` (S2F001)
-    when the source does not parse.
+    converted or skipped with diagnostics. Sites starting on a line in
+    `keep_lines` are left as they are (verification could not prove them).
+    Raises `ConversionError` (S2F001) when the source does not parse.
     """
     if _MARKER not in source:
         return ConversionResult(source=source, code=source, sites=(), path=path)
@@ -42,6 +47,13 @@ def convert_source(
         ) from None
     analyzer = Analyzer(module, path, source)
     plans = analyzer.plans()
+    for plan in plans:
+        if plan.line in keep_lines and plan.converted:
+            plan.skips.append(
+                diagnostics.make(
+                    "S2F307", model=plan.target or "model", line=plan.line, column=plan.column, path=path
+                )
+            )
     if not any(p.converted for p in plans):
         return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
 
@@ -104,7 +116,8 @@ def _helper_names(plan: Plan, taken: frozenset[str], chosen: list[tuple[Plan, He
     x = fresh("x", busy)
     busy.add(x)
     outputs = fresh("outputs", busy)
-    return HelperNames(inputs=inputs, x=x, outputs=outputs)
+    busy.add(outputs)
+    return HelperNames(inputs=inputs, x=x, outputs=outputs, base=fresh("base_model", busy))
 
 
 def _request_unused_import_removal(context: CodemodContext, analyzer: Analyzer, bindings) -> bool:

@@ -82,6 +82,9 @@ _TABLE = [
     Code("S2F115", "skip", "misplaced-input",
          "{model} has an Input or InputLayer that is not its first element{detail}",
          "Put the Input first, or remove it."),
+    Code("S2F116", "skip", "nested-model-order",
+         "{model}: a layer in its list is a model that makes its own Input{detail}",
+         "Keras creates the Sequential's Input after every layer; put keras.Input(...) first in the list."),
     Code("S2F199", "skip", "internal-error",
          "{model}: the rewrite did not produce valid code{detail}; left unchanged",
          "This is a bug in seq2func; please report it with the file."),
@@ -120,6 +123,9 @@ _TABLE = [
          "The model code crashed the interpreter or ran out of memory."),
     Code("S2F306", "skip", "not-equivalent", "{model}: the converted model differs{detail}",
          "Keep the original; please report the difference."),
+    Code("S2F307", "skip", "unproven-kept",
+         "{model}: left unchanged because verification did not prove the rewrite{detail}",
+         "See the verification result for this site; --write-unverified writes it anyway."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

@@ -24,6 +24,7 @@ class HelperNames:
     inputs: str
     x: str
     outputs: str
+    base: str = "base_model"
 
 
 @dataclass
@@ -83,7 +84,12 @@ def render(plan: Plan, spelling: Spelling, names: HelperNames, module: cst.Modul
 
     # The Input goes where Keras met it: the add() that carried it, else just
     # before the first layer, so the names in its shape mean what they meant.
-    opening = ([input_stmt] if input_stmt else []) + (
+    hoisted = []
+    if plan.hoist_first:
+        hoisted = [*apps[0].leading_comments, f"{names.base} = {_expression_code(apps[0], module, edits.nodes)}"]
+        apps[0] = Application(expr=cst.Name(names.base), top_level=apps[0].top_level, small=apps[0].small,
+                              line=apps[0].line, trailing_comment=apps[0].trailing_comment)
+    opening = hoisted + ([input_stmt] if input_stmt else []) + (
         [f"{names.x} = {inputs}"] if first_in_compound else []
     )
     input_in_constructor = spec.small is None and (apps[0].small is None or first_in_compound)

@@ -103,6 +103,7 @@ class Plan:
     node_rewrites: dict[cst.CSTNode, str] = field(default_factory=dict)
     scope_node: cst.CSTNode | None = None
     build_call: cst.Call | None = None
+    hoist_first: bool = False  # build the first layer before the Input (it makes its own)
 
     @property
     def converted(self) -> bool:
@@ -834,6 +835,10 @@ class Analyzer:
                     # Sequential builds its input with the base's compute dtype.
                     raise Skip("S2F113", " (a global dtype policy is set in this file)", expr)
                 plan.input = InputSpec(arguments=f"shape={self.code(shape.value)}", source="layer")
+                # An inline base creates its own InputLayer; Keras made it before
+                # the model's, so it is built first to keep the auto names.
+                plan.hoist_first = application is first.expr
+                self._check_no_nested_models(plan)
                 return
 
         layer_class = keras_names.keras_layer_class(qualified) if isinstance(expr, cst.Call) else None
@@ -845,12 +850,14 @@ class Analyzer:
                 if build_call is not None:
                     raise Skip("S2F103", " (build() after the input is set)", build_call)
                 plan.input = InputSpec(arguments=arguments, source="layer")
+                self._check_no_nested_models(plan)
                 return
             if build_call is None:
                 if keras_names.is_embedding(qualified) and _kwarg(expr, "input_length") is not None:
                     raise Skip("S2F112", "", expr)
                 raise Skip("S2F101", "", plan.call)
             plan.input = InputSpec(arguments=self._input_from_build(plan, build_call, expr), source="build")
+            self._check_no_nested_models(plan)
             return
         if build_call is None:
             if isinstance(expr, cst.Call):
@@ -859,6 +866,21 @@ class Analyzer:
         if not isinstance(expr, cst.Call) or _has_star(expr):
             raise Skip("S2F113", f" (the first layer is `{self.code(expr)}`)", expr)
         plan.input = InputSpec(arguments=self._input_from_build(plan, build_call, expr), source="build")
+
+    def _check_no_nested_models(self, plan: Plan) -> None:
+        """Keras builds a Sequential's own InputLayer after every layer in the list.
+
+        A later element that is itself a model may create an InputLayer when it
+        is built; in the converted order it would come after the model's Input
+        and the auto names of the two would swap.
+        """
+        for app in plan.applications[1:]:
+            if app.small is None and isinstance(app.expr, cst.Call):
+                q = self.qualified(app.expr.func)
+                if keras_names.sequential_family(q) or keras_names.is_model(q) or keras_names.is_application(q):
+                    raise Skip(
+                        "S2F116", f" ({self.code(app.expr.func)} on line {self.pos(app.expr).start.line})", app.expr
+                    )
 
     def _resolve_input_variable(self, expr: cst.BaseExpression, plan: Plan):
         """A first element that is a variable bound to `keras.Input(...)` in the same scope."""

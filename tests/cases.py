@@ -23,6 +23,7 @@ class Case:
     expected: str
     sites: tuple[tuple[str, tuple[str, ...]], ...]  # (status, skip codes) per site
     notes: frozenset[str]
+    verify: str = "equivalent"  # what verification must say of each converted site
 
     @property
     def name(self) -> str:
@@ -42,6 +43,7 @@ def load_case(path: Path) -> Case:
         source = expected = text
     sites: list[tuple[str, tuple[str, ...]]] = []
     notes: frozenset[str] = frozenset()
+    verify = "equivalent"
     for line in source.splitlines():
         if line.startswith("# expect:"):
             value = line.split(":", 1)[1].strip()
@@ -51,7 +53,9 @@ def load_case(path: Path) -> Case:
                     sites.append((words[0], tuple(words[1:])))
         elif line.startswith("# notes:"):
             notes = frozenset(line.split(":", 1)[1].split())
-    return Case(path, source, expected, tuple(sites), notes)
+        elif line.startswith("# verify:"):
+            verify = line.split(":", 1)[1].strip()
+    return Case(path, source, expected, tuple(sites), notes, verify)
 
 
 def all_cases() -> list[Case]:

@@ -86,6 +86,7 @@ def _slice(tree: ast.Module, lines: list[str], stop: int, needed: set[str], muta
     """The statements up to `stop` that the needed names depend on, in order."""
     body = tree.body[: stop + 1]
     kept: list[ast.stmt] = []
+    model_root = next(iter(needed))
     needed = set(needed)
     for index in range(len(body) - 1, -1, -1):
         statement = body[index]
@@ -93,7 +94,7 @@ def _slice(tree: ast.Module, lines: list[str], stop: int, needed: set[str], muta
         reads = _read_names(statement)
         # Between the constructor and the stop, statements that touch the model
         # (its add() calls, loops of them) are part of building it.
-        mutates = mutable_from is not None and index > mutable_from and reads & needed
+        mutates = mutable_from is not None and index > mutable_from and model_root in reads
         if index == stop or defined & needed or mutates or _is_config_call(statement):
             kept.append(statement)
             if not mutates:
@@ -102,7 +103,16 @@ def _slice(tree: ast.Module, lines: list[str], stop: int, needed: set[str], muta
         elif isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
             kept.append(statement)
     kept.reverse()
-    return "\n".join(_segment(lines, s) for s in kept) + "\n"
+    # Statements sharing a line (`a = 1; b = 2`) share one segment: emit each line once.
+    emitted: list[str] = []
+    last_line = 0
+    for statement in kept:
+        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        if statement.end_lineno <= last_line:
+            continue
+        emitted.append("\n".join(lines[max(first, last_line + 1) - 1 : statement.end_lineno]))
+        last_line = statement.end_lineno
+    return "\n".join(emitted) + "\n"
 
 
 def _module_bindings(tree: ast.Module, target: str) -> list[tuple[int, ast.AST]]:

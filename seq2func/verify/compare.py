@@ -131,9 +131,12 @@ def _index(name: str) -> int:
 
 
 def _outputs(workdir: str, label: str, converted_file: str, how: str) -> Check:
-    a = np.load(os.path.join(workdir, "original_outputs.npy"))
-    b = np.load(os.path.join(workdir, converted_file))
     name = "outputs" if converted_file == "converted_outputs.npy" else "outputs after loading the checkpoint"
+    try:
+        a = np.load(os.path.join(workdir, "original_outputs.npy"))
+        b = np.load(os.path.join(workdir, converted_file))
+    except OSError:
+        return Check(name, False, "the converted model does not accept the original's inputs")
     if a.shape != b.shape:
         return Check(name, False, f"output shape {a.shape} != {b.shape}")
     diff = float(np.max(np.abs(a.astype("float64") - b.astype("float64")))) if a.size else 0.0
@@ -145,5 +148,7 @@ def _outputs(workdir: str, label: str, converted_file: str, how: str) -> Check:
 def _checkpoint(converted: dict, workdir: str) -> Check:
     if not converted.get("checkpoint_loaded"):
         return Check("checkpoint", False, f"weights saved by the original do not load: {converted.get('checkpoint_error')}")
+    if converted.get("checkpoint_error"):
+        return Check("checkpoint", False, f"after loading the original's weights: {converted['checkpoint_error']}")
     check = _outputs(workdir, "outputs", "converted_outputs_loaded.npy", "after loading the original's save_weights")
     return Check("checkpoint", check.passed, check.detail, check.tolerance, check.max_difference)

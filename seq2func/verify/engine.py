@@ -179,8 +179,16 @@ def _verdict(task: _Task, status: str, *, code: str | None = None, detail: str =
     found.extend(fields.pop("extra_diagnostics", ()))
     return SiteVerification(
         path=task.path, line=site.line, scope=site.scope, target=site.target, status=status,
-        model_name=site.model_name, diagnostics=tuple(found), reason=detail.strip(" ():"), **fields,
+        model_name=site.model_name, diagnostics=tuple(found), reason=_unwrap(detail), **fields,
     )
+
+
+def _unwrap(detail: str) -> str:
+    """` (why)` as the message template wants it, `why` as a reason."""
+    detail = detail.strip()
+    if detail.startswith("(") and detail.endswith(")"):
+        return detail[1:-1]
+    return detail.lstrip(":").strip()
 
 
 def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:

@@ -239,6 +239,11 @@ def _summary(model) -> str:
     return buffer.getvalue()
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""
+
+
 def run_job(keras, job) -> dict:
     import numpy as np
 
@@ -283,8 +288,11 @@ def run_job(keras, job) -> dict:
                 sample = rng.standard_normal(size=shape).astype(str(inputs.dtype))
             np.save(batch, sample)
         sample = np.load(batch)
-        outputs = np.asarray(model(sample, training=False))
-        np.save(os.path.join(workdir, f"{job['side']}_outputs.npy"), outputs)
+        try:
+            outputs = np.asarray(model(sample, training=False))
+            np.save(os.path.join(workdir, f"{job['side']}_outputs.npy"), outputs)
+        except Exception as error:  # e.g. the original's inputs do not fit this model
+            result["outputs_error"] = f"{type(error).__name__}: {_first_line(error)}"
         checkpoint = job["checkpoint"]
         if job["side"] == "original":
             model.save_weights(checkpoint)
@@ -294,16 +302,16 @@ def run_job(keras, job) -> dict:
         else:
             try:
                 model.load_weights(checkpoint)
+                result["checkpoint_loaded"] = True
                 loaded = np.asarray(model(sample, training=False))
                 np.save(os.path.join(workdir, "converted_outputs_loaded.npy"), loaded)
-                result["checkpoint_loaded"] = True
             except Exception as error:
-                result["checkpoint_loaded"] = False
-                result["checkpoint_error"] = f"{type(error).__name__}: {error}"
+                result.setdefault("checkpoint_loaded", False)
+                result["checkpoint_error"] = f"{type(error).__name__}: {_first_line(error)}"
         result["ok"] = True
     except Exception as error:
         result["ok"] = False
-        result["error"] = f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+        result["error"] = f"{type(error).__name__}: {_first_line(error)}"
         result["traceback"] = traceback.format_exc(limit=-3)
     finally:
         os.chdir(previous)

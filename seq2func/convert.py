@@ -6,6 +6,7 @@ Nothing here imports TensorFlow or Keras.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -84,12 +85,8 @@ def convert_source(
     if not chosen:
         return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
     settings = black_settings(path, line_length)
-    new_module = module.visit(Rewriter(module, edits, settings))
-    # Each import visitor re-reads the whole module: run them only when needed.
-    if context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
-        new_module = AddImportsVisitor(context).transform_module(new_module)
-    if _request_unused_import_removal(context, analyzer, bindings):
-        new_module = RemoveImportsVisitor(context).transform_module(new_module)
+    new_module = _rewrite(module, analyzer, edits, settings)
+    new_module = _fix_imports(new_module, context, analyzer, bindings)
     code = new_module.code
     try:
         compile(code, path or "<string>", "exec")
@@ -120,13 +117,90 @@ def _helper_names(plan: Plan, taken: frozenset[str], chosen: list[tuple[Plan, He
     return HelperNames(inputs=inputs, x=x, outputs=outputs, base=fresh("base_model", busy))
 
 
-def _request_unused_import_removal(context: CodemodContext, analyzer: Analyzer, bindings) -> bool:
-    """Ask to remove imports of Sequential/InputLayer the rewrite may leave unused.
+def _rewrite(module: cst.Module, analyzer: Analyzer, edits: Edits, settings) -> cst.Module:
+    """Visit only the top-level statements that hold an edit; the rest stay as parsed."""
+    edited = [*edits.replace, *edits.after, *edits.nodes]
+    touched = {analyzer.top_level(node) for node in edited}
+    rewriter = Rewriter(module, edits, settings)
+    body: list[cst.BaseStatement] = []
+    for statement in module.body:
+        if statement not in touched:
+            body.append(statement)
+            continue
+        result = statement.visit(rewriter)
+        if isinstance(result, cst.FlattenSentinel):
+            body.extend(result.nodes)
+        elif isinstance(result, cst.BaseStatement):
+            body.append(result)
+    body, pending = rewriter.settle_markers(body)
+    return module.with_changes(body=body, footer=[*pending, *module.footer])
 
-    Only names the original used: an import that was already unused is not
-    ours to remove. Returns whether anything was asked.
+
+def _fix_imports(module: cst.Module, context: CodemodContext, analyzer: Analyzer, bindings) -> cst.Module:
+    """Add the imports the rewrite needs and drop the ones it left unused.
+
+    LibCST's import visitors run on the file's import block only: the rest
+    of the file is searched for the names once, as text, which errs on the
+    side of keeping an import.
     """
-    asked = False
+    body = list(module.body)
+    # The leading block of imports (after a docstring); conditional imports
+    # and ones further down are part of it only if the block reaches them.
+    last = -1
+    for index, statement in enumerate(body):
+        if _is_import_line(statement) or _is_docstring(statement, index) or _is_future(statement):
+            last = index
+        elif last >= 0 or index > 0:
+            break
+    head, rest = body[: last + 1], body[last + 1 :]
+    rest_code = "".join(module.code_for_node(s) for s in rest)
+    removals = _unused_imports(analyzer, bindings, rest_code)
+    if any(_imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals):
+        head, rest = body, []  # the import to remove sits further down: use the whole file
+    for module_name, obj, asname in removals:
+        RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
+    if not context.scratch.get(AddImportsVisitor.CONTEXT_KEY) and not removals:
+        return module
+    block = module.with_changes(body=head, footer=())
+    if context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
+        block = AddImportsVisitor(context).transform_module(block)
+    if removals:
+        block = RemoveImportsVisitor(context).transform_module(block)
+    return module.with_changes(body=[*block.body, *rest])
+
+
+def _is_future(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__"
+        for small in statement.body
+    )
+
+
+def _imported_in(code: str, module_name: str, obj: str) -> bool:
+    return re.search(rf"from\s+{re.escape(module_name)}\s+import\b[^\n]*\b{re.escape(obj)}\b", code) is not None
+
+
+def _is_import_line(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    )
+
+
+def _is_docstring(statement: cst.BaseStatement, index: int) -> bool:
+    return (
+        index == 0
+        and isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _unused_imports(analyzer: Analyzer, bindings, rest_code: str) -> list[tuple[str, str, str | None]]:
+    """Imports of Sequential/InputLayer that the original used and the rewrite no longer does.
+
+    An import that was already unused is not ours to remove.
+    """
+    found = []
     for binding in bindings.values():
         if binding.from_module is None:
             continue
@@ -135,11 +209,11 @@ def _request_unused_import_removal(context: CodemodContext, analyzer: Analyzer, 
             continue
         if not any(not _in_import(analyzer, n) for n in analyzer.names.get(binding.name, [])):
             continue
+        if re.search(rf"\b{re.escape(binding.name)}\b", rest_code):
+            continue
         obj = binding.qualified.rsplit(".", 1)[1]
-        asname = binding.name if binding.name != obj else None
-        RemoveImportsVisitor.remove_unused_import(context, binding.from_module, obj, asname)
-        asked = True
-    return asked
+        found.append((binding.from_module, obj, binding.name if binding.name != obj else None))
+    return found
 
 
 def _in_import(analyzer: Analyzer, node: cst.CSTNode) -> bool:

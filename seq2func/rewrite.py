@@ -161,14 +161,14 @@ class Rewriter(cst.CSTTransformer):
 
     def leave_IndentedBlock(self, original, updated):
         self.indents.pop()
-        body, pending = self._settle_markers(updated.body)
+        body, pending = self.settle_markers(updated.body)
         return updated.with_changes(body=body, footer=[*pending, *updated.footer])
 
     def leave_Module(self, original, updated):
-        body, pending = self._settle_markers(updated.body)
+        body, pending = self.settle_markers(updated.body)
         return updated.with_changes(body=body, footer=[*pending, *updated.footer])
 
-    def _settle_markers(self, body):
+    def settle_markers(self, body):
         """Removed lines hand their comments to the next statement."""
         settled, pending = [], []
         for statement in body:

@@ -147,6 +147,14 @@ class Analyzer:
         if reduced is not None:
             self.candidates = [c for c in self.candidates if self._top(c) in self.line_shift]
 
+    def top_level(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The module-level statement that holds `node`."""
+        while True:
+            parent = self.parents.get(node)
+            if parent is None or parent is self.module:
+                return node
+            node = parent
+
     def known(self, node: cst.CSTNode) -> bool:
         """Whether the node has metadata (it sits in a statement that was analysed)."""
         return not self.line_shift or self._top(node) in self.line_shift
@@ -1081,7 +1089,7 @@ class Analyzer:
         return self.pos(plan.statement).end.line
 
 
-_REDUCE_ABOVE = 400  # lines; below this the whole file is cheap enough
+_REDUCE_ABOVE = 0  # lines; files this short are analysed whole
 
 
 def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None, dict]:

@@ -1,0 +1,206 @@
+"""Benchmark `seq2func convert --check` over a synthetic codebase, side by side with baselines.
+
+    python benchmarks/bench_convert.py [--files 2000] [--keep DIR]
+
+Generates a tree of realistic Python files (about 5% build Keras models in
+varied forms), then times, in one run:
+  - seq2func convert --check over the tree,
+  - LibCST's own no-op codemod over the same tree (python -m libcst.tool codemod noop.NOOPCommand),
+  - grep -rl Sequential,
+and the same seq2func / LibCST pair over the model files alone. Prints the
+times, the ratios, and peak memory of seq2func for the tree and a tree twice
+its size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PLAIN_TEMPLATE = '''"""Utilities for {name}."""
+
+import os
+import json
+from dataclasses import dataclass
+
+
+@dataclass
+class {cls}Config:
+    path: str
+    size: int = {size}
+    verbose: bool = False
+
+
+def load_{name}(path):
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def summarise_{name}(records, limit={size}):
+    totals = {{}}
+    for record in records[:limit]:
+        key = record.get("kind", "other")
+        totals[key] = totals.get(key, 0) + record.get("value", 0)
+    return totals
+
+
+class {cls}Processor:
+    def __init__(self, config):
+        self.config = config
+        self.seen = set()
+
+    def process(self, items):
+        out = []
+        for item in items:
+            if item in self.seen:
+                continue
+            self.seen.add(item)
+            out.append(self.transform(item))
+        return out
+
+    def transform(self, item):
+        return str(item).strip().lower()
+'''
+
+MODEL_TEMPLATES = [
+    '''import keras
+from keras import layers
+
+
+def build_{name}(units={units}):
+    model = keras.Sequential(name="{name}")
+    model.add(layers.Dense(units, activation="relu", input_shape=({features},)))
+    for _ in range(2):
+        model.add(layers.Dense(units, activation="relu"))
+    model.add(layers.Dense(1))
+    return model
+''',
+    '''from tensorflow.keras.models import Sequential
+from tensorflow.keras.layers import Dense, Dropout
+
+model = Sequential([
+    Dense({units}, activation="relu", input_shape=({features},)),
+    Dropout(0.2),
+    Dense(10, activation="softmax"),
+])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+''',
+    '''import tensorflow as tf
+
+
+class {cls}Trainer:
+    def __init__(self):
+        self.model = tf.keras.Sequential()
+        self.model.add(tf.keras.layers.Dense({units}, input_dim={features}))
+        self.model.add(tf.keras.layers.Dense(1))
+
+    def summary(self):
+        return self.model.layers[0].name
+''',
+    '''import keras
+
+model = keras.Sequential([keras.layers.Dense({units}), keras.layers.Dense(1)])
+model.build((None, {features}))
+''',
+]
+
+
+def generate(root: Path, files: int, seed: int = 0) -> list[Path]:
+    rng = random.Random(seed)
+    models = []
+    for index in range(files):
+        folder = root / f"pkg{index // 100:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"part{index}"
+        values = dict(name=name, cls=f"Part{index}", size=rng.randint(5, 500),
+                      units=rng.choice([8, 16, 32]), features=rng.choice([4, 8, 16]))
+        text = PLAIN_TEMPLATE.format(**values) * rng.randint(1, 3)
+        if rng.random() < 0.05:
+            text = rng.choice(MODEL_TEMPLATES).format(**values) + "\n\n" + text
+            models.append(folder / f"{name}.py")
+        (folder / f"{name}.py").write_text(text)
+    return models
+
+
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before)
+
+
+def peak_of(command: list[str]) -> int:
+    """Peak resident memory (KiB) of one command, measured in a fresh process."""
+    probe = (
+        "import resource, subprocess, sys;"
+        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True).stdout
+    return int(out.strip() or 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--keep", type=Path, help="generate the tree here and keep it")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="seq2func-bench-"))
+    tree = root / "tree"
+    if tree.exists():
+        shutil.rmtree(tree)
+    models = generate(tree, args.files)
+    only_models = root / "models"
+    if only_models.exists():
+        shutil.rmtree(only_models)
+    only_models.mkdir()
+    for path in models:
+        shutil.copy(path, only_models / f"{path.parent.name}_{path.name}")
+    print(f"tree: {args.files} files, {len(models)} building models, "
+          f"{sum(p.stat().st_size for p in tree.rglob('*.py')) / 1e6:.1f} MB")
+
+    python = sys.executable
+    seq2func = [python, "-m", "seq2func", "convert", "--check", "-q"]
+    libcst_noop = [python, "-m", "libcst.tool", "codemod", "--no-format", "--hide-progress", "noop.NOOPCommand"]
+    results = {
+        "seq2func convert --check": timed(seq2func + [str(tree)])[0],
+        "libcst noop codemod": timed(libcst_noop + [str(tree)])[0],
+        "grep -rl Sequential": timed(["grep", "-rl", "Sequential", str(tree)])[0],
+        "seq2func, model files only": timed(seq2func + ["-j", "1", str(only_models)])[0],
+        "libcst noop, model files only": timed(libcst_noop + ["-j", "1", str(only_models)])[0],
+    }
+    width = max(map(len, results))
+    for name, seconds in results.items():
+        print(f"  {name:<{width}}  {seconds:8.2f} s")
+    whole = results["libcst noop codemod"] / results["seq2func convert --check"]
+    models_ratio = results["seq2func, model files only"] / results["libcst noop, model files only"]
+    print(f"ratio: libcst no-op / seq2func over the tree = {whole:.1f}x (target >= 20x)")
+    print(f"ratio: seq2func / libcst no-op on the model files = {models_ratio:.2f} (target <= 1)")
+    print(f"ratio: seq2func / grep over the tree = "
+          f"{results['seq2func convert --check'] / results['grep -rl Sequential']:.1f}")
+
+    double = root / "double"
+    if double.exists():
+        shutil.rmtree(double)
+    shutil.copytree(tree, double / "a")
+    shutil.copytree(tree, double / "b")
+    small = peak_of(seq2func + [str(tree)])
+    large = peak_of(seq2func + [str(double)])
+    print(f"peak memory of seq2func: {small / 1024:.0f} MiB for {args.files} files, "
+          f"{large / 1024:.0f} MiB for {2 * args.files} files (ratio {large / max(small, 1):.2f})")
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The data every report renders: one overview and one record per site, JSON-ready.
+
+Built from the run's file outcomes and, when there was one, its
+verification; the HTML, Markdown and JSON reports all render this.
+"""
+
+from __future__ import annotations
+
+import difflib
+import platform
+from collections import Counter
+from dataclasses import asdict
+
+from .. import __version__
+
+SCHEMA_VERSION = "1.0"
+
+
+def build(outcomes, summary, verification, command: str) -> dict:
+    sites = []
+    for outcome in outcomes:
+        report = verification.reports.get(outcome.path) if verification is not None else None
+        checked = {s.line: s for s in report.sites} if report is not None else {}
+        for site in outcome.sites:
+            sites.append(_site(outcome, site, checked.get(site.line)))
+    statuses = Counter(s["verification"]["status"] for s in sites if s["verification"])
+    backends = {s["verification"]["backend"] for s in sites if s["verification"] and s["verification"]["backend"]}
+    devices = {s["verification"]["device"] for s in sites if s["verification"] and s["verification"]["device"]}
+    versions = {s["verification"]["keras_version"] for s in sites if s["verification"] and s["verification"]["keras_version"]}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        "settings": {
+            "seq2func": __version__,
+            "python": platform.python_version(),
+            "keras": ", ".join(sorted(versions)) or None,
+            "backend": ", ".join(sorted(backends)) or None,
+            "device": ", ".join(sorted(devices)) or None,
+            "verified": verification is not None,
+        },
+        "overview": {
+            "files_scanned": summary.files,
+            "files_with_models": summary.with_models,
+            "files_changed": summary.changed,
+            "files_failed": summary.failed,
+            "sites": summary.sites,
+            "converted": summary.converted,
+            "skipped": summary.skipped,
+            "skipped_by_code": summary.skipped_by_code,
+            "failed_by_code": summary.failed_by_code,
+            "verification": {k: statuses.get(k, 0) for k in ("equivalent", "different", "unverifiable", "error")},
+        },
+        "files": [
+            {"path": o.path, "status": o.status, "error": o.error and {"code": o.error_code, "reason": o.error}}
+            for o in outcomes
+        ],
+        "sites": sites,
+    }
+
+
+def _site(outcome, site, checked) -> dict:
+    record = {
+        "path": outcome.path,
+        "line": site.line,
+        "end_line": site.end_line,
+        "cell": site.cell,
+        "scope": site.scope,
+        "target": site.target,
+        "model_name": site.model_name,
+        "label": site.label,
+        "status": site.status,
+        "form": site.form,
+        "diagnostics": [
+            {"code": d.code, "kind": d.kind, "line": d.line, "message": d.message, "hint": d.hint}
+            for d in site.diagnostics
+        ],
+        "diff": _site_diff(outcome, site),
+        "verification": None,
+        "answers": [],
+    }
+    if checked is not None:
+        data = asdict(checked)
+        record["verification"] = {
+            "status": data["status"],
+            "reason": data["reason"],
+            "differences": list(data["differences"]),
+            "expected_differences": list(data["expected_differences"]),
+            "checks": data["checks"],
+            "original_layers": data["original_layers"],
+            "converted_layers": data["converted_layers"],
+            "original_summary": data["original_summary"],
+            "converted_summary": data["converted_summary"],
+            "input_shape": data["input_shape"],
+            "input_dtype": data["input_dtype"],
+            "device": data["device"],
+            "backend": data["backend"],
+            "keras_version": data["keras_version"],
+            "seconds": data["seconds"],
+            "diagnostics": [
+                {"code": d["code"], "kind": d["kind"], "line": d["line"], "message": d["message"], "hint": d["hint"]}
+                for d in data["diagnostics"]
+            ],
+        }
+        record["answers"] = answers(checked)
+    return record
+
+
+def _site_diff(outcome, site) -> str:
+    """The part of the file's diff that touches this site's lines."""
+    if not outcome.changed or site.status != "converted" or outcome.kind != "python":
+        return ""
+    before = outcome.original.splitlines(keepends=True)
+    after = outcome.converted.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    lines: list[str] = []
+    for group in matcher.get_grouped_opcodes(2):
+        first, last = group[0][1] + 1, group[-1][2]
+        if last < site.line or first > site.end_line:
+            continue
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines.extend(" " + line for line in before[i1:i2])
+                continue
+            lines.extend("-" + line for line in before[i1:i2])
+            lines.extend("+" + line for line in after[j1:j2])
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def answers(checked) -> list[dict]:
+    """What the seeds asked, answered for this model."""
+    found = []
+    explicit = next((r for r in checked.converted_layers if r.explicit_input), None)
+    if explicit is not None:
+        found.append({
+            "seed": "000",
+            "question": "Where did the Input layer go?",
+            "answer": f"The Functional model shows its input as the first row: {explicit.name} "
+                      f"(InputLayer) with shape {explicit.output_shape} and 0 parameters. The Sequential "
+                      f"model had the same input, only hidden from summary().",
+        })
+    open_dims = [r for r in checked.original_layers if r.output_shape.count("None") > 1]
+    if open_dims:
+        found.append({
+            "seed": "001",
+            "question": "Why are there None dimensions?",
+            "answer": f"The input shape {checked.input_shape} leaves dimensions open beyond the batch; "
+                      f"they stay None down to {open_dims[-1].name} {open_dims[-1].output_shape}. "
+                      "Give the Input a full shape to fix them.",
+        })
+    for row in checked.original_layers:
+        if row.ignored_input_shape:
+            found.append({
+                "seed": "002",
+                "question": f"Was input_shape on {row.name} used?",
+                "answer": f"No: input_shape={row.ignored_input_shape} on {row.name} was ignored by Keras; "
+                          f"the layer really received {row.input_shape} from the layer before it.",
+            })
+    for row in checked.original_layers:
+        if row.acts_on_last_axis:
+            found.append({
+                "seed": "003",
+                "question": f"Why does {row.name} output {row.output_shape}?",
+                "answer": f"{row.class_name} acts on the last axis of its {row.input_shape} input, so "
+                          f"the other axes pass through ({row.output_shape}, {row.params:,} parameters). "
+                          "Put Flatten() before it to act on every feature.",
+            })
+    return found

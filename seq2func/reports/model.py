@@ -20,9 +20,9 @@ def build(outcomes, summary, verification, command: str) -> dict:
     sites = []
     for outcome in outcomes:
         report = verification.reports.get(outcome.path) if verification is not None else None
-        checked = {s.line: s for s in report.sites} if report is not None else {}
+        checked = {(s.cell, s.line): s for s in report.sites} if report is not None else {}
         for site in outcome.sites:
-            sites.append(_site(outcome, site, checked.get(site.line)))
+            sites.append(_site(outcome, site, checked.get((site.cell, site.line))))
     statuses = Counter(s["verification"]["status"] for s in sites if s["verification"])
     backends = {s["verification"]["backend"] for s in sites if s["verification"] and s["verification"]["backend"]}
     devices = {s["verification"]["device"] for s in sites if s["verification"] and s["verification"]["device"]}

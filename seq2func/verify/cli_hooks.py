@@ -6,10 +6,20 @@ import os
 from dataclasses import replace
 
 from ..convert import convert_source
+from ..notebook import notebook_sources
 from ..runner import FileOutcome
 from .engine import DeviceUnavailable, Options, verify_many
 from .reach import parse_binds
-from .results import RunVerification
+from .results import RunVerification, VerificationReport
+
+
+def _in_cells(report: VerificationReport, joined) -> VerificationReport:
+    """Lines of the joined notebook source become (cell, line within the cell)."""
+    sites = []
+    for site in report.sites:
+        cell, line = joined.locate(site.line)
+        sites.append(replace(site, cell=cell, line=line))
+    return replace(report, sites=tuple(sites))
 
 
 def _options(args) -> Options:
@@ -27,12 +37,18 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
     Returns the outcomes to write (a file whose sites were not all proven is
     converted again with those sites left as they were) and the verification.
     """
-    candidates = [o for o in outcomes if o.changed and o.kind == "python"]
-    items = [(o.original, o.converted, o.path) for o in candidates]
+    candidates = [o for o in outcomes if o.changed]
+    joined = {o.path: notebook_sources(o.original) for o in candidates if o.kind == "notebook"}
+    items = [
+        (joined[o.path].code, notebook_sources(o.converted).code, o.path) if o.kind == "notebook"
+        else (o.original, o.converted, o.path)
+        for o in candidates
+    ]
     try:
         reports = verify_many(items, _options(args))
     except DeviceUnavailable as error:
         raise SystemExit(f"error: {error}")
+    reports = [_in_cells(r, joined[r.path]) if r.path in joined else r for r in reports]
     verification = RunVerification({o.path: r for o, r in zip(candidates, reports)})
     if only_verify or getattr(args, "write_unverified", False):
         return outcomes, verification
@@ -42,6 +58,9 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
         unproven = {s.line for s in report.sites if s.status != "equivalent"} if report else set()
         if not unproven:
             kept.append(outcome)
+            continue
+        if outcome.kind == "notebook":  # a notebook is written whole or not at all
+            kept.append(replace(outcome, status="unchanged", converted=outcome.original))
             continue
         redone = convert_source(outcome.original, path=outcome.path, line_length=args.line_length, keep_lines=unproven)
         status = "changed" if redone.changed else "unchanged"

@@ -59,6 +59,7 @@ class SiteVerification:
     seconds: float = 0.0
     diagnostics: tuple[Diagnostic, ...] = ()
     reason: str = ""
+    cell: int | None = None
 
     @property
     def label(self) -> str:

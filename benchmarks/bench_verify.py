@@ -1,0 +1,89 @@
+"""Benchmark verification of the converted fixture models, side by side with the naive way.
+
+    python benchmarks/bench_verify.py [--sites 30] [-j 2]
+
+seq2func: one pool of workers, the framework imported once per worker, many
+sites per worker. Naive: a fresh Python process per site and side (each
+imports the framework, builds one model, exits), as a script would do it.
+Both run the same probes and comparison; the ratio is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from cases import all_cases  # noqa: E402
+
+from seq2func.verify import Options, verify_many  # noqa: E402
+from seq2func.verify.compare import compare  # noqa: E402
+from seq2func.verify.engine import sites_to_verify  # noqa: E402
+from seq2func.verify.reach import ordinal_of, probe_for  # noqa: E402
+
+NAIVE_SIDE = """
+import json, sys
+import keras
+from seq2func.verify.worker import run_job
+job = json.loads(sys.stdin.read())
+job["device_name"] = "CPU"
+print(json.dumps(run_job(keras, job)))
+"""
+
+
+def pairs(limit: int):
+    chosen = []
+    for case in all_cases():
+        if case.changes and case.verify.startswith("equivalent"):
+            chosen.append((case.source, case.expected, case.name))
+    return chosen[:limit]
+
+
+def naive(items) -> float:
+    start = time.perf_counter()
+    for original, converted, path in items:
+        for site in sites_to_verify(original, path):
+            ordinal = ordinal_of(original, site.scope, site.target, site.line)
+            with tempfile.TemporaryDirectory() as workdir:
+                sides = {}
+                for side, source, end in (("original", original, site.end_line), ("converted", converted, None)):
+                    probe = probe_for(source, scope=site.scope, target=site.target, ordinal=ordinal,
+                                      form=site.form, end_line=end)
+                    job = {"side": side, "probe": probe.__dict__, "workdir": workdir, "seed": 0, "path": path,
+                           "inputs_file": os.path.join(workdir, "inputs.npy"),
+                           "checkpoint": os.path.join(workdir, "original.weights.h5")}
+                    out = subprocess.run([sys.executable, "-c", NAIVE_SIDE], input=json.dumps(job),
+                                         capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+                    sides[side] = json.loads(out.stdout.strip().splitlines()[-1])
+                compare(sides["original"], sides["converted"], workdir)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sites", type=int, default=30)
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    items = pairs(args.sites)
+    count = sum(len(sites_to_verify(o, p)) for o, _, p in items)
+    print(f"{len(items)} fixture files, {count} converted sites")
+    start = time.perf_counter()
+    reports = verify_many(items, Options(jobs=args.jobs))
+    pooled = time.perf_counter() - start
+    equivalent = sum(s.status == "equivalent" for r in reports for s in r.sites)
+    slow = naive(items)
+    print(f"  seq2func verify (pool of {args.jobs})  {pooled:8.1f} s  ({equivalent}/{count} equivalent)")
+    print(f"  naive (process per site and side)  {slow:8.1f} s")
+    print(f"ratio: naive / seq2func = {slow / pooled:.1f}x (target >= 5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -85,6 +85,10 @@ _TABLE = [
     Code("S2F116", "skip", "nested-model-order",
          "{model}: a layer in its list is a model that makes its own Input{detail}",
          "Keras creates the Sequential's Input after every layer; put keras.Input(...) first in the list."),
+    Code("S2F117", "skip", "used-as-layer",
+         "{model} is used as a layer of another model{detail}",
+         "Converting it would turn that model's Sequential layer into a Functional one; "
+         "convert the outer model's code by hand if you want both."),
     Code("S2F199", "skip", "internal-error",
          "{model}: the rewrite did not produce valid code{detail}; left unchanged",
          "This is a bug in seq2func; please report it with the file."),

@@ -680,6 +680,10 @@ class Analyzer:
             if name == "layers":
                 self._plan_layers_rewrite(plan, attribute, ref)
             return
+        if self._used_as_layer(ref.node):
+            # Converting this model would change that model's layer from a
+            # Sequential to a Functional one.
+            raise Skip("S2F117", f" (line {ref.start[0]})", ref.node)
         arg = self.parent(ref.node)
         if isinstance(arg, cst.Arg) and arg.value is ref.node:
             call = self.parent(arg)

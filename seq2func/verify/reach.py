@@ -56,7 +56,18 @@ def _bound_names(node: ast.AST) -> set[str]:
 
 
 def _read_names(node: ast.AST) -> set[str]:
-    return {sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load)}
+    """Names the statement reads from outside: loop and comprehension variables,
+    parameters and lambda arguments it binds for itself do not count."""
+    reads = {sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load)}
+    own: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.For, ast.AsyncFor, ast.comprehension)):
+            own |= {n.id for n in ast.walk(sub.target) if isinstance(n, ast.Name)}
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = sub.args
+            own |= {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+            own |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+    return reads - own
 
 
 def _is_config_call(node: ast.stmt) -> bool:

@@ -377,10 +377,12 @@ class Analyzer:
         self._check_model_arguments(plan)
         plan.end_line = self._end_line(plan)
 
-    def _used_as_layer(self, call: cst.Call) -> bool:
-        """Inside another model's layer list, an `add(...)`, a layer wrapper, or called on a tensor."""
+    def _used_as_layer(self, call: cst.CSTNode, called: bool = True) -> bool:
+        """Inside another model's layer list, an `add(...)`, a layer wrapper, or (for a
+        constructor) called on a tensor at once. A model held in a variable and
+        called later is usually called on data, which a conversion keeps."""
         parent = self.parent(call)
-        if isinstance(parent, cst.Call) and parent.func is call:
+        if called and isinstance(parent, cst.Call) and parent.func is call:
             return True
         for a in self._until_statement(call):
             if not isinstance(a, cst.Call):
@@ -680,7 +682,7 @@ class Analyzer:
             if name == "layers":
                 self._plan_layers_rewrite(plan, attribute, ref)
             return
-        if self._used_as_layer(ref.node):
+        if self._used_as_layer(ref.node, called=False):
             # Converting this model would change that model's layer from a
             # Sequential to a Functional one.
             raise Skip("S2F117", f" (line {ref.start[0]})", ref.node)

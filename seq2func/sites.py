@@ -394,6 +394,29 @@ class Analyzer:
                 return True
         return False
 
+    def _called_on_symbolic(self, node: cst.CSTNode) -> bool:
+        """`model(inputs)` where `inputs` comes from keras.Input or another layer call:
+        the model is then a layer of a Functional graph."""
+        call = self.parent(node)
+        if not (isinstance(call, cst.Call) and call.func is node and call.args):
+            return False
+        value = self._any_assignment(call.args[0].value)
+        if value is None:
+            return False
+        return keras_names.is_input(self.qualified(value.func)) or isinstance(value.func, cst.Call)
+
+    def _any_assignment(self, expr: cst.BaseExpression) -> cst.Call | None:
+        if not isinstance(expr, cst.Name):
+            return None
+        for node in self.names.get(expr.value, []):
+            target = self.parent(node)
+            assign = self.parent(target) if isinstance(target, cst.AssignTarget) else None
+            if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
+                value = assign.value
+                if keras_names.is_input(self.qualified(value.func)) or isinstance(value.func, cst.Call):
+                    return value
+        return None
+
     def _until_statement(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         for a in self.ancestors(node):
             if isinstance(a, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
@@ -682,7 +705,7 @@ class Analyzer:
             if name == "layers":
                 self._plan_layers_rewrite(plan, attribute, ref)
             return
-        if self._used_as_layer(ref.node, called=False):
+        if self._used_as_layer(ref.node, called=False) or self._called_on_symbolic(ref.node):
             # Converting this model would change that model's layer from a
             # Sequential to a Functional one.
             raise Skip("S2F117", f" (line {ref.start[0]})", ref.node)

@@ -708,7 +708,7 @@ class Analyzer:
         if self._used_as_layer(ref.node, called=False) or self._called_on_symbolic(ref.node):
             # Converting this model would change that model's layer from a
             # Sequential to a Functional one.
-            raise Skip("S2F117", f" (line {ref.start[0]})", ref.node)
+            raise Skip("S2F117", "", ref.node)
         arg = self.parent(ref.node)
         if isinstance(arg, cst.Arg) and arg.value is ref.node:
             call = self.parent(arg)

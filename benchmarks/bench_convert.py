@@ -15,7 +15,6 @@ its size.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import shutil

@@ -25,8 +25,8 @@ from .results import ConversionError, Diagnostic, Site
 
 _BOUNDARY = "# seq2func-cell {index}"
 _BOUNDARY_LINE = re.compile(r"^# seq2func-cell (\d+)$")
-_MASK = "pass  # seq2func-mask-{index}"
-_MASK_LINE = re.compile(r"^(\s*)pass  # seq2func-mask-(\d+)$")
+_MASK = "pass # seq2func-mask-{index}"
+_MASK_LINE = re.compile(r"^(\s*)pass # seq2func-mask-(\d+)$")
 _IPYTHON_LINE = re.compile(r"^\s*(%|!|\?)|^[^#'\"]*\?\??\s*$")
 # Cell magics whose body is still Python.
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "memit"}

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Iterator
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -35,7 +35,6 @@ class FileOutcome:
     converted: str | None = None
     encoding: str = "utf-8"
     kind: Literal["python", "notebook"] = "python"
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def changed(self) -> bool:

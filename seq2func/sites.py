@@ -30,7 +30,6 @@ from .results import Diagnostic
 
 Block = Union[cst.Module, cst.IndentedBlock]
 _DEFERRED = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
-_COMPOUND = (cst.For, cst.While, cst.If, cst.With, cst.Try, cst.Else, cst.ExceptHandler, cst.Finally)
 _INPUT_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
 _MIXED_PRECISION_HINTS = ("mixed_precision", "set_global_policy", "set_dtype_policy")
 _DTYPE_COMPUTE = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import replace
 
 from ..convert import convert_source
@@ -47,7 +48,8 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
     try:
         reports = verify_many(items, _options(args))
     except DeviceUnavailable as error:
-        raise SystemExit(f"error: {error}")
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     reports = [_in_cells(r, joined[r.path]) if r.path in joined else r for r in reports]
     verification = RunVerification({o.path: r for o, r in zip(candidates, reports)})
     if only_verify or getattr(args, "write_unverified", False):

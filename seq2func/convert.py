@@ -9,12 +9,12 @@ import dataclasses
 import re
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from . import diagnostics, keras_names
 from .formatting import black_settings
+from .imports import add_from_imports, remove_from_imports
 from .naming import fresh
+from .narrowing import narrow
 from .results import ConversionError, ConversionResult, Site
 from .rewrite import Edits, HelperNames, Rewriter, render
 from .sites import Analyzer, Plan
@@ -40,6 +40,35 @@ def convert_source(
     """
     if _MARKER not in source:
         return ConversionResult(source=source, code=source, sites=(), path=path)
+    narrowed = narrow(source)
+    if narrowed is not None:
+        try:
+            result = _convert(narrowed.source, path, line_length, keep_lines, narrowed.names)
+        except ConversionError:
+            result = None  # the whole file says it better, with its own positions
+        if result is not None:
+            code = narrowed.splice(result.code) if result.changed else source
+            if code is not None and (code == source or _compiles(code, path)):
+                return dataclasses.replace(result, source=source, code=code)
+    return _convert(source, path, line_length, keep_lines)
+
+
+def _compiles(code: str, path: str | None) -> bool:
+    try:
+        compile(code, path or "<string>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _convert(
+    source: str,
+    path: str | None,
+    line_length: int | None,
+    keep_lines: frozenset[int] | set[int],
+    file_names: frozenset[str] = frozenset(),
+) -> ConversionResult:
+    """`convert_source` on `source` as given; `file_names` adds names only the whole file shows."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -58,10 +87,10 @@ def convert_source(
     if not any(p.converted for p in plans):
         return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
 
-    context = CodemodContext(filename=path)
+    wanted: list[tuple[str, str]] = []
     edits = Edits()
     bindings = import_bindings(module)
-    module_names = frozenset(analyzer.names)
+    module_names = frozenset(analyzer.names) | file_names
     chosen: list[tuple[Plan, HelperNames]] = []
     for plan in plans:
         if not plan.converted:
@@ -79,14 +108,13 @@ def convert_source(
         names = _helper_names(plan, module_names, chosen)
         chosen.append((plan, names))
         render(plan, spelling, names, module, edits)
-        for module_name, obj in spelling.imports:
-            AddImportsVisitor.add_needed_import(context, module_name, obj)
+        wanted.extend(spelling.imports)
 
     if not chosen:
         return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
     settings = black_settings(path, line_length)
     new_module = _rewrite(module, analyzer, edits, settings)
-    new_module = _fix_imports(new_module, context, analyzer, bindings)
+    new_module = _fix_imports(new_module, wanted, analyzer, bindings)
     code = new_module.code
     try:
         compile(code, path or "<string>", "exec")
@@ -136,12 +164,14 @@ def _rewrite(module: cst.Module, analyzer: Analyzer, edits: Edits, settings) -> 
     return module.with_changes(body=body, footer=[*pending, *module.footer])
 
 
-def _fix_imports(module: cst.Module, context: CodemodContext, analyzer: Analyzer, bindings) -> cst.Module:
+def _fix_imports(
+    module: cst.Module, wanted: list[tuple[str, str]], analyzer: Analyzer, bindings
+) -> cst.Module:
     """Add the imports the rewrite needs and drop the ones it left unused.
 
-    LibCST's import visitors run on the file's import block only: the rest
-    of the file is searched for the names once, as text, which errs on the
-    side of keeping an import.
+    The import edits run on the file's leading import block only: the rest of
+    the file is searched for the names once, as text, which errs on the side
+    of keeping an import.
     """
     body = list(module.body)
     # The leading block of imports (after a docstring); conditional imports
@@ -155,17 +185,14 @@ def _fix_imports(module: cst.Module, context: CodemodContext, analyzer: Analyzer
     head, rest = body[: last + 1], body[last + 1 :]
     rest_code = "".join(module.code_for_node(s) for s in rest)
     removals = _unused_imports(analyzer, bindings, rest_code)
-    if any(_imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals):
+    whole = any(_imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals)
+    if whole:
         head, rest = body, []  # the import to remove sits further down: use the whole file
-    for module_name, obj, asname in removals:
-        RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
-    if not context.scratch.get(AddImportsVisitor.CONTEXT_KEY) and not removals:
+    if not wanted and not removals:
         return module
     block = module.with_changes(body=head, footer=())
-    if context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
-        block = AddImportsVisitor(context).transform_module(block)
-    if removals:
-        block = RemoveImportsVisitor(context).transform_module(block)
+    block = add_from_imports(block, wanted)
+    block = remove_from_imports(block, removals, check_uses=whole)
     return module.with_changes(body=[*block.body, *rest])
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .convert import convert_source
 from .results import ConversionError, ConversionResult, Diagnostic, Site
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .convert import convert_source
     from .verify import VerificationReport
 
 __version__ = "0.1.0"
@@ -36,6 +36,11 @@ def verify_sources(original: str, converted: str, path: str | None = None, **opt
 
 
 def __getattr__(name: str) -> Any:
+    # LibCST takes a noticeable share of a short run to import: only converting needs it.
+    if name == "convert_source":
+        from .convert import convert_source
+
+        return convert_source
     if name == "VerificationReport":
         from .verify import VerificationReport
 

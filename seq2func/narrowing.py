@@ -3,8 +3,9 @@
 Most of a large file has nothing to do with its models. LibCST's parse and
 metadata cost grows with every statement, while Python's own parser is an
 order of magnitude cheaper, so `narrow` reads the file with `ast`, keeps the
-top-level statements the conversion may depend on, and blanks out the rest
-with one comment per line. Lines and columns stay where they were, so every
+top-level statements the conversion may depend on, and stands one string
+literal spanning the same lines in for each of the rest (a few nodes for LibCST
+however long the statement). Lines and columns stay where they were, so every
 position the conversion reports holds for the real file. `Narrowed.splice`
 puts the blanked statements back around the converted code, and refuses
 (returns None) whenever the conversion touched a blanked line, in which case
@@ -12,7 +13,7 @@ the caller converts the whole file instead.
 
 A statement is kept when it
 - holds an import, or is the statement that ends the leading import block
-  (where new imports go), or is the module docstring;
+  (where new imports go), or is the first statement of the file;
 - mentions `Sequential`, `InputLayer` or a mixed-precision policy, or a name
   an import binds to one of those;
 - mentions a module-level name a kept statement mentions (its uses and its
@@ -37,7 +38,6 @@ _SEEDS = ("Sequential", "InputLayer", "mixed_precision", "set_global_policy", "s
 _SEED_IMPORTS = ("Sequential", "InputLayer")
 _BUILTINS = frozenset(dir(builtins))
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-_ELIDED = "#~seq2func~{}"
 # Below this many blanked lines the saving does not pay for the bookkeeping.
 _WORTH_IT = 8
 
@@ -94,8 +94,7 @@ def narrow(source: str) -> Narrowed | None:
             keep[index] = True
             seed_names.update(facts[index].seed_aliases)
     _keep_import_block_end(groups, keep)
-    if groups and _is_docstring(groups[0]):
-        keep[0] = True
+    keep[0] = True  # a placeholder must never become the module's docstring
 
     mentioned: set[str] = set()
     assigned_attributes: set[str] = set()
@@ -114,12 +113,19 @@ def narrow(source: str) -> Narrowed | None:
             if not keep[index] and fact.matters(mentioned, assigned_attributes)
         ]
 
-    elided = {line for index, (start, end) in enumerate(spans) if not keep[index] for line in range(start, end)}
+    elided: set[int] = set()
+    narrowed = list(lines)
+    for index, (start, end) in enumerate(spans):
+        if keep[index]:
+            continue
+        elided.update(range(start, end))
+        for offset, line in enumerate(range(start, end)):
+            text = f'"""~seq2func~{index}' if offset == 0 else f"~{index}~{offset}"
+            if line == end - 1:
+                text += '"""'
+            narrowed[line] = text + _ending(lines[line])
     if len(elided) < _WORTH_IT:
         return None
-    narrowed = [
-        _ELIDED.format(index) + _ending(line) if index in elided else line for index, line in enumerate(lines)
-    ]
     return Narrowed(
         source="".join(narrowed),
         original_lines=tuple(lines),

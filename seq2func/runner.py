@@ -98,6 +98,7 @@ def run(paths: Iterable[str], *, jobs: int | None = None, line_length: int | Non
             yield process_file(path, line_length)
         return
     window: deque = deque()
+    in_flight = 0
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for path in paths:
             try:
@@ -106,12 +107,34 @@ def run(paths: Iterable[str], *, jobs: int | None = None, line_length: int | Non
                 window.append(FileOutcome(path, "failed", error_code=error.code, error=error.reason))
             else:
                 if _MARKER in data:
+                    if not in_flight:
+                        _load_converter()
                     window.append(pool.submit(process_bytes, path, data, line_length))
+                    in_flight += 1
                 else:
                     window.append(process_bytes(path, data, line_length))
-            while window and (len(window) > jobs * 4 or not isinstance(window[0], Future) or window[0].done()):
+            # Outcomes leave in input order. Models are rare in a tree, so the
+            # limit counts files in flight (their text is what costs memory),
+            # with a looser one on the small outcomes queued behind them.
+            while window and (
+                in_flight > jobs * 4
+                or len(window) > jobs * 256
+                or not isinstance(window[0], Future)
+                or window[0].done()
+            ):
                 head = window.popleft()
-                yield head.result() if isinstance(head, Future) else head
+                if isinstance(head, Future):
+                    in_flight -= 1
+                    yield head.result()
+                else:
+                    yield head
         while window:
             head = window.popleft()
             yield head.result() if isinstance(head, Future) else head
+
+
+def _load_converter() -> None:
+    """Import the converter before the pool starts its workers, so they inherit it."""
+    import black  # noqa: F401  (formats every rewrite)
+
+    from . import convert  # noqa: F401

@@ -43,7 +43,8 @@ def convert_source(
     narrowed = narrow(source)
     if narrowed is not None:
         try:
-            result = _convert(narrowed.source, path, line_length, keep_lines, narrowed.names)
+            # The spliced file is compiled below; a failure there converts the whole file.
+            result = _convert(narrowed.source, path, line_length, keep_lines, narrowed.names, safety_net=False)
         except ConversionError:
             result = None  # the whole file says it better, with its own positions
         if result is not None:
@@ -67,6 +68,8 @@ def _convert(
     line_length: int | None,
     keep_lines: frozenset[int] | set[int],
     file_names: frozenset[str] = frozenset(),
+    *,
+    safety_net: bool = True,
 ) -> ConversionResult:
     """`convert_source` on `source` as given; `file_names` adds names only the whole file shows."""
     try:
@@ -117,7 +120,8 @@ def _convert(
     new_module = _fix_imports(new_module, wanted, analyzer, bindings)
     code = new_module.code
     try:
-        compile(code, path or "<string>", "exec")
+        if safety_net:
+            compile(code, path or "<string>", "exec", dont_inherit=True)
     except SyntaxError as error:  # a bug of ours must never reach the user's file
         for plan, _ in chosen:
             plan.skips.append(

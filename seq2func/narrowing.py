@@ -12,7 +12,7 @@ puts the blanked statements back around the converted code, and refuses
 the caller converts the whole file instead.
 
 A statement is kept when it
-- holds an import, or is the statement that ends the leading import block
+- imports outside a function, or is the statement that ends the leading import block
   (where new imports go), or is the first statement of the file;
 - mentions `Sequential`, `InputLayer` or a mixed-precision policy, or a name
   an import binds to one of those;
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 _SEEDS = ("Sequential", "InputLayer", "mixed_precision", "set_global_policy", "set_dtype_policy")
 _SEED_IMPORTS = ("Sequential", "InputLayer")
 _BUILTINS = frozenset(dir(builtins))
+_WORD = re.compile(r"\w+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 # Below this many blanked lines the saving does not pay for the bookkeeping.
 _WORTH_IT = 8
@@ -84,33 +85,46 @@ def narrow(source: str) -> Narrowed | None:
     if len(groups) < 3:
         return None
     spans = [_span(group) for group in groups]
-    facts = [_Facts.of(group) for group in groups]
     texts = ["".join(lines[start:end]) for start, end in spans]
+    # Words are a superset of a statement's identifiers, found at C speed: a
+    # statement sharing none with what is kept cannot matter, so only the
+    # others are walked.
+    words = [frozenset(_WORD.findall(text)) for text in texts]
+    facts: dict[int, _Facts] = {}
+
+    def facts_of(index: int) -> _Facts:
+        if index not in facts:
+            facts[index] = _Facts.of(groups[index])
+        return facts[index]
 
     keep = [False] * len(groups)
     seed_names = set(_SEED_IMPORTS)
-    for index, group in enumerate(groups):
-        if facts[index].imports:
+    for index, text in enumerate(texts):
+        if "import" in words[index] and facts_of(index).imports:
             keep[index] = True
-            seed_names.update(facts[index].seed_aliases)
+            seed_names.update(facts_of(index).seed_aliases)
     _keep_import_block_end(groups, keep)
     keep[0] = True  # a placeholder must never become the module's docstring
 
     mentioned: set[str] = set()
     assigned_attributes: set[str] = set()
-    pending = []
-    for index, text in enumerate(texts):
-        if any(seed in text for seed in _SEEDS) or facts[index].mentions & seed_names:
-            pending.append(index)
+    pending = [
+        index
+        for index, text in enumerate(texts)
+        if any(seed in text for seed in _SEEDS) or words[index] & seed_names
+    ]
     while pending:
         for index in pending:
             keep[index] = True
-            mentioned |= facts[index].mentions
-            assigned_attributes |= facts[index].assigned_attributes
+            mentioned |= facts_of(index).mentions
+            assigned_attributes |= facts_of(index).assigned_attributes
+        wanted = mentioned | assigned_attributes
         pending = [
             index
-            for index, fact in enumerate(facts)
-            if not keep[index] and fact.matters(mentioned, assigned_attributes)
+            for index in range(len(groups))
+            if not keep[index]
+            and not words[index].isdisjoint(wanted)
+            and facts_of(index).matters(mentioned, assigned_attributes)
         ]
 
     elided: set[int] = set()
@@ -187,7 +201,7 @@ class _Facts:
     binds: frozenset[str]  # module-level names it binds
     attributes: frozenset[str]  # attribute names it reads or writes, at any depth
     assigned_attributes: frozenset[str]  # attribute names it assigns (`self.model = ...`)
-    imports: bool
+    imports: bool  # it imports outside any function
     seed_aliases: frozenset[str]  # names its imports bind to Sequential or InputLayer
 
     @classmethod
@@ -226,6 +240,7 @@ class _Collector(ast.NodeVisitor):
         self.imports = False
         self.seed_aliases: set[str] = set()
         self._locals: list[frozenset[str]] = []  # one set per enclosing function
+        self._methods: set[ast.stmt] = set()
 
     def _name(self, name: str, binding: bool) -> None:
         if any(name in scope for scope in self._locals):
@@ -249,7 +264,8 @@ class _Collector(ast.NodeVisitor):
             self.binds.add(name)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
-        self.imports = True
+        # A function's own imports bind nothing the rest of the file sees.
+        self.imports = self.imports or not self._locals
         for alias in node.names:
             bound = alias.asname or alias.name.split(".")[0]
             if bound != "*":
@@ -265,7 +281,8 @@ class _Collector(ast.NodeVisitor):
         for default in [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]:
             self.visit(default)
         if not isinstance(node, ast.Lambda):
-            self._name(node.name, True)
+            if node not in self._methods:
+                self._name(node.name, True)
             for decorator in node.decorator_list:
                 self.visit(decorator)
             for annotation in _annotations(node):
@@ -280,7 +297,14 @@ class _Collector(ast.NodeVisitor):
     visit_Lambda = _function
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._name(node.name, True)
+        if node not in self._methods:
+            self._name(node.name, True)
+        # A method's name lives in the class, not the module: `build` in two
+        # classes links nothing. Other class attributes still count, to err
+        # towards keeping.
+        self._methods.update(
+            s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        )
         self.generic_visit(node)
 
 

@@ -63,52 +63,56 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), root: Path | None 
                 yield Found(path, explicit=True)
 
 
-def _relative(path: Path, base: Path) -> str | None:
-    try:
-        return path.resolve().relative_to(base).as_posix()
-    except ValueError:
-        return None
-
-
 def _walk(top: Path, base: Path, excluded, seen: set[Path]) -> Iterator[Found]:
     ignores: list[tuple[Path, pathspec.PathSpec]] = []
     root_ignore = _gitignore(base)
     if root_ignore is not None:
         ignores.append((base, root_ignore))
 
-    def ignored(path: Path, is_dir: bool) -> bool:
-        resolved = path.resolve()
+    def ignored(path: Path, resolved: Path, is_dir: bool) -> bool:
         for folder, spec in ignores:
-            relative = _relative(resolved, folder)
+            relative = _relative_to(resolved, folder)
             if relative is not None and spec.match_file(relative + ("/" if is_dir else "")):
                 return True
         if excluded is not None:
-            relative = _relative(resolved, base) or path.as_posix()
+            relative = _relative_to(resolved, base) or path.as_posix()
             if excluded.match_file(relative + ("/" if is_dir else "")) or excluded.match_file(path.name):
                 return True
         return False
 
+    # Symlinks are never followed, so below the resolved top every path is
+    # already canonical: joining names is enough, no resolve() per file.
+    top_resolved = top.resolve()
     for folder, dirs, files in os.walk(top, followlinks=False):
         current = Path(folder)
-        if current.resolve() != base:
+        relative_folder = os.path.relpath(folder, top)
+        current_resolved = top_resolved if relative_folder == "." else top_resolved / relative_folder
+        if current_resolved != base:
             spec = _gitignore(current)
             if spec is not None:
-                ignores.append((current.resolve(), spec))
+                ignores.append((current_resolved, spec))
         kept = []
         for name in sorted(dirs):
             child = current / name
             if name.startswith(".") or name in SKIPPED_FOLDERS or child.is_symlink():
                 continue
-            if _is_virtualenv(child) or ignored(child, is_dir=True):
+            if _is_virtualenv(child) or ignored(child, current_resolved / name, is_dir=True):
                 continue
             kept.append(name)
         dirs[:] = kept
         for name in sorted(files):
-            child = current / name
-            if not name.endswith(SUFFIXES) or child.is_symlink() or ignored(child, is_dir=False):
+            if not name.endswith(SUFFIXES):
                 continue
-            key = child.resolve()
-            if key in seen:
+            child = current / name
+            key = current_resolved / name
+            if child.is_symlink() or key in seen or ignored(child, key, is_dir=False):
                 continue
             seen.add(key)
             yield Found(child, explicit=False)
+
+
+def _relative_to(path: Path, folder: Path) -> str | None:
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return None

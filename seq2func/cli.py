@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
+from .cache import Cache, cache_dir
 from .discovery import discover
 from .files import FileError, atomic_write, decode, encode
 from .runner import FileOutcome, convert_text, run
@@ -59,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="print a machine-readable record of every file and site")
         sub.add_argument("--report", metavar="FILE", help="write a report: .html, .md or .json")
         sub.add_argument("--line-length", type=int, default=None, metavar="N", help="black line length")
+        sub.add_argument(
+            "--no-cache", action="store_true",
+            help="neither read nor write the cache of files that need no conversion",
+        )
         level = sub.add_mutually_exclusive_group()
         level.add_argument("-q", "--quiet", action="store_true", help="print errors only")
         level.add_argument("-v", "--verbose", action="store_true", help="print hints and every file")
@@ -112,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     for path in missing:
         print(f"{path}: S2F004 cannot read: no such file or folder", file=sys.stderr)
     found = [str(f.path) for f in discover([p for p in args.paths if p not in missing], exclude, settings.project_root)]
-    outcomes = list(_progress(run(found, jobs=args.jobs, line_length=args.line_length), len(found), args))
+    cache = None if args.no_cache else Cache(cache_dir())
+    outcomes = list(
+        _progress(run(found, jobs=args.jobs, line_length=args.line_length, cache=cache), len(found), args)
+    )
     if args.command == "verify":
         return _verify_command(outcomes, args, missing)
     return _convert_command(outcomes, args, missing)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .cache import Cache
 from .files import FileError, decode, read_bytes
 from .results import ConversionError, Site
 
@@ -84,57 +85,86 @@ def process_bytes(path: str, data: bytes, line_length: int | None = None) -> Fil
     )
 
 
-def run(paths: Iterable[str], *, jobs: int | None = None, line_length: int | None = None) -> Iterator[FileOutcome]:
+def run(
+    paths: Iterable[str],
+    *,
+    jobs: int | None = None,
+    line_length: int | None = None,
+    cache: Cache | None = None,
+) -> Iterator[FileOutcome]:
     """Outcomes in input order, whether run serially or in parallel.
 
-    Every file is read once, here; only files that contain the marker travel
-    to a worker, and at most a few per worker are in flight, so memory stays
-    flat however large the tree.
+    Every file is read once, here; only files that contain the marker and
+    that the cache does not know travel to a worker, and at most a few per
+    worker are in flight, so memory stays flat however large the tree.
     """
     paths = list(paths)
     jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(paths) < _POOL_THRESHOLD:
-        for path in paths:
-            yield process_file(path, line_length)
-        return
     window: deque = deque()
     in_flight = 0
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(paths) >= _POOL_THRESHOLD else None
+    try:
         for path in paths:
-            try:
-                data = read_bytes(Path(path))
-            except FileError as error:
-                window.append(FileOutcome(path, "failed", error_code=error.code, error=error.reason))
-            else:
-                if _MARKER in data:
-                    if not in_flight:
-                        _load_converter()
-                    window.append(pool.submit(process_bytes, path, data, line_length))
-                    in_flight += 1
-                else:
-                    window.append(process_bytes(path, data, line_length))
+            window.append(_start(path, pool, line_length, cache))
+            if isinstance(window[-1][0], Future):
+                in_flight += 1
             # Outcomes leave in input order. Models are rare in a tree, so the
             # limit counts files in flight (their text is what costs memory),
             # with a looser one on the small outcomes queued behind them.
             while window and (
                 in_flight > jobs * 4
                 or len(window) > jobs * 256
-                or not isinstance(window[0], Future)
-                or window[0].done()
+                or not isinstance(window[0][0], Future)
+                or window[0][0].done()
             ):
-                head = window.popleft()
+                head, digest = window.popleft()
                 if isinstance(head, Future):
                     in_flight -= 1
-                    yield head.result()
-                else:
-                    yield head
+                yield _finish(head, digest, cache)
         while window:
-            head = window.popleft()
-            yield head.result() if isinstance(head, Future) else head
+            head, digest = window.popleft()
+            yield _finish(head, digest, cache)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        if cache is not None:
+            cache.save()
+
+
+def _start(path: str, pool, line_length, cache: Cache | None):
+    """(outcome or future, digest to remember it under)."""
+    kind = "notebook" if path.endswith(".ipynb") else "python"
+    try:
+        data = read_bytes(Path(path))
+    except FileError as error:
+        return FileOutcome(path, "failed", error_code=error.code, error=error.reason, kind=kind), None
+    if _MARKER not in data:
+        return process_bytes(path, data, line_length), None
+    digest = None
+    if cache is not None:
+        digest = cache.digest(data)
+        sites = cache.sites(path, digest)
+        if sites is not None:
+            try:
+                encoding = decode(data).encoding
+            except FileError:
+                encoding = "utf-8"
+            return FileOutcome(path, "unchanged", sites=sites, encoding=encoding, kind=kind), None
+    if pool is None:
+        return process_bytes(path, data, line_length), digest
+    _load_converter()
+    return pool.submit(process_bytes, path, data, line_length), digest
+
+
+def _finish(head, digest: str | None, cache: Cache | None) -> FileOutcome:
+    outcome = head.result() if isinstance(head, Future) else head
+    if cache is not None and digest is not None and outcome.status == "unchanged":
+        cache.remember(outcome.path, digest, outcome.sites)
+    return outcome
 
 
 def _load_converter() -> None:
-    """Import the converter before the pool starts its workers, so they inherit it."""
+    """Import the converter before the pool starts its workers, so they inherit it (once: imports are kept)."""
     import black  # noqa: F401  (formats every rewrite)
 
     from . import convert  # noqa: F401

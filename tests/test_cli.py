@@ -181,8 +181,8 @@ def test_crlf_and_encoding_survive_a_write(tmp_path):
 def test_serial_and_parallel_runs_give_identical_results(tmp_path):
     for i in range(12):
         (tmp_path / f"m{i:02}.py").write_text(CONVERTIBLE if i % 2 else SKIPPED)
-    serial = run_cli("convert", tmp_path, "--check", "--json", "-j", "1")
-    parallel = run_cli("convert", tmp_path, "--check", "--json", "-j", "2")
+    serial = run_cli("convert", tmp_path, "--check", "--json", "-j", "1", "--no-cache")
+    parallel = run_cli("convert", tmp_path, "--check", "--json", "-j", "2", "--no-cache")
     assert serial.returncode == parallel.returncode == 1
     assert serial.stdout == parallel.stdout
 

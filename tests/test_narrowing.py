@@ -52,7 +52,7 @@ def test_a_fixture_with_unrelated_code_converts_as_the_whole_file_does(case):
     assert result.code.endswith(UNRELATED)
 
 
-def _converted_the_narrow_way(source: str):
+def converted_the_narrow_way(source: str):
     """The narrowed conversion, failing the test if it fell back to the whole file."""
     narrowed = narrow(source)
     assert narrowed is not None
@@ -68,7 +68,7 @@ def test_a_function_far_below_that_reads_the_model_is_still_seen():
         + UNRELATED
         + "\n\ndef first_layer():\n    return model.layers[0]\n"
     )
-    code, result = _converted_the_narrow_way(source)
+    code, result = converted_the_narrow_way(source)
     # A function may run before or after the conversion: its `.layers[0]` cannot be rewritten.
     assert [site.skip_codes for site in result.sites] == [("S2F106",)]
     assert code == source
@@ -78,7 +78,7 @@ def test_a_name_bound_only_in_blanked_code_is_not_reused():
     source = "import keras\n\nmodel = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n" + UNRELATED.replace(
         "out = []", "inputs = out = []"
     )
-    code, _ = _converted_the_narrow_way(source)
+    code, _ = converted_the_narrow_way(source)
     assert "inputs_1 = keras.Input(shape=(3,))" in code
 
 
@@ -87,7 +87,7 @@ def test_a_class_named_model_in_blanked_code_blocks_a_bare_import():
         "from keras.models import Sequential\nfrom keras.layers import Dense\n\n"
         "model = Sequential([Dense(2, input_shape=(3,))])\n" + UNRELATED + "\n\nclass Model:\n    pass\n"
     )
-    _, result = _converted_the_narrow_way(source)
+    _, result = converted_the_narrow_way(source)
     assert [site.skip_codes for site in result.sites] == [("S2F114",)]
     assert result.sites == whole_file(source).sites
 

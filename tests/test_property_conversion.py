@@ -27,6 +27,24 @@ def test_conversion_parses_converts_and_is_idempotent(program):
     assert seq2func.convert_source(result.code).code == result.code
 
 
+@SETTINGS
+@given(programs())
+def test_unrelated_code_around_a_program_changes_nothing_in_its_conversion(program):
+    from seq2func import convert
+    from test_narrowing import UNRELATED, converted_the_narrow_way
+
+    lines = program.source.splitlines(keepends=True)
+    body = next(
+        (i for i, line in enumerate(lines) if line.strip() and not line.startswith(("import ", "from ", "#"))),
+        len(lines),
+    )
+    padded = "".join(lines[:body]) + UNRELATED.lstrip("\n") + "\n\n" + "".join(lines[body:]) + UNRELATED
+    code, narrowed = converted_the_narrow_way(padded)
+    whole = convert._convert(padded, None, None, frozenset())
+    assert code == whole.code
+    assert narrowed.sites == whole.sites
+
+
 @pytest.mark.framework
 @SETTINGS
 @given(programs())

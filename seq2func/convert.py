@@ -14,7 +14,7 @@ from . import diagnostics, keras_names
 from .formatting import black_settings
 from .imports import add_from_imports, remove_from_imports
 from .naming import fresh
-from .narrowing import narrow
+from .narrowing import Narrowed, narrow
 from .results import ConversionError, ConversionResult, Site
 from .rewrite import Edits, HelperNames, Rewriter, render
 from .sites import Analyzer, Plan
@@ -42,16 +42,33 @@ def convert_source(
         return ConversionResult(source=source, code=source, sites=(), path=path)
     narrowed = narrow(source)
     if narrowed is not None:
-        try:
-            # The spliced file is compiled below; a failure there converts the whole file.
-            result = _convert(narrowed.source, path, line_length, keep_lines, narrowed.names, safety_net=False)
-        except ConversionError:
-            result = None  # the whole file says it better, with its own positions
+        result = convert_narrowed(narrowed, path, line_length=line_length, keep_lines=keep_lines)
         if result is not None:
-            code = narrowed.splice(result.code) if result.changed else source
-            if code is not None and (code == source or _compiles(code, path)):
-                return dataclasses.replace(result, source=source, code=code)
+            return result
     return _convert(source, path, line_length, keep_lines)
+
+
+def convert_narrowed(
+    narrowed: Narrowed,
+    path: str | None = None,
+    *,
+    line_length: int | None = None,
+    keep_lines: frozenset[int] | set[int] = frozenset(),
+) -> ConversionResult | None:
+    """The conversion of a narrowed file, spliced back; None when the whole file must be converted."""
+    source = "".join(narrowed.original_lines)
+    try:
+        # The spliced file is compiled below; a failure there converts the whole file.
+        result = _convert(
+            narrowed.source, path, line_length, keep_lines, narrowed.names,
+            elided_text=narrowed.elided_text, safety_net=False,
+        )
+    except ConversionError:
+        return None  # the whole file says it better, with its own positions
+    code = narrowed.splice(result.code) if result.changed else source
+    if code is None or (code != source and not _compiles(code, path)):
+        return None
+    return dataclasses.replace(result, source=source, code=code)
 
 
 def _compiles(code: str, path: str | None) -> bool:
@@ -69,16 +86,23 @@ def _convert(
     keep_lines: frozenset[int] | set[int],
     file_names: frozenset[str] = frozenset(),
     *,
+    elided_text: str = "",
     safety_net: bool = True,
 ) -> ConversionResult:
-    """`convert_source` on `source` as given; `file_names` adds names only the whole file shows."""
+    """`convert_source` on `source` as given.
+
+    `file_names` and `elided_text` are what only the whole file shows when
+    `source` is narrowed: its identifiers, and the text of its blanked
+    statements for the checks that read text (imports still named somewhere,
+    a mixed-precision policy).
+    """
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         raise ConversionError(
             "S2F001", f"{error.message} (line {error.raw_line}, column {error.raw_column})", path, error.raw_line
         ) from None
-    analyzer = Analyzer(module, path, source)
+    analyzer = Analyzer(module, path, source, elided_text)
     plans = analyzer.plans()
     for plan in plans:
         if plan.line in keep_lines and plan.converted:
@@ -117,7 +141,7 @@ def _convert(
         return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
     settings = black_settings(path, line_length)
     new_module = _rewrite(module, analyzer, edits, settings)
-    new_module = _fix_imports(new_module, wanted, analyzer, bindings)
+    new_module = _fix_imports(new_module, wanted, analyzer, bindings, elided_text)
     code = new_module.code
     try:
         if safety_net:
@@ -169,7 +193,7 @@ def _rewrite(module: cst.Module, analyzer: Analyzer, edits: Edits, settings) -> 
 
 
 def _fix_imports(
-    module: cst.Module, wanted: list[tuple[str, str]], analyzer: Analyzer, bindings
+    module: cst.Module, wanted: list[tuple[str, str]], analyzer: Analyzer, bindings, elided_text: str
 ) -> cst.Module:
     """Add the imports the rewrite needs and drop the ones it left unused.
 
@@ -187,7 +211,7 @@ def _fix_imports(
         elif last >= 0 or index > 0:
             break
     head, rest = body[: last + 1], body[last + 1 :]
-    rest_code = "".join(module.code_for_node(s) for s in rest)
+    rest_code = "".join(module.code_for_node(s) for s in rest) + elided_text
     removals = _unused_imports(analyzer, bindings, rest_code)
     whole = any(_imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals)
     if whole:
@@ -196,7 +220,7 @@ def _fix_imports(
         return module
     block = module.with_changes(body=head, footer=())
     block = add_from_imports(block, wanted)
-    block = remove_from_imports(block, removals, check_uses=whole)
+    block = remove_from_imports(block, removals, check_uses=whole, elided_text=elided_text)
     return module.with_changes(body=[*block.body, *rest])
 
 

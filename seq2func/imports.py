@@ -69,18 +69,23 @@ def add_from_imports(module: cst.Module, wanted: Iterable[tuple[str, str]]) -> c
 
 
 def remove_from_imports(
-    module: cst.Module, removals: Sequence[tuple[str, str, str | None]], *, check_uses: bool
+    module: cst.Module,
+    removals: Sequence[tuple[str, str, str | None]],
+    *,
+    check_uses: bool,
+    elided_text: str = "",
 ) -> cst.Module:
     """Drop `from <module> import <name> [as <alias>]` for each triple.
 
-    With `check_uses`, a name still written anywhere outside the imports is
-    kept: a text search, so it errs on the side of keeping an import.
+    With `check_uses`, a name still written anywhere outside the imports (or
+    in `elided_text`, code the module stands in for) is kept: a text search,
+    so it errs on the side of keeping an import.
     """
     if not removals:
         return module
     unused = removals
     if check_uses:
-        code = "".join(module.code_for_node(s) for s in module.body if not _is_import_line(s))
+        code = "".join(module.code_for_node(s) for s in module.body if not _is_import_line(s)) + elided_text
         unused = [r for r in removals if not re.search(rf"\b{re.escape(r[2] or r[1])}\b", code)]
     if not unused:
         return module

@@ -3,23 +3,26 @@
 Most of a large file has nothing to do with its models. LibCST's parse and
 metadata cost grows with every statement, while Python's own parser is an
 order of magnitude cheaper, so `narrow` reads the file with `ast`, keeps the
-top-level statements the conversion may depend on, and stands one string
-literal spanning the same lines in for each of the rest (a few nodes for LibCST
-however long the statement). Lines and columns stay where they were, so every
-position the conversion reports holds for the real file. `Narrowed.splice`
+statements the conversion may depend on (top-level ones, and the statements of
+a top-level class one by one), and stands one string literal spanning the same
+lines in for each of the rest (a few nodes for LibCST however long the
+statement). Lines and columns stay where they were, so every position the
+conversion reports holds for the real file. `Narrowed.splice`
 puts the blanked statements back around the converted code, and refuses
 (returns None) whenever the conversion touched a blanked line, in which case
 the caller converts the whole file instead.
 
-A statement is kept when it
-- imports outside a function, or is the statement that ends the leading import block
-  (where new imports go), or is the first statement of the file;
-- mentions `Sequential`, `InputLayer` or a mixed-precision policy, or a name
-  an import binds to one of those;
-- mentions a module-level name a kept statement mentions (its uses and its
-  rebindings may change what a rewrite means), binds a builtin name a kept
-  statement reads, or reads an attribute a kept statement assigns
-  (`self.model`).
+Each blanked statement becomes exactly one placeholder statement, so the
+module keeps its shape: the leading import block ends where it ended, and new
+imports land where they would have. A statement is kept when it
+- imports outside a function, or is the module's docstring;
+- names `Sequential` or `InputLayer` in its code (not in a string or a
+  comment), or a name an import binds to one of those;
+- binds a module-level name a kept statement mentions; or reads one that is
+  neither a builtin nor bound only by imports, `def` and `class` (a model, a
+  setting: reading may mutate it); or touches an attribute a kept statement assigns
+  (`self.model`), or assigns one it touches. Keeping a statement of a class
+  keeps the class's header.
 The last rule is applied until nothing more is kept. Names local to a
 function are resolved the way Python does, so `model` as a parameter
 elsewhere does not keep an unrelated function.
@@ -31,11 +34,11 @@ import ast
 import builtins
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Text that makes a statement matter by itself.
-_SEEDS = ("Sequential", "InputLayer", "mixed_precision", "set_global_policy", "set_dtype_policy")
-_SEED_IMPORTS = ("Sequential", "InputLayer")
+# Names that make a statement matter by themselves.
+_SEEDS = frozenset({"Sequential", "InputLayer"})
 _BUILTINS = frozenset(dir(builtins))
 _WORD = re.compile(r"\w+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -52,6 +55,11 @@ class Narrowed:
     lines: tuple[str, ...]
     elided: frozenset[int]  # 0-based indexes of blanked lines
     names: frozenset[str]  # every identifier of the whole file, blanked statements included
+
+    @property
+    def elided_text(self) -> str:
+        """The blanked lines as the file has them, for checks that search text."""
+        return "".join(line for index, line in enumerate(self.original_lines) if index in self.elided)
 
     def splice(self, converted: str) -> str | None:
         """The whole file with the conversion's edits, or None if they touched a blanked line."""
@@ -74,6 +82,24 @@ class Narrowed:
         return index - 1 in self.elided and index in self.elided
 
 
+@dataclass(frozen=True)
+class _Unit:
+    """What is kept or blanked as a whole: a top-level statement, a class's header, or one
+    statement of a top-level class's body."""
+
+    statements: tuple[ast.stmt, ...]
+    start: int  # 0-based first line
+    end: int  # 0-based line after the last (for a header, the line its body starts on)
+    header_of: ast.ClassDef | None = None  # set for a class header
+    parent: int | None = None  # the header unit of a class-body statement
+    class_end: int = 0  # for a header, the line after the class's last
+
+    def facts(self) -> _Facts:
+        if self.header_of is not None:
+            return _Facts.of_header(self.header_of)
+        return _Facts.of(self.statements, in_class=self.parent is not None)
+
+
 def narrow(source: str) -> Narrowed | None:
     """The file with its irrelevant statements blanked, or None to convert it whole."""
     try:
@@ -82,62 +108,89 @@ def narrow(source: str) -> Narrowed | None:
         return None  # the whole-file path reports the error the way LibCST sees it
     lines = _LINE.findall(source)
     groups = _line_groups(tree.body)
-    if len(groups) < 3:
+    if len(groups) < 3 and not any(isinstance(g[0], ast.ClassDef) for g in groups):
         return None
-    spans = [_span(group) for group in groups]
-    texts = ["".join(lines[start:end]) for start, end in spans]
-    # Words are a superset of a statement's identifiers, found at C speed: a
-    # statement sharing none with what is kept cannot matter, so only the
-    # others are walked.
+    units, first_of_group = _units(groups)
+    texts = ["".join(lines[unit.start : unit.end]) for unit in units]
+    # Words are a superset of a unit's identifiers, found at C speed: a unit
+    # sharing none with what is kept cannot matter, so only the others are walked.
     words = [frozenset(_WORD.findall(text)) for text in texts]
     facts: dict[int, _Facts] = {}
 
     def facts_of(index: int) -> _Facts:
         if index not in facts:
-            facts[index] = _Facts.of(groups[index])
+            facts[index] = units[index].facts()
         return facts[index]
 
-    keep = [False] * len(groups)
-    seed_names = set(_SEED_IMPORTS)
-    for index, text in enumerate(texts):
+    keep = [False] * len(units)
+    pending: list[int] = []
+    seed_names = set(_SEEDS)
+    for index in range(len(units)):
         if "import" in words[index] and facts_of(index).imports:
-            keep[index] = True
+            pending.append(index)
             seed_names.update(facts_of(index).seed_aliases)
-    _keep_import_block_end(groups, keep)
-    keep[0] = True  # a placeholder must never become the module's docstring
+    if _is_docstring(groups[0]):
+        pending.append(0)  # it decides where new imports go
+    definitions = _definition_names(tree, words)
 
     mentioned: set[str] = set()
+    attributes: set[str] = set()
     assigned_attributes: set[str] = set()
-    pending = [
-        index
-        for index, text in enumerate(texts)
-        if any(seed in text for seed in _SEEDS) or words[index] & seed_names
-    ]
+    for index in range(len(units)):
+        if words[index] & seed_names and facts_of(index).every & seed_names:
+            pending.append(index)
+            if units[index].header_of is not None:
+                # A subclass of Sequential is judged on its whole body.
+                pending.extend(i for i, unit in enumerate(units) if unit.parent == index)
     while pending:
         for index in pending:
+            if keep[index]:
+                continue
             keep[index] = True
             mentioned |= facts_of(index).mentions
+            attributes |= facts_of(index).attributes
             assigned_attributes |= facts_of(index).assigned_attributes
-        wanted = mentioned | assigned_attributes
+            parent = units[index].parent
+            if parent is not None and not keep[parent]:
+                keep[parent] = True
+                mentioned |= facts_of(parent).mentions
+        wanted = mentioned | attributes
         pending = [
             index
-            for index in range(len(groups))
+            for index in range(len(units))
             if not keep[index]
             and not words[index].isdisjoint(wanted)
-            and facts_of(index).matters(mentioned, assigned_attributes)
+            and facts_of(index).matters(mentioned, attributes, assigned_attributes, definitions)
         ]
 
     elided: set[int] = set()
     narrowed = list(lines)
-    for index, (start, end) in enumerate(spans):
+
+    def blank(index: int, start: int, end: int, indent: str) -> None:
+        elided.update(range(start, end))
+        for line in range(start, end):
+            if index == 0:
+                # First in the file a string would be the module's docstring,
+                # which moves where imports go: an Ellipsis it is.
+                text = "(..." if line == start else ""
+                text += ")" if line == end - 1 else ""
+                text += f"  # ~seq2func~{index}~{line - start}"
+            else:
+                text = f'{indent}"""~seq2func~{index}' if line == start else f"~{index}~{line - start}"
+                if line == end - 1:
+                    text += '"""'
+            narrowed[line] = text + _ending(lines[line])
+
+    for index, unit in enumerate(units):
         if keep[index]:
             continue
-        elided.update(range(start, end))
-        for offset, line in enumerate(range(start, end)):
-            text = f'"""~seq2func~{index}' if offset == 0 else f"~{index}~{offset}"
-            if line == end - 1:
-                text += '"""'
-            narrowed[line] = text + _ending(lines[line])
+        if unit.header_of is not None:
+            blank(index, unit.start, unit.class_end, "")  # nothing of the class is kept
+        elif unit.parent is None:
+            blank(index, unit.start, unit.end, "")
+        elif keep[unit.parent]:
+            first = lines[unit.start]
+            blank(index, unit.start, unit.end, first[: len(first) - len(first.lstrip())])
     if len(elided) < _WORTH_IT:
         return None
     return Narrowed(
@@ -147,6 +200,67 @@ def narrow(source: str) -> Narrowed | None:
         elided=frozenset(elided),
         names=frozenset(_identifiers(tree)),
     )
+
+
+def _units(groups: list[list[ast.stmt]]) -> tuple[list[_Unit], list[int]]:
+    """The units of the file, and the index of each top-level group's first unit.
+
+    A top-level class is a header unit followed by one unit per statement of its
+    body; a class not kept at all is blanked as one unit, its header's.
+    """
+    units: list[_Unit] = []
+    first_of_group: list[int] = []
+    for group in groups:
+        start, end = _span(group)
+        first_of_group.append(len(units))
+        head = group[0]
+        body_groups = _line_groups(head.body) if len(group) == 1 and isinstance(head, ast.ClassDef) else []
+        if not body_groups or _span(body_groups[0])[0] < head.lineno:
+            units.append(_Unit(tuple(group), start, end))
+            continue
+        header = len(units)
+        units.append(_Unit(tuple(group), start, _span(body_groups[0])[0], header_of=head, class_end=end))
+        for body in body_groups:
+            body_start, body_end = _span(body)
+            units.append(_Unit(tuple(body), body_start, body_end, parent=header))
+    return units, first_of_group
+
+
+def _definition_names(tree: ast.Module, words: list[frozenset[str]]) -> frozenset[str]:
+    """Module-level names that only imports, `def` and `class` bind.
+
+    Reading one elsewhere changes nothing a conversion decides: what the name
+    means is set where it is bound, and those statements are kept when a kept
+    statement uses the name. A name also assigned (`model = ...`) is not one.
+    """
+    defined: set[str] = set()
+    other: set[str] = set()
+    every_global = any("global" in w for w in words)
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+            stack.extend(node.decorator_list)
+            if isinstance(node, ast.ClassDef):
+                stack.extend(node.bases)
+                stack.extend(node.body)  # errs towards "assigned": class attributes count
+            elif every_global:
+                stack.extend(n for n in ast.walk(node) if isinstance(n, ast.Global))
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            other.add(node.id)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            other.add(node.name)
+        elif isinstance(node, ast.Global):
+            other.update(node.names)
+        stack.extend(ast.iter_child_nodes(node))
+    return frozenset(defined - other)
 
 
 def _ending(line: str) -> str:
@@ -179,20 +293,6 @@ def _is_docstring(group: list[ast.stmt]) -> bool:
     return isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
 
 
-def _keep_import_block_end(groups: list[list[ast.stmt]], keep: list[bool]) -> None:
-    """Keep the first statement after the leading imports: new imports go just before it."""
-    seen_import = False
-    for index, group in enumerate(groups):
-        if all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in group):
-            seen_import = True
-            continue
-        if index == 0 and _is_docstring(group):
-            continue
-        if seen_import or index > 0:
-            keep[index] = True
-            return
-
-
 @dataclass(frozen=True)
 class _Facts:
     """What one top-level statement mentions at module level."""
@@ -201,28 +301,60 @@ class _Facts:
     binds: frozenset[str]  # module-level names it binds
     attributes: frozenset[str]  # attribute names it reads or writes, at any depth
     assigned_attributes: frozenset[str]  # attribute names it assigns (`self.model = ...`)
+    every: frozenset[str]  # every name and attribute it mentions, in any scope
     imports: bool  # it imports outside any function
     seed_aliases: frozenset[str]  # names its imports bind to Sequential or InputLayer
 
     @classmethod
-    def of(cls, group: list[ast.stmt]) -> _Facts:
+    def of(cls, statements: Sequence[ast.stmt], in_class: bool = False) -> _Facts:
         collector = _Collector()
-        for statement in group:
+        for statement in statements:
+            if in_class and isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                collector.members.add(statement)
             collector.visit(statement)
+        return cls._from(collector)
+
+    @classmethod
+    def of_header(cls, node: ast.ClassDef) -> _Facts:
+        collector = _Collector()
+        collector._name(node.name, True)
+        for part in [*node.decorator_list, *node.bases, *node.keywords]:
+            collector.visit(part)
+        return cls._from(collector)
+
+    @classmethod
+    def _from(cls, collector: _Collector) -> _Facts:
         return cls(
             mentions=frozenset(collector.mentions),
             binds=frozenset(collector.binds),
             attributes=frozenset(collector.attributes),
             assigned_attributes=frozenset(collector.assigned_attributes),
+            every=frozenset(collector.every),
             imports=collector.imports,
             seed_aliases=frozenset(collector.seed_aliases),
         )
 
-    def matters(self, mentioned: set[str], assigned_attributes: set[str]) -> bool:
+
+    def matters(
+        self,
+        mentioned: set[str],
+        attributes: set[str],
+        assigned_attributes: set[str],
+        definitions: frozenset[str],
+    ) -> bool:
+        """Whether a unit can change what the kept ones mean.
+
+        It does when it binds a name they use, reads a name of theirs that is
+        neither a builtin nor a definition (a model, a setting: reading may
+        mutate it), touches an attribute they assign, or assigns an attribute
+        they touch.
+        """
         shared = self.mentions & mentioned
-        if shared - _BUILTINS or shared & self.binds:
+        if shared & self.binds or shared - _BUILTINS - definitions:
             return True
-        return bool(self.attributes & assigned_attributes)
+        return not self.attributes.isdisjoint(assigned_attributes) or not self.assigned_attributes.isdisjoint(
+            attributes
+        )
 
 
 class _Collector(ast.NodeVisitor):
@@ -239,10 +371,12 @@ class _Collector(ast.NodeVisitor):
         self.assigned_attributes: set[str] = set()
         self.imports = False
         self.seed_aliases: set[str] = set()
+        self.every: set[str] = set()  # every name and attribute, in any scope
         self._locals: list[frozenset[str]] = []  # one set per enclosing function
-        self._methods: set[ast.stmt] = set()
+        self.members: set[ast.stmt] = set()  # definitions whose names belong to a class
 
     def _name(self, name: str, binding: bool) -> None:
+        self.every.add(name)
         if any(name in scope for scope in self._locals):
             return
         self.mentions.add(name)
@@ -253,10 +387,25 @@ class _Collector(ast.NodeVisitor):
         self._name(node.id, not isinstance(node.ctx, ast.Load))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.every.add(node.attr)
         self.attributes.add(node.attr)
         if not isinstance(node.ctx, ast.Load):
             self.assigned_attributes.add(node.attr)
         self.visit(node.value)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self._name(node.name, True)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.name:
+            self._name(node.name, True)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._name(node.name, True)
 
     def visit_Global(self, node: ast.Global) -> None:
         for name in node.names:
@@ -270,7 +419,7 @@ class _Collector(ast.NodeVisitor):
             bound = alias.asname or alias.name.split(".")[0]
             if bound != "*":
                 self._name(bound, True)
-            if alias.name.rsplit(".", 1)[-1] in _SEED_IMPORTS:
+            if alias.name.rsplit(".", 1)[-1] in _SEEDS:
                 self.seed_aliases.add(bound)
 
     visit_Import = _import
@@ -281,7 +430,7 @@ class _Collector(ast.NodeVisitor):
         for default in [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]:
             self.visit(default)
         if not isinstance(node, ast.Lambda):
-            if node not in self._methods:
+            if node not in self.members:
                 self._name(node.name, True)
             for decorator in node.decorator_list:
                 self.visit(decorator)
@@ -297,12 +446,12 @@ class _Collector(ast.NodeVisitor):
     visit_Lambda = _function
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if node not in self._methods:
+        if node not in self.members:
             self._name(node.name, True)
         # A method's name lives in the class, not the module: `build` in two
         # classes links nothing. Other class attributes still count, to err
         # towards keeping.
-        self._methods.update(
+        self.members.update(
             s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         )
         self.generic_visit(node)

@@ -120,7 +120,9 @@ class _Ref:
 class Analyzer:
     """Finds every Sequential site in one module and plans it."""
 
-    def __init__(self, module: cst.Module, path: str | None = None, source: str | None = None) -> None:
+    def __init__(
+        self, module: cst.Module, path: str | None = None, source: str | None = None, elided_text: str = ""
+    ) -> None:
         self.module = module
         self.path = path
         source = source if source is not None else module.code
@@ -129,7 +131,8 @@ class Analyzer:
         self.attributes: dict[str, list[cst.Attribute]] = {}
         self.candidates: list[cst.CSTNode] = []
         self._index()
-        self.mixed_precision = any(h in source for h in _MIXED_PRECISION_HINTS)
+        # Text, not names: a policy set anywhere in the file, even blanked out of `module`.
+        self.mixed_precision = any(h in source or h in elided_text for h in _MIXED_PRECISION_HINTS)
         self.local_functions = {
             s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)
         }

@@ -56,10 +56,9 @@ def converted_the_narrow_way(source: str):
     """The narrowed conversion, failing the test if it fell back to the whole file."""
     narrowed = narrow(source)
     assert narrowed is not None
-    result = conversion._convert(narrowed.source, None, None, frozenset(), narrowed.names)
-    code = narrowed.splice(result.code)
-    assert code is not None
-    return code, result
+    result = conversion.convert_narrowed(narrowed)
+    assert result is not None
+    return result.code, result
 
 
 def test_a_function_far_below_that_reads_the_model_is_still_seen():
@@ -122,3 +121,70 @@ def test_a_file_with_little_to_blank_is_converted_whole():
 
 def test_a_file_python_cannot_parse_is_left_to_the_whole_file_path():
     assert narrow("print 'hello'\nmodel = Sequential()\n" + UNRELATED) is None
+
+
+SEQUENTIAL_IMPORTS = "from keras.models import Sequential\nfrom keras.layers import Dense\n"
+MODEL = "model = Sequential([Dense(2, input_shape=(3,))])\n"
+
+
+def test_a_module_docstring_still_decides_where_new_imports_go():
+    source = '"""Models."""\n' + SEQUENTIAL_IMPORTS + UNRELATED + "\n\n" + MODEL
+    code, _ = converted_the_narrow_way(source)
+    assert code == whole_file(source).code
+    assert code.startswith('"""Models."""\nfrom keras.models import Model\n')
+
+
+def test_unrelated_code_before_the_imports_stays_first():
+    source = UNRELATED.lstrip("\n") + "\n\n" + SEQUENTIAL_IMPORTS + "\n" + MODEL
+    code, _ = converted_the_narrow_way(source)
+    assert code == whole_file(source).code
+
+
+TEST_CLASS = '''
+class ModelTest:
+    def setUp(self):
+        self.units = 4
+
+    def test_build(self):
+        self.model = Sequential([Dense(self.units, input_shape=(3,))])
+
+    def test_first_layer(self):
+        return self.model.layers[0]
+''' + "".join(
+    f"\n    def test_unrelated_{n}(self):\n        values = [len(str(v)) for v in range({n})]\n        return sum(values)\n"
+    for n in range(6)
+)
+
+
+def test_a_class_keeps_only_the_methods_linked_to_its_model():
+    source = SEQUENTIAL_IMPORTS + TEST_CLASS
+    narrowed = narrow(source)
+    kept = "".join(line for index, line in enumerate(narrowed.lines) if index not in narrowed.elided)
+    assert "def test_first_layer" in kept and "def setUp" in kept
+    assert "test_unrelated_" not in kept
+    code, result = converted_the_narrow_way(source)
+    assert code == whole_file(source).code
+    assert result.sites == whole_file(source).sites
+
+
+def test_a_function_importing_sequential_itself_is_still_converted():
+    source = (
+        "import os\n" + UNRELATED + "\n\ndef build():\n    from keras.models import Sequential\n"
+        "    from keras.layers import Dense\n\n    return Sequential([Dense(2, input_shape=(3,))])\n"
+    )
+    code, result = converted_the_narrow_way(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert code == whole_file(source).code
+
+
+def test_a_comment_naming_sequential_in_blanked_code_still_keeps_the_import():
+    # The whole-file conversion keeps an import whose name is still written
+    # anywhere; narrowing must not make it bolder.
+    source = SEQUENTIAL_IMPORTS + "\n" + MODEL + UNRELATED.replace(
+        "totals = {}", "totals = {}  # grouped as in Sequential"
+    )
+    narrowed = narrow(source)
+    assert "grouped as in Sequential" not in narrowed.source
+    code, _ = converted_the_narrow_way(source)
+    assert code == whole_file(source).code
+    assert "import Model, Sequential" in code

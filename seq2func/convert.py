@@ -41,6 +41,9 @@ def convert_source(
     if _MARKER not in source:
         return ConversionResult(source=source, code=source, sites=(), path=path)
     narrowed = narrow(source)
+    if narrowed is not None and not narrowed.mentions_sequential:
+        # The word is only in strings or comments: nothing can be a site.
+        return ConversionResult(source=source, code=source, sites=(), path=path)
     if narrowed is not None:
         result = convert_narrowed(narrowed, path, line_length=line_length, keep_lines=keep_lines)
         if result is not None:

@@ -55,6 +55,7 @@ class Narrowed:
     lines: tuple[str, ...]
     elided: frozenset[int]  # 0-based indexes of blanked lines
     names: frozenset[str]  # every identifier of the whole file, blanked statements included
+    mentions_sequential: bool  # False: no statement names Sequential or InputLayer, so no site exists
 
     @property
     def elided_text(self) -> str:
@@ -123,44 +124,48 @@ def narrow(source: str) -> Narrowed | None:
         return facts[index]
 
     keep = [False] * len(units)
-    pending: list[int] = []
-    seed_names = set(_SEEDS)
-    for index in range(len(units)):
-        if "import" in words[index] and facts_of(index).imports:
-            pending.append(index)
-            seed_names.update(facts_of(index).seed_aliases)
-    if _is_docstring(groups[0]):
-        pending.append(0)  # it decides where new imports go
-    definitions = _definition_names(tree, words)
-
+    # Names whose rebinding matters to what is kept, and (a subset) names
+    # whose every use matters. An import is kept for what it binds: code that
+    # merely reads an imported name changes nothing.
+    rebinding: set[str] = set()
     mentioned: set[str] = set()
     attributes: set[str] = set()
     assigned_attributes: set[str] = set()
+    seed_names = set(_SEEDS)
+    for index in range(len(units)):
+        if "import" in words[index] and facts_of(index).imports:
+            keep[index] = True
+            rebinding |= facts_of(index).mentions
+            seed_names.update(facts_of(index).seed_aliases)
+    if _is_docstring(groups[0]):
+        keep[0] = True  # it decides where new imports go
+    definitions = _definition_names(tree, words)
+
+    pending: list[int] = []
     for index in range(len(units)):
         if words[index] & seed_names and facts_of(index).every & seed_names:
             pending.append(index)
             if units[index].header_of is not None:
                 # A subclass of Sequential is judged on its whole body.
                 pending.extend(i for i, unit in enumerate(units) if unit.parent == index)
+    mentions_sequential = bool(pending)
     while pending:
         for index in pending:
-            if keep[index]:
-                continue
-            keep[index] = True
-            mentioned |= facts_of(index).mentions
-            attributes |= facts_of(index).attributes
-            assigned_attributes |= facts_of(index).assigned_attributes
-            parent = units[index].parent
-            if parent is not None and not keep[parent]:
-                keep[parent] = True
-                mentioned |= facts_of(parent).mentions
-        wanted = mentioned | attributes
+            for unit in (index, units[index].parent):
+                if unit is None or (keep[unit] and unit != index):
+                    continue
+                keep[unit] = True
+                mentioned |= facts_of(unit).mentions
+                attributes |= facts_of(unit).attributes
+                assigned_attributes |= facts_of(unit).assigned_attributes
+        rebinding |= mentioned
+        wanted = rebinding | attributes
         pending = [
             index
             for index in range(len(units))
             if not keep[index]
             and not words[index].isdisjoint(wanted)
-            and facts_of(index).matters(mentioned, attributes, assigned_attributes, definitions)
+            and facts_of(index).matters(rebinding, mentioned, attributes, assigned_attributes, definitions)
         ]
 
     elided: set[int] = set()
@@ -199,6 +204,7 @@ def narrow(source: str) -> Narrowed | None:
         lines=tuple(narrowed),
         elided=frozenset(elided),
         names=frozenset(_identifiers(tree)),
+        mentions_sequential=mentions_sequential,
     )
 
 
@@ -337,6 +343,7 @@ class _Facts:
 
     def matters(
         self,
+        rebinding: set[str],
         mentioned: set[str],
         attributes: set[str],
         assigned_attributes: set[str],
@@ -349,8 +356,7 @@ class _Facts:
         mutate it), touches an attribute they assign, or assigns an attribute
         they touch.
         """
-        shared = self.mentions & mentioned
-        if shared & self.binds or shared - _BUILTINS - definitions:
+        if not self.binds.isdisjoint(rebinding) or (self.mentions & mentioned) - _BUILTINS - definitions:
             return True
         return not self.attributes.isdisjoint(assigned_attributes) or not self.assigned_attributes.isdisjoint(
             attributes

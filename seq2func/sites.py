@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterator, Union
 
 import libcst as cst
@@ -142,7 +143,7 @@ class Analyzer:
         reduced, anchors = _reduced_module(module, source)
         wrapper = MetadataWrapper(reduced or module, unsafe_skip_copy=True)
         self.positions = wrapper.resolve(PositionProvider)
-        self.scopes = wrapper.resolve(ScopeProvider)
+        self.scopes = wrapper.resolve(_ScopeProvider)
         self.line_shift: dict[cst.CSTNode, int] = {
             unit: line - self.positions[unit].start.line for unit, line in anchors.items()
         }
@@ -1200,6 +1201,22 @@ _ATTRIBUTE_SITE = re.compile(r"\w\.\w+\s*(:[^=]*)?=[^=\n]*Sequential")
 
 
 _NOT_LITERAL = object()
+
+
+class _ScopeProvider(ScopeProvider):
+    """LibCST's scopes, without listing the provider's methods by introspection every file.
+
+    `get_visitors` reads every attribute of the instance (some milliseconds a
+    file); the method names are the same for every instance of the class.
+    """
+
+    def get_visitors(self):
+        return {name: getattr(self, name) for name in _visitor_names(type(self))}
+
+
+@lru_cache(maxsize=None)
+def _visitor_names(provider: type) -> tuple[str, ...]:
+    return tuple(ScopeProvider.get_visitors(provider()))
 
 
 def _value(metadata):

@@ -1,6 +1,6 @@
 """Benchmark `seq2func convert --check` over a synthetic codebase, side by side with baselines.
 
-    python benchmarks/bench_convert.py [--files 2000] [--keep DIR]
+    python benchmarks/bench_convert.py [--files 2000] [--keep DIR] [--tree EXISTING_TREE]
 
 Generates a tree of realistic Python files (about 5% build Keras models in
 varied forms), then times, in one run:
@@ -156,19 +156,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--keep", type=Path, help="generate the tree here and keep it")
+    parser.add_argument(
+        "--tree", type=Path,
+        help="time an existing tree instead (a copy of it: nothing in it is changed); "
+        "its model files are those containing Sequential",
+    )
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="seq2func-bench-"))
     tree = root / "tree"
     if tree.exists():
         shutil.rmtree(tree)
-    models = generate(tree, args.files)
+    if args.tree:
+        shutil.copytree(args.tree, tree, ignore=shutil.ignore_patterns(".git"))
+        models = [p for p in sorted(tree.rglob("*.py")) if b"Sequential" in p.read_bytes()]
+        args.files = sum(1 for _ in tree.rglob("*.py"))
+    else:
+        models = generate(tree, args.files)
     only_models = root / "models"
     if only_models.exists():
         shutil.rmtree(only_models)
     only_models.mkdir()
     for path in models:
-        shutil.copy(path, only_models / f"{path.parent.name}_{path.name}")
-    print(f"tree: {args.files} files, {len(models)} building models, "
+        shutil.copy(path, only_models / "_".join(path.relative_to(tree).parts))
+    print(f"tree: {args.files} files, {len(models)} {'mentioning Sequential' if args.tree else 'building models'}, "
           f"{sum(p.stat().st_size for p in tree.rglob('*.py')) / 1e6:.1f} MB")
 
     python = sys.executable

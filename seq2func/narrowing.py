@@ -111,7 +111,7 @@ def narrow(source: str) -> Narrowed | None:
     groups = _line_groups(tree.body)
     if len(groups) < 3 and not any(isinstance(g[0], ast.ClassDef) for g in groups):
         return None
-    units, first_of_group = _units(groups)
+    units = _units(groups)
     texts = ["".join(lines[unit.start : unit.end]) for unit in units]
     # Words are a superset of a unit's identifiers, found at C speed: a unit
     # sharing none with what is kept cannot matter, so only the others are walked.
@@ -208,17 +208,15 @@ def narrow(source: str) -> Narrowed | None:
     )
 
 
-def _units(groups: list[list[ast.stmt]]) -> tuple[list[_Unit], list[int]]:
-    """The units of the file, and the index of each top-level group's first unit.
+def _units(groups: list[list[ast.stmt]]) -> list[_Unit]:
+    """The units of the file, in order.
 
     A top-level class is a header unit followed by one unit per statement of its
     body; a class not kept at all is blanked as one unit, its header's.
     """
     units: list[_Unit] = []
-    first_of_group: list[int] = []
     for group in groups:
         start, end = _span(group)
-        first_of_group.append(len(units))
         head = group[0]
         body_groups = _line_groups(head.body) if len(group) == 1 and isinstance(head, ast.ClassDef) else []
         if not body_groups or _span(body_groups[0])[0] < head.lineno:
@@ -229,7 +227,7 @@ def _units(groups: list[list[ast.stmt]]) -> tuple[list[_Unit], list[int]]:
         for body in body_groups:
             body_start, body_end = _span(body)
             units.append(_Unit(tuple(body), body_start, body_end, parent=header))
-    return units, first_of_group
+    return units
 
 
 def _definition_names(tree: ast.Module, words: list[frozenset[str]]) -> frozenset[str]:

@@ -12,7 +12,7 @@ import libcst as cst
 
 from . import diagnostics, keras_names
 from .formatting import black_settings
-from .imports import add_from_imports, remove_from_imports
+from .imports import add_from_imports, is_import_line, remove_from_imports
 from .naming import fresh
 from .narrowing import Narrowed, narrow
 from .results import ConversionError, ConversionResult, Site
@@ -209,7 +209,7 @@ def _fix_imports(
     # and ones further down are part of it only if the block reaches them.
     last = -1
     for index, statement in enumerate(body):
-        if _is_import_line(statement) or _is_docstring(statement, index) or _is_future(statement):
+        if is_import_line(statement) or _is_docstring(statement, index) or _is_future(statement):
             last = index
         elif last >= 0 or index > 0:
             break
@@ -236,12 +236,6 @@ def _is_future(statement: cst.BaseStatement) -> bool:
 
 def _imported_in(code: str, module_name: str, obj: str) -> bool:
     return re.search(rf"from\s+{re.escape(module_name)}\s+import\b[^\n]*\b{re.escape(obj)}\b", code) is not None
-
-
-def _is_import_line(statement: cst.BaseStatement) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-    )
 
 
 def _is_docstring(statement: cst.BaseStatement, index: int) -> bool:

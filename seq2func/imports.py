@@ -85,7 +85,7 @@ def remove_from_imports(
         return module
     unused = removals
     if check_uses:
-        code = "".join(module.code_for_node(s) for s in module.body if not _is_import_line(s)) + elided_text
+        code = "".join(module.code_for_node(s) for s in module.body if not is_import_line(s)) + elided_text
         unused = [r for r in removals if not re.search(rf"\b{re.escape(r[2] or r[1])}\b", code)]
     if not unused:
         return module
@@ -170,7 +170,8 @@ def _is_single_import(statement: cst.BaseStatement) -> bool:
     )
 
 
-def _is_import_line(statement: cst.BaseStatement) -> bool:
+def is_import_line(statement: cst.BaseStatement) -> bool:
+    """A line of imports only (`import a; from b import c` counts)."""
     return isinstance(statement, cst.SimpleStatementLine) and all(
         isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
     )

@@ -510,7 +510,14 @@ class Analyzer:
             pool = self.attributes.get(plan.target.rsplit(".", 1)[1], [])
         root_range = self.pos(root)
         for node in pool:
-            if not self.known(node) or not _inside(self.pos(node).start, root_range):
+            if not self.known(node):
+                continue
+            if not _inside(self.pos(node).start, root_range):
+                # `trainer.model.layers[0]` elsewhere reads the same model:
+                # such a use runs whenever that code runs.
+                if root is not plan.scope_node and self._same_attribute_elsewhere(node, root):
+                    start = self.pos(node).start
+                    refs.append(_Ref(node, (start.line, start.column), True, self.context(node)))
                 continue
             if target_is_name:
                 parent = self.parent(node)
@@ -534,6 +541,19 @@ class Analyzer:
             )
         refs.sort(key=lambda r: r.start)
         return refs
+
+    def _same_attribute_elsewhere(self, node: cst.Attribute, cls: cst.ClassDef) -> bool:
+        """Whether `node`, outside `cls`, may read the attribute `cls` sets.
+
+        Any object's attribute of that name may be one of its instances, except
+        `self`/`cls` in an unrelated class, which name that class's own.
+        """
+        if not isinstance(node.value, cst.Name) or node.value.value not in ("self", "cls"):
+            return True
+        owner = next((a for a in self.ancestors(node) if isinstance(a, cst.ClassDef)), None)
+        if owner is None:
+            return True
+        return any(cls.name.value in self.code(base.value) for base in owner.bases)
 
     def _same_binding(self, node: cst.Name, name: str, site_scope) -> bool:
         """False when a nested function binds its own `name` (a parameter or a local)."""
@@ -1134,7 +1154,8 @@ def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None,
     read from Python's own (fast) parser.
     """
     anchors: dict[cst.CSTNode, int] = {}
-    if source.count("\n") <= _REDUCE_ABOVE:
+    if source.count("\n") <= _REDUCE_ABOVE or _ATTRIBUTE_SITE.search(source):
+        # A model on an attribute may be read through any object, anywhere.
         return None, anchors
     try:
         tree = ast.parse(source)

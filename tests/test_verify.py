@@ -84,6 +84,26 @@ def test_hang_crash_and_exception_are_each_reported_while_the_others_finish():
     assert by_name["fine"].status == "equivalent"
 
 
+HOGS = """\
+import keras
+
+def build():
+    hoard = bytearray(6 * 1024**3)
+    return keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+"""
+
+
+def test_a_program_taking_more_memory_than_the_bound_is_stopped_and_the_others_still_run():
+    pytest.importorskip("tensorflow")
+    from seq2func.verify import Options, verify_many
+
+    items = [(source, seq2func.convert_source(source).code, name) for name, source in (("hogs", HOGS), ("fine", FINE))]
+    reports = verify_many(items, Options(jobs=1, timeout=60, memory_mb=4096))
+    by_name = {r.path: r.sites[0] for r in reports}
+    assert by_name["hogs"].status == "unverifiable" and "MemoryError" in by_name["hogs"].reason
+    assert by_name["fine"].status == "equivalent"
+
+
 def test_a_function_needing_arguments_is_unverifiable_until_bound():
     pytest.importorskip("tensorflow")
     source = textwrap.dedent(

@@ -28,7 +28,11 @@ def _limit_memory() -> None:
     import resource
 
     size = int(limit) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    # The data size, not the address space: CUDA reserves far more address
+    # space than it uses, and under RLIMIT_AS JAX silently falls back to the
+    # CPU and PyTorch fails to start (seen on an H100). RLIMIT_DATA counts the
+    # memory a runaway program really takes (heap and private mappings).
+    resource.setrlimit(resource.RLIMIT_DATA, (size, size))
 
 
 class DownloadRefused(RuntimeError):

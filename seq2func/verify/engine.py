@@ -46,6 +46,10 @@ class Worker:
 
     def __init__(self, device: str, memory_mb: int | None):
         env = dict(os.environ, SEQ2FUNC_DEVICE=device, TF_CPP_MIN_LOG_LEVEL="3")
+        # Several workers share one GPU: none may take most of its memory up
+        # front, as JAX and TensorFlow do by default (JAX ran out on an H100).
+        env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
         if memory_mb:
             env["SEQ2FUNC_MEMORY_LIMIT_MB"] = str(memory_mb)
         self.process = subprocess.Popen(
@@ -248,6 +252,16 @@ def _judge(task: _Task, sides: dict, workdir: str, seconds: float) -> SiteVerifi
         return _verdict(
             task, "error", code="S2F306", detail=f" (the converted code fails: {error})",
             original_layers=rows(original), original_summary=original.get("summary", ""), **common,
+        )
+    if original.get("outputs_error"):
+        # Not a difference: the original cannot be called on a sample here, so
+        # there is nothing to hold the converted model's outputs against.
+        return _verdict(
+            task, "unverifiable", code="S2F301",
+            detail=f" (the original model cannot be called on a sample batch: {original['outputs_error']})",
+            original_layers=rows(original), converted_layers=rows(converted),
+            original_summary=original.get("summary", ""), converted_summary=converted.get("summary", ""),
+            input_shape=original.get("input_shape", ""), input_dtype=original.get("input_dtype", ""), **common,
         )
     comparison = compare(original, converted, workdir)
     status = "equivalent" if comparison.equivalent else "different"

@@ -110,6 +110,20 @@ def _device(keras, requested: str) -> str:
     return "CPU"
 
 
+def _as_numpy(keras, outputs):
+    """A model's outputs as one NumPy array, from any backend and device.
+
+    `np.asarray` is not enough: a PyTorch tensor that requires grad refuses,
+    and one on a GPU must be copied back first.
+    """
+    import numpy as np
+
+    arrays = [keras.ops.convert_to_numpy(value) for value in keras.tree.flatten(outputs)]
+    if len(arrays) == 1:
+        return arrays[0]
+    return np.concatenate([a.astype("float64").ravel() for a in arrays])
+
+
 class _Watcher:
     """Watches a function's frame and keeps the k-th object bound to the target."""
 
@@ -292,7 +306,7 @@ def run_job(keras, job) -> dict:
             np.save(batch, sample)
         sample = np.load(batch)
         try:
-            outputs = np.asarray(model(sample, training=False))
+            outputs = _as_numpy(keras, model(sample, training=False))
             np.save(os.path.join(workdir, f"{job['side']}_outputs.npy"), outputs)
         except Exception as error:  # e.g. the original's inputs do not fit this model
             result["outputs_error"] = f"{type(error).__name__}: {_first_line(error)}"
@@ -306,7 +320,7 @@ def run_job(keras, job) -> dict:
             try:
                 model.load_weights(checkpoint)
                 result["checkpoint_loaded"] = True
-                loaded = np.asarray(model(sample, training=False))
+                loaded = _as_numpy(keras, model(sample, training=False))
                 np.save(os.path.join(workdir, "converted_outputs_loaded.npy"), loaded)
             except Exception as error:
                 result.setdefault("checkpoint_loaded", False)

@@ -13,20 +13,13 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Iterator, Union
 
 import libcst as cst
 from libcst.metadata.base_provider import LazyValue
-from libcst.metadata import (
-    CodeRange,
-    ExpressionContext,
-    MetadataWrapper,
-    PositionProvider,
-    ScopeProvider,
-)
+from libcst.metadata import CodeRange, ExpressionContext
 
-from . import diagnostics, keras_names
+from . import diagnostics, keras_names, metadata
 from .results import Diagnostic
 
 Block = Union[cst.Module, cst.IndentedBlock]
@@ -141,9 +134,9 @@ class Analyzer:
         # lives inside a function or class, only those statements and the
         # imports need them; positions are shifted back to the whole file.
         reduced, anchors = _reduced_module(module, source)
-        wrapper = MetadataWrapper(reduced or module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(PositionProvider)
-        self.scopes = wrapper.resolve(_ScopeProvider)
+        resolved = metadata.resolve(reduced or module)
+        self.positions = resolved.positions
+        self.scopes = resolved.scopes
         self.line_shift: dict[cst.CSTNode, int] = {
             unit: line - self.positions[unit].start.line for unit, line in anchors.items()
         }
@@ -1224,25 +1217,9 @@ _ATTRIBUTE_SITE = re.compile(r"\w\.\w+\s*(:[^=]*)?=[^=\n]*Sequential")
 _NOT_LITERAL = object()
 
 
-class _ScopeProvider(ScopeProvider):
-    """LibCST's scopes, without listing the provider's methods by introspection every file.
-
-    `get_visitors` reads every attribute of the instance (some milliseconds a
-    file); the method names are the same for every instance of the class.
-    """
-
-    def get_visitors(self):
-        return {name: getattr(self, name) for name in _visitor_names(type(self))}
-
-
-@lru_cache(maxsize=None)
-def _visitor_names(provider: type) -> tuple[str, ...]:
-    return tuple(ScopeProvider.get_visitors(provider()))
-
-
-def _value(metadata):
+def _value(value):
     """LibCST computes some metadata lazily; this reads the value either way."""
-    return metadata() if isinstance(metadata, LazyValue) else metadata
+    return value() if isinstance(value, LazyValue) else value
 
 
 def _int_literal(node: cst.BaseExpression) -> int | None:

@@ -118,8 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path}: S2F004 cannot read: no such file or folder", file=sys.stderr)
     found = [str(f.path) for f in discover([p for p in args.paths if p not in missing], exclude, settings.project_root)]
     cache = None if args.no_cache else Cache(cache_dir())
+    # A check that writes neither files nor a report needs each file's verdict, not its new text.
+    check_only = args.command == "convert" and args.check and not (args.verify or args.report)
     outcomes = list(
-        _progress(run(found, jobs=args.jobs, line_length=args.line_length, cache=cache), len(found), args)
+        _progress(
+            run(found, jobs=args.jobs, line_length=args.line_length, cache=cache, check_only=check_only),
+            len(found), args,
+        )
     )
     if args.command == "verify":
         return _verify_command(outcomes, args, missing)

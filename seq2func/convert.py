@@ -51,6 +51,31 @@ def convert_source(
     return _convert(source, path, line_length, keep_lines)
 
 
+def plan_source(source: str, path: str | None = None) -> tuple[Site, ...]:
+    """The sites `convert_source` reports, decided without writing any code.
+
+    Every check that decides whether a site is converted or skipped runs
+    (spelling `Model` included); only the rewrite and its formatting do not.
+    A file changes under `convert_source` exactly when a site here is
+    converted, which is all `convert --check` needs to know.
+    Raises `ConversionError` (S2F001) when the source does not parse.
+    """
+    if _MARKER not in source:
+        return ()
+    narrowed = narrow(source)
+    if narrowed is not None and not narrowed.mentions_sequential:
+        return ()
+    if narrowed is not None:
+        try:
+            return _convert(
+                narrowed.source, path, None, frozenset(), narrowed.names,
+                elided_text=narrowed.elided_text, plan_only=True,
+            ).sites
+        except ConversionError:
+            pass  # the whole file says it better, with its own positions
+    return _convert(source, path, None, frozenset(), plan_only=True).sites
+
+
 def convert_narrowed(
     narrowed: Narrowed,
     path: str | None = None,
@@ -91,13 +116,15 @@ def _convert(
     *,
     elided_text: str = "",
     safety_net: bool = True,
+    plan_only: bool = False,
 ) -> ConversionResult:
     """`convert_source` on `source` as given.
 
     `file_names` and `elided_text` are what only the whole file shows when
     `source` is narrowed: its identifiers, and the text of its blanked
     statements for the checks that read text (imports still named somewhere,
-    a mixed-precision policy).
+    a mixed-precision policy). With `plan_only` the sites are decided and no
+    code is written: the result's code is the source.
     """
     try:
         module = cst.parse_module(source)
@@ -140,7 +167,7 @@ def _convert(
         render(plan, spelling, names, module, edits)
         wanted.extend(spelling.imports)
 
-    if not chosen:
+    if not chosen or plan_only:
         return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
     settings = black_settings(path, line_length)
     new_module = _rewrite(module, analyzer, edits, settings)

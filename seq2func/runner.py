@@ -57,21 +57,39 @@ def convert_text(text: str, path: str, line_length: int | None) -> tuple[str, tu
     return result.code, result.sites, "python"
 
 
-def process_file(path: str, line_length: int | None = None) -> FileOutcome:
+def check_text(text: str, path: str) -> tuple[tuple[Site, ...], bool]:
+    """(sites, whether the file would change), without writing the new code."""
+    from .convert import plan_source
+
+    sites = plan_source(text, path=path)
+    return sites, any(site.status == "converted" for site in sites)
+
+
+def process_file(path: str, line_length: int | None = None, *, check_only: bool = False) -> FileOutcome:
     kind = "notebook" if path.endswith(".ipynb") else "python"
     try:
         data = read_bytes(Path(path))
     except FileError as error:
         return FileOutcome(path, "failed", error_code=error.code, error=error.reason, kind=kind)
-    return process_bytes(path, data, line_length)
+    return process_bytes(path, data, line_length, check_only=check_only)
 
 
-def process_bytes(path: str, data: bytes, line_length: int | None = None) -> FileOutcome:
+def process_bytes(
+    path: str, data: bytes, line_length: int | None = None, *, check_only: bool = False
+) -> FileOutcome:
+    """The outcome of converting one file's bytes.
+
+    With `check_only`, a Python file's sites are decided but its new code is
+    not written: the outcome says whether it would change, without the text.
+    """
     kind = "notebook" if path.endswith(".ipynb") else "python"
     try:
         source = decode(data)
         if _MARKER not in data:
             return FileOutcome(path, "unchanged", encoding=source.encoding, kind=kind)
+        if check_only and kind == "python":
+            sites, changes = check_text(source.text, path)
+            return FileOutcome(path, "changed" if changes else "unchanged", sites=sites, encoding=source.encoding)
         code, sites, kind = convert_text(source.text, path, line_length)
     except (FileError, ConversionError) as error:
         return FileOutcome(path, "failed", error_code=error.code, error=error.reason, kind=kind)
@@ -91,8 +109,12 @@ def run(
     jobs: int | None = None,
     line_length: int | None = None,
     cache: Cache | None = None,
+    check_only: bool = False,
 ) -> Iterator[FileOutcome]:
     """Outcomes in input order, whether run serially or in parallel.
+
+    `check_only` outcomes say whether each file would change, without its new
+    text (see `process_bytes`).
 
     Every file is read once, here; only files that contain the marker and
     that the cache does not know travel to a worker, and at most a few per
@@ -105,7 +127,7 @@ def run(
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(paths) >= _POOL_THRESHOLD else None
     try:
         for path in paths:
-            window.append(_start(path, pool, line_length, cache))
+            window.append(_start(path, pool, line_length, cache, check_only))
             if isinstance(window[-1][0], Future):
                 in_flight += 1
             # Outcomes leave in input order. Models are rare in a tree, so the
@@ -131,7 +153,7 @@ def run(
             cache.save()
 
 
-def _start(path: str, pool, line_length, cache: Cache | None):
+def _start(path: str, pool, line_length, cache: Cache | None, check_only: bool):
     """(outcome or future, digest to remember it under)."""
     kind = "notebook" if path.endswith(".ipynb") else "python"
     try:
@@ -151,9 +173,9 @@ def _start(path: str, pool, line_length, cache: Cache | None):
                 encoding = "utf-8"
             return FileOutcome(path, "unchanged", sites=sites, encoding=encoding, kind=kind), None
     if pool is None:
-        return process_bytes(path, data, line_length), digest
-    _load_converter()
-    return pool.submit(process_bytes, path, data, line_length), digest
+        return process_bytes(path, data, line_length, check_only=check_only), digest
+    _load_converter(formatting=not check_only)
+    return pool.submit(process_bytes, path, data, line_length, check_only=check_only), digest
 
 
 def _finish(head, digest: str | None, cache: Cache | None) -> FileOutcome:
@@ -163,8 +185,12 @@ def _finish(head, digest: str | None, cache: Cache | None) -> FileOutcome:
     return outcome
 
 
-def _load_converter() -> None:
-    """Import the converter before the pool starts its workers, so they inherit it (once: imports are kept)."""
-    import black  # noqa: F401  (formats every rewrite)
+def _load_converter(formatting: bool) -> None:
+    """Import the converter before the pool starts its workers, so they inherit it (once: imports are kept).
+
+    black formats rewrites; a check writes none, so it is not loaded for one.
+    """
+    if formatting:
+        import black  # noqa: F401
 
     from . import convert  # noqa: F401

@@ -207,3 +207,17 @@ def test_pyproject_settings_exclude_files(project):
 def test_second_run_changes_nothing(project):
     cli.main(["convert", str(project), "-q"])
     assert cli.main(["convert", str(project), "--check", "-q"]) == 0
+
+
+def test_check_reports_the_files_and_sites_that_convert_then_changes(tmp_path, capsys):
+    cases = ROOT / "fixtures" / "cases"
+    tree = tmp_path / "cases"
+    shutil.copytree(cases, tree)
+    assert cli.main(["convert", str(tree), "--check", "--json", "--no-cache", "-j", "1"]) == 1
+    checked = json.loads(capsys.readouterr().out)
+    before = {p.name: p.read_bytes() for p in tree.iterdir()}
+    assert cli.main(["convert", str(tree), "--json", "--no-cache", "-j", "1"]) == 0
+    converted = json.loads(capsys.readouterr().out)
+    assert checked["files"] == converted["files"]
+    changed = {Path(f["path"]).name for f in checked["files"] if f["status"] == "changed"}
+    assert changed == {p.name for p in tree.iterdir() if p.read_bytes() != before[p.name]}

@@ -52,3 +52,18 @@ def test_converted_code_compiles(case):
 def test_every_seed_is_in_the_fixtures():
     for seed in ("seed000", "seed001", "seed002", "seed003", "seed004"):
         assert any(case.name.startswith(seed) for case in CASES), seed
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_planning_without_rewriting_reports_the_same_sites(case):
+    from seq2func.convert import plan_source
+
+    assert plan_source(case.source) == convert(case.source).sites
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_a_file_changes_exactly_when_planning_converts_a_site(case):
+    from seq2func.convert import plan_source
+
+    would_change = any(site.status == "converted" for site in plan_source(case.source))
+    assert would_change == convert(case.source).changed

@@ -1,23 +1,153 @@
-"""Scope and position metadata for one module, from LibCST's own visitors.
+"""What the analysis knows of every node of a module: its parent, its position, its scope.
 
-`MetadataWrapper` resolves providers through a batched visitor that lists
-each provider's methods by introspection and walks the whole tree once more
-per provider, after the provider's own visitor has already walked it. On the
-small, narrowed modules seq2func analyses, that overhead was most of the cost
-of a conversion. Here LibCST's `ExpressionContextVisitor`, `ScopeVisitor` and
-position-recording codegen state run directly, each walking the tree once, and
-produce exactly the values the providers would.
+LibCST offers these through `MetadataWrapper` and `node.children`, at a
+price that was most of the cost of converting a small, narrowed module:
+the wrapper's batched visitor lists each provider's methods by introspection
+and walks the tree once more per provider, and every visitor pass (and every
+`children` call) rebuilds each node it passes. Here:
+
+- one run of LibCST's own codegen, which meets every node once in source
+  order without rebuilding any, records each node's parent and its position
+  exactly as `PositionProvider` does (semantic positions included), and
+  indexes the names, attributes and calls the analysis looks up;
+- LibCST's `ExpressionContextVisitor` and `ScopeVisitor` run directly, once
+  each, giving the values `ScopeProvider` gives.
+
+Tests hold these to LibCST's providers and to `children` on every fixture.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, ExpressionContext, ExpressionContextProvider, Scope
 from libcst.metadata.expression_context_provider import ExpressionContextVisitor
-from libcst.metadata.position_provider import PositionProvidingCodegenState
 from libcst.metadata.scope_provider import ScopeVisitor
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class Positions(Mapping[cst.CSTNode, CodeRange]):
+    """`PositionProvider`'s values, made into `CodeRange`s only when read."""
+
+    def __init__(self, spans: dict[cst.CSTNode, tuple[int, int, int, int]]) -> None:
+        self._spans = spans
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        line, column, end_line, end_column = self._spans[node]
+        return CodeRange((line, column), (end_line, end_column))
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._spans
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
+@dataclass
+class Walk:
+    """A module's nodes: parents, positions, and the ones the analysis looks up, in source order."""
+
+    positions: Positions
+    parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
+    names: dict[str, list[cst.Name]] = field(default_factory=dict)
+    attributes: dict[str, list[cst.Attribute]] = field(default_factory=dict)
+    candidates: list[cst.CSTNode] = field(default_factory=list)  # calls and classes
+
+
+class _SyntacticPosition:
+    """`PositionProvidingCodegenState.record_syntactic_position`, without a generator per node."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
+
+    def __init__(self, state: _WalkingState, node, start_node, end_node) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+
+    def __enter__(self) -> None:
+        self.line, self.column = self.state.line, self.state.column
+
+    def __exit__(self, *exc_info) -> bool:
+        state = self.state
+        spans = state.spans
+        start = spans[self.start_node][:2] if self.start_node is not None else (self.line, self.column)
+        end = spans[self.end_node][2:] if self.end_node is not None else (state.line, state.column)
+        spans[self.node] = (*start, *end)
+        return False
+
+
+class _WalkingState(CodegenState):
+    """Codegen that tracks line and column, as LibCST's position-providing state does."""
+
+    def __init__(self, module: cst.Module, walk: Walk | None) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.line = 1
+        self.column = 0
+        self.spans: dict[cst.CSTNode, tuple[int, int, int, int]] = {}
+        self._open: list[tuple[cst.CSTNode, int, int]] = []
+        self._walk = walk
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        for token in self.indent_tokens:
+            self._advance(token)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self._advance(value)
+
+    def _advance(self, value: str) -> None:
+        if "\n" not in value and "\r" not in value:
+            self.column += len(value)
+            return
+        segments = _NEWLINE.split(value)
+        self.line += len(segments) - 1
+        self.column = len(segments[-1])
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        walk = self._walk
+        if walk is not None:
+            if self._open:
+                walk.parents[node] = self._open[-1][0]
+            kind = type(node)
+            if kind is cst.Name:
+                walk.names.setdefault(node.value, []).append(node)  # type: ignore[attr-defined]
+            elif kind is cst.Attribute:
+                walk.attributes.setdefault(node.attr.value, []).append(node)  # type: ignore[attr-defined]
+            elif kind is cst.Call or kind is cst.ClassDef:
+                walk.candidates.append(node)
+        self._open.append((node, self.line, self.column))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        _, line, column = self._open.pop()
+        # A semantic position recorded while the node was generated stands.
+        if node not in self.spans:
+            self.spans[node] = (line, column, self.line, self.column)
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):  # type: ignore[override]
+        return _SyntacticPosition(self, node, start_node, end_node)
+
+
+def walk(module: cst.Module) -> Walk:
+    """Parents, positions and the looked-up nodes of `module`, from one codegen run."""
+    result = Walk(positions=Positions({}))
+    state = _WalkingState(module, result)
+    module._codegen(state)
+    result.positions = Positions(state.spans)
+    return result
+
+
+def positions(module: cst.Module) -> Positions:
+    """`PositionProvider`'s values for every node of `module`."""
+    state = _WalkingState(module, None)
+    module._codegen(state)
+    return Positions(state.spans)
 
 
 class _Store:
@@ -43,25 +173,12 @@ class _ScopeStore(_Store):
         return self._contexts.get(node, default)
 
 
-@dataclass(frozen=True)
-class ModuleMetadata:
-    positions: dict[cst.CSTNode, CodeRange]
-    scopes: dict[cst.CSTNode, Scope | None]
-
-
-def resolve(module: cst.Module) -> ModuleMetadata:
-    """`PositionProvider` and `ScopeProvider` values for every node of `module`."""
+def scopes(module: cst.Module) -> dict[cst.CSTNode, Scope | None]:
+    """`ScopeProvider`'s values for every node of `module`."""
     contexts = _Store()
     module.visit(ExpressionContextVisitor(contexts, ExpressionContext.LOAD))
-    scopes = _ScopeStore(contexts._computed)
-    visitor = ScopeVisitor(scopes)
+    store = _ScopeStore(contexts._computed)
+    visitor = ScopeVisitor(store)
     module.visit(visitor)
     visitor.infer_accesses()
-    positions = _Store()
-    state = PositionProvidingCodegenState(
-        default_indent=module.default_indent,
-        default_newline=module.default_newline,
-        provider=positions,
-    )
-    module._codegen(state)
-    return ModuleMetadata(positions=positions._computed, scopes=scopes._computed)  # type: ignore[arg-type]
+    return store._computed  # type: ignore[return-value]

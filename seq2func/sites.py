@@ -120,11 +120,11 @@ class Analyzer:
         self.module = module
         self.path = path
         source = source if source is not None else module.code
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.names: dict[str, list[cst.Name]] = {}
-        self.attributes: dict[str, list[cst.Attribute]] = {}
-        self.candidates: list[cst.CSTNode] = []
-        self._index()
+        walked = metadata.walk(module)
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = walked.parents
+        self.names: dict[str, list[cst.Name]] = walked.names
+        self.attributes: dict[str, list[cst.Attribute]] = walked.attributes
+        self.candidates: list[cst.CSTNode] = walked.candidates
         # Text, not names: a policy set anywhere in the file, even blanked out of `module`.
         self.mixed_precision = any(h in source or h in elided_text for h in _MIXED_PRECISION_HINTS)
         self.local_functions = {
@@ -134,9 +134,8 @@ class Analyzer:
         # lives inside a function or class, only those statements and the
         # imports need them; positions are shifted back to the whole file.
         reduced, anchors = _reduced_module(module, source)
-        resolved = metadata.resolve(reduced or module)
-        self.positions = resolved.positions
-        self.scopes = resolved.scopes
+        self.positions = walked.positions if reduced is None else metadata.positions(reduced)
+        self.scopes = metadata.scopes(reduced or module)
         self.line_shift: dict[cst.CSTNode, int] = {
             unit: line - self.positions[unit].start.line for unit, line in anchors.items()
         }
@@ -167,22 +166,6 @@ class Analyzer:
         if len(chain) >= 3 and isinstance(chain[-1], cst.ClassDef) and chain[-1] not in self.line_shift:
             return chain[-3]
         return chain[-1]
-
-    def _index(self) -> None:
-        stack: list[cst.CSTNode] = [self.module]
-        parents = self.parents
-        while stack:
-            node = stack.pop()
-            children = node.children
-            for child in children:
-                parents[child] = node
-            stack.extend(reversed(children))
-            if isinstance(node, cst.Name):
-                self.names.setdefault(node.value, []).append(node)
-            elif isinstance(node, cst.Attribute):
-                self.attributes.setdefault(node.attr.value, []).append(node)
-            elif isinstance(node, (cst.Call, cst.ClassDef)):
-                self.candidates.append(node)
 
     def context(self, node: cst.CSTNode) -> ExpressionContext:
         """STORE for an assignment target, DEL for `del`, LOAD otherwise."""

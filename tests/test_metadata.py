@@ -1,0 +1,95 @@
+"""The analysis's node metadata is exactly what LibCST's own providers and `children` give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+
+from seq2func import metadata
+from seq2func.narrowing import narrow
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "fixtures").glob("*/*.py")) + sorted((ROOT / "seq2func").glob("**/*.py"))
+MODULES = [
+    pytest.param(path, id=str(path.relative_to(ROOT)))
+    for path in SOURCES
+    if path.parent.name != "bad_input"
+]
+
+
+def parse(path: Path) -> cst.Module:
+    return cst.parse_module(path.read_text(encoding="utf-8"))
+
+
+def children_walk(module: cst.Module):
+    """Parents and source-ordered lookups, the slow way: `children` on every node."""
+    parents, names, attributes, candidates = {}, {}, {}, []
+    stack = [module]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            parents[child] = node
+        stack.extend(reversed(node.children))
+        if isinstance(node, cst.Name):
+            names.setdefault(node.value, []).append(node)
+        elif isinstance(node, cst.Attribute):
+            attributes.setdefault(node.attr.value, []).append(node)
+        elif isinstance(node, (cst.Call, cst.ClassDef)):
+            candidates.append(node)
+    return parents, names, attributes, candidates
+
+
+@pytest.mark.parametrize("path", MODULES)
+def test_positions_are_those_of_libcsts_position_provider(path):
+    module = parse(path)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    found = metadata.walk(module).positions
+    assert dict(found) == dict(expected)
+
+
+@pytest.mark.parametrize("path", MODULES)
+def test_parents_and_lookups_are_those_children_give_in_source_order(path):
+    module = parse(path)
+    walked = metadata.walk(module)
+    parents, names, attributes, candidates = children_walk(module)
+    assert walked.parents == parents
+    assert walked.names == names
+    assert walked.attributes == attributes
+    assert walked.candidates == candidates
+
+
+@pytest.mark.parametrize("path", MODULES)
+def test_scopes_are_those_of_libcsts_scope_provider(path):
+    module = parse(path)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+    found = metadata.scopes(module)
+    # String annotations are parsed afresh by each run: only the module's own nodes compare.
+    in_module = {module, *metadata.walk(module).parents}
+    assert found.keys() & in_module == expected.keys() & in_module
+    # Scope objects are made afresh by each run too: compare what they hold.
+    for node, scope in expected.items():
+        if node not in in_module:
+            continue
+        other = found[node]
+        assert type(other) is type(scope)
+        if scope is not None:
+            assert sorted(scope._assignments) == sorted(other._assignments)
+            assert {a.node for a in scope.accesses} == {a.node for a in other.accesses}
+
+
+CASES = sorted((ROOT / "fixtures" / "cases").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_narrowed_modules_get_the_same_positions_and_parents(path):
+    narrowed = narrow(path.read_text(encoding="utf-8"))
+    if narrowed is None:
+        pytest.skip("analysed whole")
+    module = cst.parse_module(narrowed.source)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    walked = metadata.walk(module)
+    assert dict(walked.positions) == dict(expected)
+    assert walked.parents == children_walk(module)[0]

@@ -10,8 +10,10 @@ and walks the tree once more per provider, and every visitor pass (and every
   order without rebuilding any, records each node's parent and its position
   exactly as `PositionProvider` does (semantic positions included), and
   indexes the names, attributes and calls the analysis looks up;
-- LibCST's `ExpressionContextVisitor` and `ScopeVisitor` run directly, once
-  each, giving the values `ScopeProvider` gives.
+- LibCST's `ScopeVisitor` runs directly, once, giving the values
+  `ScopeProvider` gives; the one thing it asks of `ExpressionContextProvider`,
+  whether a name is stored to, is read from the parents instead of from
+  another pass over the tree.
 
 Tests hold these to LibCST's providers and to `children` on every fixture.
 """
@@ -25,7 +27,6 @@ from typing import Iterator, Mapping
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, ExpressionContext, ExpressionContextProvider, Scope
-from libcst.metadata.expression_context_provider import ExpressionContextVisitor
 from libcst.metadata.scope_provider import ScopeVisitor
 
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -150,35 +151,86 @@ def positions(module: cst.Module) -> Positions:
     return Positions(state.spans)
 
 
-class _Store:
-    """The part of a metadata provider that LibCST's visitors write to."""
+class _ScopeStore:
+    """The provider `ScopeVisitor` writes scopes to and reads expression contexts from."""
 
-    def __init__(self) -> None:
+    def __init__(self, stored: set[cst.Name]) -> None:
         self._computed: dict[cst.CSTNode, object] = {}
+        self._stored = stored
 
     def set_metadata(self, node: cst.CSTNode, value: object) -> None:
         self._computed[node] = value
 
-
-class _ScopeStore(_Store):
-    """What `ScopeVisitor` reads back: the expression context of each name."""
-
-    def __init__(self, contexts: dict[cst.CSTNode, object]) -> None:
-        super().__init__()
-        self._contexts = contexts
-
     def get_metadata(self, key: type, node: cst.CSTNode, default: object = None) -> object:
         if key is not ExpressionContextProvider:  # pragma: no cover - LibCST changed what it reads
             raise KeyError(key)
-        return self._contexts.get(node, default)
+        # ScopeVisitor tells only STORE (an assignment) from the rest (an access).
+        return ExpressionContext.STORE if node in self._stored else default
 
 
-def scopes(module: cst.Module) -> dict[cst.CSTNode, Scope | None]:
-    """`ScopeProvider`'s values for every node of `module`."""
-    contexts = _Store()
-    module.visit(ExpressionContextVisitor(contexts, ExpressionContext.LOAD))
-    store = _ScopeStore(contexts._computed)
+def scopes(module: cst.Module, walked: Walk) -> dict[cst.CSTNode, Scope | None]:
+    """`ScopeProvider`'s values for every node of `module`.
+
+    `walked` is the walk of `module`, or of the module `module` was cut from:
+    it gives the parents that decide which names are stored to.
+    """
+    store = _ScopeStore(stored_names(walked))
     visitor = ScopeVisitor(store)
     module.visit(visitor)
     visitor.infer_accesses()
     return store._computed  # type: ignore[return-value]
+
+
+def stored_names(walked: Walk) -> set[cst.Name]:
+    """The names `ExpressionContextProvider` marks STORE, found from their parents.
+
+    The provider visits each target (of `=`, `:=`, augmented and annotated
+    assignments, `for`, comprehensions, `as`), each defined class, function
+    and parameter name with a STORE context, which every node below
+    inherits, except that an attribute's value and a subscript's value and
+    slices are loads and an attribute's name has no context. So the nearest
+    of those ancestors decides.
+    """
+    parents = walked.parents
+    stored = set()
+    for group in walked.names.values():
+        for name in group:
+            child: cst.CSTNode = name
+            parent = parents.get(child)
+            while parent is not None:
+                decided = _decides(parent, child)
+                if decided is not None:
+                    if decided:
+                        stored.add(name)
+                    break
+                child, parent = parent, parents.get(parent)
+    return stored
+
+
+def _decides(parent: cst.CSTNode, child: cst.CSTNode) -> bool | None:
+    """True: `child` is stored to; False: it is not; None: it has its parent's context."""
+    kind = type(parent)
+    if kind is cst.Attribute or kind is cst.Subscript or kind is cst.Del:
+        return False
+    if kind in _TARGET_OWNERS:
+        return True if child is parent.target else None  # type: ignore[attr-defined]
+    if kind is cst.AsName:
+        return child is parent.name  # type: ignore[attr-defined]
+    if kind is cst.Param:
+        if child is parent.name:  # type: ignore[attr-defined]
+            return True
+        return None if child is parent.annotation or child is parent.default else False  # type: ignore[attr-defined]
+    if kind is cst.ClassDef:
+        if child is parent.name:  # type: ignore[attr-defined]
+            return True
+        visited = (parent.body, *parent.bases, *parent.keywords, *parent.decorators)  # type: ignore[attr-defined]
+        return None if any(child is v for v in visited) else False
+    if kind is cst.FunctionDef:
+        if child is parent.name:  # type: ignore[attr-defined]
+            return True
+        visited = (parent.params, parent.body, *parent.decorators, parent.returns)  # type: ignore[attr-defined]
+        return None if any(child is v for v in visited) else False
+    return None
+
+
+_TARGET_OWNERS = (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.CompFor, cst.For)

@@ -135,7 +135,7 @@ class Analyzer:
         # imports need them; positions are shifted back to the whole file.
         reduced, anchors = _reduced_module(module, source)
         self.positions = walked.positions if reduced is None else metadata.positions(reduced)
-        self.scopes = metadata.scopes(reduced or module)
+        self.scopes = metadata.scopes(reduced or module, walked)
         self.line_shift: dict[cst.CSTNode, int] = {
             unit: line - self.positions[unit].start.line for unit, line in anchors.items()
         }

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import (
+    ExpressionContext,
+    ExpressionContextProvider,
+    MetadataWrapper,
+    PositionProvider,
+    ScopeProvider,
+)
 
 from seq2func import metadata
 from seq2func.narrowing import narrow
@@ -65,7 +71,7 @@ def test_parents_and_lookups_are_those_children_give_in_source_order(path):
 def test_scopes_are_those_of_libcsts_scope_provider(path):
     module = parse(path)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
-    found = metadata.scopes(module)
+    found = metadata.scopes(module, metadata.walk(module))
     # String annotations are parsed afresh by each run: only the module's own nodes compare.
     in_module = {module, *metadata.walk(module).parents}
     assert found.keys() & in_module == expected.keys() & in_module
@@ -78,6 +84,36 @@ def test_scopes_are_those_of_libcsts_scope_provider(path):
         if scope is not None:
             assert sorted(scope._assignments) == sorted(other._assignments)
             assert {a.node for a in scope.accesses} == {a.node for a in other.accesses}
+
+
+@pytest.mark.parametrize("path", MODULES)
+def test_stored_names_are_those_libcst_gives_a_store_context(path):
+    module = parse(path)
+    contexts = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ExpressionContextProvider)
+    expected = {n for n, c in contexts.items() if isinstance(n, cst.Name) and c is ExpressionContext.STORE}
+    assert metadata.stored_names(metadata.walk(module)) == expected
+
+
+def test_stored_names_cover_every_kind_of_target():
+    module = cst.parse_module(
+        "import a.b as c\n"
+        "x, [y, *z] = w\n"
+        "p.q = r[s] = t\n"
+        "u: int = v\n"
+        "k += 1\n"
+        "for i, j in e: pass\n"
+        "[m for n in o if (l := n)]\n"
+        "with f() as (g, h): pass\n"
+        "try: pass\nexcept E as err: pass\n"
+        "del dd, ee.ff\n"
+        "@deco\nclass C(Base, metaclass=M):\n    def f(self, a: A = d, *args, **kw) -> R: pass\n"
+        "lam = lambda lp=ld: lp\n"
+    )
+    stored = {n.value for n in metadata.stored_names(metadata.walk(module))}
+    assert stored == {
+        "c", "x", "y", "z", "u", "k", "i", "j", "n", "l", "g", "h", "err",
+        "C", "f", "self", "a", "args", "kw", "lam", "lp",
+    }
 
 
 CASES = sorted((ROOT / "fixtures" / "cases").glob("*.py"))

@@ -56,7 +56,9 @@ _INPUT_LAYER_PATHS = {
     "src.layers.core.input_layer.InputLayer",
 }
 _LAYER_MODULE = re.compile(r"^(src\.)?layers(\.[a-z_0-9]+)*\.[A-Z]\w*$")
-_EMBEDDING = re.compile(r"(^|\.)Embedding$")
+# Layers whose own `input_dim` is a vocabulary size (Embedding, ReversibleEmbedding),
+# not the generic input-shape argument every Layer accepts.
+_EMBEDDING = re.compile(r"Embedding$")
 _APPLICATION = re.compile(r"^(src\.)?applications(\.[a-z_0-9]+)*\.[A-Z]\w*$")
 
 

@@ -7,6 +7,7 @@ site, S2F3xx come from verification.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .results import Diagnostic, DiagnosticKind
@@ -111,6 +112,10 @@ _TABLE = [
     Code("S2F206", "note", "input-made-explicit",
          "{model}: {detail} becomes an explicit keras.Input",
          "The Input layer now shows in summary() as the model's first row."),
+    Code("S2F207", "note", "input-shape-kept",
+         "{model}: {detail}",
+         "A layer object keeps its input_shape/input_dim; another Sequential it is added to "
+         "first takes its input from them. The Functional model ignores them."),
     # Verification.
     Code("S2F301", "skip", "original-fails",
          "{model}: the original code does not run on the installed Keras{detail}",
@@ -146,7 +151,8 @@ def make(
 ) -> Diagnostic:
     """Build a diagnostic from the table; `detail` extends the one-line message."""
     entry = CODES[code]
-    message = entry.message.format(model=model, detail=detail)
+    # One line, whatever source a detail quotes.
+    message = re.sub(r"\s*\n\s*", " ", entry.message.format(model=model, detail=detail))
     return Diagnostic(
         code=code,
         message=f"{message} (line {line})",

@@ -119,3 +119,30 @@ def is_application(qualified_names) -> bool:
         if split and _APPLICATION.match(split[1]):
             return True
     return False
+
+
+_CLONE_PATHS = {"models.clone_model", "src.models.cloning.clone_model", "models.cloning.clone_model"}
+_SERIALIZER_PATHS = {"models.save_model", "saving.save_model", "src.saving.saving_api.save_model"}
+_DESERIALIZER = re.compile(
+    r"^((src\.)?(models|saving)(\.[a-z_]+)*\.(load_model|model_from_json|model_from_yaml|model_from_config|"
+    r"deserialize_keras_object|clone_model)|(models\.)?(Sequential|Model)\.from_config)$"
+)
+
+
+def is_clone(qualified_names) -> bool:
+    """`keras.models.clone_model`: a copy of a Functional model is Functional."""
+    return _rest_in(qualified_names, _CLONE_PATHS) is not None
+
+
+def is_serializer(qualified_names) -> bool:
+    """`keras.models.save_model(model, ...)` and its other homes."""
+    return _rest_in(qualified_names, _SERIALIZER_PATHS) is not None
+
+
+def is_deserializer(qualified_names) -> bool:
+    """A call that reads a model back: `load_model`, `model_from_json`, `from_config`..."""
+    for name in qualified_names:
+        split = split_family(name)
+        if split and _DESERIALIZER.match(split[1]):
+            return True
+    return False

@@ -97,6 +97,10 @@ class Plan:
     scope_node: cst.CSTNode | None = None
     build_call: cst.Call | None = None
     hoist_first: bool = False  # build the first layer before the Input (it makes its own)
+    # `.layers`/`get_layer` hand out the layer objects, which keep their own
+    # input_shape/input_dim: a Sequential they are added to first reads it.
+    layers_read_at: int | None = None
+    serialized_at: int | None = None  # a save()/to_json()/get_config() of the model
 
     @property
     def converted(self) -> bool:
@@ -618,6 +622,7 @@ class Analyzer:
             self._check_later_use(plan, ref)
         for ref in deferred:
             self._check_deferred_use(plan, ref)
+        self._check_round_trip(plan)
 
     def _describe(self, ref: _Ref) -> str:
         statement = self._enclosing_small(ref.node)
@@ -692,6 +697,10 @@ class Analyzer:
             if name.startswith("_"):
                 # Private state (`_layers`, `_functional`) exists only on Sequential.
                 raise Skip("S2F106", f" (.{name} on line {ref.start[0]})", ref.node)
+            if name in ("layers", "get_layer") and plan.layers_read_at is None and self._hands_out_layers(attribute):
+                plan.layers_read_at = ref.start[0]
+            if name in _SERIALIZERS and plan.serialized_at is None:
+                plan.serialized_at = ref.start[0]
             if name == "get_layer":
                 call = self.parent(attribute)
                 # get_layer(name=None, index=None): only an index counts the InputLayer.
@@ -708,9 +717,13 @@ class Analyzer:
             # Converting this model would change that model's layer from a
             # Sequential to a Functional one.
             raise Skip("S2F117", "", ref.node)
+        self._check_copies(plan, self._copies_of(ref.node), ref)
         arg = self.parent(ref.node)
         if isinstance(arg, cst.Arg) and arg.value is ref.node:
             call = self.parent(arg)
+            if isinstance(call, cst.Call) and keras_names.is_serializer(self.qualified(call.func)):
+                if plan.serialized_at is None:
+                    plan.serialized_at = ref.start[0]
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
                 func = call.func.value
                 if func == "isinstance" and call.args[0] is arg and len(call.args) == 2:
@@ -729,6 +742,144 @@ class Analyzer:
                 local = self.local_functions.get(func)
                 if local is not None and self._may_change(local):
                     raise Skip("S2F105", f" ({func}() on line {ref.start[0]})", call)
+
+    def _hands_out_layers(self, attribute: cst.Attribute) -> bool:
+        """Whether `model.layers`/`model.get_layer` here lets a layer object go further
+        than an attribute of it read or set at once (`model.layers[0].name`,
+        `len(model.layers)`, `for layer in model.layers: layer.trainable = False`)."""
+        current: cst.CSTNode = attribute
+        parent = self.parent(current)
+        if isinstance(parent, cst.Call) and parent.func is current:  # get_layer(...)
+            current, parent = parent, self.parent(parent)
+        while isinstance(parent, cst.Subscript) and parent.value is current:
+            current, parent = parent, self.parent(parent)
+        if isinstance(parent, cst.Attribute) and parent.value is current:
+            return False
+        if isinstance(parent, cst.Arg) and parent.value is current:
+            call = self.parent(parent)
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "len":
+                return False
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is current:
+            target = parent.target
+            if not isinstance(target, cst.Name):
+                return True
+            scope = parent.body if isinstance(parent, cst.For) else self.parent(parent)
+            return any(
+                not (isinstance(self.parent(n), cst.Attribute) and self.parent(n).value is n)
+                for n in self._walk(scope)
+                if isinstance(n, cst.Name) and n.value == target.value and n is not target
+            )
+        return True
+
+    def _copies_of(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """Names and expressions that hold this model, or a clone of it, after `node` is read.
+
+        `other = model`, `models = [model, ...]`, `for m in (model, ...)`,
+        `clone = keras.models.clone_model(model)` and
+        `keras.models.clone_model(model).layers` all reach the model (or a
+        copy of it that is Functional too) by another way than its name.
+        """
+        found: list[cst.CSTNode] = []
+        holder: cst.CSTNode = node
+        parent = self.parent(holder)
+        if isinstance(parent, cst.Arg) and parent.value is holder:
+            call = self.parent(parent)
+            if not (isinstance(call, cst.Call) and keras_names.is_clone(self.qualified(call.func))):
+                return found
+            holder, parent = call, self.parent(call)
+            if isinstance(parent, cst.Attribute) and parent.value is holder:
+                return [holder]
+        # A display holding the model: the display is what gets bound or iterated.
+        while isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement)) or (
+            isinstance(parent, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and holder is not node
+        ):
+            if isinstance(parent, cst.DictElement) and parent.value is not holder:
+                return found
+            holder, parent = parent, self.parent(parent)
+            if isinstance(holder, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and not isinstance(
+                parent, (cst.Element, cst.DictElement, cst.StarredElement)
+            ):
+                break
+        if isinstance(parent, cst.Assign) and parent.value is holder:
+            targets = [t.target for t in parent.targets]
+        elif isinstance(parent, (cst.AnnAssign, cst.NamedExpr)) and parent.value is holder:
+            targets = [parent.target]
+        elif isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is holder:
+            targets = [parent.target]
+        else:
+            return found
+        for target in targets:
+            found.extend(n for n in self._walk(target) if isinstance(n, cst.Name))
+        return found
+
+    def _check_copies(self, plan: Plan, copies: list[cst.CSTNode], ref: _Ref) -> None:
+        """A copy read in a way a Functional model answers differently keeps the site unchanged."""
+        seen: set[str] = set()
+        work = list(copies)
+        while work:
+            copy = work.pop()
+            if isinstance(copy, cst.Name):
+                if copy.value in seen or copy.value == plan.target:
+                    continue
+                seen.add(copy.value)
+                reads = [
+                    n for n in self.names.get(copy.value, [])
+                    if n is not copy and self.known(n) and self.context(n) == ExpressionContext.LOAD
+                ]
+            else:
+                reads = [copy]
+            for read in reads:
+                use = self._sequential_use(read)
+                if use is not None:
+                    where = self.pos(read).start.line
+                    raise Skip(
+                        "S2F106",
+                        f" (`{use}` on line {where} reads it through `{self.code(copy)}`,"
+                        f" from line {ref.start[0]})",
+                        read,
+                    )
+                work.extend(self._copies_of(read))
+
+    def _sequential_use(self, node: cst.CSTNode) -> str | None:
+        """The code of a use of `node` (or of an item of it) whose meaning a Functional model changes."""
+        current = node
+        parent = self.parent(current)
+        # Items of a display or a loop over it: `models[0].layers`.
+        while isinstance(parent, cst.Subscript) and parent.value is current:
+            current, parent = parent, self.parent(parent)
+        if isinstance(parent, cst.Attribute) and parent.value is current:
+            name = parent.attr.value
+            if name in ("layers", "add", "pop", "get_layer") or name.startswith("_"):
+                return self.code(parent)
+            return None
+        if isinstance(parent, cst.Arg) and parent.value is current:
+            call = self.parent(parent)
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in (
+                "isinstance", "type",
+            ):
+                return self.code(call)
+        return None
+
+    def _check_round_trip(self, plan: Plan) -> None:
+        """A model saved and read back in the same file comes back Functional."""
+        if plan.serialized_at is None:
+            return
+        for node in self.candidates:
+            if not isinstance(node, cst.Call) or not self.known(node):
+                continue
+            if not keras_names.is_deserializer(self.qualified(node.func)):
+                continue
+            if self.pos(node).start.line <= plan.serialized_at:
+                continue
+            self._check_copies(plan, [node, *self._copies_of_result(node)], _Ref(
+                node, (plan.serialized_at, 0), False, None
+            ))
+
+    def _copies_of_result(self, call: cst.Call) -> list[cst.CSTNode]:
+        parent = self.parent(call)
+        if isinstance(parent, cst.Assign) and parent.value is call:
+            return [n for t in parent.targets for n in self._walk(t.target) if isinstance(n, cst.Name)]
+        return []
 
     def _may_change(self, function: cst.FunctionDef) -> bool:
         for node in self._walk(function.body):
@@ -897,7 +1048,7 @@ class Analyzer:
             return
         if build_call is None:
             if isinstance(expr, cst.Call):
-                raise Skip("S2F111", f" ({self.code(expr.func)} is not a Keras layer)", expr)
+                raise Skip("S2F111", f" ({self.code(expr.func)} is not a built-in Keras layer)", expr)
             raise Skip("S2F111", f" (the first layer is `{self.code(expr)}`)", expr)
         if not isinstance(expr, cst.Call) or _has_star(expr):
             raise Skip("S2F113", f" (the first layer is `{self.code(expr)}`)", expr)
@@ -980,7 +1131,8 @@ class Analyzer:
         batch_size = _kwarg(call, "batch_size")
         if shape is not None and dim is not None:
             raise Skip("S2F109", f": {layer_class} has both input_shape= and input_dim=", call)
-        strip = [a.keyword.value for a in (shape, dim, batch_shape, batch_size) if a is not None]
+        kept = self._kept_input_arguments(plan, layer_class, (shape, dim))
+        strip = [a.keyword.value for a in (shape, dim, batch_shape, batch_size) if a is not None and a not in kept]
         app.strip = tuple(strip)
         if batch_shape is not None:
             plan.notes.append(
@@ -1100,7 +1252,7 @@ class Analyzer:
                 if name == "input_dim" and embedding:
                     continue
                 arg = _kwarg(expr, name)
-                if arg is None:
+                if arg is None or self._kept_input_arguments(plan, layer_class, (arg,)):
                     continue
                 strip.append(name)
                 code = "S2F202" if name in ("batch_input_shape", "batch_size") else "S2F201"
@@ -1109,6 +1261,29 @@ class Analyzer:
                     detail += " is dropped (ignored after the first layer)"
                 plan.notes.append(self._diag(code, plan, detail, arg))
             app.strip = tuple(strip)
+
+    def _kept_input_arguments(
+        self, plan: Plan, layer_class: str, arguments: tuple[cst.Arg | None, ...]
+    ) -> list[cst.Arg]:
+        """input_shape=/input_dim= that stay on their layer because its object is handed out.
+
+        The layer object keeps them (Keras stores them on it), and a Sequential
+        that later gets it as its first layer takes its input from them.
+        Functional models ignore them, so keeping them changes nothing else.
+        """
+        if plan.layers_read_at is None:
+            return []
+        kept = [a for a in arguments if a is not None and a.keyword.value in ("input_shape", "input_dim")]
+        for arg in kept:
+            plan.notes.append(
+                self._diag(
+                    "S2F207", plan,
+                    f"{arg.keyword.value}={self.code(arg.value)} on {layer_class} is kept: "
+                    f".layers is read on line {plan.layers_read_at}",
+                    arg,
+                )
+            )
+        return kept
 
     def _end_line(self, plan: Plan) -> int:
         kind, node = plan.completion
@@ -1198,6 +1373,8 @@ _ATTRIBUTE_SITE = re.compile(r"\w\.\w+\s*(:[^=]*)?=[^=\n]*Sequential")
 
 
 _NOT_LITERAL = object()
+# Methods that write the model out, for a reader of this file to load back.
+_SERIALIZERS = ("save", "to_json", "to_yaml", "get_config", "export")
 
 
 def _value(value):

@@ -147,7 +147,7 @@ def _convert(
     wanted: list[tuple[str, str]] = []
     edits = Edits()
     bindings = import_bindings(module)
-    module_names = frozenset(analyzer.names) | file_names
+    module_names = analyzer.variable_names() | file_names
     chosen: list[tuple[Plan, HelperNames]] = []
     for plan in plans:
         if not plan.converted:

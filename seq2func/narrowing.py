@@ -498,18 +498,15 @@ def _function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) 
 
 
 def _identifiers(tree: ast.AST) -> set[str]:
-    """Every identifier of the file, as LibCST's Name nodes would list them."""
+    """Every name the file binds or reads as a variable (not `obj.attr` or `f(key=...)`):
+    what a new variable could shadow. Module paths count too, to stay clear of them."""
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             found.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            found.add(node.attr)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             found.add(node.name)
         elif isinstance(node, ast.arg):
-            found.add(node.arg)
-        elif isinstance(node, ast.keyword) and node.arg:
             found.add(node.arg)
         elif isinstance(node, ast.alias):
             found.update(node.name.split("."))
@@ -525,6 +522,4 @@ def _identifiers(tree: ast.AST) -> set[str]:
             found.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             found.add(node.rest)
-        elif isinstance(node, ast.MatchClass):
-            found.update(node.kwd_attrs)
     return found

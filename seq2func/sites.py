@@ -146,6 +146,20 @@ class Analyzer:
         if reduced is not None:
             self.candidates = [c for c in self.candidates if self._top(c) in self.line_shift]
 
+    def variable_names(self) -> frozenset[str]:
+        """Names used as variables (not `obj.attr`, not `f(key=...)`): what a new name could shadow."""
+        found = set()
+        for value, nodes in self.names.items():
+            for node in nodes:
+                parent = self.parents.get(node)
+                if isinstance(parent, cst.Attribute) and parent.attr is node:
+                    continue
+                if isinstance(parent, cst.Arg) and parent.keyword is node:
+                    continue
+                found.add(value)
+                break
+        return frozenset(found)
+
     def top_level(self, node: cst.CSTNode) -> cst.CSTNode:
         """The module-level statement that holds `node`."""
         while True:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable, Iterator
+from functools import cached_property
 
 import libcst as cst
 
@@ -68,7 +70,7 @@ def plan_source(source: str, path: str | None = None) -> tuple[Site, ...]:
     if narrowed is not None:
         try:
             return _convert(
-                narrowed.source, path, None, frozenset(), narrowed.names,
+                narrowed.source, path, None, frozenset(), lambda: narrowed.names,
                 elided_text=narrowed.elided_text, plan_only=True,
             ).sites
         except ConversionError:
@@ -88,7 +90,7 @@ def convert_narrowed(
     try:
         # The spliced file is compiled below; a failure there converts the whole file.
         result = _convert(
-            narrowed.source, path, line_length, keep_lines, narrowed.names,
+            narrowed.source, path, line_length, keep_lines, lambda: narrowed.names,
             elided_text=narrowed.elided_text, safety_net=False,
         )
     except ConversionError:
@@ -112,7 +114,7 @@ def _convert(
     path: str | None,
     line_length: int | None,
     keep_lines: frozenset[int] | set[int],
-    file_names: frozenset[str] = frozenset(),
+    file_names: Callable[[], frozenset[str]] = frozenset,
     *,
     elided_text: str = "",
     safety_net: bool = True,
@@ -120,7 +122,7 @@ def _convert(
 ) -> ConversionResult:
     """`convert_source` on `source` as given.
 
-    `file_names` and `elided_text` are what only the whole file shows when
+    `file_names` (read only if a rewrite needs them) and `elided_text` are what only the whole file shows when
     `source` is narrowed: its identifiers, and the text of its blanked
     statements for the checks that read text (imports still named somewhere,
     a mixed-precision policy). With `plan_only` the sites are decided and no
@@ -147,7 +149,7 @@ def _convert(
     wanted: list[tuple[str, str]] = []
     edits = Edits()
     bindings = import_bindings(module)
-    module_names = analyzer.variable_names() | file_names
+    module_names = _TakenNames(analyzer, file_names)
     chosen: list[tuple[Plan, HelperNames]] = []
     for plan in plans:
         if not plan.converted:
@@ -162,6 +164,8 @@ def _convert(
                 )
             )
             continue
+        if plan_only:
+            continue  # the site is decided; naming and rendering write code
         names = _helper_names(plan, module_names, chosen)
         chosen.append((plan, names))
         render(plan, spelling, names, module, edits)
@@ -188,7 +192,28 @@ def _convert(
     return ConversionResult(source=source, code=code, sites=_sites(plans, path), path=path)
 
 
-def _helper_names(plan: Plan, taken: frozenset[str], chosen: list[tuple[Plan, HelperNames]]) -> HelperNames:
+class _TakenNames:
+    """The names a new variable must not rebind, worked out the first time one is asked for.
+
+    Most sites need none: their file already spells Input and Model.
+    """
+
+    def __init__(self, analyzer: Analyzer, file_names: Callable[[], frozenset[str]]) -> None:
+        self._analyzer = analyzer
+        self._file_names = file_names
+
+    @cached_property
+    def _names(self) -> frozenset[str]:
+        return self._analyzer.variable_names() | self._file_names()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+
+def _helper_names(plan: Plan, taken: _TakenNames, chosen: list[tuple[Plan, HelperNames]]) -> HelperNames:
     """`inputs`, `x`, `outputs`, unless the program uses them or an overlapping site does."""
     busy = set(taken)
     for other, names in chosen:

@@ -58,6 +58,7 @@ class Walk:
 
     positions: Positions
     parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
+    children: dict[cst.CSTNode, list[cst.CSTNode]] = field(default_factory=dict)
     names: dict[str, list[cst.Name]] = field(default_factory=dict)
     attributes: dict[str, list[cst.Attribute]] = field(default_factory=dict)
     candidates: list[cst.CSTNode] = field(default_factory=list)  # calls and classes
@@ -115,7 +116,13 @@ class _WalkingState(CodegenState):
         walk = self._walk
         if walk is not None:
             if self._open:
-                walk.parents[node] = self._open[-1][0]
+                parent = self._open[-1][0]
+                walk.parents[node] = parent
+                siblings = walk.children.get(parent)
+                if siblings is None:
+                    walk.children[parent] = [node]
+                else:
+                    siblings.append(node)
             kind = type(node)
             if kind is cst.Name:
                 walk.names.setdefault(node.value, []).append(node)  # type: ignore[attr-defined]

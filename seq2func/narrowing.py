@@ -35,7 +35,8 @@ import builtins
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 # Names that make a statement matter by themselves.
 _SEEDS = frozenset({"Sequential", "InputLayer"})
@@ -54,8 +55,13 @@ class Narrowed:
     original_lines: tuple[str, ...]
     lines: tuple[str, ...]
     elided: frozenset[int]  # 0-based indexes of blanked lines
-    names: frozenset[str]  # every identifier of the whole file, blanked statements included
     mentions_sequential: bool  # False: no statement names Sequential or InputLayer, so no site exists
+    tree: ast.Module = field(repr=False, compare=False)
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Every variable name of the whole file, blanked statements included (read when a rewrite needs one)."""
+        return frozenset(_identifiers(self.tree))
 
     @property
     def elided_text(self) -> str:
@@ -203,8 +209,8 @@ def narrow(source: str) -> Narrowed | None:
         original_lines=tuple(lines),
         lines=tuple(narrowed),
         elided=frozenset(elided),
-        names=frozenset(_identifiers(tree)),
         mentions_sequential=mentions_sequential,
+        tree=tree,
     )
 
 

@@ -126,6 +126,7 @@ class Analyzer:
         source = source if source is not None else module.code
         walked = metadata.walk(module)
         self.parents: dict[cst.CSTNode, cst.CSTNode] = walked.parents
+        self._children = walked.children
         self.names: dict[str, list[cst.Name]] = walked.names
         self.attributes: dict[str, list[cst.Attribute]] = walked.attributes
         self.candidates: list[cst.CSTNode] = walked.candidates
@@ -284,11 +285,17 @@ class Analyzer:
         return found
 
     def _walk(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """`node` and its descendants in source order."""
+        children = self._children
         stack = [node]
         while stack:
             current = stack.pop()
             yield current
-            stack.extend(reversed(current.children))
+            below = children.get(current)
+            if below is None and current not in self.parents and current is not self.module:
+                below = list(current.children)  # a node made after the walk
+            if below:
+                stack.extend(reversed(below))
 
     def _subclass(self, node: cst.ClassDef) -> Plan:
         start = self.pos(node).start

@@ -8,6 +8,7 @@ LibCST's AddImportsVisitor, which merges them into existing import lines.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 import libcst as cst
@@ -77,7 +78,7 @@ def spell(
     func: cst.BaseExpression,
     family: str,
     bindings: dict[str, ImportBinding],
-    module_names: frozenset[str],
+    module_names: Container[str],
     code_for: "callable",
 ) -> Spelling:
     """How to write Input and Model for a site whose constructor is `func`."""

@@ -8,12 +8,37 @@ from pathlib import Path
 import pytest
 
 from seq2func import cli
-from seq2func.notebook import convert_notebook, notebook_diff
+from seq2func.notebook import convert_notebook, notebook_diff, notebook_sources
 from seq2func.results import ConversionError
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
 TUTORIAL = (NOTEBOOKS / "tutorial_across_cells.ipynb").read_text(encoding="utf-8")
 USED_BETWEEN = (NOTEBOOKS / "used_between_cells.ipynb").read_text(encoding="utf-8")
+MODEL = [
+    "from tensorflow import keras\n",
+    "model = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])\n",
+    "model.summary()\n",
+]
+CONVERTED = [
+    "from tensorflow import keras\n",
+    "inputs = keras.Input(shape=(3,))\n",
+    "outputs = keras.layers.Dense(1)(inputs)\n",
+    "model = keras.Model(inputs=inputs, outputs=outputs)\n",
+    "model.summary()\n",
+]
+
+
+def notebook(*sources: list[str]) -> str:
+    """A notebook as Jupyter writes it, one code cell per list of source lines."""
+    cells = [
+        {"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [], "source": source}
+        for i, source in enumerate(sources)
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+def sources(text: str) -> list[list[str]]:
+    return [cell["source"] for cell in json.loads(text)["cells"]]
 
 
 def test_model_built_across_cells_is_converted_in_place():
@@ -97,3 +122,74 @@ def test_command_line_walks_and_converts_notebooks(tmp_path):
     assert cli.main(["convert", str(tmp_path), "-q"]) == 0
     assert "keras.Model(" in path.read_text(encoding="utf-8")
     assert cli.main(["convert", str(tmp_path), "--check", "-q"]) == 0
+
+
+def test_a_shell_command_continued_with_a_backslash_is_one_command():
+    shell = ["!pip install foo \\\n", "  bar\n"]
+    result = convert_notebook(notebook(shell, MODEL), "n.ipynb")
+    assert sources(result.text) == [shell, CONVERTED]
+
+
+def test_an_indented_cell_is_converted_and_written_back_indented():
+    indented = [" " + line for line in MODEL[:2]] + ["\n", " # summary\n", " " + MODEL[2]]
+    result = convert_notebook(notebook(indented), "n.ipynb")
+    assert sources(result.text) == [[" " + line for line in CONVERTED[:4]] + ["\n", " # summary\n", " " + CONVERTED[4]]]
+
+
+def test_positions_in_an_indented_cell_count_its_indentation():
+    result = convert_notebook(notebook(["  " + line for line in MODEL]), "n.ipynb")
+    assert result.sites[0].diagnostics[0].format().startswith("n.ipynb[cell 0]:2:51:")
+
+
+def test_an_indented_cell_whose_indentation_cannot_be_put_back_is_left_alone():
+    # IPython does not dedent the string's second line, which has no indentation;
+    # writing the rewrite back indented would change the string.
+    cell = [
+        " from tensorflow import keras\n",
+        " model = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))], name='''a\n",
+        "b''')\n",
+    ]
+    text = notebook(cell)
+    result = convert_notebook(text, "n.ipynb")
+    assert result.text == text
+    assert result.sites[0].skip_codes == ("S2F199",) and result.sites[0].diagnostics[0].cell == 0
+
+
+def test_a_percent_continuing_a_bracket_is_the_modulo_operator():
+    modulo = ["y = (10\n", "     % 3)\n"]
+    result = convert_notebook(notebook(modulo, MODEL), "n.ipynb")
+    assert sources(result.text) == [modulo, CONVERTED]
+
+
+def test_ipython_syntax_inside_a_multiline_string_is_left_as_text():
+    joined = notebook_sources(notebook(['doc = """\n', "%not a magic\n", '"""\n']))
+    assert "\n%not a magic\n" in joined.code
+
+
+def test_a_syntax_error_names_the_cell_and_the_line_in_it():
+    with pytest.raises(ConversionError) as caught:
+        convert_notebook(notebook(["x = 1\n"], ["%matplotlib inline\n", "def f(:\n", "    pass\n"], MODEL), "n.ipynb")
+    assert caught.value.code == "S2F001"
+    assert caught.value.reason == "invalid syntax (cell 1, line 2, column 7)"
+
+
+def test_an_unterminated_string_is_placed_in_its_cell_not_on_line_one():
+    with pytest.raises(ConversionError) as caught:
+        convert_notebook(notebook(MODEL, ["x = 1\n", "y = 'abc\n"]), "n.ipynb")
+    assert caught.value.reason.endswith("(cell 1, line 2, column 5)")
+
+
+def test_a_converted_cell_keeps_its_final_newline():
+    result = convert_notebook(notebook(MODEL), "n.ipynb")
+    assert sources(result.text)[0][-1] == "model.summary()\n"
+
+
+def test_every_line_around_the_rewritten_statement_is_kept_byte_for_byte():
+    cell = ["# build\n", "   \n", MODEL[0], MODEL[1], "\t\n", MODEL[2], "\n", "\n"]
+    result = convert_notebook(notebook(cell), "n.ipynb")
+    assert sources(result.text) == [["# build\n", "   \n", *CONVERTED[:4], "\t\n", CONVERTED[4], "\n", "\n"]]
+
+
+def test_a_cell_with_windows_line_endings_keeps_them_on_rewritten_lines():
+    result = convert_notebook(notebook([line.replace("\n", "\r\n") for line in MODEL]), "n.ipynb")
+    assert sources(result.text) == [[line.replace("\n", "\r\n") for line in CONVERTED]]

@@ -23,7 +23,6 @@ import os
 import tempfile
 from dataclasses import asdict
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from .results import Diagnostic, Site
@@ -42,6 +41,8 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     """A digest of this build's conversion code and the parser it runs on."""
+    from importlib import metadata  # only a run that uses the cache needs it
+
     digest = hashlib.sha256(f"{_FORMAT}".encode())
     package = Path(__file__).resolve().parent
     for source in sorted(package.rglob("*.py")):

@@ -14,7 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pathspec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pathspec
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_FOLDERS = frozenset(
@@ -32,6 +35,10 @@ class Found:
 
 
 def _spec(lines: list[str]) -> pathspec.PathSpec:
+    # Imported on first use: a tree without .gitignore or --exclude (a pre-commit
+    # run on a few files) does not pay for loading it.
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 

@@ -151,13 +151,6 @@ def walk(module: cst.Module) -> Walk:
     return result
 
 
-def positions(module: cst.Module) -> Positions:
-    """`PositionProvider`'s values for every node of `module`."""
-    state = _WalkingState(module, None)
-    module._codegen(state)
-    return Positions(state.spans)
-
-
 class _ScopeStore:
     """The provider `ScopeVisitor` writes scopes to and reads expression contexts from."""
 
@@ -183,9 +176,23 @@ def scopes(module: cst.Module, walked: Walk) -> dict[cst.CSTNode, Scope | None]:
     """
     store = _ScopeStore(stored_names(walked))
     visitor = ScopeVisitor(store)
+    # A statement that is only a string (a docstring, or a statement narrowing
+    # blanked out) binds and reads no name: the scope walk can pass it by.
+    body = [statement for statement in module.body if not _only_a_string(statement)]
+    if len(body) != len(module.body):
+        module = module.with_changes(body=body)
     module.visit(visitor)
     visitor.infer_accesses()
     return store._computed  # type: ignore[return-value]
+
+
+def _only_a_string(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString)
+    )
 
 
 def stored_names(walked: Walk) -> set[cst.Name]:

@@ -135,11 +135,12 @@ class Analyzer:
         self.local_functions = {
             s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)
         }
-        # Scope and position metadata are the costly passes. When every model
-        # lives inside a function or class, only those statements and the
-        # imports need them; positions are shifted back to the whole file.
+        # Scope metadata is the costly pass. When every model lives inside a
+        # function or class, only those statements and the imports need it.
+        # Positions come from the walk of the whole module, whose nodes the
+        # reduced one shares.
         reduced, anchors = _reduced_module(module, source)
-        self.positions = walked.positions if reduced is None else metadata.positions(reduced)
+        self.positions = walked.positions
         self.scopes = metadata.scopes(reduced or module, walked)
         self.line_shift: dict[cst.CSTNode, int] = {
             unit: line - self.positions[unit].start.line for unit, line in anchors.items()

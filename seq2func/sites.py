@@ -847,6 +847,7 @@ class Analyzer:
                 reads = [
                     n for n in self.names.get(copy.value, [])
                     if n is not copy and self.known(n) and self.context(n) == ExpressionContext.LOAD
+                    and self._reads_binding(n, copy)
                 ]
             else:
                 reads = [copy]
@@ -856,11 +857,22 @@ class Analyzer:
                     where = self.pos(read).start.line
                     raise Skip(
                         "S2F106",
-                        f" (`{use}` on line {where} reads it through `{self.code(copy)}`,"
+                        f" (`{use}` on line {where} reaches it through `{self.code(copy)}`,"
                         f" from line {ref.start[0]})",
                         read,
                     )
                 work.extend(self._copies_of(read))
+
+    def _reads_binding(self, read: cst.Name, binding: cst.Name) -> bool:
+        """Whether `read` may read the value `binding` assigns (not a same-named local elsewhere)."""
+        scope = _value(self.scopes.get(read))
+        if scope is None:
+            return True  # unknown: assume it does
+        try:
+            assignments = scope[read.value]
+        except Exception:
+            return True
+        return any(getattr(a, "node", None) is binding for a in assignments)
 
     def _sequential_use(self, node: cst.CSTNode) -> str | None:
         """The code of a use of `node` (or of an item of it) whose meaning a Functional model changes."""
@@ -892,6 +904,9 @@ class Analyzer:
             if not keras_names.is_deserializer(self.qualified(node.func)):
                 continue
             if self.pos(node).start.line <= plan.serialized_at:
+                continue
+            # A model saved in a function is read back there; one saved at module level, anywhere.
+            if plan.scope_node is not self.module and plan.scope_node not in self.ancestors(node):
                 continue
             self._check_copies(plan, [node, *self._copies_of_result(node)], _Ref(
                 node, (plan.serialized_at, 0), False, None

@@ -858,7 +858,7 @@ class Analyzer:
                     raise Skip(
                         "S2F106",
                         f" (`{use}` on line {where} reaches it through `{self.code(copy)}`,"
-                        f" from line {ref.start[0]})",
+                        f" which takes it on line {ref.start[0]})",
                         read,
                     )
                 work.extend(self._copies_of(read))

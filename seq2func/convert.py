@@ -5,6 +5,7 @@ Nothing here imports TensorFlow or Keras.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
@@ -68,13 +69,12 @@ def plan_source(source: str, path: str | None = None) -> tuple[Site, ...]:
     if narrowed is not None and not narrowed.mentions_sequential:
         return ()
     if narrowed is not None:
-        try:
+        # On an error the whole file says it better, with its own positions.
+        with contextlib.suppress(ConversionError):
             return _convert(
                 narrowed.source, path, None, frozenset(), lambda: narrowed.names,
                 elided_text=narrowed.elided_text, plan_only=True,
             ).sites
-        except ConversionError:
-            pass  # the whole file says it better, with its own positions
     return _convert(source, path, None, frozenset(), plan_only=True).sites
 
 

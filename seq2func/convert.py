@@ -5,7 +5,6 @@ Nothing here imports TensorFlow or Keras.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
@@ -41,17 +40,7 @@ def convert_source(
     `keep_lines` are left as they are (verification could not prove them).
     Raises `ConversionError` (S2F001) when the source does not parse.
     """
-    if _MARKER not in source:
-        return ConversionResult(source=source, code=source, sites=(), path=path)
-    narrowed = narrow(source)
-    if narrowed is not None and not narrowed.mentions_sequential:
-        # The word is only in strings or comments: nothing can be a site.
-        return ConversionResult(source=source, code=source, sites=(), path=path)
-    if narrowed is not None:
-        result = convert_narrowed(narrowed, path, line_length=line_length, keep_lines=keep_lines)
-        if result is not None:
-            return result
-    return _convert(source, path, line_length, keep_lines)
+    return _convert_file(source, path, line_length, keep_lines)
 
 
 def plan_source(source: str, path: str | None = None) -> tuple[Site, ...]:
@@ -63,19 +52,31 @@ def plan_source(source: str, path: str | None = None) -> tuple[Site, ...]:
     converted, which is all `convert --check` needs to know.
     Raises `ConversionError` (S2F001) when the source does not parse.
     """
+    return _convert_file(source, path, None, frozenset(), plan_only=True).sites
+
+
+def _convert_file(
+    source: str,
+    path: str | None,
+    line_length: int | None,
+    keep_lines: frozenset[int] | set[int],
+    *,
+    plan_only: bool = False,
+) -> ConversionResult:
+    """The narrowed file when narrowing applies, else the whole file."""
     if _MARKER not in source:
-        return ()
+        return ConversionResult(source=source, code=source, sites=(), path=path)
     narrowed = narrow(source)
     if narrowed is not None and not narrowed.mentions_sequential:
-        return ()
+        # The word is only in strings or comments: nothing can be a site.
+        return ConversionResult(source=source, code=source, sites=(), path=path)
     if narrowed is not None:
-        # On an error the whole file says it better, with its own positions.
-        with contextlib.suppress(ConversionError):
-            return _convert(
-                narrowed.source, path, None, frozenset(), lambda: narrowed.names,
-                elided_text=narrowed.elided_text, plan_only=True,
-            ).sites
-    return _convert(source, path, None, frozenset(), plan_only=True).sites
+        result = convert_narrowed(
+            narrowed, path, line_length=line_length, keep_lines=keep_lines, plan_only=plan_only
+        )
+        if result is not None:
+            return result
+    return _convert(source, path, line_length, keep_lines, plan_only=plan_only)
 
 
 def convert_narrowed(
@@ -84,6 +85,7 @@ def convert_narrowed(
     *,
     line_length: int | None = None,
     keep_lines: frozenset[int] | set[int] = frozenset(),
+    plan_only: bool = False,
 ) -> ConversionResult | None:
     """The conversion of a narrowed file, spliced back; None when the whole file must be converted."""
     source = "".join(narrowed.original_lines)
@@ -91,7 +93,7 @@ def convert_narrowed(
         # The spliced file is compiled below; a failure there converts the whole file.
         result = _convert(
             narrowed.source, path, line_length, keep_lines, lambda: narrowed.names,
-            elided_text=narrowed.elided_text, safety_net=False,
+            elided_text=narrowed.elided_text, safety_net=False, plan_only=plan_only,
         )
     except ConversionError:
         return None  # the whole file says it better, with its own positions

@@ -113,12 +113,17 @@ def is_embedding(qualified_names) -> bool:
     return cls is not None and _EMBEDDING.search(cls) is not None
 
 
-def is_application(qualified_names) -> bool:
+def _matches(qualified_names, pattern: re.Pattern[str]) -> bool:
+    """Whether a name, relative to its Keras family root, matches `pattern`."""
     for name in qualified_names:
         split = split_family(name)
-        if split and _APPLICATION.match(split[1]):
+        if split and pattern.match(split[1]):
             return True
     return False
+
+
+def is_application(qualified_names) -> bool:
+    return _matches(qualified_names, _APPLICATION)
 
 
 _CLONE_PATHS = {"models.clone_model", "src.models.cloning.clone_model", "models.cloning.clone_model"}
@@ -141,8 +146,4 @@ def is_serializer(qualified_names) -> bool:
 
 def is_deserializer(qualified_names) -> bool:
     """A call that reads a model back: `load_model`, `model_from_json`, `from_config`..."""
-    for name in qualified_names:
-        split = split_family(name)
-        if split and _DESERIALIZER.match(split[1]):
-            return True
-    return False
+    return _matches(qualified_names, _DESERIALIZER)

@@ -139,14 +139,13 @@ class Analyzer:
         # function or class, only those statements and the imports need it.
         # Positions come from the walk of the whole module, whose nodes the
         # reduced one shares.
-        reduced, anchors = _reduced_module(module, source)
+        reduced, analysed = _reduced_module(module, source)
         self.positions = walked.positions
         self.scopes = metadata.scopes(reduced or module, walked)
-        self.line_shift: dict[cst.CSTNode, int] = {
-            unit: line - self.positions[unit].start.line for unit, line in anchors.items()
-        }
+        # The units that have scopes; empty when the whole module was analysed.
+        self.analysed = analysed
         if reduced is not None:
-            self.candidates = [c for c in self.candidates if self._top(c) in self.line_shift]
+            self.candidates = [c for c in self.candidates if self._top(c) in self.analysed]
 
     def variable_names(self) -> frozenset[str]:
         """Names used as variables (not `obj.attr`, not `f(key=...)`): what a new name could shadow."""
@@ -172,7 +171,7 @@ class Analyzer:
 
     def known(self, node: cst.CSTNode) -> bool:
         """Whether the node has metadata (it sits in a statement that was analysed)."""
-        return not self.line_shift or self._top(node) in self.line_shift
+        return not self.analysed or self._top(node) in self.analysed
 
     def _top(self, node: cst.CSTNode) -> cst.CSTNode:
         """The unit holding `node`: a top-level statement, or a statement of a top-level class."""
@@ -183,7 +182,7 @@ class Analyzer:
                 break
             chain.append(parent)
             node = parent
-        if len(chain) >= 3 and isinstance(chain[-1], cst.ClassDef) and chain[-1] not in self.line_shift:
+        if len(chain) >= 3 and isinstance(chain[-1], cst.ClassDef) and chain[-1] not in self.analysed:
             return chain[-3]
         return chain[-1]
 
@@ -213,15 +212,7 @@ class Analyzer:
     def pos(self, node: cst.CSTNode) -> CodeRange:
         if node is self.module:
             return CodeRange((1, 0), (10**9, 0))
-        found = self.positions[node]
-        if not self.line_shift:
-            return found
-        shift = self.line_shift[self._top(node)]
-        if not shift:
-            return found
-        return CodeRange(
-            (found.start.line + shift, found.start.column), (found.end.line + shift, found.end.column)
-        )
+        return self.positions[node]
 
     def qualified(self, node: cst.CSTNode) -> set[str]:
         # Only names: LibCST also names a call by its callee, and `Sequential(...)(x)`
@@ -739,7 +730,7 @@ class Analyzer:
             # Converting this model would change that model's layer from a
             # Sequential to a Functional one.
             raise Skip("S2F117", "", ref.node)
-        self._check_copies(plan, self._copies_of(ref.node), ref)
+        self._check_copies(plan, self._copies_of(ref.node), taken_at=ref.start[0])
         arg = self.parent(ref.node)
         if isinstance(arg, cst.Arg) and arg.value is ref.node:
             call = self.parent(arg)
@@ -834,8 +825,9 @@ class Analyzer:
             found.extend(n for n in self._walk(target) if isinstance(n, cst.Name))
         return found
 
-    def _check_copies(self, plan: Plan, copies: list[cst.CSTNode], ref: _Ref) -> None:
-        """A copy read in a way a Functional model answers differently keeps the site unchanged."""
+    def _check_copies(self, plan: Plan, copies: list[cst.CSTNode], taken_at: int) -> None:
+        """A copy (taken on line `taken_at`) read in a way a Functional model answers differently
+        keeps the site unchanged."""
         seen: set[str] = set()
         work = list(copies)
         while work:
@@ -858,7 +850,7 @@ class Analyzer:
                     raise Skip(
                         "S2F106",
                         f" (`{use}` on line {where} reaches it through `{self.code(copy)}`,"
-                        f" which takes it on line {ref.start[0]})",
+                        f" which takes it on line {taken_at})",
                         read,
                     )
                 work.extend(self._copies_of(read))
@@ -908,15 +900,7 @@ class Analyzer:
             # A model saved in a function is read back there; one saved at module level, anywhere.
             if plan.scope_node is not self.module and plan.scope_node not in self.ancestors(node):
                 continue
-            self._check_copies(plan, [node, *self._copies_of_result(node)], _Ref(
-                node, (plan.serialized_at, 0), False, None
-            ))
-
-    def _copies_of_result(self, call: cst.Call) -> list[cst.CSTNode]:
-        parent = self.parent(call)
-        if isinstance(parent, cst.Assign) and parent.value is call:
-            return [n for t in parent.targets for n in self._walk(t.target) if isinstance(n, cst.Name)]
-        return []
+            self._check_copies(plan, [node, *self._copies_of(node)], taken_at=plan.serialized_at)
 
     def _may_change(self, function: cst.FunctionDef) -> bool:
         for node in self._walk(function.body):
@@ -1332,27 +1316,27 @@ class Analyzer:
 _REDUCE_ABOVE = 0  # lines; files this short are analysed whole
 
 
-def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None, dict]:
+def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None, frozenset[cst.CSTNode]]:
     """The imports and the definitions that mention Sequential, or None for the whole module.
 
     Classes keep only their statements that mention Sequential. None when the
     file is small, or when a model may live where any statement of the file
     can use it: at module level, or on an attribute (`self.model`) that other
-    methods read. Also returns, for each kept unit, its line in the file,
-    read from Python's own (fast) parser.
+    methods read. Also returns the kept units (top-level statements, or
+    statements of a kept class), grouped with Python's own (fast) parser.
     """
-    anchors: dict[cst.CSTNode, int] = {}
+    kept_units: set[cst.CSTNode] = set()
     if source.count("\n") <= _REDUCE_ABOVE or _ATTRIBUTE_SITE.search(source):
         # A model on an attribute may be read through any object, anywhere.
-        return None, anchors
+        return None, frozenset()
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return None, anchors
+        return None, frozenset()
     lines = source.splitlines()
     top = _line_groups(tree.body)
     if len(top) != len(module.body):
-        return None, anchors
+        return None, frozenset()
 
     def text(group) -> str:
         first = min([group[0].lineno, *(d.lineno for d in getattr(group[0], "decorator_list", ()))])
@@ -1364,28 +1348,28 @@ def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None,
         if "Sequential" not in code:
             if "import" in code:
                 kept.append(statement)
-                anchors[statement] = group[0].lineno
+                kept_units.add(statement)
             continue
         if isinstance(statement, cst.FunctionDef):
             kept.append(statement)
-            anchors[statement] = group[0].lineno
+            kept_units.add(statement)
         elif isinstance(statement, cst.ClassDef):
             inner = _line_groups(group[0].body)
             whole = _ATTRIBUTE_SITE.search(code) or "Sequential" in code.split(":", 1)[0]
             if whole or len(inner) != len(statement.body.body):
                 kept.append(statement)
-                anchors[statement] = group[0].lineno
+                kept_units.add(statement)
                 continue
             units = []
             for unit, unit_group in zip(statement.body.body, inner):
                 unit_code = text(unit_group)
                 if "Sequential" in unit_code or "import" in unit_code:
                     units.append(unit)
-                    anchors[unit] = unit_group[0].lineno
+                    kept_units.add(unit)
             kept.append(statement.with_changes(body=statement.body.with_changes(body=units)))
         else:
-            return None, {}
-    return module.with_changes(body=kept), anchors
+            return None, frozenset()
+    return module.with_changes(body=kept), frozenset(kept_units)
 
 
 def _line_groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:

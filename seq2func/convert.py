@@ -5,6 +5,7 @@ Nothing here imports TensorFlow or Keras.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
@@ -103,6 +104,26 @@ def convert_narrowed(
     return dataclasses.replace(result, source=source, code=code)
 
 
+def syntax_error_at(source: str) -> tuple[str, int, int] | None:
+    """Why `source` does not parse, and where (line, 0-based column); None when it parses.
+
+    Python's own parser says it best (`print "x"` gets "Missing parentheses in
+    call to 'print'"); LibCST's grammar speaks only for what Python accepts.
+    """
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        return error.msg, error.lineno or 1, max((error.offset or 1) - 1, 0)
+    except ValueError as error:  # a null byte, before Python 3.12
+        line = source[: source.find("\0")].count("\n") + 1 if "\0" in source else 1
+        return str(error), line, 0
+    try:
+        cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return re.sub(r"^error at \d+:\d+: ", "", error.message), error.raw_line, error.raw_column
+    return None
+
+
 def _compiles(code: str, path: str | None) -> bool:
     try:
         compile(code, path or "<string>", "exec", dont_inherit=True)
@@ -132,10 +153,9 @@ def _convert(
     """
     try:
         module = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        raise ConversionError(
-            "S2F001", f"{error.message} (line {error.raw_line}, column {error.raw_column})", path, error.raw_line
-        ) from None
+    except cst.ParserSyntaxError:
+        message, line, column = syntax_error_at(source) or ("invalid syntax", 1, 0)
+        raise ConversionError("S2F001", f"cannot parse: {message} (line {line}, column {column + 1})", path, line) from None
     analyzer = Analyzer(module, path, source, elided_text)
     plans = analyzer.plans()
     for plan in plans:

@@ -16,7 +16,6 @@ cannot reproduce the file byte for byte the notebook is left unchanged.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import difflib
 import io
@@ -26,7 +25,7 @@ import tokenize
 from dataclasses import dataclass
 
 from . import diagnostics
-from .convert import convert_source
+from .convert import convert_source, syntax_error_at
 from .results import ConversionError, Diagnostic, Site
 
 _BOUNDARY = "# seq2func-cell {index}"
@@ -297,29 +296,12 @@ def _crlf(cell: CodeCell) -> bool:
 def _syntax_error(joined: JoinedSource, path: str | None, error: ConversionError) -> ConversionError:
     """S2F001 naming the cell that does not parse, and the line and column in it."""
     for cell in joined.cells:
-        if not cell.python:
-            continue
-        source = "\n".join(cell.body) + "\n"
-        try:
-            ast.parse(source)
-        except SyntaxError as found:
-            return _cell_error(cell, found.msg, found.lineno or 1, (found.offset or 1) - 1, path)
-        except ValueError as found:  # a null byte, before Python 3.12
-            line = source[: source.find("\0")].count("\n") + 1 if "\0" in source else 1
-            return _cell_error(cell, str(found), line, 0, path)
-    import libcst as cst  # only Python's parser accepted every cell: libcst's grammar says which
-
-    for cell in joined.cells:
-        if not cell.python:
-            continue
-        try:
-            cst.parse_module("\n".join(cell.body) + "\n")
-        except cst.ParserSyntaxError as found:
-            message = re.sub(r"error at \d+:\d+: ", "", found.message)
-            return _cell_error(cell, message, found.raw_line, found.raw_column, path)
+        if cell.python:
+            found = syntax_error_at("\n".join(cell.body) + "\n")
+            if found is not None:
+                return _cell_error(cell, *found, path)
     cell, line = joined.locate(error.line or 1)
-    reason = re.sub(r"error at \d+:\d+: ", "", error.reason)
-    reason = re.sub(r"\(line \d+, column \d+\)$", f"(cell {cell}, line {line})", reason)
+    reason = re.sub(r"\(line \d+, column \d+\)$", f"(cell {cell}, line {line})", error.reason)
     return ConversionError(error.code, reason, path)
 
 
@@ -328,7 +310,9 @@ def _cell_error(cell: CodeCell, message: str, line: int, column: int, path: str 
     line = max(1, min(line, len(cell.lines)))
     if cell.prefix and cell.lines and cell.lines[line - 1].startswith(cell.prefix):
         column += len(cell.prefix)
-    return ConversionError("S2F001", f"{message} (cell {cell.index}, line {line}, column {column + 1})", path)
+    return ConversionError(
+        "S2F001", f"cannot parse: {message} (cell {cell.index}, line {line}, column {column + 1})", path
+    )
 
 
 def _dump(notebook: dict, text: str) -> str | None:

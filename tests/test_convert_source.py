@@ -131,3 +131,11 @@ def test_converting_never_imports_the_framework():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert output == ""
+
+
+def test_syntax_error_says_what_python_says_and_where():
+    with pytest.raises(ConversionError) as caught:
+        seq2func.convert_source("import keras\nprint 'Sequential'\n", path="old.py")
+    assert "cannot parse: Missing parentheses in call to 'print'" in caught.value.reason
+    assert caught.value.reason.endswith("(line 2, column 1)")
+    assert caught.value.line == 2

@@ -170,7 +170,7 @@ def test_a_syntax_error_names_the_cell_and_the_line_in_it():
     with pytest.raises(ConversionError) as caught:
         convert_notebook(notebook(["x = 1\n"], ["%matplotlib inline\n", "def f(:\n", "    pass\n"], MODEL), "n.ipynb")
     assert caught.value.code == "S2F001"
-    assert caught.value.reason == "invalid syntax (cell 1, line 2, column 7)"
+    assert caught.value.reason == "cannot parse: invalid syntax (cell 1, line 2, column 7)"
 
 
 def test_an_unterminated_string_is_placed_in_its_cell_not_on_line_one():

@@ -75,7 +75,7 @@ class {cls}Processor:
 '''
 
 MODEL_TEMPLATES = [
-    '''import keras
+    """import keras
 from keras import layers
 
 
@@ -86,8 +86,8 @@ def build_{name}(units={units}):
         model.add(layers.Dense(units, activation="relu"))
     model.add(layers.Dense(1))
     return model
-''',
-    '''from tensorflow.keras.models import Sequential
+""",
+    """from tensorflow.keras.models import Sequential
 from tensorflow.keras.layers import Dense, Dropout
 
 model = Sequential([
@@ -96,8 +96,8 @@ model = Sequential([
     Dense(10, activation="softmax"),
 ])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-''',
-    '''import tensorflow as tf
+""",
+    """import tensorflow as tf
 
 
 class {cls}Trainer:
@@ -108,12 +108,12 @@ class {cls}Trainer:
 
     def summary(self):
         return self.model.layers[0].name
-''',
-    '''import keras
+""",
+    """import keras
 
 model = keras.Sequential([keras.layers.Dense({units}), keras.layers.Dense(1)])
 model.build((None, {features}))
-''',
+""",
 ]
 
 
@@ -124,8 +124,13 @@ def generate(root: Path, files: int, seed: int = 0) -> list[Path]:
         folder = root / f"pkg{index // 100:03d}"
         folder.mkdir(parents=True, exist_ok=True)
         name = f"part{index}"
-        values = dict(name=name, cls=f"Part{index}", size=rng.randint(5, 500),
-                      units=rng.choice([8, 16, 32]), features=rng.choice([4, 8, 16]))
+        values = dict(
+            name=name,
+            cls=f"Part{index}",
+            size=rng.randint(5, 500),
+            units=rng.choice([8, 16, 32]),
+            features=rng.choice([4, 8, 16]),
+        )
         text = PLAIN_TEMPLATE.format(**values) * rng.randint(1, 3)
         if rng.random() < 0.05:
             text = rng.choice(MODEL_TEMPLATES).format(**values) + "\n\n" + text
@@ -139,7 +144,9 @@ def timed(command: list[str], env: dict | None = None, repeat: int = 1) -> float
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -163,9 +170,15 @@ def per_file(models: list[Path], repeat: int) -> dict[str, float]:
         return fastest / max(len(texts), 1) * 1000
 
     return {
-        "libcst.parse_module of the whole file": best(lambda path, text: libcst.parse_module(text)),
-        "seq2func deciding every site (what --check does)": best(lambda path, text: plan_source(text, path)),
-        "seq2func converting (analyse, rewrite, black)": best(lambda path, text: convert_source(text, path)),
+        "libcst.parse_module of the whole file": best(
+            lambda path, text: libcst.parse_module(text)
+        ),
+        "seq2func deciding every site (what --check does)": best(
+            lambda path, text: plan_source(text, path)
+        ),
+        "seq2func converting (analyse, rewrite, black)": best(
+            lambda path, text: convert_source(text, path)
+        ),
     }
 
 
@@ -176,17 +189,24 @@ def peak_of(command: list[str]) -> int:
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *command], capture_output=True, text=True
+    ).stdout
     return int(out.strip() or 0)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--files", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each command; the best counts")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each command; the best counts"
+    )
     parser.add_argument("--keep", type=Path, help="generate the tree here and keep it")
     parser.add_argument(
-        "--tree", type=Path,
+        "--tree",
+        type=Path,
         help="time an existing tree instead (a copy of it: nothing in it is changed); "
         "its model files are those containing Sequential",
     )
@@ -197,7 +217,9 @@ def main() -> None:
         shutil.rmtree(tree)
     if args.tree:
         shutil.copytree(args.tree, tree, ignore=shutil.ignore_patterns(".git"))
-        models = [p for p in sorted(tree.rglob("*.py")) if b"Sequential" in p.read_bytes()]
+        models = [
+            p for p in sorted(tree.rglob("*.py")) if b"Sequential" in p.read_bytes()
+        ]
         args.files = sum(1 for _ in tree.rglob("*.py"))
     else:
         models = generate(tree, args.files)
@@ -207,14 +229,18 @@ def main() -> None:
     only_models.mkdir()
     for path in models:
         shutil.copy(path, only_models / "_".join(path.relative_to(tree).parts))
-    print(f"tree: {args.files} files, {len(models)} {'mentioning Sequential' if args.tree else 'building models'}, "
-          f"{sum(p.stat().st_size for p in tree.rglob('*.py')) / 1e6:.1f} MB")
+    print(
+        f"tree: {args.files} files, {len(models)} {'mentioning Sequential' if args.tree else 'building models'}, "
+        f"{sum(p.stat().st_size for p in tree.rglob('*.py')) / 1e6:.1f} MB"
+    )
 
     # An installed package is byte-compiled by pip; a development checkout may
     # not be (PYTHONDONTWRITEBYTECODE), and LibCST's own modules are.
     import compileall
 
-    compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "seq2func"), quiet=1, force=False)
+    compileall.compile_dir(
+        str(Path(__file__).resolve().parents[1] / "seq2func"), quiet=1, force=False
+    )
 
     python = sys.executable
     repeat = args.repeat
@@ -222,13 +248,27 @@ def main() -> None:
     env = {**os.environ, "SEQ2FUNC_CACHE_DIR": str(cache)}
     seq2func = [python, "-m", "seq2func", "convert", "--check", "-q"]
     cold = seq2func + ["--no-cache"]
-    libcst_noop = [python, "-m", "libcst.tool", "codemod", "--no-format", "--hide-progress", "noop.NOOPCommand"]
+    libcst_noop = [
+        python,
+        "-m",
+        "libcst.tool",
+        "codemod",
+        "--no-format",
+        "--hide-progress",
+        "noop.NOOPCommand",
+    ]
     results = {
         "seq2func convert --check (cold)": timed(cold + [str(tree)], repeat=repeat),
         "libcst noop codemod": timed(libcst_noop + [str(tree)], repeat=repeat),
-        "grep -rl Sequential": timed(["grep", "-rl", "Sequential", str(tree)], repeat=repeat),
-        "seq2func, model files only (cold, -j 1)": timed(cold + ["-j", "1", str(only_models)], repeat=repeat),
-        "libcst noop, model files only (-j 1)": timed(libcst_noop + ["-j", "1", str(only_models)], repeat=repeat),
+        "grep -rl Sequential": timed(
+            ["grep", "-rl", "Sequential", str(tree)], repeat=repeat
+        ),
+        "seq2func, model files only (cold, -j 1)": timed(
+            cold + ["-j", "1", str(only_models)], repeat=repeat
+        ),
+        "libcst noop, model files only (-j 1)": timed(
+            libcst_noop + ["-j", "1", str(only_models)], repeat=repeat
+        ),
     }
     # The run a pre-commit hook or CI step repeats: the tree already converted,
     # its unchanged files remembered by a previous --check.
@@ -237,38 +277,57 @@ def main() -> None:
         shutil.rmtree(converted)
     shutil.copytree(tree, converted)
     shutil.rmtree(cache, ignore_errors=True)
-    subprocess.run([python, "-m", "seq2func", "convert", "-q", str(converted)], env=env, capture_output=True)
+    subprocess.run(
+        [python, "-m", "seq2func", "convert", "-q", str(converted)],
+        env=env,
+        capture_output=True,
+    )
     subprocess.run(seq2func + [str(converted)], env=env, capture_output=True)
     results["seq2func convert --check (converted tree, warm cache)"] = timed(
         seq2func + [str(converted)], env=env, repeat=repeat
     )
-    results["libcst noop codemod (converted tree)"] = timed(libcst_noop + [str(converted)], repeat=repeat)
+    results["libcst noop codemod (converted tree)"] = timed(
+        libcst_noop + [str(converted)], repeat=repeat
+    )
 
     width = max(map(len, results))
     for name, seconds in results.items():
         print(f"  {name:<{width}}  {seconds:8.2f} s")
     whole = results["libcst noop codemod"] / results["seq2func convert --check (cold)"]
     models_ratio = (
-        results["seq2func, model files only (cold, -j 1)"] / results["libcst noop, model files only (-j 1)"]
+        results["seq2func, model files only (cold, -j 1)"]
+        / results["libcst noop, model files only (-j 1)"]
     )
     warm = (
         results["libcst noop codemod (converted tree)"]
         / results["seq2func convert --check (converted tree, warm cache)"]
     )
-    print(f"ratio: libcst no-op / seq2func over the tree, cold = {whole:.1f}x (target >= 20x)")
-    print(f"ratio: libcst no-op / seq2func over the converted tree, warm cache = {warm:.1f}x")
-    print(f"ratio: seq2func / libcst no-op on the model files, cold = {models_ratio:.2f} (target <= 1)")
+    print(
+        f"ratio: libcst no-op / seq2func over the tree, cold = {whole:.1f}x (target >= 20x)"
+    )
+    print(
+        f"ratio: libcst no-op / seq2func over the converted tree, warm cache = {warm:.1f}x"
+    )
+    print(
+        f"ratio: seq2func / libcst no-op on the model files, cold = {models_ratio:.2f} (target <= 1)"
+    )
     files = per_file(models, max(repeat, 5))
     print(f"in one process, per model file (best of {max(repeat, 5)}):")
     for name, ms in files.items():
         print(f"  {name:<{width}}  {ms:8.2f} ms")
     parse = files["libcst.parse_module of the whole file"]
-    print(f"ratio: seq2func deciding / one LibCST parse, per model file = "
-          f"{files['seq2func deciding every site (what --check does)'] / parse:.2f} (target <= 1)")
-    print(f"ratio: seq2func converting / one LibCST parse, per model file = "
-          f"{files['seq2func converting (analyse, rewrite, black)'] / parse:.2f}")
-    print(f"ratio: seq2func / grep over the tree, cold = "
-          f"{results['seq2func convert --check (cold)'] / results['grep -rl Sequential']:.1f}")
+    print(
+        f"ratio: seq2func deciding / one LibCST parse, per model file = "
+        f"{files['seq2func deciding every site (what --check does)'] / parse:.2f} (target <= 1)"
+    )
+    print(
+        f"ratio: seq2func converting / one LibCST parse, per model file = "
+        f"{files['seq2func converting (analyse, rewrite, black)'] / parse:.2f}"
+    )
+    print(
+        f"ratio: seq2func / grep over the tree, cold = "
+        f"{results['seq2func convert --check (cold)'] / results['grep -rl Sequential']:.1f}"
+    )
 
     double = root / "double"
     if double.exists():
@@ -277,8 +336,10 @@ def main() -> None:
     shutil.copytree(tree, double / "b")
     small = peak_of(cold + [str(tree)])
     large = peak_of(cold + [str(double)])
-    print(f"peak memory of seq2func: {small / 1024:.0f} MiB for {args.files} files, "
-          f"{large / 1024:.0f} MiB for {2 * args.files} files (ratio {large / max(small, 1):.2f})")
+    print(
+        f"peak memory of seq2func: {small / 1024:.0f} MiB for {args.files} files, "
+        f"{large / 1024:.0f} MiB for {2 * args.files} files (ratio {large / max(small, 1):.2f})"
+    )
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -54,21 +54,43 @@ def naive(items) -> float:
             ordinal = ordinal_of(original, site.scope, site.target, site.line)
             with tempfile.TemporaryDirectory() as workdir:
                 sides = {}
-                for side, source, end in (("original", original, site.end_line), ("converted", converted, None)):
-                    probe = probe_for(source, scope=site.scope, target=site.target, ordinal=ordinal,
-                                      form=site.form, end_line=end)
-                    job = {"side": side, "probe": probe.__dict__, "workdir": workdir, "seed": 0, "path": path,
-                           "inputs_file": os.path.join(workdir, "inputs.npy"),
-                           "checkpoint": os.path.join(workdir, "original.weights.h5")}
-                    out = subprocess.run([sys.executable, "-c", NAIVE_SIDE], input=json.dumps(job),
-                                         capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+                for side, source, end in (
+                    ("original", original, site.end_line),
+                    ("converted", converted, None),
+                ):
+                    probe = probe_for(
+                        source,
+                        scope=site.scope,
+                        target=site.target,
+                        ordinal=ordinal,
+                        form=site.form,
+                        end_line=end,
+                    )
+                    job = {
+                        "side": side,
+                        "probe": probe.__dict__,
+                        "workdir": workdir,
+                        "seed": 0,
+                        "path": path,
+                        "inputs_file": os.path.join(workdir, "inputs.npy"),
+                        "checkpoint": os.path.join(workdir, "original.weights.h5"),
+                    }
+                    out = subprocess.run(
+                        [sys.executable, "-c", NAIVE_SIDE],
+                        input=json.dumps(job),
+                        capture_output=True,
+                        text=True,
+                        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+                    )
                     sides[side] = json.loads(out.stdout.strip().splitlines()[-1])
                 compare(sides["original"], sides["converted"], workdir)
     return time.perf_counter() - start
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sites", type=int, default=30)
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
@@ -80,7 +102,9 @@ def main() -> None:
     pooled = time.perf_counter() - start
     equivalent = sum(s.status == "equivalent" for r in reports for s in r.sites)
     slow = naive(items)
-    print(f"  seq2func verify (pool of {args.jobs})  {pooled:8.1f} s  ({equivalent}/{count} equivalent)")
+    print(
+        f"  seq2func verify (pool of {args.jobs})  {pooled:8.1f} s  ({equivalent}/{count} equivalent)"
+    )
     print(f"  naive (process per site and side)  {slow:8.1f} s")
     print(f"ratio: naive / seq2func = {slow / pooled:.1f}x (target >= 5x)")
 

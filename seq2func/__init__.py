@@ -28,7 +28,9 @@ __all__ = [
 ]
 
 
-def verify_sources(original: str, converted: str, path: str | None = None, **options: Any):
+def verify_sources(
+    original: str, converted: str, path: str | None = None, **options: Any
+):
     """Build every model both sources build and compare them (imports the framework)."""
     from .verify import verify_sources as _verify_sources
 

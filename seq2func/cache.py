@@ -34,7 +34,9 @@ def cache_dir() -> Path:
     explicit = os.environ.get("SEQ2FUNC_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache"
+    )
     return Path(base) / "seq2func"
 
 
@@ -88,7 +90,10 @@ class Cache:
             return None
 
     def remember(self, path: str, digest: str, sites: tuple[Site, ...]) -> None:
-        self._entries[self.key(path)] = {"sha256": digest, "sites": [_record(site) for site in sites]}
+        self._entries[self.key(path)] = {
+            "sha256": digest,
+            "sites": [_record(site) for site in sites],
+        }
         self._dirty = True
 
     def save(self) -> None:
@@ -99,7 +104,9 @@ class Cache:
             for stale in self.path.parent.glob("convert-*.json"):
                 if stale != self.path:
                     stale.unlink(missing_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".convert-", suffix=".tmp")
+            handle, temporary = tempfile.mkstemp(
+                dir=self.path.parent, prefix=".convert-", suffix=".tmp"
+            )
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(self._entries, out)
             os.replace(temporary, self.path)
@@ -117,5 +124,7 @@ def _record(site: Site) -> dict:
 
 
 def _site(record: dict, path: str) -> Site:
-    diagnostics = tuple(Diagnostic(**{**d, "path": path}) for d in record["diagnostics"])
+    diagnostics = tuple(
+        Diagnostic(**{**d, "path": path}) for d in record["diagnostics"]
+    )
     return Site(**{**record, "diagnostics": diagnostics, "path": path})

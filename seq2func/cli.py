@@ -50,38 +50,93 @@ def _parser() -> argparse.ArgumentParser:
         prog="seq2func",
         description="Rewrite Keras Sequential models as Functional-API code, and prove it.",
     )
-    parser.add_argument("--version", action="version", version=f"seq2func {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"seq2func {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; - for standard input")
-        sub.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="parallel workers (default: cores)")
-        sub.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths (repeatable)")
-        sub.add_argument("--json", action="store_true", help="print a machine-readable record of every file and site")
-        sub.add_argument("--report", metavar="FILE", help="write a report: .html, .md or .json")
-        sub.add_argument("--line-length", type=int, default=None, metavar="N", help="black line length")
         sub.add_argument(
-            "--no-cache", action="store_true",
+            "paths",
+            nargs="+",
+            metavar="PATH",
+            help="files or folders; - for standard input",
+        )
+        sub.add_argument(
+            "-j",
+            "--jobs",
+            type=int,
+            default=None,
+            metavar="N",
+            help="parallel workers (default: cores)",
+        )
+        sub.add_argument(
+            "--exclude",
+            action="append",
+            default=[],
+            metavar="GLOB",
+            help="skip matching paths (repeatable)",
+        )
+        sub.add_argument(
+            "--json",
+            action="store_true",
+            help="print a machine-readable record of every file and site",
+        )
+        sub.add_argument(
+            "--report", metavar="FILE", help="write a report: .html, .md or .json"
+        )
+        sub.add_argument(
+            "--line-length",
+            type=int,
+            default=None,
+            metavar="N",
+            help="black line length",
+        )
+        sub.add_argument(
+            "--no-cache",
+            action="store_true",
             help="neither read nor write the cache of files that need no conversion",
         )
         level = sub.add_mutually_exclusive_group()
-        level.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-        level.add_argument("-v", "--verbose", action="store_true", help="print hints and every file")
+        level.add_argument(
+            "-q", "--quiet", action="store_true", help="print errors only"
+        )
+        level.add_argument(
+            "-v", "--verbose", action="store_true", help="print hints and every file"
+        )
 
     convert = commands.add_parser(
-        "convert", help="rewrite Sequential models in place", epilog=CONVERT_EXAMPLES,
+        "convert",
+        help="rewrite Sequential models in place",
+        epilog=CONVERT_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common(convert)
     mode = convert.add_mutually_exclusive_group()
-    mode.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
-    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if something would change")
-    convert.add_argument("--verify", action="store_true", help="write only rewrites proven equivalent (runs model code)")
-    convert.add_argument("--write-unverified", action="store_true", help="with --verify: write unproven rewrites too")
+    mode.add_argument(
+        "--diff", action="store_true", help="print a unified diff; write nothing"
+    )
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if something would change",
+    )
+    convert.add_argument(
+        "--verify",
+        action="store_true",
+        help="write only rewrites proven equivalent (runs model code)",
+    )
+    convert.add_argument(
+        "--write-unverified",
+        action="store_true",
+        help="with --verify: write unproven rewrites too",
+    )
     _verify_options(convert)
 
     verify = commands.add_parser(
-        "verify", help="prove converted models equivalent (runs model code)", epilog=VERIFY_EXAMPLES,
+        "verify",
+        help="prove converted models equivalent (runs model code)",
+        epilog=VERIFY_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common(verify)
@@ -90,9 +145,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _verify_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto", help="where to build models")
-    sub.add_argument("--bind", action="append", default=[], metavar="NAME=VALUE", help="argument for a model function")
-    sub.add_argument("--timeout", type=float, default=120.0, metavar="S", help="seconds per site (default 120)")
+    sub.add_argument(
+        "--device",
+        choices=("auto", "cpu", "gpu"),
+        default="auto",
+        help="where to build models",
+    )
+    sub.add_argument(
+        "--bind",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="argument for a model function",
+    )
+    sub.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="seconds per site (default 120)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,14 +188,28 @@ def main(argv: list[str] | None = None) -> int:
     missing = [p for p in args.paths if not os.path.exists(p)]
     for path in missing:
         print(f"{path}: S2F004 cannot read: no such file or folder", file=sys.stderr)
-    found = [str(f.path) for f in discover([p for p in args.paths if p not in missing], exclude, settings.project_root)]
+    found = [
+        str(f.path)
+        for f in discover(
+            [p for p in args.paths if p not in missing], exclude, settings.project_root
+        )
+    ]
     cache = None if args.no_cache else Cache(cache_dir())
     # A check that writes neither files nor a report needs each file's verdict, not its new text.
-    check_only = args.command == "convert" and args.check and not (args.verify or args.report)
+    check_only = (
+        args.command == "convert" and args.check and not (args.verify or args.report)
+    )
     outcomes = list(
         _progress(
-            run(found, jobs=args.jobs, line_length=args.line_length, cache=cache, check_only=check_only),
-            len(found), args,
+            run(
+                found,
+                jobs=args.jobs,
+                line_length=args.line_length,
+                cache=cache,
+                check_only=check_only,
+            ),
+            len(found),
+            args,
         )
     )
     if args.command == "verify":
@@ -171,15 +257,24 @@ def _convert_command(outcomes: list[FileOutcome], args, missing: list[str]) -> i
                 print(f"would convert {outcome.path}", file=sys.stderr)
         if write:
             try:
-                atomic_write(Path(outcome.path), encode(outcome.converted, outcome.encoding))
+                atomic_write(
+                    Path(outcome.path), encode(outcome.converted, outcome.encoding)
+                )
             except OSError as error:
                 failed_writes.append(outcome.path)
-                print(f"{outcome.path}: S2F004 cannot write: {error.strerror or error}", file=sys.stderr)
+                print(
+                    f"{outcome.path}: S2F004 cannot write: {error.strerror or error}",
+                    file=sys.stderr,
+                )
             else:
                 if args.verbose:
                     print(f"converted {outcome.path}", file=sys.stderr)
     outcomes = [
-        replace(o, status="failed", error_code="S2F004", error="cannot write") if o.path in failed_writes else o
+        (
+            replace(o, status="failed", error_code="S2F004", error="cannot write")
+            if o.path in failed_writes
+            else o
+        )
         for o in outcomes
     ]
     summary = Summary.of(outcomes, missing=len(missing), verification=verification)
@@ -223,7 +318,9 @@ def _finish(outcomes, summary: Summary, args, verification) -> None:
     if args.report:
         from .reports import write_report
 
-        write_report(Path(args.report), outcomes, summary, verification, command=args.command)
+        write_report(
+            Path(args.report), outcomes, summary, verification, command=args.command
+        )
         if not args.quiet:
             print(f"report written to {args.report}", file=sys.stderr)
     if args.json:
@@ -279,8 +376,12 @@ def _stdin(args) -> int:
         print(f"<stdin>: {code_} {reason}", file=sys.stderr)
         return 2
     outcome = FileOutcome(
-        "-", "changed" if code != source.text else "unchanged", sites=sites,
-        original=source.text, converted=code, encoding=source.encoding,
+        "-",
+        "changed" if code != source.text else "unchanged",
+        sites=sites,
+        original=source.text,
+        converted=code,
+        encoding=source.encoding,
     )
     _print_diagnostics(outcome, args)
     if args.command == "verify":
@@ -294,7 +395,11 @@ def _stdin(args) -> int:
     else:
         sys.stdout.buffer.write(encode(code, source.encoding))
     if args.json:
-        json.dump({"version": __version__, "files": [outcome_record(outcome, None)]}, sys.stderr, indent=2)
+        json.dump(
+            {"version": __version__, "files": [outcome_record(outcome, None)]},
+            sys.stderr,
+            indent=2,
+        )
     return 0
 
 

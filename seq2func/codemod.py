@@ -15,7 +15,9 @@ from .results import ConversionError
 
 
 class ConvertSequentialCommand(VisitorBasedCodemodCommand):
-    DESCRIPTION = "Rewrite Keras Sequential models as Functional-API code with an explicit Input."
+    DESCRIPTION = (
+        "Rewrite Keras Sequential models as Functional-API code with an explicit Input."
+    )
 
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)

@@ -73,7 +73,11 @@ def _convert_file(
         return ConversionResult(source=source, code=source, sites=(), path=path)
     if narrowed is not None:
         result = convert_narrowed(
-            narrowed, path, line_length=line_length, keep_lines=keep_lines, plan_only=plan_only
+            narrowed,
+            path,
+            line_length=line_length,
+            keep_lines=keep_lines,
+            plan_only=plan_only,
         )
         if result is not None:
             return result
@@ -93,8 +97,14 @@ def convert_narrowed(
     try:
         # The spliced file is compiled below; a failure there converts the whole file.
         result = _convert(
-            narrowed.source, path, line_length, keep_lines, lambda: narrowed.names,
-            elided_text=narrowed.elided_text, safety_net=False, plan_only=plan_only,
+            narrowed.source,
+            path,
+            line_length,
+            keep_lines,
+            lambda: narrowed.names,
+            elided_text=narrowed.elided_text,
+            safety_net=False,
+            plan_only=plan_only,
         )
     except ConversionError:
         return None  # the whole file says it better, with its own positions
@@ -120,7 +130,11 @@ def syntax_error_at(source: str) -> tuple[str, int, int] | None:
     try:
         cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        return re.sub(r"^error at \d+:\d+: ", "", error.message), error.raw_line, error.raw_column
+        return (
+            re.sub(r"^error at \d+:\d+: ", "", error.message),
+            error.raw_line,
+            error.raw_column,
+        )
     return None
 
 
@@ -155,18 +169,29 @@ def _convert(
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
         message, line, column = syntax_error_at(source) or ("invalid syntax", 1, 0)
-        raise ConversionError("S2F001", f"cannot parse: {message} (line {line}, column {column + 1})", path, line) from None
+        raise ConversionError(
+            "S2F001",
+            f"cannot parse: {message} (line {line}, column {column + 1})",
+            path,
+            line,
+        ) from None
     analyzer = Analyzer(module, path, source, elided_text)
     plans = analyzer.plans()
     for plan in plans:
         if plan.line in keep_lines and plan.converted:
             plan.skips.append(
                 diagnostics.make(
-                    "S2F307", model=plan.target or "model", line=plan.line, column=plan.column, path=path
+                    "S2F307",
+                    model=plan.target or "model",
+                    line=plan.line,
+                    column=plan.column,
+                    path=path,
                 )
             )
     if not any(p.converted for p in plans):
-        return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
+        return ConversionResult(
+            source=source, code=source, sites=_sites(plans, path), path=path
+        )
 
     wanted: list[tuple[str, str]] = []
     edits = Edits()
@@ -177,12 +202,22 @@ def _convert(
         if not plan.converted:
             continue
         try:
-            spelling = spell(plan.call.func, plan.family, bindings, module_names, module.code_for_node)
+            spelling = spell(
+                plan.call.func,
+                plan.family,
+                bindings,
+                module_names,
+                module.code_for_node,
+            )
         except SpellingConflict as conflict:
             plan.skips.append(
                 diagnostics.make(
-                    "S2F114", model=plan.target or "model", line=plan.line, column=plan.column,
-                    detail=f"{conflict}", path=path,
+                    "S2F114",
+                    model=plan.target or "model",
+                    line=plan.line,
+                    column=plan.column,
+                    detail=f"{conflict}",
+                    path=path,
                 )
             )
             continue
@@ -194,7 +229,9 @@ def _convert(
         wanted.extend(spelling.imports)
 
     if not chosen or plan_only:
-        return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
+        return ConversionResult(
+            source=source, code=source, sites=_sites(plans, path), path=path
+        )
     settings = black_settings(path, line_length)
     new_module = _rewrite(module, analyzer, edits, settings)
     new_module = _fix_imports(new_module, wanted, analyzer, bindings, elided_text)
@@ -206,12 +243,20 @@ def _convert(
         for plan, _ in chosen:
             plan.skips.append(
                 diagnostics.make(
-                    "S2F199", model=plan.target or "model", line=plan.line, column=plan.column,
-                    detail=f": {error.msg}", path=path,
+                    "S2F199",
+                    model=plan.target or "model",
+                    line=plan.line,
+                    column=plan.column,
+                    detail=f": {error.msg}",
+                    path=path,
                 )
             )
-        return ConversionResult(source=source, code=source, sites=_sites(plans, path), path=path)
-    return ConversionResult(source=source, code=code, sites=_sites(plans, path), path=path)
+        return ConversionResult(
+            source=source, code=source, sites=_sites(plans, path), path=path
+        )
+    return ConversionResult(
+        source=source, code=code, sites=_sites(plans, path), path=path
+    )
 
 
 class _TakenNames:
@@ -220,7 +265,9 @@ class _TakenNames:
     Most sites need none: their file already spells Input and Model.
     """
 
-    def __init__(self, analyzer: Analyzer, file_names: Callable[[], frozenset[str]]) -> None:
+    def __init__(
+        self, analyzer: Analyzer, file_names: Callable[[], frozenset[str]]
+    ) -> None:
         self._analyzer = analyzer
         self._file_names = file_names
 
@@ -235,7 +282,9 @@ class _TakenNames:
         return iter(self._names)
 
 
-def _helper_names(plan: Plan, taken: _TakenNames, chosen: list[tuple[Plan, HelperNames]]) -> HelperNames:
+def _helper_names(
+    plan: Plan, taken: _TakenNames, chosen: list[tuple[Plan, HelperNames]]
+) -> HelperNames:
     """`inputs`, `x`, `outputs`, unless the program uses them or an overlapping site does."""
     busy = set(taken)
     for other, names in chosen:
@@ -247,10 +296,14 @@ def _helper_names(plan: Plan, taken: _TakenNames, chosen: list[tuple[Plan, Helpe
     busy.add(x)
     outputs = fresh("outputs", busy)
     busy.add(outputs)
-    return HelperNames(inputs=inputs, x=x, outputs=outputs, base=fresh("base_model", busy))
+    return HelperNames(
+        inputs=inputs, x=x, outputs=outputs, base=fresh("base_model", busy)
+    )
 
 
-def _rewrite(module: cst.Module, analyzer: Analyzer, edits: Edits, settings) -> cst.Module:
+def _rewrite(
+    module: cst.Module, analyzer: Analyzer, edits: Edits, settings
+) -> cst.Module:
     """Visit only the top-level statements that hold an edit; the rest stay as parsed."""
     edited = [*edits.replace, *edits.after, *edits.nodes]
     touched = {analyzer.top_level(node) for node in edited}
@@ -270,7 +323,11 @@ def _rewrite(module: cst.Module, analyzer: Analyzer, edits: Edits, settings) -> 
 
 
 def _fix_imports(
-    module: cst.Module, wanted: list[tuple[str, str]], analyzer: Analyzer, bindings, elided_text: str
+    module: cst.Module,
+    wanted: list[tuple[str, str]],
+    analyzer: Analyzer,
+    bindings,
+    elided_text: str,
 ) -> cst.Module:
     """Add the imports the rewrite needs and drop the ones it left unused.
 
@@ -283,33 +340,52 @@ def _fix_imports(
     # and ones further down are part of it only if the block reaches them.
     last = -1
     for index, statement in enumerate(body):
-        if is_import_line(statement) or _is_docstring(statement, index) or _is_future(statement):
+        if (
+            is_import_line(statement)
+            or _is_docstring(statement, index)
+            or _is_future(statement)
+        ):
             last = index
         elif last >= 0 or index > 0:
             break
     head, rest = body[: last + 1], body[last + 1 :]
     rest_code = "".join(module.code_for_node(s) for s in rest) + elided_text
     removals = _unused_imports(analyzer, bindings, rest_code)
-    whole = any(_imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals)
+    whole = any(
+        _imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals
+    )
     if whole:
-        head, rest = body, []  # the import to remove sits further down: use the whole file
+        head, rest = (
+            body,
+            [],
+        )  # the import to remove sits further down: use the whole file
     if not wanted and not removals:
         return module
     block = module.with_changes(body=head, footer=())
     block = add_from_imports(block, wanted)
-    block = remove_from_imports(block, removals, check_uses=whole, elided_text=elided_text)
+    block = remove_from_imports(
+        block, removals, check_uses=whole, elided_text=elided_text
+    )
     return module.with_changes(body=[*block.body, *rest])
 
 
 def _is_future(statement: cst.BaseStatement) -> bool:
     return isinstance(statement, cst.SimpleStatementLine) and any(
-        isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__"
+        isinstance(small, cst.ImportFrom)
+        and isinstance(small.module, cst.Name)
+        and small.module.value == "__future__"
         for small in statement.body
     )
 
 
 def _imported_in(code: str, module_name: str, obj: str) -> bool:
-    return re.search(rf"from\s+{re.escape(module_name)}\s+import\b[^\n]*\b{re.escape(obj)}\b", code) is not None
+    return (
+        re.search(
+            rf"from\s+{re.escape(module_name)}\s+import\b[^\n]*\b{re.escape(obj)}\b",
+            code,
+        )
+        is not None
+    )
 
 
 def _is_docstring(statement: cst.BaseStatement, index: int) -> bool:
@@ -317,11 +393,15 @@ def _is_docstring(statement: cst.BaseStatement, index: int) -> bool:
         index == 0
         and isinstance(statement, cst.SimpleStatementLine)
         and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        and isinstance(
+            statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
+        )
     )
 
 
-def _unused_imports(analyzer: Analyzer, bindings, rest_code: str) -> list[tuple[str, str, str | None]]:
+def _unused_imports(
+    analyzer: Analyzer, bindings, rest_code: str
+) -> list[tuple[str, str, str | None]]:
     """Imports of Sequential/InputLayer that the original used and the rewrite no longer does.
 
     An import that was already unused is not ours to remove.
@@ -331,19 +411,28 @@ def _unused_imports(analyzer: Analyzer, bindings, rest_code: str) -> list[tuple[
         if binding.from_module is None:
             continue
         qualified = {binding.qualified}
-        if not (keras_names.sequential_family(qualified) or keras_names.is_input_layer(qualified)):
+        if not (
+            keras_names.sequential_family(qualified)
+            or keras_names.is_input_layer(qualified)
+        ):
             continue
-        if not any(not _in_import(analyzer, n) for n in analyzer.names.get(binding.name, [])):
+        if not any(
+            not _in_import(analyzer, n) for n in analyzer.names.get(binding.name, [])
+        ):
             continue
         if re.search(rf"\b{re.escape(binding.name)}\b", rest_code):
             continue
         obj = binding.qualified.rsplit(".", 1)[1]
-        found.append((binding.from_module, obj, binding.name if binding.name != obj else None))
+        found.append(
+            (binding.from_module, obj, binding.name if binding.name != obj else None)
+        )
     return found
 
 
 def _in_import(analyzer: Analyzer, node: cst.CSTNode) -> bool:
-    return any(isinstance(a, (cst.Import, cst.ImportFrom)) for a in analyzer.ancestors(node))
+    return any(
+        isinstance(a, (cst.Import, cst.ImportFrom)) for a in analyzer.ancestors(node)
+    )
 
 
 def _sites(plans: list[Plan], path: str | None) -> tuple[Site, ...]:

@@ -22,8 +22,16 @@ if TYPE_CHECKING:  # pragma: no cover
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_FOLDERS = frozenset(
     {
-        "__pycache__", "__pypackages__", "_build", "buck-out", "build", "dist",
-        "node_modules", "site-packages", "venv", "env",
+        "__pycache__",
+        "__pypackages__",
+        "_build",
+        "buck-out",
+        "build",
+        "dist",
+        "node_modules",
+        "site-packages",
+        "venv",
+        "env",
     }
 )
 
@@ -54,7 +62,9 @@ def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file() or (folder / "conda-meta").is_dir()
 
 
-def discover(paths: list[str], exclude: tuple[str, ...] = (), root: Path | None = None) -> Iterator[Found]:
+def discover(
+    paths: list[str], exclude: tuple[str, ...] = (), root: Path | None = None
+) -> Iterator[Found]:
     """Yield files in a stable order: each argument in turn, directories sorted."""
     excluded = _spec(list(exclude)) if exclude else None
     seen: set[Path] = set()
@@ -79,11 +89,15 @@ def _walk(top: Path, base: Path, excluded, seen: set[Path]) -> Iterator[Found]:
     def ignored(path: Path, resolved: Path, is_dir: bool) -> bool:
         for folder, spec in ignores:
             relative = _relative_to(resolved, folder)
-            if relative is not None and spec.match_file(relative + ("/" if is_dir else "")):
+            if relative is not None and spec.match_file(
+                relative + ("/" if is_dir else "")
+            ):
                 return True
         if excluded is not None:
             relative = _relative_to(resolved, base) or path.as_posix()
-            if excluded.match_file(relative + ("/" if is_dir else "")) or excluded.match_file(path.name):
+            if excluded.match_file(
+                relative + ("/" if is_dir else "")
+            ) or excluded.match_file(path.name):
                 return True
         return False
 
@@ -93,7 +107,9 @@ def _walk(top: Path, base: Path, excluded, seen: set[Path]) -> Iterator[Found]:
     for folder, dirs, files in os.walk(top, followlinks=False):
         current = Path(folder)
         relative_folder = os.path.relpath(folder, top)
-        current_resolved = top_resolved if relative_folder == "." else top_resolved / relative_folder
+        current_resolved = (
+            top_resolved if relative_folder == "." else top_resolved / relative_folder
+        )
         if current_resolved != base:
             spec = _gitignore(current)
             if spec is not None:
@@ -103,7 +119,9 @@ def _walk(top: Path, base: Path, excluded, seen: set[Path]) -> Iterator[Found]:
             child = current / name
             if name.startswith(".") or name in SKIPPED_FOLDERS or child.is_symlink():
                 continue
-            if _is_virtualenv(child) or ignored(child, current_resolved / name, is_dir=True):
+            if _is_virtualenv(child) or ignored(
+                child, current_resolved / name, is_dir=True
+            ):
                 continue
             kept.append(name)
         dirs[:] = kept

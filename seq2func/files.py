@@ -64,7 +64,9 @@ def encode(text: str, encoding: str) -> bytes:
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one rename, keeping the file's permission bits."""
     mode = stat.S_IMODE(os.stat(path).st_mode)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".s2f-tmp", dir=path.parent)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".s2f-tmp", dir=path.parent
+    )
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

@@ -49,7 +49,9 @@ def black_settings(path: str | None, line_length: int | None = None) -> BlackSet
         pyproject = find_pyproject(Path(path))
         if pyproject is not None:
             section = _read_black_section(pyproject)
-    length = line_length or int(section.get("line-length", section.get("line_length", 88)))
+    length = line_length or int(
+        section.get("line-length", section.get("line_length", 88))
+    )
     return BlackSettings(
         line_length=length,
         string_normalization=not bool(section.get("skip-string-normalization", False)),
@@ -72,5 +74,7 @@ def format_statements(code: str, settings: BlackSettings, indent_width: int) -> 
     )
     try:
         return black.format_str(code, mode=mode)
-    except Exception:  # black refuses some valid code; the unformatted text still parses
+    except (
+        Exception
+    ):  # black refuses some valid code; the unformatted text still parses
         return code if code.endswith("\n") else code + "\n"

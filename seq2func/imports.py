@@ -16,7 +16,9 @@ from collections.abc import Iterable, Sequence
 import libcst as cst
 
 
-def add_from_imports(module: cst.Module, wanted: Iterable[tuple[str, str]]) -> cst.Module:
+def add_from_imports(
+    module: cst.Module, wanted: Iterable[tuple[str, str]]
+) -> cst.Module:
     """Ensure `from <module> import <name>` for each pair, merging into the leading imports."""
     start = 1 if _skip_first(module) else 0
     end = start
@@ -33,7 +35,9 @@ def add_from_imports(module: cst.Module, wanted: Iterable[tuple[str, str]]) -> c
                 if isinstance(node.names, cst.ImportStar):
                     del mapping[imported]
                 else:
-                    mapping[imported] -= {a.evaluated_name for a in node.names if a.asname is None}
+                    mapping[imported] -= {
+                        a.evaluated_name for a in node.names if a.asname is None
+                    }
                     if not mapping[imported]:
                         del mapping[imported]
     if not mapping:
@@ -42,19 +46,27 @@ def add_from_imports(module: cst.Module, wanted: Iterable[tuple[str, str]]) -> c
     body = list(module.body)
     for index in range(start, end):
         node = body[index].body[0]  # type: ignore[attr-defined]
-        if not isinstance(node, cst.ImportFrom) or isinstance(node.names, cst.ImportStar):
+        if not isinstance(node, cst.ImportFrom) or isinstance(
+            node.names, cst.ImportStar
+        ):
             continue
         imported = _absolute(node)
         if imported not in mapping:
             continue
-        added = [cst.ImportAlias(name=cst.Name(name)) for name in sorted(mapping.pop(imported))]
-        body[index] = body[index].with_changes(body=[node.with_changes(names=[*added, *node.names])])
+        added = [
+            cst.ImportAlias(name=cst.Name(name))
+            for name in sorted(mapping.pop(imported))
+        ]
+        body[index] = body[index].with_changes(
+            body=[node.with_changes(names=[*added, *node.names])]
+        )
     if not mapping:
         return module.with_changes(body=body)
 
     new = [
         cst.parse_statement(
-            f"from {name} import {', '.join(sorted(objects))}", config=module.config_for_parsing
+            f"from {name} import {', '.join(sorted(objects))}",
+            config=module.config_for_parsing,
         )
         for name, objects in sorted(mapping.items())
     ]
@@ -64,7 +76,9 @@ def add_from_imports(module: cst.Module, wanted: Iterable[tuple[str, str]]) -> c
         if not first.leading_lines:
             after[0] = first.with_changes(leading_lines=(cst.EmptyLine(),))
         elif first.leading_lines[0].comment is not None:
-            after[0] = first.with_changes(leading_lines=(cst.EmptyLine(), *first.leading_lines))
+            after[0] = first.with_changes(
+                leading_lines=(cst.EmptyLine(), *first.leading_lines)
+            )
     return module.with_changes(body=[*body[:end], *new, *after])
 
 
@@ -85,8 +99,17 @@ def remove_from_imports(
         return module
     unused = removals
     if check_uses:
-        code = "".join(module.code_for_node(s) for s in module.body if not is_import_line(s)) + elided_text
-        unused = [r for r in removals if not re.search(rf"\b{re.escape(r[2] or r[1])}\b", code)]
+        code = (
+            "".join(
+                module.code_for_node(s) for s in module.body if not is_import_line(s)
+            )
+            + elided_text
+        )
+        unused = [
+            r
+            for r in removals
+            if not re.search(rf"\b{re.escape(r[2] or r[1])}\b", code)
+        ]
     if not unused:
         return module
     return module.visit(_RemoveFromImports(unused))
@@ -122,14 +145,18 @@ class _RemoveFromImports(cst.CSTTransformer):
                     if isinstance(previous.comma, cst.Comma):
                         previous = previous.with_deep_changes(
                             previous.comma,
-                            whitespace_after=_merge_whitespace(previous.comma.whitespace_after, comma.whitespace_after),
+                            whitespace_after=_merge_whitespace(
+                                previous.comma.whitespace_after, comma.whitespace_after
+                            ),
                         )
                     else:
                         previous = previous.with_changes(comma=comma)
                     keep[-1] = previous
                 elif isinstance(updated_node.lpar, cst.LeftParen):
                     updates["lpar"] = updated_node.lpar.with_changes(
-                        whitespace_after=_merge_whitespace(updated_node.lpar.whitespace_after, comma.whitespace_after)
+                        whitespace_after=_merge_whitespace(
+                            updated_node.lpar.whitespace_after, comma.whitespace_after
+                        )
                     )
         if keep == list(names):
             return updated_node
@@ -145,7 +172,11 @@ def _merge_whitespace(left, right):
         return left
     if not isinstance(left, cst.ParenthesizedWhitespace):
         return right
-    return left.with_changes(empty_lines=tuple(line for line in right.empty_lines if line.comment is not None))
+    return left.with_changes(
+        empty_lines=tuple(
+            line for line in right.empty_lines if line.comment is not None
+        )
+    )
 
 
 def _absolute(node: cst.ImportFrom) -> str | None:

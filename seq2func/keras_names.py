@@ -126,8 +126,16 @@ def is_application(qualified_names) -> bool:
     return _matches(qualified_names, _APPLICATION)
 
 
-_CLONE_PATHS = {"models.clone_model", "src.models.cloning.clone_model", "models.cloning.clone_model"}
-_SERIALIZER_PATHS = {"models.save_model", "saving.save_model", "src.saving.saving_api.save_model"}
+_CLONE_PATHS = {
+    "models.clone_model",
+    "src.models.cloning.clone_model",
+    "models.cloning.clone_model",
+}
+_SERIALIZER_PATHS = {
+    "models.save_model",
+    "saving.save_model",
+    "src.saving.saving_api.save_model",
+}
 _DESERIALIZER = re.compile(
     r"^((src\.)?(models|saving)(\.[a-z_]+)*\.(load_model|model_from_json|model_from_yaml|model_from_config|"
     r"deserialize_keras_object|clone_model)|(models\.)?(Sequential|Model)\.from_config)$"

@@ -26,7 +26,12 @@ from typing import Iterator, Mapping
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst.metadata import CodeRange, ExpressionContext, ExpressionContextProvider, Scope
+from libcst.metadata import (
+    CodeRange,
+    ExpressionContext,
+    ExpressionContextProvider,
+    Scope,
+)
 from libcst.metadata.scope_provider import ScopeVisitor
 
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -70,7 +75,12 @@ class _SyntacticPosition:
     __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
 
     def __init__(self, state: _WalkingState, node, start_node, end_node) -> None:
-        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+        self.state, self.node, self.start_node, self.end_node = (
+            state,
+            node,
+            start_node,
+            end_node,
+        )
 
     def __enter__(self) -> None:
         self.line, self.column = self.state.line, self.state.column
@@ -78,8 +88,16 @@ class _SyntacticPosition:
     def __exit__(self, *exc_info) -> bool:
         state = self.state
         spans = state.spans
-        start = spans[self.start_node][:2] if self.start_node is not None else (self.line, self.column)
-        end = spans[self.end_node][2:] if self.end_node is not None else (state.line, state.column)
+        start = (
+            spans[self.start_node][:2]
+            if self.start_node is not None
+            else (self.line, self.column)
+        )
+        end = (
+            spans[self.end_node][2:]
+            if self.end_node is not None
+            else (state.line, state.column)
+        )
         spans[self.node] = (*start, *end)
         return False
 
@@ -88,7 +106,9 @@ class _WalkingState(CodegenState):
     """Codegen that tracks line and column, as LibCST's position-providing state does."""
 
     def __init__(self, module: cst.Module, walk: Walk | None) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.line = 1
         self.column = 0
         self.spans: dict[cst.CSTNode, tuple[int, int, int, int]] = {}
@@ -161,8 +181,12 @@ class _ScopeStore:
     def set_metadata(self, node: cst.CSTNode, value: object) -> None:
         self._computed[node] = value
 
-    def get_metadata(self, key: type, node: cst.CSTNode, default: object = None) -> object:
-        if key is not ExpressionContextProvider:  # pragma: no cover - LibCST changed what it reads
+    def get_metadata(
+        self, key: type, node: cst.CSTNode, default: object = None
+    ) -> object:
+        if (
+            key is not ExpressionContextProvider
+        ):  # pragma: no cover - LibCST changed what it reads
             raise KeyError(key)
         # ScopeVisitor tells only STORE (an assignment) from the rest (an access).
         return ExpressionContext.STORE if node in self._stored else default
@@ -247,4 +271,11 @@ def _decides(parent: cst.CSTNode, child: cst.CSTNode) -> bool | None:
     return None
 
 
-_TARGET_OWNERS = (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.CompFor, cst.For)
+_TARGET_OWNERS = (
+    cst.AssignTarget,
+    cst.AnnAssign,
+    cst.AugAssign,
+    cst.NamedExpr,
+    cst.CompFor,
+    cst.For,
+)

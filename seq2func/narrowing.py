@@ -55,7 +55,9 @@ class Narrowed:
     original_lines: tuple[str, ...]
     lines: tuple[str, ...]
     elided: frozenset[int]  # 0-based indexes of blanked lines
-    mentions_sequential: bool  # False: no statement names Sequential or InputLayer, so no site exists
+    mentions_sequential: (
+        bool  # False: no statement names Sequential or InputLayer, so no site exists
+    )
     tree: ast.Module = field(repr=False, compare=False)
 
     @cached_property
@@ -66,7 +68,11 @@ class Narrowed:
     @property
     def elided_text(self) -> str:
         """The blanked lines as the file has them, for checks that search text."""
-        return "".join(line for index, line in enumerate(self.original_lines) if index in self.elided)
+        return "".join(
+            line
+            for index, line in enumerate(self.original_lines)
+            if index in self.elided
+        )
 
     def splice(self, converted: str) -> str | None:
         """The whole file with the conversion's edits, or None if they touched a blanked line."""
@@ -153,7 +159,9 @@ def narrow(source: str) -> Narrowed | None:
             pending.append(index)
             if units[index].header_of is not None:
                 # A subclass of Sequential is judged on its whole body.
-                pending.extend(i for i, unit in enumerate(units) if unit.parent == index)
+                pending.extend(
+                    i for i, unit in enumerate(units) if unit.parent == index
+                )
     mentions_sequential = bool(pending)
     while pending:
         for index in pending:
@@ -171,7 +179,9 @@ def narrow(source: str) -> Narrowed | None:
             for index in range(len(units))
             if not keep[index]
             and not words[index].isdisjoint(wanted)
-            and facts_of(index).matters(rebinding, mentioned, attributes, assigned_attributes, definitions)
+            and facts_of(index).matters(
+                rebinding, mentioned, attributes, assigned_attributes, definitions
+            )
         ]
 
     elided: set[int] = set()
@@ -187,7 +197,11 @@ def narrow(source: str) -> Narrowed | None:
                 text += ")" if line == end - 1 else ""
                 text += f"  # ~seq2func~{index}~{line - start}"
             else:
-                text = f'{indent}"""~seq2func~{index}' if line == start else f"~{index}~{line - start}"
+                text = (
+                    f'{indent}"""~seq2func~{index}'
+                    if line == start
+                    else f"~{index}~{line - start}"
+                )
                 if line == end - 1:
                     text += '"""'
             narrowed[line] = text + _ending(lines[line])
@@ -201,7 +215,9 @@ def narrow(source: str) -> Narrowed | None:
             blank(index, unit.start, unit.end, "")
         elif keep[unit.parent]:
             first = lines[unit.start]
-            blank(index, unit.start, unit.end, first[: len(first) - len(first.lstrip())])
+            blank(
+                index, unit.start, unit.end, first[: len(first) - len(first.lstrip())]
+            )
     if len(elided) < _WORTH_IT:
         return None
     return Narrowed(
@@ -224,12 +240,24 @@ def _units(groups: list[list[ast.stmt]]) -> list[_Unit]:
     for group in groups:
         start, end = _span(group)
         head = group[0]
-        body_groups = _line_groups(head.body) if len(group) == 1 and isinstance(head, ast.ClassDef) else []
+        body_groups = (
+            _line_groups(head.body)
+            if len(group) == 1 and isinstance(head, ast.ClassDef)
+            else []
+        )
         if not body_groups or _span(body_groups[0])[0] < head.lineno:
             units.append(_Unit(tuple(group), start, end))
             continue
         header = len(units)
-        units.append(_Unit(tuple(group), start, _span(body_groups[0])[0], header_of=head, class_end=end))
+        units.append(
+            _Unit(
+                tuple(group),
+                start,
+                _span(body_groups[0])[0],
+                header_of=head,
+                class_end=end,
+            )
+        )
         for body in body_groups:
             body_start, body_end = _span(body)
             units.append(_Unit(tuple(body), body_start, body_end, parent=header))
@@ -250,14 +278,18 @@ def _definition_names(tree: ast.Module, words: list[frozenset[str]]) -> frozense
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            defined.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+            defined.update(
+                alias.asname or alias.name.split(".")[0] for alias in node.names
+            )
             continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defined.add(node.name)
             stack.extend(node.decorator_list)
             if isinstance(node, ast.ClassDef):
                 stack.extend(node.bases)
-                stack.extend(node.body)  # errs towards "assigned": class attributes count
+                stack.extend(
+                    node.body
+                )  # errs towards "assigned": class attributes count
             elif every_global:
                 stack.extend(n for n in ast.walk(node) if isinstance(n, ast.Global))
             continue
@@ -265,7 +297,10 @@ def _definition_names(tree: ast.Module, words: list[frozenset[str]]) -> frozense
             continue
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             other.add(node.id)
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+        elif (
+            isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar))
+            and node.name
+        ):
             other.add(node.name)
         elif isinstance(node, ast.Global):
             other.update(node.names)
@@ -294,13 +329,19 @@ def _line_groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:
 def _span(group: list[ast.stmt]) -> tuple[int, int]:
     """0-based [start, end) lines of a group, decorators included."""
     first = group[0]
-    start = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))])
+    start = min(
+        [first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))]
+    )
     return start - 1, max(s.end_lineno or s.lineno for s in group)
 
 
 def _is_docstring(group: list[ast.stmt]) -> bool:
     first = group[0]
-    return isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+    return (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
 
 
 @dataclass(frozen=True)
@@ -310,7 +351,9 @@ class _Facts:
     mentions: frozenset[str]  # module-level names it reads or binds (builtins included)
     binds: frozenset[str]  # module-level names it binds
     attributes: frozenset[str]  # attribute names it reads or writes, at any depth
-    assigned_attributes: frozenset[str]  # attribute names it assigns (`self.model = ...`)
+    assigned_attributes: frozenset[
+        str
+    ]  # attribute names it assigns (`self.model = ...`)
     every: frozenset[str]  # every name and attribute it mentions, in any scope
     imports: bool  # it imports outside any function
     seed_aliases: frozenset[str]  # names its imports bind to Sequential or InputLayer
@@ -319,7 +362,9 @@ class _Facts:
     def of(cls, statements: Sequence[ast.stmt], in_class: bool = False) -> _Facts:
         collector = _Collector()
         for statement in statements:
-            if in_class and isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if in_class and isinstance(
+                statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            ):
                 collector.members.add(statement)
             collector.visit(statement)
         return cls._from(collector)
@@ -344,7 +389,6 @@ class _Facts:
             seed_aliases=frozenset(collector.seed_aliases),
         )
 
-
     def matters(
         self,
         rebinding: set[str],
@@ -360,11 +404,14 @@ class _Facts:
         mutate it), touches an attribute they assign, or assigns an attribute
         they touch.
         """
-        if not self.binds.isdisjoint(rebinding) or (self.mentions & mentioned) - _BUILTINS - definitions:
+        if (
+            not self.binds.isdisjoint(rebinding)
+            or (self.mentions & mentioned) - _BUILTINS - definitions
+        ):
             return True
-        return not self.attributes.isdisjoint(assigned_attributes) or not self.assigned_attributes.isdisjoint(
-            attributes
-        )
+        return not self.attributes.isdisjoint(
+            assigned_attributes
+        ) or not self.assigned_attributes.isdisjoint(attributes)
 
 
 class _Collector(ast.NodeVisitor):
@@ -435,9 +482,14 @@ class _Collector(ast.NodeVisitor):
     visit_Import = _import
     visit_ImportFrom = _import
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+    def _function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    ) -> None:
         arguments = node.args
-        for default in [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]:
+        for default in [
+            *arguments.defaults,
+            *(d for d in arguments.kw_defaults if d is not None),
+        ]:
             self.visit(default)
         if not isinstance(node, ast.Lambda):
             if node not in self.members:
@@ -462,7 +514,9 @@ class _Collector(ast.NodeVisitor):
         # classes links nothing. Other class attributes still count, to err
         # towards keeping.
         self.members.update(
-            s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            s
+            for s in node.body
+            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         )
         self.generic_visit(node)
 
@@ -475,13 +529,19 @@ def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]
     return found + ([node.returns] if node.returns is not None else [])
 
 
-def _function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+def _function_locals(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+) -> set[str]:
     """Parameters and the names the function's own body binds, less `global`/`nonlocal` ones."""
     arguments = node.args
-    found = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    found = {
+        a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    }
     found |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
     declared: set[str] = set()
-    stack: list[ast.AST] = list(node.body) if isinstance(node.body, list) else [node.body]
+    stack: list[ast.AST] = (
+        list(node.body) if isinstance(node.body, list) else [node.body]
+    )
     while stack:
         current = stack.pop()
         if isinstance(current, ast.Name) and not isinstance(current.ctx, ast.Load):
@@ -491,10 +551,15 @@ def _function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) 
             # Their decorators and defaults run here; their bodies are another scope.
             stack.extend(getattr(current, "decorator_list", ()))
             continue
-        elif isinstance(current, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        elif isinstance(
+            current,
+            (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
+        ):
             continue  # another scope; a name it binds there stays a mention here
         elif isinstance(current, (ast.Import, ast.ImportFrom)):
-            found |= {alias.asname or alias.name.split(".")[0] for alias in current.names}
+            found |= {
+                alias.asname or alias.name.split(".")[0] for alias in current.names
+            }
         elif isinstance(current, ast.ExceptHandler) and current.name:
             found.add(current.name)
         elif isinstance(current, (ast.Global, ast.Nonlocal)):

@@ -56,8 +56,12 @@ class CodeCell:
     """One code cell as written and as the converter sees it, line for line."""
 
     index: int
-    lines: tuple[str, ...]  # the source split at "\n", less the empty piece after a final newline
-    body: tuple[str, ...]  # `lines` dedented and masked; one placeholder for a cell in another language
+    lines: tuple[
+        str, ...
+    ]  # the source split at "\n", less the empty piece after a final newline
+    body: tuple[
+        str, ...
+    ]  # `lines` dedented and masked; one placeholder for a cell in another language
     prefix: str  # the indentation IPython strips from the cell before running it
     final_newline: bool
     start: int  # line of body[0] in the joined source
@@ -79,7 +83,9 @@ class JoinedSource:
     """The notebook's code as one Python source, and where each cell starts in it."""
 
     code: str
-    cell_starts: tuple[tuple[int, int], ...]  # (cell index, first line of the cell in `code`)
+    cell_starts: tuple[
+        tuple[int, int], ...
+    ]  # (cell index, first line of the cell in `code`)
     masks: tuple[Mask, ...]
     cells: tuple[CodeCell, ...] = ()
 
@@ -118,7 +124,9 @@ def _dedent(lines: list[str]) -> tuple[str, list[str]]:
     prefix = match.group(0) if match else ""
     if not prefix:
         return "", lines
-    return prefix, [line[len(prefix):] if line.startswith(prefix) else line for line in lines]
+    return prefix, [
+        line[len(prefix) :] if line.startswith(prefix) else line for line in lines
+    ]
 
 
 def _other_language(lines: list[str]) -> bool:
@@ -140,7 +148,9 @@ def _statement_starts(text: str) -> tuple[set[int], float]:
             if fresh and token.type not in (tokenize.INDENT, tokenize.DEDENT):
                 starts.add(token.start[0])
                 fresh = False
-            if token.type == tokenize.NEWLINE or (token.type == tokenize.NL and depth <= 0):
+            if token.type == tokenize.NEWLINE or (
+                token.type == tokenize.NL and depth <= 0
+            ):
                 fresh = True
             elif token.type == tokenize.OP and token.string in ("(", "[", "{"):
                 depth += 1
@@ -168,7 +178,11 @@ def _escapes(lines: list[str]) -> dict[int, str]:
     are masked and the first one found inside a statement is let go, until
     none is.
     """
-    candidates = [i for i, line in enumerate(lines) if _IPYTHON_LINE.search(line) and not line.lstrip().startswith("#")]
+    candidates = [
+        i
+        for i, line in enumerate(lines)
+        if _IPYTHON_LINE.search(line) and not line.lstrip().startswith("#")
+    ]
     while candidates:
         masked: dict[int, str] = {}
         heads = []
@@ -179,9 +193,14 @@ def _escapes(lines: list[str]) -> dict[int, str]:
             indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
             for j in range(i, _continued(lines, i) + 1):
                 masked[j] = indent
-        text = "".join((masked[i] + "pass" if i in masked else line) + "\n" for i, line in enumerate(lines))
+        text = "".join(
+            (masked[i] + "pass" if i in masked else line) + "\n"
+            for i, line in enumerate(lines)
+        )
         starts, reached = _statement_starts(text)
-        inside = next((i for i in heads if i + 1 <= reached and i + 1 not in starts), None)
+        inside = next(
+            (i for i in heads if i + 1 <= reached and i + 1 not in starts), None
+        )
         if inside is None:
             return masked
         candidates.remove(inside)
@@ -215,11 +234,17 @@ def join_cells(notebook: dict) -> JoinedSource:
             masks.append(Mask(source, source, "", index))
         parts.append(_BOUNDARY.format(index=index))
         line += 1
-        cells.append(CodeCell(index, tuple(lines), tuple(body), prefix, final_newline, line, python))
+        cells.append(
+            CodeCell(
+                index, tuple(lines), tuple(body), prefix, final_newline, line, python
+            )
+        )
         parts.extend(body)
         line += len(body)
     code = "\n".join(parts) + "\n"
-    return JoinedSource(code, tuple((c.index, c.start) for c in cells), tuple(masks), tuple(cells))
+    return JoinedSource(
+        code, tuple((c.index, c.start) for c in cells), tuple(masks), tuple(cells)
+    )
 
 
 def notebook_sources(text: str) -> JoinedSource:
@@ -260,7 +285,7 @@ def _restore(line: str, cell: CodeCell, masks: tuple[Mask, ...]) -> str | None:
         return mask.line
     if not mask.text.startswith(mask.indent):
         return None
-    return cell.prefix + indent + mask.text[len(mask.indent):]
+    return cell.prefix + indent + mask.text[len(mask.indent) :]
 
 
 def _rebuild(cell: CodeCell, body: list[str], masks: tuple[Mask, ...]) -> str | None:
@@ -275,7 +300,10 @@ def _rebuild(cell: CodeCell, body: list[str], masks: tuple[Mask, ...]) -> str | 
             continue
         # A rewritten line IPython did not dedent (inside a multi-line string)
         # would come back with an indentation it never had.
-        if any(line.strip() and not line.startswith(cell.prefix) for line in cell.lines[i1:i2]):
+        if any(
+            line.strip() and not line.startswith(cell.prefix)
+            for line in cell.lines[i1:i2]
+        ):
             return None
         for line in body[j1:j2]:
             restored = _restore(line, cell, masks)
@@ -284,7 +312,10 @@ def _rebuild(cell: CodeCell, body: list[str], masks: tuple[Mask, ...]) -> str | 
             out.append(restored)
     if _crlf(cell):  # the converter writes "\n"; the cell's own lines end in "\r\n"
         last = len(out) - 1 if not cell.final_newline else len(out)
-        out = [line + "\r" if i < last and not line.endswith("\r") else line for i, line in enumerate(out)]
+        out = [
+            line + "\r" if i < last and not line.endswith("\r") else line
+            for i, line in enumerate(out)
+        ]
     return "\n".join(out) + ("\n" if cell.final_newline and out else "")
 
 
@@ -293,7 +324,9 @@ def _crlf(cell: CodeCell) -> bool:
     return bool(ended) and all(line.endswith("\r") for line in ended)
 
 
-def _syntax_error(joined: JoinedSource, path: str | None, error: ConversionError) -> ConversionError:
+def _syntax_error(
+    joined: JoinedSource, path: str | None, error: ConversionError
+) -> ConversionError:
     """S2F001 naming the cell that does not parse, and the line and column in it."""
     for cell in joined.cells:
         if cell.python:
@@ -301,17 +334,23 @@ def _syntax_error(joined: JoinedSource, path: str | None, error: ConversionError
             if found is not None:
                 return _cell_error(cell, *found, path)
     cell, line = joined.locate(error.line or 1)
-    reason = re.sub(r"\(line \d+, column \d+\)$", f"(cell {cell}, line {line})", error.reason)
+    reason = re.sub(
+        r"\(line \d+, column \d+\)$", f"(cell {cell}, line {line})", error.reason
+    )
     return ConversionError(error.code, reason, path)
 
 
-def _cell_error(cell: CodeCell, message: str, line: int, column: int, path: str | None) -> ConversionError:
+def _cell_error(
+    cell: CodeCell, message: str, line: int, column: int, path: str | None
+) -> ConversionError:
     """`column` is 0-based in the dedented line; the message counts from 1 in the cell as written."""
     line = max(1, min(line, len(cell.lines)))
     if cell.prefix and cell.lines and cell.lines[line - 1].startswith(cell.prefix):
         column += len(cell.prefix)
     return ConversionError(
-        "S2F001", f"cannot parse: {message} (cell {cell.index}, line {line}, column {column + 1})", path
+        "S2F001",
+        f"cannot parse: {message} (cell {cell.index}, line {line}, column {column + 1})",
+        path,
     )
 
 
@@ -320,7 +359,9 @@ def _dump(notebook: dict, text: str) -> str | None:
     match = re.search(r"\n( +)\"", text)
     indent = len(match.group(1)) if match else 1
     for ensure_ascii in (False, True):
-        candidate = json.dumps(json.loads(text), indent=indent, ensure_ascii=ensure_ascii)
+        candidate = json.dumps(
+            json.loads(text), indent=indent, ensure_ascii=ensure_ascii
+        )
         candidate += "\n" if text.endswith("\n") else ""
         if candidate == text:
             out = json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii)
@@ -355,22 +396,40 @@ def _relocate(site: Site, joined: JoinedSource) -> Site:
     cell, line = joined.locate(site.line)
     _, end_line = joined.locate(site.end_line)
     return dataclasses.replace(
-        site, line=line, end_line=max(end_line, line), cell=cell, column=site.column + joined.indent(cell),
+        site,
+        line=line,
+        end_line=max(end_line, line),
+        cell=cell,
+        column=site.column + joined.indent(cell),
         diagnostics=tuple(_relocate_diagnostic(d, joined) for d in site.diagnostics),
     )
 
 
 def _relocate_diagnostic(diagnostic: Diagnostic, joined: JoinedSource) -> Diagnostic:
     cell, line = joined.locate(diagnostic.line)
-    message = re.sub(r"\(line \d+\)$", f"(cell {cell}, line {line})", diagnostic.message)
-    message = re.sub(r"on line (\d+)", lambda m: "on cell {}, line {}".format(*joined.locate(int(m.group(1)))), message)
+    message = re.sub(
+        r"\(line \d+\)$", f"(cell {cell}, line {line})", diagnostic.message
+    )
+    message = re.sub(
+        r"on line (\d+)",
+        lambda m: "on cell {}, line {}".format(*joined.locate(int(m.group(1)))),
+        message,
+    )
     return dataclasses.replace(
-        diagnostic, line=line, cell=cell, message=message, column=diagnostic.column + joined.indent(cell)
+        diagnostic,
+        line=line,
+        cell=cell,
+        message=message,
+        column=diagnostic.column + joined.indent(cell),
     )
 
 
 def convert_notebook(
-    text: str, path: str | None = None, *, line_length: int | None = None, keep_lines=frozenset()
+    text: str,
+    path: str | None = None,
+    *,
+    line_length: int | None = None,
+    keep_lines=frozenset(),
 ) -> NotebookResult:
     """Convert the Sequential models of a notebook; see the module docstring."""
     notebook = _load(text, path)
@@ -378,7 +437,9 @@ def convert_notebook(
     if "Sequential" not in joined.code:
         return NotebookResult(text, (), (), path)
     try:
-        result = convert_source(joined.code, path=path, line_length=line_length, keep_lines=keep_lines)
+        result = convert_source(
+            joined.code, path=path, line_length=line_length, keep_lines=keep_lines
+        )
     except ConversionError as error:
         if error.code != "S2F001":
             raise
@@ -388,32 +449,53 @@ def convert_notebook(
         return NotebookResult(text, sites, (), path)
     bodies = _split(result.code)
     if bodies is None or set(bodies) != {cell.index for cell in joined.cells}:
-        return _unchanged(text, sites, path, "the cell boundaries did not survive the rewrite")
+        return _unchanged(
+            text, sites, path, "the cell boundaries did not survive the rewrite"
+        )
     changed = []
     for cell in joined.cells:
         if tuple(bodies[cell.index]) == cell.body:
             continue
         source = _rebuild(cell, bodies[cell.index], joined.masks)
         if source is None:
-            return _unchanged(text, sites, path, "the cell cannot be written back exactly")
+            return _unchanged(
+                text, sites, path, "the cell cannot be written back exactly"
+            )
         if source != _cell_source(notebook["cells"][cell.index]):
             _set_source(notebook["cells"][cell.index], source)
             changed.append(cell.index)
     new_text = _dump(notebook, text)
     if new_text is None:
-        return _unchanged(text, sites, path, "its JSON layout cannot be reproduced byte for byte")
+        return _unchanged(
+            text, sites, path, "its JSON layout cannot be reproduced byte for byte"
+        )
     return NotebookResult(new_text, sites, tuple(changed), path)
 
 
-def _unchanged(text: str, sites: tuple[Site, ...], path: str | None, why: str) -> NotebookResult:
+def _unchanged(
+    text: str, sites: tuple[Site, ...], path: str | None, why: str
+) -> NotebookResult:
     kept = tuple(
-        dataclasses.replace(
-            site, status="skipped",
-            diagnostics=(_in_cell(
-                diagnostics.make("S2F199", model=site.label, line=site.line, detail=f" ({why})", path=path), site.cell
-            ),),
+        (
+            dataclasses.replace(
+                site,
+                status="skipped",
+                diagnostics=(
+                    _in_cell(
+                        diagnostics.make(
+                            "S2F199",
+                            model=site.label,
+                            line=site.line,
+                            detail=f" ({why})",
+                            path=path,
+                        ),
+                        site.cell,
+                    ),
+                ),
+            )
+            if site.status == "converted"
+            else site
         )
-        if site.status == "converted" else site
         for site in sites
     )
     return NotebookResult(text, kept, (), path)
@@ -433,8 +515,10 @@ def notebook_diff(original: str, converted: str, path: str) -> str:
         if old == new:
             continue
         lines = difflib.unified_diff(
-            [line + "\n" for line in old.split("\n")], [line + "\n" for line in new.split("\n")],
-            f"a/{path} (cell {index})", f"b/{path} (cell {index})",
+            [line + "\n" for line in old.split("\n")],
+            [line + "\n" for line in new.split("\n")],
+            f"a/{path} (cell {index})",
+            f"b/{path} (cell {index})",
         )
         out.extend(lines)
     return "".join(out)

@@ -59,7 +59,11 @@ class Site:
         if self.target:
             return self.target
         if self.form == "return":
-            return f"model returned by {self.scope}" if self.scope != "<module>" else "model"
+            return (
+                f"model returned by {self.scope}"
+                if self.scope != "<module>"
+                else "model"
+            )
         return "Sequential"
 
     @property
@@ -99,7 +103,9 @@ class ConversionError(ValueError):
     `code` is a file-level diagnostic code (S2F0xx); `path` names the file.
     """
 
-    def __init__(self, code: str, reason: str, path: str | None = None, line: int | None = None):
+    def __init__(
+        self, code: str, reason: str, path: str | None = None, line: int | None = None
+    ):
         self.code = code
         self.reason = reason
         self.path = path

@@ -47,7 +47,9 @@ class _Substitute(cst.CSTTransformer):
         return updated
 
 
-def render(plan: Plan, spelling: Spelling, names: HelperNames, module: cst.Module, edits: Edits) -> None:
+def render(
+    plan: Plan, spelling: Spelling, names: HelperNames, module: cst.Module, edits: Edits
+) -> None:
     """Add one converted site's edits."""
     for node, template in plan.node_rewrites.items():
         edits.nodes[node] = template.format(Model=spelling.model)
@@ -86,13 +88,25 @@ def render(plan: Plan, spelling: Spelling, names: HelperNames, module: cst.Modul
     # before the first layer, so the names in its shape mean what they meant.
     hoisted = []
     if plan.hoist_first:
-        hoisted = [*apps[0].leading_comments, f"{names.base} = {_expression_code(apps[0], module, edits.nodes)}"]
-        apps[0] = Application(expr=cst.Name(names.base), top_level=apps[0].top_level, small=apps[0].small,
-                              line=apps[0].line, trailing_comment=apps[0].trailing_comment)
-    opening = hoisted + ([input_stmt] if input_stmt else []) + (
-        [f"{names.x} = {inputs}"] if first_in_compound else []
+        hoisted = [
+            *apps[0].leading_comments,
+            f"{names.base} = {_expression_code(apps[0], module, edits.nodes)}",
+        ]
+        apps[0] = Application(
+            expr=cst.Name(names.base),
+            top_level=apps[0].top_level,
+            small=apps[0].small,
+            line=apps[0].line,
+            trailing_comment=apps[0].trailing_comment,
+        )
+    opening = (
+        hoisted
+        + ([input_stmt] if input_stmt else [])
+        + ([f"{names.x} = {inputs}"] if first_in_compound else [])
     )
-    input_in_constructor = spec.small is None and (apps[0].small is None or first_in_compound)
+    input_in_constructor = spec.small is None and (
+        apps[0].small is None or first_in_compound
+    )
     input_in_first_add = spec.small is None and not input_in_constructor
     if spec.small is not None:
         edits.replace[spec.small] = opening
@@ -122,10 +136,16 @@ def render(plan: Plan, spelling: Spelling, names: HelperNames, module: cst.Modul
         edits.after[node] = [model_line]  # type: ignore[index]
 
 
-def _expression_code(app: Application, module: cst.Module, nodes: dict[cst.CSTNode, str]) -> str:
+def _expression_code(
+    app: Application, module: cst.Module, nodes: dict[cst.CSTNode, str]
+) -> str:
     expr = app.expr
     if app.strip and isinstance(expr, cst.Call):
-        kept = [a for a in expr.args if a.keyword is None or a.keyword.value not in app.strip]
+        kept = [
+            a
+            for a in expr.args
+            if a.keyword is None or a.keyword.value not in app.strip
+        ]
         if kept:
             kept[-1] = kept[-1].with_changes(comma=MaybeSentinel.DEFAULT)
         expr = expr.with_changes(args=kept)
@@ -140,7 +160,9 @@ def _expression_code(app: Application, module: cst.Module, nodes: dict[cst.CSTNo
 class Rewriter(cst.CSTTransformer):
     """Applies `Edits` to the module; every other node is returned as it was."""
 
-    def __init__(self, module: cst.Module, edits: Edits, settings: BlackSettings) -> None:
+    def __init__(
+        self, module: cst.Module, edits: Edits, settings: BlackSettings
+    ) -> None:
         self.module = module
         self.edits = edits
         self.settings = settings
@@ -176,7 +198,9 @@ class Rewriter(cst.CSTTransformer):
                 pending.extend(statement.leading_lines)
                 continue
             if pending:
-                statement = statement.with_changes(leading_lines=[*pending, *statement.leading_lines])
+                statement = statement.with_changes(
+                    leading_lines=[*pending, *statement.leading_lines]
+                )
                 pending = []
             settled.append(statement)
         return settled, pending
@@ -189,7 +213,11 @@ class Rewriter(cst.CSTTransformer):
             if before in self.edits.replace:
                 pieces.extend(self.edits.replace[before])
             else:
-                pieces.append(self.module.code_for_node(after.with_changes(semicolon=MaybeSentinel.DEFAULT)))
+                pieces.append(
+                    self.module.code_for_node(
+                        after.with_changes(semicolon=MaybeSentinel.DEFAULT)
+                    )
+                )
         comment = original.trailing_whitespace.comment
         if not pieces:
             lines = list(original.leading_lines)
@@ -201,19 +229,28 @@ class Rewriter(cst.CSTTransformer):
         if comment is not None:
             code_lines = [p for p in pieces if not p.lstrip().startswith("#")]
             if code_lines:
-                last = max(i for i, p in enumerate(pieces) if not p.lstrip().startswith("#"))
+                last = max(
+                    i for i, p in enumerate(pieces) if not p.lstrip().startswith("#")
+                )
                 pieces[last] = f"{pieces[last]}  {comment.value}"
             else:
                 pieces.append(comment.value)
         statements = self._statements(pieces)
         first = statements[0]
-        statements[0] = first.with_changes(leading_lines=[*original.leading_lines, *first.leading_lines])
+        statements[0] = first.with_changes(
+            leading_lines=[*original.leading_lines, *first.leading_lines]
+        )
         return cst.FlattenSentinel(statements)
 
     def on_leave(self, original, updated):
         result = super().on_leave(original, updated)
-        if isinstance(original, cst.BaseCompoundStatement) and original in self.edits.after:
-            return cst.FlattenSentinel([result, *self._statements(self.edits.after[original])])
+        if (
+            isinstance(original, cst.BaseCompoundStatement)
+            and original in self.edits.after
+        ):
+            return cst.FlattenSentinel(
+                [result, *self._statements(self.edits.after[original])]
+            )
         text = self.edits.nodes.get(original)
         if text is not None and isinstance(original, cst.BaseExpression):
             return cst.parse_expression(text)

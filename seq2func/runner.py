@@ -42,7 +42,9 @@ class FileOutcome:
         return self.status == "changed"
 
 
-def convert_text(text: str, path: str, line_length: int | None) -> tuple[str, tuple[Site, ...], str]:
+def convert_text(
+    text: str, path: str, line_length: int | None
+) -> tuple[str, tuple[Site, ...], str]:
     """Convert one file's text; returns (new text, sites, kind)."""
     if path.endswith(".ipynb"):
         try:
@@ -65,12 +67,16 @@ def check_text(text: str, path: str) -> tuple[tuple[Site, ...], bool]:
     return sites, any(site.status == "converted" for site in sites)
 
 
-def process_file(path: str, line_length: int | None = None, *, check_only: bool = False) -> FileOutcome:
+def process_file(
+    path: str, line_length: int | None = None, *, check_only: bool = False
+) -> FileOutcome:
     kind = "notebook" if path.endswith(".ipynb") else "python"
     try:
         data = read_bytes(Path(path))
     except FileError as error:
-        return FileOutcome(path, "failed", error_code=error.code, error=error.reason, kind=kind)
+        return FileOutcome(
+            path, "failed", error_code=error.code, error=error.reason, kind=kind
+        )
     return process_bytes(path, data, line_length, check_only=check_only)
 
 
@@ -89,17 +95,37 @@ def process_bytes(
             return FileOutcome(path, "unchanged", encoding=source.encoding, kind=kind)
         if check_only and kind == "python":
             sites, changes = check_text(source.text, path)
-            return FileOutcome(path, "changed" if changes else "unchanged", sites=sites, encoding=source.encoding)
+            return FileOutcome(
+                path,
+                "changed" if changes else "unchanged",
+                sites=sites,
+                encoding=source.encoding,
+            )
         code, sites, kind = convert_text(source.text, path, line_length)
     except (FileError, ConversionError) as error:
-        return FileOutcome(path, "failed", error_code=error.code, error=error.reason, kind=kind)
+        return FileOutcome(
+            path, "failed", error_code=error.code, error=error.reason, kind=kind
+        )
     except RecursionError:
-        return FileOutcome(path, "failed", error_code="S2F001", error="cannot parse: nested too deeply", kind=kind)
+        return FileOutcome(
+            path,
+            "failed",
+            error_code="S2F001",
+            error="cannot parse: nested too deeply",
+            kind=kind,
+        )
     if code == source.text:
-        return FileOutcome(path, "unchanged", sites=sites, encoding=source.encoding, kind=kind)
+        return FileOutcome(
+            path, "unchanged", sites=sites, encoding=source.encoding, kind=kind
+        )
     return FileOutcome(
-        path, "changed", sites=sites, original=source.text, converted=code,
-        encoding=source.encoding, kind=kind,
+        path,
+        "changed",
+        sites=sites,
+        original=source.text,
+        converted=code,
+        encoding=source.encoding,
+        kind=kind,
     )
 
 
@@ -124,7 +150,11 @@ def run(
     jobs = jobs or os.cpu_count() or 1
     window: deque = deque()
     in_flight = 0
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(paths) >= _POOL_THRESHOLD else None
+    pool = (
+        ProcessPoolExecutor(max_workers=jobs)
+        if jobs > 1 and len(paths) >= _POOL_THRESHOLD
+        else None
+    )
     try:
         for path in paths:
             window.append(_start(path, pool, line_length, cache, check_only))
@@ -159,7 +189,12 @@ def _start(path: str, pool, line_length, cache: Cache | None, check_only: bool):
     try:
         data = read_bytes(Path(path))
     except FileError as error:
-        return FileOutcome(path, "failed", error_code=error.code, error=error.reason, kind=kind), None
+        return (
+            FileOutcome(
+                path, "failed", error_code=error.code, error=error.reason, kind=kind
+            ),
+            None,
+        )
     if _MARKER not in data:
         return process_bytes(path, data, line_length), None
     digest = None
@@ -171,11 +206,19 @@ def _start(path: str, pool, line_length, cache: Cache | None, check_only: bool):
                 encoding = decode(data).encoding
             except FileError:
                 encoding = "utf-8"
-            return FileOutcome(path, "unchanged", sites=sites, encoding=encoding, kind=kind), None
+            return (
+                FileOutcome(
+                    path, "unchanged", sites=sites, encoding=encoding, kind=kind
+                ),
+                None,
+            )
     if pool is None:
         return process_bytes(path, data, line_length, check_only=check_only), digest
     _load_converter(formatting=not check_only)
-    return pool.submit(process_bytes, path, data, line_length, check_only=check_only), digest
+    return (
+        pool.submit(process_bytes, path, data, line_length, check_only=check_only),
+        digest,
+    )
 
 
 def _finish(head, digest: str | None, cache: Cache | None) -> FileOutcome:

@@ -46,7 +46,9 @@ def load_settings(paths: list[str]) -> Settings:
         with open(pyproject, "rb") as handle:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise SettingsError(f"{pyproject}: cannot read [tool.seq2func]: {error}") from None
+        raise SettingsError(
+            f"{pyproject}: cannot read [tool.seq2func]: {error}"
+        ) from None
     section = data.get("tool", {}).get("seq2func", {}) or {}
     exclude = section.get("exclude", ())
     if isinstance(exclude, str):
@@ -54,7 +56,9 @@ def load_settings(paths: list[str]) -> Settings:
     line_length = section.get("line-length", section.get("line_length"))
     jobs = section.get("jobs")
     if line_length is not None and not isinstance(line_length, int):
-        raise SettingsError(f"{pyproject}: [tool.seq2func] line-length must be an integer")
+        raise SettingsError(
+            f"{pyproject}: [tool.seq2func] line-length must be an integer"
+        )
     if jobs is not None and not isinstance(jobs, int):
         raise SettingsError(f"{pyproject}: [tool.seq2func] jobs must be an integer")
     return Settings(

@@ -63,7 +63,9 @@ class InputSpec:
     arguments: str | None = None
     variable: str | None = None
     source: str = ""
-    small: cst.BaseSmallStatement | None = None  # the `add(Input(...))` that carried it  # "element", "layer", "build"
+    small: cst.BaseSmallStatement | None = (
+        None  # the `add(Input(...))` that carried it  # "element", "layer", "build"
+    )
 
 
 @dataclass
@@ -96,7 +98,9 @@ class Plan:
     node_rewrites: dict[cst.CSTNode, str] = field(default_factory=dict)
     scope_node: cst.CSTNode | None = None
     build_call: cst.Call | None = None
-    hoist_first: bool = False  # build the first layer before the Input (it makes its own)
+    hoist_first: bool = (
+        False  # build the first layer before the Input (it makes its own)
+    )
     # `.layers`/`get_layer` hand out the layer objects, which keep their own
     # input_shape/input_dim: a Sequential they are added to first reads it.
     layers_read_at: int | None = None
@@ -119,7 +123,11 @@ class Analyzer:
     """Finds every Sequential site in one module and plans it."""
 
     def __init__(
-        self, module: cst.Module, path: str | None = None, source: str | None = None, elided_text: str = ""
+        self,
+        module: cst.Module,
+        path: str | None = None,
+        source: str | None = None,
+        elided_text: str = "",
     ) -> None:
         self.module = module
         self.path = path
@@ -131,7 +139,9 @@ class Analyzer:
         self.attributes: dict[str, list[cst.Attribute]] = walked.attributes
         self.candidates: list[cst.CSTNode] = walked.candidates
         # Text, not names: a policy set anywhere in the file, even blanked out of `module`.
-        self.mixed_precision = any(h in source or h in elided_text for h in _MIXED_PRECISION_HINTS)
+        self.mixed_precision = any(
+            h in source or h in elided_text for h in _MIXED_PRECISION_HINTS
+        )
         self.local_functions = {
             s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)
         }
@@ -145,7 +155,9 @@ class Analyzer:
         # The units that have scopes; empty when the whole module was analysed.
         self.analysed = analysed
         if reduced is not None:
-            self.candidates = [c for c in self.candidates if self._top(c) in self.analysed]
+            self.candidates = [
+                c for c in self.candidates if self._top(c) in self.analysed
+            ]
 
     def variable_names(self) -> frozenset[str]:
         """Names used as variables (not `obj.attr`, not `f(key=...)`): what a new name could shadow."""
@@ -182,18 +194,27 @@ class Analyzer:
                 break
             chain.append(parent)
             node = parent
-        if len(chain) >= 3 and isinstance(chain[-1], cst.ClassDef) and chain[-1] not in self.analysed:
+        if (
+            len(chain) >= 3
+            and isinstance(chain[-1], cst.ClassDef)
+            and chain[-1] not in self.analysed
+        ):
             return chain[-3]
         return chain[-1]
 
     def context(self, node: cst.CSTNode) -> ExpressionContext:
         """STORE for an assignment target, DEL for `del`, LOAD otherwise."""
         child, parent = node, self.parents.get(node)
-        while isinstance(parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)):
+        while isinstance(
+            parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)
+        ):
             child, parent = parent, self.parents.get(parent)
         if isinstance(parent, cst.AssignTarget) and parent.target is child:
             return ExpressionContext.STORE
-        if isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is child:
+        if (
+            isinstance(parent, (cst.AnnAssign, cst.AugAssign))
+            and parent.target is child
+        ):
             return ExpressionContext.STORE
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is child:
             return ExpressionContext.STORE
@@ -252,10 +273,14 @@ class Analyzer:
                 return None
         return None
 
-    def _diag(self, code: str, plan: Plan, detail: str = "", node: cst.CSTNode | None = None):
+    def _diag(
+        self, code: str, plan: Plan, detail: str = "", node: cst.CSTNode | None = None
+    ):
         line = self.pos(node).start.line if node is not None else plan.line
         column = self.pos(node).start.column if node is not None else plan.column
-        label = plan.target or ("model returned by " + plan.scope if plan.form == "return" else "model")
+        label = plan.target or (
+            "model returned by " + plan.scope if plan.form == "return" else "model"
+        )
         return diagnostics.make(
             code, model=label, line=line, column=column, detail=detail, path=self.path
         )
@@ -284,7 +309,11 @@ class Analyzer:
             current = stack.pop()
             yield current
             below = children.get(current)
-            if below is None and current not in self.parents and current is not self.module:
+            if (
+                below is None
+                and current not in self.parents
+                and current is not self.module
+            ):
                 below = list(current.children)  # a node made after the walk
             if below:
                 stack.extend(reversed(below))
@@ -302,7 +331,11 @@ class Analyzer:
         )
         plan.skips.append(
             diagnostics.make(
-                "S2F110", model=node.name.value, line=start.line, column=start.column, path=self.path
+                "S2F110",
+                model=node.name.value,
+                line=start.line,
+                column=start.column,
+                path=self.path,
             )
         )
         return plan
@@ -332,7 +365,11 @@ class Analyzer:
         if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is call:
             if isinstance(parent, cst.Assign) and len(parent.targets) != 1:
                 raise Skip("S2F108", " (several targets)")
-            target = parent.targets[0].target if isinstance(parent, cst.Assign) else parent.target
+            target = (
+                parent.targets[0].target
+                if isinstance(parent, cst.Assign)
+                else parent.target
+            )
             if not isinstance(target, (cst.Name, cst.Attribute)):
                 raise Skip("S2F108", f" (bound to {self.code(target)})")
             plan.target = self.code(target)
@@ -399,17 +436,23 @@ class Analyzer:
         value = self._any_assignment(call.args[0].value)
         if value is None:
             return False
-        return keras_names.is_input(self.qualified(value.func)) or isinstance(value.func, cst.Call)
+        return keras_names.is_input(self.qualified(value.func)) or isinstance(
+            value.func, cst.Call
+        )
 
     def _any_assignment(self, expr: cst.BaseExpression) -> cst.Call | None:
         if not isinstance(expr, cst.Name):
             return None
         for node in self.names.get(expr.value, []):
             target = self.parent(node)
-            assign = self.parent(target) if isinstance(target, cst.AssignTarget) else None
+            assign = (
+                self.parent(target) if isinstance(target, cst.AssignTarget) else None
+            )
             if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
                 value = assign.value
-                if keras_names.is_input(self.qualified(value.func)) or isinstance(value.func, cst.Call):
+                if keras_names.is_input(self.qualified(value.func)) or isinstance(
+                    value.func, cst.Call
+                ):
                     return value
         return None
 
@@ -450,7 +493,9 @@ class Analyzer:
                 raise Skip("S2F102", " (an unpacked list inside the layer list)")
         return list(layers_value.elements)  # type: ignore[arg-type]
 
-    def _comments_in(self, node: cst.CSTNode, exclude: list[cst.CSTNode]) -> list[tuple[int, str]]:
+    def _comments_in(
+        self, node: cst.CSTNode, exclude: list[cst.CSTNode]
+    ) -> list[tuple[int, str]]:
         excluded = [self.pos(e) for e in exclude]
         found = []
         for sub in self._walk(node):
@@ -492,7 +537,10 @@ class Analyzer:
         target_is_name = "." not in plan.target
         root = plan.scope_node
         if not target_is_name:
-            cls = next((a for a in self.ancestors(plan.call) if isinstance(a, cst.ClassDef)), None)
+            cls = next(
+                (a for a in self.ancestors(plan.call) if isinstance(a, cst.ClassDef)),
+                None,
+            )
             if cls is not None:
                 root = cls
         site_scope = _value(self.scopes.get(plan.small))
@@ -508,9 +556,13 @@ class Analyzer:
             if not _inside(self.pos(node).start, root_range):
                 # `trainer.model.layers[0]` elsewhere reads the same model:
                 # such a use runs whenever that code runs.
-                if root is not plan.scope_node and self._same_attribute_elsewhere(node, root):
+                if root is not plan.scope_node and self._same_attribute_elsewhere(
+                    node, root
+                ):
                     start = self.pos(node).start
-                    refs.append(_Ref(node, (start.line, start.column), True, self.context(node)))
+                    refs.append(
+                        _Ref(node, (start.line, start.column), True, self.context(node))
+                    )
                 continue
             if target_is_name:
                 parent = self.parent(node)
@@ -523,7 +575,8 @@ class Analyzer:
             if node not in self.positions:
                 continue
             deferred = any(
-                isinstance(a, _DEFERRED) for a in self._ancestors_below(node, plan.scope_node)
+                isinstance(a, _DEFERRED)
+                for a in self._ancestors_below(node, plan.scope_node)
             )
             if not target_is_name and root is not plan.scope_node:
                 inside_method = any(a is plan.scope_node for a in self.ancestors(node))
@@ -541,9 +594,14 @@ class Analyzer:
         Any object's attribute of that name may be one of its instances, except
         `self`/`cls` in an unrelated class, which name that class's own.
         """
-        if not isinstance(node.value, cst.Name) or node.value.value not in ("self", "cls"):
+        if not isinstance(node.value, cst.Name) or node.value.value not in (
+            "self",
+            "cls",
+        ):
             return True
-        owner = next((a for a in self.ancestors(node) if isinstance(a, cst.ClassDef)), None)
+        owner = next(
+            (a for a in self.ancestors(node) if isinstance(a, cst.ClassDef)), None
+        )
         if owner is None:
             return True
         return any(cls.name.value in self.code(base.value) for base in owner.bases)
@@ -559,7 +617,9 @@ class Analyzer:
             return True
         return not any(a.scope is scope for a in assignments)
 
-    def _ancestors_below(self, node: cst.CSTNode, root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    def _ancestors_below(
+        self, node: cst.CSTNode, root: cst.CSTNode
+    ) -> Iterator[cst.CSTNode]:
         for a in self.ancestors(node):
             if a is root:
                 return
@@ -573,10 +633,19 @@ class Analyzer:
         after = [r for r in refs if r.start > (end.line, end.column)]
         # A later assignment to the target starts another model's story.
         rebind = next(
-            (r for r in after if not r.deferred and r.context in (ExpressionContext.STORE, ExpressionContext.DEL)),
+            (
+                r
+                for r in after
+                if not r.deferred
+                and r.context in (ExpressionContext.STORE, ExpressionContext.DEL)
+            ),
             None,
         )
-        live = [r for r in after if not r.deferred and (rebind is None or r.start < rebind.start)]
+        live = [
+            r
+            for r in after
+            if not r.deferred and (rebind is None or r.start < rebind.start)
+        ]
         deferred = [r for r in refs if r.deferred]
 
         adds = [r for r in live if self._consumable(r, plan, "add")]
@@ -595,18 +664,25 @@ class Analyzer:
                         line=line,
                     )
                 )
-                for comment_line, text in self._comments_in(call, [self._add_argument(call, plan)]):
+                for comment_line, text in self._comments_in(
+                    call, [self._add_argument(call, plan)]
+                ):
                     plan.applications[-1].leading_comments.append(text)
             plan.form = "add"
             completion_end = self.pos(completion_stmt).end
             before = [
                 r
                 for r in live
-                if r not in adds and r.start <= (completion_end.line, completion_end.column)
+                if r not in adds
+                and r.start <= (completion_end.line, completion_end.column)
             ]
             if before:
                 raise Skip("S2F104", f": {self._describe(before[0])}", before[0].node)
-            rest = [r for r in live if r.start > (completion_end.line, completion_end.column)]
+            rest = [
+                r
+                for r in live
+                if r.start > (completion_end.line, completion_end.column)
+            ]
             if self.parent(completion_stmt) is plan.block and isinstance(
                 completion_stmt, cst.SimpleStatementLine
             ):
@@ -616,13 +692,22 @@ class Analyzer:
         else:
             rest = live
 
-        if rest and self._consumable(rest[0], plan, "build") and self._is_top_level(rest[0], plan):
+        if (
+            rest
+            and self._consumable(rest[0], plan, "build")
+            and self._is_top_level(rest[0], plan)
+        ):
             build_call = self.parent(self.parent(rest[0].node))
             plan.completion = ("build", self.parent(build_call))
             plan.build_call = build_call
             rest = rest[1:]
         late_build = next(
-            (r for r in rest if self._consumable(r, plan, "build") and self._is_top_level(r, plan)), None
+            (
+                r
+                for r in rest
+                if self._consumable(r, plan, "build") and self._is_top_level(r, plan)
+            ),
+            None,
         )
         if late_build is not None and plan.completion[0] != "build":
             first_use = rest[0]
@@ -695,8 +780,10 @@ class Analyzer:
 
     def _add_argument(self, call: cst.Call, plan: Plan) -> cst.BaseExpression:
         args = call.args
-        if len(args) != 1 or args[0].star or (
-            args[0].keyword is not None and args[0].keyword.value != "layer"
+        if (
+            len(args) != 1
+            or args[0].star
+            or (args[0].keyword is not None and args[0].keyword.value != "layer")
         ):
             raise Skip("S2F109", f": `{self.code(call)}`", call)
         return args[0].value
@@ -710,7 +797,11 @@ class Analyzer:
             if name.startswith("_"):
                 # Private state (`_layers`, `_functional`) exists only on Sequential.
                 raise Skip("S2F106", f" (.{name} on line {ref.start[0]})", ref.node)
-            if name in ("layers", "get_layer") and plan.layers_read_at is None and self._hands_out_layers(attribute):
+            if (
+                name in ("layers", "get_layer")
+                and plan.layers_read_at is None
+                and self._hands_out_layers(attribute)
+            ):
                 plan.layers_read_at = ref.start[0]
             if name in _SERIALIZERS and plan.serialized_at is None:
                 plan.serialized_at = ref.start[0]
@@ -722,11 +813,17 @@ class Analyzer:
                     or (a.keyword is not None and a.keyword.value == "index")
                     for position, a in enumerate(call.args)
                 ):
-                    raise Skip("S2F106", f" (get_layer by index on line {ref.start[0]})", ref.node)
+                    raise Skip(
+                        "S2F106",
+                        f" (get_layer by index on line {ref.start[0]})",
+                        ref.node,
+                    )
             if name == "layers":
                 self._plan_layers_rewrite(plan, attribute, ref)
             return
-        if self._used_as_layer(ref.node, called=False) or self._called_on_symbolic(ref.node):
+        if self._used_as_layer(ref.node, called=False) or self._called_on_symbolic(
+            ref.node
+        ):
             # Converting this model would change that model's layer from a
             # Sequential to a Functional one.
             raise Skip("S2F117", "", ref.node)
@@ -734,7 +831,9 @@ class Analyzer:
         arg = self.parent(ref.node)
         if isinstance(arg, cst.Arg) and arg.value is ref.node:
             call = self.parent(arg)
-            if isinstance(call, cst.Call) and keras_names.is_serializer(self.qualified(call.func)):
+            if isinstance(call, cst.Call) and keras_names.is_serializer(
+                self.qualified(call.func)
+            ):
                 if plan.serialized_at is None:
                     plan.serialized_at = ref.start[0]
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
@@ -770,7 +869,11 @@ class Analyzer:
             return False
         if isinstance(parent, cst.Arg) and parent.value is current:
             call = self.parent(parent)
-            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "len":
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Name)
+                and call.func.value == "len"
+            ):
                 return False
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is current:
             target = parent.target
@@ -778,9 +881,14 @@ class Analyzer:
                 return True
             scope = parent.body if isinstance(parent, cst.For) else self.parent(parent)
             return any(
-                not (isinstance(self.parent(n), cst.Attribute) and self.parent(n).value is n)
+                not (
+                    isinstance(self.parent(n), cst.Attribute)
+                    and self.parent(n).value is n
+                )
                 for n in self._walk(scope)
-                if isinstance(n, cst.Name) and n.value == target.value and n is not target
+                if isinstance(n, cst.Name)
+                and n.value == target.value
+                and n is not target
             )
         return True
 
@@ -797,25 +905,36 @@ class Analyzer:
         parent = self.parent(holder)
         if isinstance(parent, cst.Arg) and parent.value is holder:
             call = self.parent(parent)
-            if not (isinstance(call, cst.Call) and keras_names.is_clone(self.qualified(call.func))):
+            if not (
+                isinstance(call, cst.Call)
+                and keras_names.is_clone(self.qualified(call.func))
+            ):
                 return found
             holder, parent = call, self.parent(call)
             if isinstance(parent, cst.Attribute) and parent.value is holder:
                 return [holder]
         # A display holding the model: the display is what gets bound or iterated.
-        while isinstance(parent, (cst.Element, cst.DictElement, cst.StarredElement)) or (
-            isinstance(parent, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and holder is not node
+        while isinstance(
+            parent, (cst.Element, cst.DictElement, cst.StarredElement)
+        ) or (
+            isinstance(parent, (cst.List, cst.Tuple, cst.Set, cst.Dict))
+            and holder is not node
         ):
             if isinstance(parent, cst.DictElement) and parent.value is not holder:
                 return found
             holder, parent = parent, self.parent(parent)
-            if isinstance(holder, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and not isinstance(
+            if isinstance(
+                holder, (cst.List, cst.Tuple, cst.Set, cst.Dict)
+            ) and not isinstance(
                 parent, (cst.Element, cst.DictElement, cst.StarredElement)
             ):
                 break
         if isinstance(parent, cst.Assign) and parent.value is holder:
             targets = [t.target for t in parent.targets]
-        elif isinstance(parent, (cst.AnnAssign, cst.NamedExpr)) and parent.value is holder:
+        elif (
+            isinstance(parent, (cst.AnnAssign, cst.NamedExpr))
+            and parent.value is holder
+        ):
             targets = [parent.target]
         elif isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is holder:
             targets = [parent.target]
@@ -825,7 +944,9 @@ class Analyzer:
             found.extend(n for n in self._walk(target) if isinstance(n, cst.Name))
         return found
 
-    def _check_copies(self, plan: Plan, copies: list[cst.CSTNode], taken_at: int) -> None:
+    def _check_copies(
+        self, plan: Plan, copies: list[cst.CSTNode], taken_at: int
+    ) -> None:
         """A copy (taken on line `taken_at`) read in a way a Functional model answers differently
         keeps the site unchanged."""
         seen: set[str] = set()
@@ -837,8 +958,11 @@ class Analyzer:
                     continue
                 seen.add(copy.value)
                 reads = [
-                    n for n in self.names.get(copy.value, [])
-                    if n is not copy and self.known(n) and self.context(n) == ExpressionContext.LOAD
+                    n
+                    for n in self.names.get(copy.value, [])
+                    if n is not copy
+                    and self.known(n)
+                    and self.context(n) == ExpressionContext.LOAD
                     and self._reads_binding(n, copy)
                 ]
             else:
@@ -880,8 +1004,14 @@ class Analyzer:
             return None
         if isinstance(parent, cst.Arg) and parent.value is current:
             call = self.parent(parent)
-            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value in (
-                "isinstance", "type",
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Name)
+                and call.func.value
+                in (
+                    "isinstance",
+                    "type",
+                )
             ):
                 return self.code(call)
         return None
@@ -898,13 +1028,23 @@ class Analyzer:
             if self.pos(node).start.line <= plan.serialized_at:
                 continue
             # A model saved in a function is read back there; one saved at module level, anywhere.
-            if plan.scope_node is not self.module and plan.scope_node not in self.ancestors(node):
+            if (
+                plan.scope_node is not self.module
+                and plan.scope_node not in self.ancestors(node)
+            ):
                 continue
-            self._check_copies(plan, [node, *self._copies_of(node)], taken_at=plan.serialized_at)
+            self._check_copies(
+                plan, [node, *self._copies_of(node)], taken_at=plan.serialized_at
+            )
 
     def _may_change(self, function: cst.FunctionDef) -> bool:
         for node in self._walk(function.body):
-            if isinstance(node, cst.Attribute) and node.attr.value in ("add", "pop", "layers", "_layers"):
+            if isinstance(node, cst.Attribute) and node.attr.value in (
+                "add",
+                "pop",
+                "layers",
+                "_layers",
+            ):
                 return True
         return False
 
@@ -916,7 +1056,9 @@ class Analyzer:
         if isinstance(attribute, cst.Attribute) and attribute.value is ref.node:
             if attribute.attr.value in ("add", "pop"):
                 raise Skip(
-                    "S2F103", f" ({attribute.attr.value}() in a function on line {ref.start[0]})", ref.node
+                    "S2F103",
+                    f" ({attribute.attr.value}() in a function on line {ref.start[0]})",
+                    ref.node,
                 )
         rewrites, notes = dict(plan.node_rewrites), list(plan.notes)
         self._check_later_use(plan, ref)
@@ -924,13 +1066,19 @@ class Analyzer:
             plan.node_rewrites, plan.notes = rewrites, notes
             raise Skip("S2F106", f" (in a function on line {ref.start[0]})", ref.node)
 
-    def _plan_layers_rewrite(self, plan: Plan, attribute: cst.Attribute, ref: _Ref) -> None:
+    def _plan_layers_rewrite(
+        self, plan: Plan, attribute: cst.Attribute, ref: _Ref
+    ) -> None:
         """`model.layers[...]` keeps its meaning although `.layers[0]` is now the InputLayer."""
         parent = self.parent(attribute)
         layers_code = self.code(attribute)
         line = ref.start[0]
         count = sum(1 for a in plan.applications if a.top_level)
-        if isinstance(parent, cst.Subscript) and parent.value is attribute and len(parent.slice) == 1:
+        if (
+            isinstance(parent, cst.Subscript)
+            and parent.value is attribute
+            and len(parent.slice) == 1
+        ):
             index = parent.slice[0].slice
             if isinstance(index, cst.Index):
                 value = _int_literal(index.value)
@@ -940,7 +1088,12 @@ class Analyzer:
                     new = value + 1
                     plan.node_rewrites[parent] = f"{layers_code}[{new}]"
                     plan.notes.append(
-                        self._diag("S2F203", plan, f"`{self.code(parent)}` -> `{layers_code}[{new}]`", parent)
+                        self._diag(
+                            "S2F203",
+                            plan,
+                            f"`{self.code(parent)}` -> `{layers_code}[{new}]`",
+                            parent,
+                        )
                     )
                     return
             elif isinstance(index, cst.Slice) and index.step is None:
@@ -948,12 +1101,23 @@ class Analyzer:
                 upper = _bound(index.upper)
                 if lower is not _NOT_LITERAL and upper is not _NOT_LITERAL:
                     if all(b is None or b >= 0 or -b <= count for b in (lower,)):
-                        new_lower = 1 if lower is None else (lower + 1 if lower >= 0 else lower)
-                        new_upper = None if upper is None else (upper + 1 if upper >= 0 else upper)
+                        new_lower = (
+                            1 if lower is None else (lower + 1 if lower >= 0 else lower)
+                        )
+                        new_upper = (
+                            None
+                            if upper is None
+                            else (upper + 1 if upper >= 0 else upper)
+                        )
                         text = f"{layers_code}[{new_lower}:{'' if new_upper is None else new_upper}]"
                         plan.node_rewrites[parent] = text
                         plan.notes.append(
-                            self._diag("S2F203", plan, f"`{self.code(parent)}` -> `{text}`", parent)
+                            self._diag(
+                                "S2F203",
+                                plan,
+                                f"`{self.code(parent)}` -> `{text}`",
+                                parent,
+                            )
                         )
                         return
         arg = parent
@@ -966,16 +1130,23 @@ class Analyzer:
         ):
             grand = self.parent(call)
             text = f"len({layers_code}) - 1"
-            if isinstance(grand, (cst.BinaryOperation, cst.UnaryOperation, cst.Attribute, cst.Subscript)):
+            if isinstance(
+                grand,
+                (cst.BinaryOperation, cst.UnaryOperation, cst.Attribute, cst.Subscript),
+            ):
                 text = f"({text})"
             plan.node_rewrites[call] = text
-            plan.notes.append(self._diag("S2F203", plan, f"`{self.code(call)}` -> `{text}`", call))
+            plan.notes.append(
+                self._diag("S2F203", plan, f"`{self.code(call)}` -> `{text}`", call)
+            )
             return
         if self.context(attribute) not in (None, ExpressionContext.LOAD):
             raise Skip("S2F106", f" (.layers assigned on line {line})", attribute)
         text = f"{layers_code}[1:]"
         plan.node_rewrites[attribute] = text
-        plan.notes.append(self._diag("S2F203", plan, f"`{layers_code}` -> `{text}`", attribute))
+        plan.notes.append(
+            self._diag("S2F203", plan, f"`{layers_code}` -> `{text}`", attribute)
+        )
 
     # ------------------------------------------------------------------ input
     def _plan_input(self, plan: Plan) -> None:
@@ -993,43 +1164,75 @@ class Analyzer:
                     raise Skip("S2F115", "", later.expr)
 
         is_input = isinstance(expr, cst.Call) and keras_names.is_input(qualified)
-        is_input_layer = isinstance(expr, cst.Call) and keras_names.is_input_layer(qualified)
+        is_input_layer = isinstance(expr, cst.Call) and keras_names.is_input_layer(
+            qualified
+        )
         if (is_input or is_input_layer or resolved is not None) and not first.top_level:
-            raise Skip("S2F111", " (the Input is added inside a loop or a condition)", expr)
+            raise Skip(
+                "S2F111", " (the Input is added inside a loop or a condition)", expr
+            )
         if is_input or is_input_layer or resolved is not None:
             if resolved is not None:
-                plan.input = InputSpec(variable=self.code(expr), source="variable", small=first.small)
+                plan.input = InputSpec(
+                    variable=self.code(expr), source="variable", small=first.small
+                )
             elif is_input:
-                plan.input = InputSpec(verbatim=self.code(expr), source="element", small=first.small)
+                plan.input = InputSpec(
+                    verbatim=self.code(expr), source="element", small=first.small
+                )
             else:
                 arguments = self._input_layer_arguments(plan, expr)
-                plan.input = InputSpec(arguments=arguments, source="element", small=first.small)
+                plan.input = InputSpec(
+                    arguments=arguments, source="element", small=first.small
+                )
             apps.pop(0)
             if build_call is not None:
-                raise Skip("S2F103", " (build() on a model that already has an input)", build_call)
+                raise Skip(
+                    "S2F103",
+                    " (build() on a model that already has an input)",
+                    build_call,
+                )
             if not apps:
                 raise Skip("S2F102", " (it has no layers)")
             self._strip_ignored(plan, apps, start=0)
             return
         if not first.top_level:
-            raise Skip("S2F111", " (the first layer is added inside a loop or a condition)", expr)
+            raise Skip(
+                "S2F111",
+                " (the first layer is added inside a loop or a condition)",
+                expr,
+            )
         self._strip_ignored(plan, apps, start=1)
 
-        application = expr if isinstance(expr, cst.Call) else self._single_assignment(expr)
+        application = (
+            expr if isinstance(expr, cst.Call) else self._single_assignment(expr)
+        )
         if application is not None and application is not expr:
             if not keras_names.is_application(self.qualified(application.func)):
                 application = None
             elif _kwarg(application, "input_shape") is not None:
                 shape_arg = _kwarg(application, "input_shape")
-                rebound = self._rebound_between(shape_arg.value, application, plan.statement)
+                rebound = self._rebound_between(
+                    shape_arg.value, application, plan.statement
+                )
                 if rebound:
-                    raise Skip("S2F111", f" (the base's input_shape reads {rebound}, which changes)", expr)
-        if application is not None and keras_names.is_application(self.qualified(application.func)):
+                    raise Skip(
+                        "S2F111",
+                        f" (the base's input_shape reads {rebound}, which changes)",
+                        expr,
+                    )
+        if application is not None and keras_names.is_application(
+            self.qualified(application.func)
+        ):
             expr = application
             qualified = self.qualified(application.func)
         if isinstance(expr, cst.Call) and keras_names.is_application(qualified):
             shape = _kwarg(expr, "input_shape")
-            if shape is None or _kwarg(expr, "input_tensor") is not None or _has_star(expr):
+            if (
+                shape is None
+                or _kwarg(expr, "input_tensor") is not None
+                or _has_star(expr)
+            ):
                 if build_call is None:
                     raise Skip(
                         "S2F111",
@@ -1038,42 +1241,67 @@ class Analyzer:
                     )
             else:
                 if build_call is not None:
-                    raise Skip("S2F103", " (build() after the input is set)", build_call)
+                    raise Skip(
+                        "S2F103", " (build() after the input is set)", build_call
+                    )
                 if self.mixed_precision:
                     # Sequential builds its input with the base's compute dtype.
-                    raise Skip("S2F113", " (a global dtype policy is set in this file)", expr)
-                plan.input = InputSpec(arguments=f"shape={self.code(shape.value)}", source="layer")
+                    raise Skip(
+                        "S2F113", " (a global dtype policy is set in this file)", expr
+                    )
+                plan.input = InputSpec(
+                    arguments=f"shape={self.code(shape.value)}", source="layer"
+                )
                 # An inline base creates its own InputLayer; Keras made it before
                 # the model's, so it is built first to keep the auto names.
                 plan.hoist_first = application is first.expr
                 self._check_no_nested_models(plan)
                 return
 
-        layer_class = keras_names.keras_layer_class(qualified) if isinstance(expr, cst.Call) else None
+        layer_class = (
+            keras_names.keras_layer_class(qualified)
+            if isinstance(expr, cst.Call)
+            else None
+        )
         if isinstance(expr, cst.Call) and layer_class is not None:
             if _has_star(expr):
-                raise Skip("S2F111", f" ({layer_class} takes **-unpacked arguments)", expr)
+                raise Skip(
+                    "S2F111", f" ({layer_class} takes **-unpacked arguments)", expr
+                )
             arguments = self._input_from_layer(plan, first, expr, layer_class)
             if arguments is not None:
                 if build_call is not None:
-                    raise Skip("S2F103", " (build() after the input is set)", build_call)
+                    raise Skip(
+                        "S2F103", " (build() after the input is set)", build_call
+                    )
                 plan.input = InputSpec(arguments=arguments, source="layer")
                 self._check_no_nested_models(plan)
                 return
             if build_call is None:
-                if keras_names.is_embedding(qualified) and _kwarg(expr, "input_length") is not None:
+                if (
+                    keras_names.is_embedding(qualified)
+                    and _kwarg(expr, "input_length") is not None
+                ):
                     raise Skip("S2F112", "", expr)
                 raise Skip("S2F101", "", plan.call)
-            plan.input = InputSpec(arguments=self._input_from_build(plan, build_call, expr), source="build")
+            plan.input = InputSpec(
+                arguments=self._input_from_build(plan, build_call, expr), source="build"
+            )
             self._check_no_nested_models(plan)
             return
         if build_call is None:
             if isinstance(expr, cst.Call):
-                raise Skip("S2F111", f" ({self.code(expr.func)} is not a built-in Keras layer)", expr)
+                raise Skip(
+                    "S2F111",
+                    f" ({self.code(expr.func)} is not a built-in Keras layer)",
+                    expr,
+                )
             raise Skip("S2F111", f" (the first layer is `{self.code(expr)}`)", expr)
         if not isinstance(expr, cst.Call) or _has_star(expr):
             raise Skip("S2F113", f" (the first layer is `{self.code(expr)}`)", expr)
-        plan.input = InputSpec(arguments=self._input_from_build(plan, build_call, expr), source="build")
+        plan.input = InputSpec(
+            arguments=self._input_from_build(plan, build_call, expr), source="build"
+        )
 
     def _check_no_nested_models(self, plan: Plan) -> None:
         """Keras builds a Sequential's own InputLayer after every layer in the list.
@@ -1085,9 +1313,15 @@ class Analyzer:
         for app in plan.applications[1:]:
             if app.small is None and isinstance(app.expr, cst.Call):
                 q = self.qualified(app.expr.func)
-                if keras_names.sequential_family(q) or keras_names.is_model(q) or keras_names.is_application(q):
+                if (
+                    keras_names.sequential_family(q)
+                    or keras_names.is_model(q)
+                    or keras_names.is_application(q)
+                ):
                     raise Skip(
-                        "S2F116", f" ({self.code(app.expr.func)} on line {self.pos(app.expr).start.line})", app.expr
+                        "S2F116",
+                        f" ({self.code(app.expr.func)} on line {self.pos(app.expr).start.line})",
+                        app.expr,
                     )
 
     def _resolve_input_variable(self, expr: cst.BaseExpression, plan: Plan):
@@ -1120,8 +1354,22 @@ class Analyzer:
         return None
 
     def _input_layer_arguments(self, plan: Plan, call: cst.Call) -> str:
-        renames = {"input_shape": "shape", "batch_input_shape": "batch_shape", "input_tensor": "tensor"}
-        allowed = {"shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor", "ragged", "optional"}
+        renames = {
+            "input_shape": "shape",
+            "batch_input_shape": "batch_shape",
+            "input_tensor": "tensor",
+        }
+        allowed = {
+            "shape",
+            "batch_size",
+            "dtype",
+            "sparse",
+            "batch_shape",
+            "name",
+            "tensor",
+            "ragged",
+            "optional",
+        }
         parts = []
         positional = 0
         for arg in call.args:
@@ -1130,13 +1378,22 @@ class Analyzer:
             if arg.keyword is None:
                 positional += 1
                 if positional > 3:
-                    raise Skip("S2F109", " (InputLayer with more than three positional arguments)", call)
+                    raise Skip(
+                        "S2F109",
+                        " (InputLayer with more than three positional arguments)",
+                        call,
+                    )
                 parts.append(self.code(arg.value))
                 continue
             keyword = arg.keyword.value
             if keyword in renames:
                 plan.notes.append(
-                    self._diag("S2F202", plan, f"InputLayer({keyword}=...) becomes Input({renames[keyword]}=...)", arg)
+                    self._diag(
+                        "S2F202",
+                        plan,
+                        f"InputLayer({keyword}=...) becomes Input({renames[keyword]}=...)",
+                        arg,
+                    )
                 )
                 keyword = renames[keyword]
             if keyword not in allowed:
@@ -1144,23 +1401,40 @@ class Analyzer:
             parts.append(f"{keyword}={self.code(arg.value)}")
         return ", ".join(parts)
 
-    def _input_from_layer(self, plan: Plan, app: Application, call: cst.Call, layer_class: str) -> str | None:
+    def _input_from_layer(
+        self, plan: Plan, app: Application, call: cst.Call, layer_class: str
+    ) -> str | None:
         embedding = keras_names.is_embedding(self.qualified(call.func))
         shape = _kwarg(call, "input_shape")
         dim = None if embedding else _kwarg(call, "input_dim")
         batch_shape = _kwarg(call, "batch_input_shape")
         batch_size = _kwarg(call, "batch_size")
         if shape is not None and dim is not None:
-            raise Skip("S2F109", f": {layer_class} has both input_shape= and input_dim=", call)
+            raise Skip(
+                "S2F109", f": {layer_class} has both input_shape= and input_dim=", call
+            )
         kept = self._kept_input_arguments(plan, layer_class, (shape, dim))
-        strip = [a.keyword.value for a in (shape, dim, batch_shape, batch_size) if a is not None and a not in kept]
+        strip = [
+            a.keyword.value
+            for a in (shape, dim, batch_shape, batch_size)
+            if a is not None and a not in kept
+        ]
         app.strip = tuple(strip)
         if batch_shape is not None:
             plan.notes.append(
-                self._diag("S2F202", plan, f"batch_input_shape={self.code(batch_shape.value)} becomes Input(batch_shape=...)", batch_shape)
+                self._diag(
+                    "S2F202",
+                    plan,
+                    f"batch_input_shape={self.code(batch_shape.value)} becomes Input(batch_shape=...)",
+                    batch_shape,
+                )
             )
             if batch_size is not None:
-                raise Skip("S2F109", f": {layer_class} has both batch_input_shape= and batch_size=", call)
+                raise Skip(
+                    "S2F109",
+                    f": {layer_class} has both batch_input_shape= and batch_size=",
+                    call,
+                )
             return f"batch_shape={self.code(batch_shape.value)}"
         if shape is not None:
             text = f"shape={self.code(shape.value)}"
@@ -1168,20 +1442,36 @@ class Analyzer:
             text = f"shape=({self.code(dim.value)},)"
         else:
             if batch_size is not None:
-                raise Skip("S2F109", f": {layer_class} has batch_size= but no input shape", call)
+                raise Skip(
+                    "S2F109",
+                    f": {layer_class} has batch_size= but no input shape",
+                    call,
+                )
             return None
         source = shape or dim
         plan.notes.append(
-            self._diag("S2F206", plan, f"{source.keyword.value}={self.code(source.value)} on {layer_class}", source)
+            self._diag(
+                "S2F206",
+                plan,
+                f"{source.keyword.value}={self.code(source.value)} on {layer_class}",
+                source,
+            )
         )
         if batch_size is not None:
             plan.notes.append(
-                self._diag("S2F202", plan, f"batch_size={self.code(batch_size.value)} becomes Input(batch_size=...)", batch_size)
+                self._diag(
+                    "S2F202",
+                    plan,
+                    f"batch_size={self.code(batch_size.value)} becomes Input(batch_size=...)",
+                    batch_size,
+                )
             )
             text += f", batch_size={self.code(batch_size.value)}"
         return text
 
-    def _input_from_build(self, plan: Plan, build_call: cst.Call, first: cst.Call) -> str:
+    def _input_from_build(
+        self, plan: Plan, build_call: cst.Call, first: cst.Call
+    ) -> str:
         if len(build_call.args) != 1 or build_call.args[0].star:
             raise Skip("S2F101", " (build() without a shape)", build_call)
         arg = build_call.args[0]
@@ -1189,10 +1479,16 @@ class Analyzer:
             raise Skip("S2F101", f" (build({arg.keyword.value}=...))", build_call)
         shape = arg.value
         if not isinstance(shape, (cst.Tuple, cst.List, cst.Name, cst.Attribute)):
-            raise Skip("S2F101", f" (build({self.code(shape)}) is not a literal shape)", build_call)
+            raise Skip(
+                "S2F101",
+                f" (build({self.code(shape)}) is not a literal shape)",
+                build_call,
+            )
         self._check_not_rebound_between(plan, shape, build_call)
         if self.mixed_precision:
-            raise Skip("S2F113", " (a global dtype policy is set in this file)", build_call)
+            raise Skip(
+                "S2F113", " (a global dtype policy is set in this file)", build_call
+            )
         dtype = _kwarg(first, "dtype")
         dtype_text = ""
         if dtype is not None:
@@ -1203,7 +1499,9 @@ class Analyzer:
             if not isinstance(compute, str) or compute.startswith("mixed"):
                 raise Skip("S2F113", f" (dtype={self.code(dtype.value)})", dtype)
             dtype_text = f', dtype="{compute}"'
-        plan.notes.append(self._diag("S2F204", plan, f"`{self.code(build_call)}`", build_call))
+        plan.notes.append(
+            self._diag("S2F204", plan, f"`{self.code(build_call)}`", build_call)
+        )
         if isinstance(shape, (cst.Tuple, cst.List)) and shape.elements:
             head = shape.elements[0].value
             if isinstance(head, cst.Name) and head.value == "None":
@@ -1214,17 +1512,23 @@ class Analyzer:
                 return f"shape=({inner}){dtype_text}"
         return f"batch_shape={self.code(shape)}{dtype_text}"
 
-    def _check_not_rebound_between(self, plan: Plan, shape: cst.BaseExpression, build_call: cst.Call) -> None:
+    def _check_not_rebound_between(
+        self, plan: Plan, shape: cst.BaseExpression, build_call: cst.Call
+    ) -> None:
         """The Input moves to the first layer; the names in its shape must mean the same there."""
         first = plan.applications[0]
         start_node = first.line if first.line is not None else plan.statement
         rebound = self._rebound_between(shape, start_node, build_call)
         if rebound:
             raise Skip(
-                "S2F101", f" (the build() shape uses {rebound}, assigned after the first layer)", build_call
+                "S2F101",
+                f" (the build() shape uses {rebound}, assigned after the first layer)",
+                build_call,
             )
 
-    def _rebound_between(self, expression: cst.CSTNode, start_node: cst.CSTNode, end_node: cst.CSTNode) -> str | None:
+    def _rebound_between(
+        self, expression: cst.CSTNode, start_node: cst.CSTNode, end_node: cst.CSTNode
+    ) -> str | None:
         """A name `expression` reads that is assigned between the two nodes, if any."""
         used = {n.value for n in self._walk(expression) if isinstance(n, cst.Name)}
         if not used:
@@ -1232,10 +1536,16 @@ class Analyzer:
         start = self.pos(start_node).start
         end = self.pos(end_node).end
         root = self.pos(self._scope_root(start_node))
-        for node in (n for name in used for n in self.names.get(name, []) if self.known(n)):
+        for node in (
+            n for name in used for n in self.names.get(name, []) if self.known(n)
+        ):
             where = self.pos(node).start
             if _inside(where, root):
-                if (start.line, start.column) <= (where.line, where.column) < (end.line, end.column):
+                if (
+                    (start.line, start.column)
+                    <= (where.line, where.column)
+                    < (end.line, end.column)
+                ):
                     if self.context(node) == ExpressionContext.STORE:
                         return node.value
         return None
@@ -1276,7 +1586,11 @@ class Analyzer:
                 if arg is None or self._kept_input_arguments(plan, layer_class, (arg,)):
                     continue
                 strip.append(name)
-                code = "S2F202" if name in ("batch_input_shape", "batch_size") else "S2F201"
+                code = (
+                    "S2F202"
+                    if name in ("batch_input_shape", "batch_size")
+                    else "S2F201"
+                )
                 detail = f"{name}={self.code(arg.value)} on {layer_class}"
                 if code == "S2F202":
                     detail += " is dropped (ignored after the first layer)"
@@ -1294,11 +1608,16 @@ class Analyzer:
         """
         if plan.layers_read_at is None:
             return []
-        kept = [a for a in arguments if a is not None and a.keyword.value in ("input_shape", "input_dim")]
+        kept = [
+            a
+            for a in arguments
+            if a is not None and a.keyword.value in ("input_shape", "input_dim")
+        ]
         for arg in kept:
             plan.notes.append(
                 self._diag(
-                    "S2F207", plan,
+                    "S2F207",
+                    plan,
                     f"{arg.keyword.value}={self.code(arg.value)} on {layer_class} is kept: "
                     f".layers is read on line {plan.layers_read_at}",
                     arg,
@@ -1316,7 +1635,9 @@ class Analyzer:
 _REDUCE_ABOVE = 0  # lines; files this short are analysed whole
 
 
-def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None, frozenset[cst.CSTNode]]:
+def _reduced_module(
+    module: cst.Module, source: str
+) -> tuple[cst.Module | None, frozenset[cst.CSTNode]]:
     """The imports and the definitions that mention Sequential, or None for the whole module.
 
     Classes keep only their statements that mention Sequential. None when the
@@ -1339,7 +1660,12 @@ def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None,
         return None, frozenset()
 
     def text(group) -> str:
-        first = min([group[0].lineno, *(d.lineno for d in getattr(group[0], "decorator_list", ()))])
+        first = min(
+            [
+                group[0].lineno,
+                *(d.lineno for d in getattr(group[0], "decorator_list", ())),
+            ]
+        )
         return "\n".join(lines[first - 1 : group[-1].end_lineno])
 
     kept: list[cst.BaseStatement] = []
@@ -1355,7 +1681,9 @@ def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None,
             kept_units.add(statement)
         elif isinstance(statement, cst.ClassDef):
             inner = _line_groups(group[0].body)
-            whole = _ATTRIBUTE_SITE.search(code) or "Sequential" in code.split(":", 1)[0]
+            whole = (
+                _ATTRIBUTE_SITE.search(code) or "Sequential" in code.split(":", 1)[0]
+            )
             if whole or len(inner) != len(statement.body.body):
                 kept.append(statement)
                 kept_units.add(statement)
@@ -1366,7 +1694,9 @@ def _reduced_module(module: cst.Module, source: str) -> tuple[cst.Module | None,
                 if "Sequential" in unit_code or "import" in unit_code:
                     units.append(unit)
                     kept_units.add(unit)
-            kept.append(statement.with_changes(body=statement.body.with_changes(body=units)))
+            kept.append(
+                statement.with_changes(body=statement.body.with_changes(body=units))
+            )
         else:
             return None, frozenset()
     return module.with_changes(body=kept), frozenset(kept_units)
@@ -1376,8 +1706,10 @@ def _line_groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:
     """Python's statements grouped as LibCST groups them: `a; b` is one line."""
     groups: list[list[ast.stmt]] = []
     for statement in statements:
-        if groups and groups[-1][-1].end_lineno == statement.lineno and not isinstance(
-            statement, _AST_COMPOUND
+        if (
+            groups
+            and groups[-1][-1].end_lineno == statement.lineno
+            and not isinstance(statement, _AST_COMPOUND)
         ):
             groups[-1].append(statement)
         else:
@@ -1386,8 +1718,16 @@ def _line_groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:
 
 
 _AST_COMPOUND = (
-    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
-    ast.While, ast.With, ast.AsyncWith, ast.Try,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
 )
 # `self.model = ...Sequential(` and the like: other methods may read the model.
 _ATTRIBUTE_SITE = re.compile(r"\w\.\w+\s*(:[^=]*)?=[^=\n]*Sequential")
@@ -1435,7 +1775,11 @@ def _has_star(call: cst.Call) -> bool:
 
 def _inside(where, code_range: CodeRange) -> bool:
     point = (where.line, where.column)
-    return (code_range.start.line, code_range.start.column) <= point < (
-        code_range.end.line,
-        code_range.end.column,
+    return (
+        (code_range.start.line, code_range.start.column)
+        <= point
+        < (
+            code_range.end.line,
+            code_range.end.column,
+        )
     )

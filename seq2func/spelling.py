@@ -47,7 +47,9 @@ def import_bindings(module: cst.Module) -> dict[str, ImportBinding]:
                     else:
                         root = dotted.split(".")[0]
                         bindings[root] = ImportBinding(root, root, None)
-            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            elif isinstance(small, cst.ImportFrom) and not isinstance(
+                small.names, cst.ImportStar
+            ):
                 if small.relative or small.module is None:
                     continue
                 source = _dotted(small.module)
@@ -92,7 +94,9 @@ def spell(
             root = code_for(prefix.value)
             return Spelling(f"{root}.Input", f"{root}.Model")
     bare = isinstance(func, cst.Name)
-    sequential_source = bindings[func.value].from_module if bare and func.value in bindings else None
+    sequential_source = (
+        bindings[func.value].from_module if bare and func.value in bindings else None
+    )
     imports: list[tuple[str, str]] = []
     spelled = []
     for name, submodule in (("Input", "layers"), ("Model", "models")):
@@ -116,9 +120,9 @@ def _existing(bindings, family, name, submodule, prefer_bare) -> str | None:
             if family == "tensorflow.keras" and binding.qualified == "tensorflow":
                 attribute = attribute or f"{binding.name}.keras.{name}"
             continue
-        if binding.name == name and (keras_names.is_input if name == "Input" else keras_names.is_model)(
-            {binding.qualified}
-        ):
+        if binding.name == name and (
+            keras_names.is_input if name == "Input" else keras_names.is_model
+        )({binding.qualified}):
             bare = name
         elif split[1] == "":
             attribute = f"{binding.name}.{name}"
@@ -132,12 +136,17 @@ def _existing(bindings, family, name, submodule, prefer_bare) -> str | None:
 def _import_module(name, family, sequential_source, bindings) -> str:
     """Where to import a bare `Input`/`Model` from, next to the file's own imports."""
     if name == "Model":
-        if sequential_source is not None and (_family_of(sequential_source) or ("", "x"))[1] in ("", "models"):
+        if sequential_source is not None and (
+            _family_of(sequential_source) or ("", "x")
+        )[1] in ("", "models"):
             return sequential_source
         return f"{family}.models"
     if any(b.from_module == f"{family}.layers" for b in bindings.values()):
         return f"{family}.layers"
-    if sequential_source is not None and (_family_of(sequential_source) or ("", "x"))[1] == "":
+    if (
+        sequential_source is not None
+        and (_family_of(sequential_source) or ("", "x"))[1] == ""
+    ):
         return family
     return f"{family}.layers"
 
@@ -156,5 +165,3 @@ def _rest_of_prefix(prefix: cst.BaseExpression, bindings, family: str) -> str | 
     if split is None or split[0] != family:
         return None
     return split[1]
-
-

@@ -22,9 +22,16 @@ class Summary:
     verified: dict[str, int] = field(default_factory=dict)  # status -> count
 
     @classmethod
-    def of(cls, outcomes: list[FileOutcome], *, missing: int = 0, verification=None) -> "Summary":
+    def of(
+        cls, outcomes: list[FileOutcome], *, missing: int = 0, verification=None
+    ) -> "Summary":
         sites = [site for o in outcomes for site in o.sites]
-        skipped = Counter(code for site in sites if site.status == "skipped" for code in site.skip_codes[:1])
+        skipped = Counter(
+            code
+            for site in sites
+            if site.status == "skipped"
+            for code in site.skip_codes[:1]
+        )
         failed = Counter(o.error_code for o in outcomes if o.status == "failed")
         if missing:
             failed["S2F004"] += missing
@@ -48,9 +55,15 @@ class Summary:
             f"{self.sites} site{'s' * (self.sites != 1)}: {self.converted} converted, {self.skipped} skipped"
         )
         if self.skipped_by_code:
-            text += " (" + ", ".join(f"{code}: {n}" for code, n in self.skipped_by_code.items()) + ")"
+            text += (
+                " ("
+                + ", ".join(f"{code}: {n}" for code, n in self.skipped_by_code.items())
+                + ")"
+            )
         if self.verified:
-            text += "; verified: " + ", ".join(f"{n} {status}" for status, n in self.verified.items())
+            text += "; verified: " + ", ".join(
+                f"{n} {status}" for status, n in self.verified.items()
+            )
         return text
 
     def to_dict(self) -> dict:
@@ -62,7 +75,11 @@ def outcome_record(outcome: FileOutcome, verification=None) -> dict:
         "path": outcome.path,
         "kind": outcome.kind,
         "status": outcome.status,
-        "error": None if outcome.error is None else {"code": outcome.error_code, "reason": outcome.error},
+        "error": (
+            None
+            if outcome.error is None
+            else {"code": outcome.error_code, "reason": outcome.error}
+        ),
         "sites": [
             {
                 "target": site.target,
@@ -74,8 +91,15 @@ def outcome_record(outcome: FileOutcome, verification=None) -> dict:
                 "status": site.status,
                 "model_name": site.model_name,
                 "diagnostics": [
-                    {"code": d.code, "kind": d.kind, "line": d.line, "column": d.column + 1,
-                     "cell": d.cell, "message": d.message, "hint": d.hint}
+                    {
+                        "code": d.code,
+                        "kind": d.kind,
+                        "line": d.line,
+                        "column": d.column + 1,
+                        "cell": d.cell,
+                        "message": d.message,
+                        "hint": d.hint,
+                    }
                     for d in site.diagnostics
                 ],
             }

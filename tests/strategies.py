@@ -8,12 +8,48 @@ from hypothesis import strategies as st
 
 # (imports, how to spell Sequential, the layers module, Input, InputLayer)
 SPELLINGS = [
-    ("import keras", "keras.Sequential", "keras.layers", "keras.Input", "keras.layers.InputLayer"),
-    ("import keras\nfrom keras import layers", "keras.Sequential", "layers", "keras.Input", "layers.InputLayer"),
-    ("from keras.models import Sequential\nfrom keras import layers", "Sequential", "layers", None, "layers.InputLayer"),
-    ("import tensorflow as tf", "tf.keras.Sequential", "tf.keras.layers", "tf.keras.Input", "tf.keras.layers.InputLayer"),
-    ("from tensorflow.keras import layers, models", "models.Sequential", "layers", "layers.Input", "layers.InputLayer"),
-    ("import tensorflow.keras as K", "K.models.Sequential", "K.layers", "K.Input", "K.layers.InputLayer"),
+    (
+        "import keras",
+        "keras.Sequential",
+        "keras.layers",
+        "keras.Input",
+        "keras.layers.InputLayer",
+    ),
+    (
+        "import keras\nfrom keras import layers",
+        "keras.Sequential",
+        "layers",
+        "keras.Input",
+        "layers.InputLayer",
+    ),
+    (
+        "from keras.models import Sequential\nfrom keras import layers",
+        "Sequential",
+        "layers",
+        None,
+        "layers.InputLayer",
+    ),
+    (
+        "import tensorflow as tf",
+        "tf.keras.Sequential",
+        "tf.keras.layers",
+        "tf.keras.Input",
+        "tf.keras.layers.InputLayer",
+    ),
+    (
+        "from tensorflow.keras import layers, models",
+        "models.Sequential",
+        "layers",
+        "layers.Input",
+        "layers.InputLayer",
+    ),
+    (
+        "import tensorflow.keras as K",
+        "K.models.Sequential",
+        "K.layers",
+        "K.Input",
+        "K.layers.InputLayer",
+    ),
 ]
 
 
@@ -25,11 +61,17 @@ class Program:
 
 
 def _layer(draw, mod: str, first_shape: str | None) -> str:
-    kind = draw(st.sampled_from(["dense", "dense", "dropout", "activation", "norm", "batchnorm"]))
+    kind = draw(
+        st.sampled_from(
+            ["dense", "dense", "dropout", "activation", "norm", "batchnorm"]
+        )
+    )
     extra = f", input_shape={first_shape}" if first_shape else ""
     if kind == "dense":
         units = draw(st.integers(1, 6))
-        activation = draw(st.sampled_from(["", ', activation="relu"', ', activation="tanh"']))
+        activation = draw(
+            st.sampled_from(["", ', activation="relu"', ', activation="tanh"'])
+        )
         return f"{mod}.Dense({units}{activation}{extra})"
     if kind == "dropout":
         return f"{mod}.Dropout({draw(st.sampled_from(['0.1', '0.5']))}{extra})"
@@ -45,7 +87,9 @@ def programs(draw) -> Program:
     imports, seq, mod, inp, input_layer = draw(st.sampled_from(SPELLINGS))
     features = draw(st.integers(1, 6))
     count = draw(st.integers(1, 4))
-    input_kind = draw(st.sampled_from(["input_shape", "input_dim", "Input", "InputLayer", "build"]))
+    input_kind = draw(
+        st.sampled_from(["input_shape", "input_dim", "Input", "InputLayer", "build"])
+    )
     if input_kind == "Input" and inp is None:
         input_kind = "input_shape"
     form = draw(st.sampled_from(["list", "add", "mixed"]))
@@ -70,10 +114,16 @@ def programs(draw) -> Program:
     body: list[str] = []
     if clash:
         body += ["x = 7", 'inputs = "mine"', "outputs = [1, 2]"]
-    split = 0 if form == "add" else (len(layers) if form == "list" else len(layers) // 2 + 1)
+    split = (
+        0
+        if form == "add"
+        else (len(layers) if form == "list" else len(layers) // 2 + 1)
+    )
     listed = head + layers[:split] if form != "add" else []
-    added = (layers[split:] if form != "add" else head + layers)
-    body.append(f"model = {seq}([{', '.join(listed)}])" if listed else f"model = {seq}()")
+    added = layers[split:] if form != "add" else head + layers
+    body.append(
+        f"model = {seq}([{', '.join(listed)}])" if listed else f"model = {seq}()"
+    )
     for index, layer in enumerate(added):
         statement = f"model.add({layer})"
         # Only later layers go in a block: the first one must stay visible.
@@ -104,4 +154,6 @@ def programs(draw) -> Program:
         lines.append("model = build()")
     else:
         lines += body
-    return Program("\n".join(lines) + "\n", in_function, tuple(checks) if not in_function else ())
+    return Program(
+        "\n".join(lines) + "\n", in_function, tuple(checks) if not in_function else ()
+    )

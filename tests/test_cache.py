@@ -52,7 +52,9 @@ def test_a_file_that_would_change_is_converted_every_time(tree):
 
 def test_an_edited_file_is_converted_again(tree, monkeypatch):
     cli.main(["convert", str(tree), "-q", "-j", "1"])
-    (tree / "unbuilt.py").write_text(SKIPPED.replace("Dense(4)", "Dense(4, input_shape=(2,))"))
+    (tree / "unbuilt.py").write_text(
+        SKIPPED.replace("Dense(4)", "Dense(4, input_shape=(2,))")
+    )
     assert cli.main(["convert", str(tree), "--check", "-q", "-j", "1"]) == 1
 
 

@@ -33,7 +33,10 @@ def project(tmp_path):
 def run_cli(*args, cwd=None, stdin=None):
     return subprocess.run(
         [sys.executable, "-m", "seq2func", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        input=stdin,
     )
 
 
@@ -106,9 +109,15 @@ def test_usage_error_exits_2():
 
 @pytest.mark.parametrize(
     "name, code",
-    [("python2_print.py", "S2F001"), ("latin1_without_cookie.py", "S2F002"), ("binary_blob.py", "S2F003")],
+    [
+        ("python2_print.py", "S2F001"),
+        ("latin1_without_cookie.py", "S2F002"),
+        ("binary_blob.py", "S2F003"),
+    ],
 )
-def test_bad_input_is_reported_with_path_and_reason_and_the_rest_still_runs(project, name, code, capsys):
+def test_bad_input_is_reported_with_path_and_reason_and_the_rest_still_runs(
+    project, name, code, capsys
+):
     shutil.copy(BAD / name, project / "pkg" / name)
     assert cli.main(["convert", str(project)]) == 2
     err = capsys.readouterr().err
@@ -117,7 +126,9 @@ def test_bad_input_is_reported_with_path_and_reason_and_the_rest_still_runs(proj
     assert (project / "pkg" / name).read_bytes() == (BAD / name).read_bytes()
 
 
-def test_unreadable_file_is_reported_and_the_rest_still_runs(project, monkeypatch, capsys):
+def test_unreadable_file_is_reported_and_the_rest_still_runs(
+    project, monkeypatch, capsys
+):
     target = project / "pkg" / "locked.py"
     target.write_text(CONVERTIBLE)
     real = files.Path.read_bytes
@@ -149,10 +160,15 @@ def test_a_file_that_vanishes_mid_run_is_reported(project, monkeypatch, capsys):
 
     monkeypatch.setattr(cli, "discover", vanishing)
     assert cli.main(["convert", str(project), "-j", "1"]) == 2
-    assert "model.py: S2F004 cannot read: the file no longer exists" in capsys.readouterr().err
+    assert (
+        "model.py: S2F004 cannot read: the file no longer exists"
+        in capsys.readouterr().err
+    )
 
 
-def test_interrupted_write_leaves_the_original_and_no_temporary_file(project, monkeypatch):
+def test_interrupted_write_leaves_the_original_and_no_temporary_file(
+    project, monkeypatch
+):
     def crash(src, dst):
         raise KeyboardInterrupt
 
@@ -160,7 +176,11 @@ def test_interrupted_write_leaves_the_original_and_no_temporary_file(project, mo
     with pytest.raises(KeyboardInterrupt):
         cli.main(["convert", str(project), "-q", "-j", "1"])
     assert (project / "pkg" / "model.py").read_text() == CONVERTIBLE
-    assert sorted(p.name for p in (project / "pkg").iterdir()) == ["model.py", "plain.py", "unbuilt.py"]
+    assert sorted(p.name for p in (project / "pkg").iterdir()) == [
+        "model.py",
+        "plain.py",
+        "unbuilt.py",
+    ]
 
 
 def test_write_keeps_the_file_mode(project):
@@ -172,17 +192,27 @@ def test_write_keeps_the_file_mode(project):
 
 def test_crlf_and_encoding_survive_a_write(tmp_path):
     path = tmp_path / "m.py"
-    path.write_bytes(("# -*- coding: latin-1 -*-\n# caf\xe9\n" + CONVERTIBLE).replace("\n", "\r\n").encode("latin-1"))
+    path.write_bytes(
+        ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + CONVERTIBLE)
+        .replace("\n", "\r\n")
+        .encode("latin-1")
+    )
     assert cli.main(["convert", str(path), "-q"]) == 0
     data = path.read_bytes()
-    assert b"# caf\xe9\r\n" in data and b"keras.Model(" in data and b"\n" not in data.replace(b"\r\n", b"")
+    assert (
+        b"# caf\xe9\r\n" in data
+        and b"keras.Model(" in data
+        and b"\n" not in data.replace(b"\r\n", b"")
+    )
 
 
 def test_serial_and_parallel_runs_give_identical_results(tmp_path):
     for i in range(12):
         (tmp_path / f"m{i:02}.py").write_text(CONVERTIBLE if i % 2 else SKIPPED)
     serial = run_cli("convert", tmp_path, "--check", "--json", "-j", "1", "--no-cache")
-    parallel = run_cli("convert", tmp_path, "--check", "--json", "-j", "2", "--no-cache")
+    parallel = run_cli(
+        "convert", tmp_path, "--check", "--json", "-j", "2", "--no-cache"
+    )
     assert serial.returncode == parallel.returncode == 1
     assert serial.stdout == parallel.stdout
 
@@ -199,7 +229,9 @@ def test_gitignore_and_exclude_are_honoured(project):
 
 
 def test_pyproject_settings_exclude_files(project):
-    (project / "pyproject.toml").write_text('[tool.seq2func]\nexclude = ["pkg/model.py"]\n')
+    (project / "pyproject.toml").write_text(
+        '[tool.seq2func]\nexclude = ["pkg/model.py"]\n'
+    )
     assert cli.main(["convert", str(project), "-q"]) == 0
     assert (project / "pkg" / "model.py").read_text() == CONVERTIBLE
 
@@ -213,11 +245,18 @@ def test_check_reports_the_files_and_sites_that_convert_then_changes(tmp_path, c
     cases = ROOT / "fixtures" / "cases"
     tree = tmp_path / "cases"
     shutil.copytree(cases, tree)
-    assert cli.main(["convert", str(tree), "--check", "--json", "--no-cache", "-j", "1"]) == 1
+    assert (
+        cli.main(["convert", str(tree), "--check", "--json", "--no-cache", "-j", "1"])
+        == 1
+    )
     checked = json.loads(capsys.readouterr().out)
     before = {p.name: p.read_bytes() for p in tree.iterdir()}
     assert cli.main(["convert", str(tree), "--json", "--no-cache", "-j", "1"]) == 0
     converted = json.loads(capsys.readouterr().out)
     assert checked["files"] == converted["files"]
-    changed = {Path(f["path"]).name for f in checked["files"] if f["status"] == "changed"}
-    assert changed == {p.name for p in tree.iterdir() if p.read_bytes() != before[p.name]}
+    changed = {
+        Path(f["path"]).name for f in checked["files"] if f["status"] == "changed"
+    }
+    assert changed == {
+        p.name for p in tree.iterdir() if p.read_bytes() != before[p.name]
+    }

@@ -11,13 +11,11 @@ import pytest
 import seq2func
 from seq2func import ConversionError
 
-MLP = textwrap.dedent(
-    """\
+MLP = textwrap.dedent("""\
     import keras
 
     model = keras.Sequential([keras.layers.Dense(4, input_shape=(3,)), keras.layers.Dense(1)])
-    """
-)
+    """)
 
 
 def test_source_without_sequential_is_returned_untouched():
@@ -32,7 +30,12 @@ def test_result_reports_changed_and_the_site():
     result = seq2func.convert_source(MLP, path="mlp.py")
     assert result.changed
     (site,) = result.sites
-    assert (site.target, site.scope, site.status, site.line) == ("model", "<module>", "converted", 3)
+    assert (site.target, site.scope, site.status, site.line) == (
+        "model",
+        "<module>",
+        "converted",
+        3,
+    )
     assert site.path == "mlp.py"
 
 
@@ -102,7 +105,9 @@ def test_project_black_line_length_is_read_from_pyproject(tmp_path):
 
 
 def test_skip_string_normalization_from_pyproject(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.black]\nskip-string-normalization = true\n")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.black]\nskip-string-normalization = true\n"
+    )
     path = tmp_path / "model.py"
     source = "import keras\nmodel = keras.Sequential([keras.layers.Dense(4, activation='relu', input_shape=(3,))])\n"
     code = seq2func.convert_source(source, path=str(path)).code
@@ -119,14 +124,12 @@ def test_diagnostics_name_the_model_and_the_line():
 
 
 def test_converting_never_imports_the_framework():
-    script = textwrap.dedent(
-        f"""
+    script = textwrap.dedent(f"""
         import sys, seq2func
         seq2func.convert_source({MLP!r})
         loaded = [m for m in ("tensorflow", "keras", "jax", "torch") if m in sys.modules]
         print(",".join(loaded))
-        """
-    )
+        """)
     output = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.strip()

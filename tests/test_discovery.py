@@ -8,7 +8,10 @@ from seq2func.discovery import discover
 
 
 def names(tmp_path, *args, **kwargs):
-    return sorted(p.path.relative_to(tmp_path).as_posix() for p in discover([str(tmp_path)], *args, **kwargs))
+    return sorted(
+        p.path.relative_to(tmp_path).as_posix()
+        for p in discover([str(tmp_path)], *args, **kwargs)
+    )
 
 
 def test_python_files_and_notebooks_are_found(tmp_path):

@@ -35,5 +35,10 @@ def test_converted_fixture_builds_an_equivalent_model(case, reports):
         if expected == "equivalent":
             assert all(check.passed for check in site.checks)
             assert {c.name for c in site.checks} == {
-                "layers", "input", "parameters", "initial weights", "outputs", "checkpoint"
+                "layers",
+                "input",
+                "parameters",
+                "initial weights",
+                "outputs",
+                "checkpoint",
             }

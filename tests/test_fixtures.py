@@ -16,6 +16,7 @@ CASES = all_cases()
 def convert(source: str):
     return seq2func.convert_source(source)
 
+
 IDS = [case.name for case in CASES]
 
 
@@ -44,7 +45,9 @@ def test_a_second_run_changes_nothing(case):
     assert convert(once).code == once
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.changes], ids=[c.name for c in CASES if c.changes])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.changes], ids=[c.name for c in CASES if c.changes]
+)
 def test_converted_code_compiles(case):
     compile(case.expected, case.name, "exec")
 

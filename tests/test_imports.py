@@ -40,17 +40,30 @@ def _libcst_add(code: str, wanted) -> str:
     return AddImportsVisitor(context).transform_module(cst.parse_module(code)).code
 
 
-@pytest.mark.parametrize("wanted", WANTED, ids=lambda w: ",".join(f"{m}.{n}" for m, n in w))
+@pytest.mark.parametrize(
+    "wanted", WANTED, ids=lambda w: ",".join(f"{m}.{n}" for m, n in w)
+)
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_adding_imports_matches_libcst(layout, wanted):
     code = LAYOUTS[layout]
-    assert add_from_imports(cst.parse_module(code), wanted).code == _libcst_add(code, wanted)
+    assert add_from_imports(cst.parse_module(code), wanted).code == _libcst_add(
+        code, wanted
+    )
 
 
 REMOVALS = {
-    "alone": ("from keras.models import Sequential\n", ("keras.models", "Sequential", None)),
-    "first of two": ("from keras.models import Sequential, load_model\n", ("keras.models", "Sequential", None)),
-    "last of two": ("from keras.models import load_model, Sequential\n", ("keras.models", "Sequential", None)),
+    "alone": (
+        "from keras.models import Sequential\n",
+        ("keras.models", "Sequential", None),
+    ),
+    "first of two": (
+        "from keras.models import Sequential, load_model\n",
+        ("keras.models", "Sequential", None),
+    ),
+    "last of two": (
+        "from keras.models import load_model, Sequential\n",
+        ("keras.models", "Sequential", None),
+    ),
     "parenthesized": (
         "from keras.models import (\n    Sequential,  # the old way\n    load_model,\n)\n",
         ("keras.models", "Sequential", None),
@@ -59,10 +72,22 @@ REMOVALS = {
         "from keras.models import (\n    load_model,\n    Sequential,\n)\n",
         ("keras.models", "Sequential", None),
     ),
-    "aliased": ("from keras.models import Sequential as S, Model\n", ("keras.models", "Sequential", "S")),
-    "alias differs": ("from keras.models import Sequential as S\n", ("keras.models", "Sequential", None)),
-    "with comment above": ("import os\n# keras\nfrom keras.layers import InputLayer\nx = 1\n", ("keras.layers", "InputLayer", None)),
-    "other module": ("from tensorflow.keras.models import Sequential\n", ("keras.models", "Sequential", None)),
+    "aliased": (
+        "from keras.models import Sequential as S, Model\n",
+        ("keras.models", "Sequential", "S"),
+    ),
+    "alias differs": (
+        "from keras.models import Sequential as S\n",
+        ("keras.models", "Sequential", None),
+    ),
+    "with comment above": (
+        "import os\n# keras\nfrom keras.layers import InputLayer\nx = 1\n",
+        ("keras.layers", "InputLayer", None),
+    ),
+    "other module": (
+        "from tensorflow.keras.models import Sequential\n",
+        ("keras.models", "Sequential", None),
+    ),
 }
 
 
@@ -75,12 +100,14 @@ def _libcst_remove(code: str, removal) -> str:
 @pytest.mark.parametrize("case", sorted(REMOVALS))
 def test_removing_imports_matches_libcst(case):
     code, removal = REMOVALS[case]
-    assert remove_from_imports(cst.parse_module(code), [removal], check_uses=True).code == _libcst_remove(
-        code, removal
-    )
+    assert remove_from_imports(
+        cst.parse_module(code), [removal], check_uses=True
+    ).code == _libcst_remove(code, removal)
 
 
 def test_a_name_still_used_keeps_its_import():
     code = "from keras.models import Sequential\n\nmodel = Sequential()\n"
-    kept = remove_from_imports(cst.parse_module(code), [("keras.models", "Sequential", None)], check_uses=True)
+    kept = remove_from_imports(
+        cst.parse_module(code), [("keras.models", "Sequential", None)], check_uses=True
+    )
     assert kept.code == code

@@ -18,7 +18,9 @@ from seq2func import metadata
 from seq2func.narrowing import narrow
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = sorted((ROOT / "fixtures").glob("*/*.py")) + sorted((ROOT / "seq2func").glob("**/*.py"))
+SOURCES = sorted((ROOT / "fixtures").glob("*/*.py")) + sorted(
+    (ROOT / "seq2func").glob("**/*.py")
+)
 MODULES = [
     pytest.param(path, id=str(path.relative_to(ROOT)))
     for path in SOURCES
@@ -100,8 +102,14 @@ def test_scopes_are_those_of_libcsts_scope_provider(path):
 @pytest.mark.parametrize("path", MODULES)
 def test_stored_names_are_those_libcst_gives_a_store_context(path):
     module = parse(path)
-    contexts = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ExpressionContextProvider)
-    expected = {n for n, c in contexts.items() if isinstance(n, cst.Name) and c is ExpressionContext.STORE}
+    contexts = MetadataWrapper(module, unsafe_skip_copy=True).resolve(
+        ExpressionContextProvider
+    )
+    expected = {
+        n
+        for n, c in contexts.items()
+        if isinstance(n, cst.Name) and c is ExpressionContext.STORE
+    }
     assert metadata.stored_names(metadata.walk(module)) == expected
 
 
@@ -122,8 +130,27 @@ def test_stored_names_cover_every_kind_of_target():
     )
     stored = {n.value for n in metadata.stored_names(metadata.walk(module))}
     assert stored == {
-        "c", "x", "y", "z", "u", "k", "i", "j", "n", "l", "g", "h", "err",
-        "C", "f", "self", "a", "args", "kw", "lam", "lp",
+        "c",
+        "x",
+        "y",
+        "z",
+        "u",
+        "k",
+        "i",
+        "j",
+        "n",
+        "l",
+        "g",
+        "h",
+        "err",
+        "C",
+        "f",
+        "self",
+        "a",
+        "args",
+        "kw",
+        "lam",
+        "lp",
     }
 
 

@@ -9,7 +9,7 @@ from seq2func import convert as conversion
 from seq2func.narrowing import narrow
 
 # Code with nothing to do with any model, long enough to be worth blanking.
-UNRELATED = '''
+UNRELATED = """
 
 def summarise(records, limit=10):
     totals = {}
@@ -31,7 +31,7 @@ class Processor:
                 self.seen.add(item)
                 out.append(str(item).strip().lower())
         return out
-'''
+"""
 
 CASES = [case for case in all_cases() if case.changes]
 
@@ -74,8 +74,9 @@ def test_a_function_far_below_that_reads_the_model_is_still_seen():
 
 
 def test_a_name_bound_only_in_blanked_code_is_not_reused():
-    source = "import keras\n\nmodel = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n" + UNRELATED.replace(
-        "out = []", "inputs = out = []"
+    source = (
+        "import keras\n\nmodel = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+        + UNRELATED.replace("out = []", "inputs = out = []")
     )
     code, _ = converted_the_narrow_way(source)
     assert "inputs_1 = keras.Input(shape=(3,))" in code
@@ -84,7 +85,9 @@ def test_a_name_bound_only_in_blanked_code_is_not_reused():
 def test_a_class_named_model_in_blanked_code_blocks_a_bare_import():
     source = (
         "from keras.models import Sequential\nfrom keras.layers import Dense\n\n"
-        "model = Sequential([Dense(2, input_shape=(3,))])\n" + UNRELATED + "\n\nclass Model:\n    pass\n"
+        "model = Sequential([Dense(2, input_shape=(3,))])\n"
+        + UNRELATED
+        + "\n\nclass Model:\n    pass\n"
     )
     _, result = converted_the_narrow_way(source)
     assert [site.skip_codes for site in result.sites] == [("S2F114",)]
@@ -101,7 +104,11 @@ def test_statements_between_adds_that_change_the_name_argument_are_kept():
 
 
 def test_diagnostics_name_the_lines_of_the_real_file():
-    source = "import keras\n" + UNRELATED + "\n\nmodel = keras.Sequential([keras.layers.Dense(2)])\n"
+    source = (
+        "import keras\n"
+        + UNRELATED
+        + "\n\nmodel = keras.Sequential([keras.layers.Dense(2)])\n"
+    )
     (site,) = conversion.convert_source(source).sites
     assert source.splitlines()[site.line - 1].startswith("model = keras.Sequential")
     assert site.diagnostics[0].code == "S2F101"
@@ -123,7 +130,9 @@ def test_a_file_python_cannot_parse_is_left_to_the_whole_file_path():
     assert narrow("print 'hello'\nmodel = Sequential()\n" + UNRELATED) is None
 
 
-SEQUENTIAL_IMPORTS = "from keras.models import Sequential\nfrom keras.layers import Dense\n"
+SEQUENTIAL_IMPORTS = (
+    "from keras.models import Sequential\nfrom keras.layers import Dense\n"
+)
 MODEL = "model = Sequential([Dense(2, input_shape=(3,))])\n"
 
 
@@ -140,7 +149,7 @@ def test_unrelated_code_before_the_imports_stays_first():
     assert code == whole_file(source).code
 
 
-TEST_CLASS = '''
+TEST_CLASS = """
 class ModelTest:
     def setUp(self):
         self.units = 4
@@ -150,7 +159,7 @@ class ModelTest:
 
     def test_first_layer(self):
         return self.model.layers[0]
-''' + "".join(
+""" + "".join(
     f"\n    def test_unrelated_{n}(self):\n        values = [len(str(v)) for v in range({n})]\n        return sum(values)\n"
     for n in range(6)
 )
@@ -159,7 +168,11 @@ class ModelTest:
 def test_a_class_keeps_only_the_methods_linked_to_its_model():
     source = SEQUENTIAL_IMPORTS + TEST_CLASS
     narrowed = narrow(source)
-    kept = "".join(line for index, line in enumerate(narrowed.lines) if index not in narrowed.elided)
+    kept = "".join(
+        line
+        for index, line in enumerate(narrowed.lines)
+        if index not in narrowed.elided
+    )
     assert "def test_first_layer" in kept and "def setUp" in kept
     assert "test_unrelated_" not in kept
     code, result = converted_the_narrow_way(source)
@@ -169,7 +182,9 @@ def test_a_class_keeps_only_the_methods_linked_to_its_model():
 
 def test_a_function_importing_sequential_itself_is_still_converted():
     source = (
-        "import os\n" + UNRELATED + "\n\ndef build():\n    from keras.models import Sequential\n"
+        "import os\n"
+        + UNRELATED
+        + "\n\ndef build():\n    from keras.models import Sequential\n"
         "    from keras.layers import Dense\n\n    return Sequential([Dense(2, input_shape=(3,))])\n"
     )
     code, result = converted_the_narrow_way(source)
@@ -180,8 +195,11 @@ def test_a_function_importing_sequential_itself_is_still_converted():
 def test_a_comment_naming_sequential_in_blanked_code_still_keeps_the_import():
     # The whole-file conversion keeps an import whose name is still written
     # anywhere; narrowing must not make it bolder.
-    source = SEQUENTIAL_IMPORTS + "\n" + MODEL + UNRELATED.replace(
-        "totals = {}", "totals = {}  # grouped as in Sequential"
+    source = (
+        SEQUENTIAL_IMPORTS
+        + "\n"
+        + MODEL
+        + UNRELATED.replace("totals = {}", "totals = {}  # grouped as in Sequential")
     )
     narrowed = narrow(source)
     assert "grouped as in Sequential" not in narrowed.source

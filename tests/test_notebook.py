@@ -31,10 +31,23 @@ CONVERTED = [
 def notebook(*sources: list[str]) -> str:
     """A notebook as Jupyter writes it, one code cell per list of source lines."""
     cells = [
-        {"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [], "source": source}
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"c{i}",
+            "metadata": {},
+            "outputs": [],
+            "source": source,
+        }
         for i, source in enumerate(sources)
     ]
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+    return (
+        json.dumps(
+            {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 def sources(text: str) -> list[list[str]]:
@@ -45,7 +58,9 @@ def test_model_built_across_cells_is_converted_in_place():
     result = convert_notebook(TUTORIAL, "t.ipynb")
     cells = json.loads(result.text)["cells"]
     assert "".join(cells[2]["source"]).startswith("inputs = keras.Input(shape=(784,))")
-    assert 'model = keras.Model(inputs=inputs, outputs=outputs, name="mlp")' in "".join(cells[4]["source"])
+    assert 'model = keras.Model(inputs=inputs, outputs=outputs, name="mlp")' in "".join(
+        cells[4]["source"]
+    )
 
 
 def test_nothing_but_the_changed_cells_sources_changes():
@@ -77,7 +92,10 @@ def test_a_cell_in_another_language_is_left_alone():
 
 
 def test_outputs_ids_and_execution_counts_are_kept():
-    before, after = json.loads(TUTORIAL)["cells"][4], json.loads(convert_notebook(TUTORIAL, "t.ipynb").text)["cells"][4]
+    before, after = (
+        json.loads(TUTORIAL)["cells"][4],
+        json.loads(convert_notebook(TUTORIAL, "t.ipynb").text)["cells"][4],
+    )
     for key in ("id", "outputs", "execution_count", "metadata"):
         assert after[key] == before[key]
 
@@ -95,7 +113,9 @@ def test_a_cell_in_between_that_uses_the_incomplete_model_skips_it():
     assert model.status == "skipped" and model.skip_codes == ("S2F104",)
     assert "cell 3" in model.diagnostics[0].message
     cells = json.loads(result.text)["cells"]
-    assert "".join(cells[2]["source"]) == "".join(json.loads(USED_BETWEEN)["cells"][2]["source"])
+    assert "".join(cells[2]["source"]) == "".join(
+        json.loads(USED_BETWEEN)["cells"][2]["source"]
+    )
 
 
 def test_a_second_run_changes_nothing():
@@ -131,9 +151,16 @@ def test_a_shell_command_continued_with_a_backslash_is_one_command():
 
 
 def test_an_indented_cell_is_converted_and_written_back_indented():
-    indented = [" " + line for line in MODEL[:2]] + ["\n", " # summary\n", " " + MODEL[2]]
+    indented = [" " + line for line in MODEL[:2]] + [
+        "\n",
+        " # summary\n",
+        " " + MODEL[2],
+    ]
     result = convert_notebook(notebook(indented), "n.ipynb")
-    assert sources(result.text) == [[" " + line for line in CONVERTED[:4]] + ["\n", " # summary\n", " " + CONVERTED[4]]]
+    assert sources(result.text) == [
+        [" " + line for line in CONVERTED[:4]]
+        + ["\n", " # summary\n", " " + CONVERTED[4]]
+    ]
 
 
 def test_positions_in_an_indented_cell_count_its_indentation():
@@ -152,7 +179,10 @@ def test_an_indented_cell_whose_indentation_cannot_be_put_back_is_left_alone():
     text = notebook(cell)
     result = convert_notebook(text, "n.ipynb")
     assert result.text == text
-    assert result.sites[0].skip_codes == ("S2F199",) and result.sites[0].diagnostics[0].cell == 0
+    assert (
+        result.sites[0].skip_codes == ("S2F199",)
+        and result.sites[0].diagnostics[0].cell == 0
+    )
 
 
 def test_a_percent_continuing_a_bracket_is_the_modulo_operator():
@@ -168,9 +198,16 @@ def test_ipython_syntax_inside_a_multiline_string_is_left_as_text():
 
 def test_a_syntax_error_names_the_cell_and_the_line_in_it():
     with pytest.raises(ConversionError) as caught:
-        convert_notebook(notebook(["x = 1\n"], ["%matplotlib inline\n", "def f(:\n", "    pass\n"], MODEL), "n.ipynb")
+        convert_notebook(
+            notebook(
+                ["x = 1\n"], ["%matplotlib inline\n", "def f(:\n", "    pass\n"], MODEL
+            ),
+            "n.ipynb",
+        )
     assert caught.value.code == "S2F001"
-    assert caught.value.reason == "cannot parse: invalid syntax (cell 1, line 2, column 7)"
+    assert (
+        caught.value.reason == "cannot parse: invalid syntax (cell 1, line 2, column 7)"
+    )
 
 
 def test_an_unterminated_string_is_placed_in_its_cell_not_on_line_one():
@@ -187,9 +224,13 @@ def test_a_converted_cell_keeps_its_final_newline():
 def test_every_line_around_the_rewritten_statement_is_kept_byte_for_byte():
     cell = ["# build\n", "   \n", MODEL[0], MODEL[1], "\t\n", MODEL[2], "\n", "\n"]
     result = convert_notebook(notebook(cell), "n.ipynb")
-    assert sources(result.text) == [["# build\n", "   \n", *CONVERTED[:4], "\t\n", CONVERTED[4], "\n", "\n"]]
+    assert sources(result.text) == [
+        ["# build\n", "   \n", *CONVERTED[:4], "\t\n", CONVERTED[4], "\n", "\n"]
+    ]
 
 
 def test_a_cell_with_windows_line_endings_keeps_them_on_rewritten_lines():
-    result = convert_notebook(notebook([line.replace("\n", "\r\n") for line in MODEL]), "n.ipynb")
+    result = convert_notebook(
+        notebook([line.replace("\n", "\r\n") for line in MODEL]), "n.ipynb"
+    )
     assert sources(result.text) == [[line.replace("\n", "\r\n") for line in CONVERTED]]

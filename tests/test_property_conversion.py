@@ -1,5 +1,6 @@
 """Generated Sequential programs: every conversion parses, is idempotent, keeps the program's
-own values, and builds an equivalent model (checked with the verification engine's code)."""
+own values, and builds an equivalent model (checked with the verification engine's code).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import seq2func
 from strategies import programs
 
 SETTINGS = settings(
-    max_examples=200, deadline=None, derandomize=True,
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -23,7 +26,9 @@ SETTINGS = settings(
 def test_conversion_parses_converts_and_is_idempotent(program):
     result = seq2func.convert_source(program.source)
     compile(result.code, "generated", "exec")
-    assert [s.status for s in result.sites] == ["converted"], [d.format() for d in result.diagnostics]
+    assert [s.status for s in result.sites] == ["converted"], [
+        d.format() for d in result.diagnostics
+    ]
     assert seq2func.convert_source(result.code).code == result.code
 
 
@@ -35,10 +40,20 @@ def test_unrelated_code_around_a_program_changes_nothing_in_its_conversion(progr
 
     lines = program.source.splitlines(keepends=True)
     body = next(
-        (i for i, line in enumerate(lines) if line.strip() and not line.startswith(("import ", "from ", "#"))),
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.strip() and not line.startswith(("import ", "from ", "#"))
+        ),
         len(lines),
     )
-    padded = "".join(lines[:body]) + UNRELATED.lstrip("\n") + "\n\n" + "".join(lines[body:]) + UNRELATED
+    padded = (
+        "".join(lines[:body])
+        + UNRELATED.lstrip("\n")
+        + "\n\n"
+        + "".join(lines[body:])
+        + UNRELATED
+    )
     code, narrowed = converted_the_narrow_way(padded)
     whole = convert._convert(padded, None, None, frozenset())
     assert code == whole.code
@@ -58,18 +73,32 @@ def test_converted_program_builds_an_equivalent_model_and_keeps_its_values(progr
     converted = result.code
     # The original's model is complete at the end of its site (its last add or build).
     end_of_site = None if program.in_function else result.sites[0].end_line
-    values = [_values(keras, source, program.checks) for source in (program.source, converted)]
+    values = [
+        _values(keras, source, program.checks) for source in (program.source, converted)
+    ]
     assert values[0] == values[1]
 
     with tempfile.TemporaryDirectory() as workdir:
         results = {}
         for side, source in (("original", program.source), ("converted", converted)):
             end_line = end_of_site if side == "original" else None
-            probe = probe_for(source, scope="<module>", target="model", ordinal=1, form="list", end_line=end_line)
+            probe = probe_for(
+                source,
+                scope="<module>",
+                target="model",
+                ordinal=1,
+                form="list",
+                end_line=end_line,
+            )
             job = {
-                "side": side, "probe": probe.__dict__, "workdir": workdir, "seed": 0, "path": "generated",
+                "side": side,
+                "probe": probe.__dict__,
+                "workdir": workdir,
+                "seed": 0,
+                "path": "generated",
                 "inputs_file": os.path.join(workdir, "inputs.npy"),
-                "checkpoint": os.path.join(workdir, "original.weights.h5"), "device_name": "CPU",
+                "checkpoint": os.path.join(workdir, "original.weights.h5"),
+                "device_name": "CPU",
             }
             results[side] = run_job(keras, job)
             assert results[side]["ok"], results[side].get("traceback")

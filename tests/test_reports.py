@@ -23,9 +23,23 @@ def reports(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     for suffix in ("json", "md", "html"):
         subprocess.run(
-            [sys.executable, "-m", "seq2func", "convert", "fixtures/sample_project", "--diff", "--verify",
-             "--report", str(out / f"report.{suffix}"), "-q", "-j", "2"],
-            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "seq2func",
+                "convert",
+                "fixtures/sample_project",
+                "--diff",
+                "--verify",
+                "--report",
+                str(out / f"report.{suffix}"),
+                "-q",
+                "-j",
+                "2",
+            ],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
     return out
 
@@ -64,7 +78,10 @@ def test_markdown_report_matches_the_snapshot(reports):
 @pytest.mark.framework
 def test_markdown_answers_seed_002_for_the_users_model(reports):
     text = (reports / "report.md").read_text()
-    assert "input_shape=(44,) on dense_1 was ignored by Keras; the layer really received (None, 32)" in text
+    assert (
+        "input_shape=(44,) on dense_1 was ignored by Keras; the layer really received (None, 32)"
+        in text
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +89,30 @@ def chromium():
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
         try:
-            subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, capture_output=True, timeout=900)
+            subprocess.run(
+                ["apt-get", "install", "-y", "-qq", "chromium"],
+                check=True,
+                capture_output=True,
+                timeout=900,
+            )
         except (OSError, subprocess.SubprocessError):
             try:
-                subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, timeout=900)
-                subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, capture_output=True, timeout=900)
+                subprocess.run(
+                    ["apt-get", "update", "-qq"],
+                    check=True,
+                    capture_output=True,
+                    timeout=900,
+                )
+                subprocess.run(
+                    ["apt-get", "install", "-y", "-qq", "chromium"],
+                    check=True,
+                    capture_output=True,
+                    timeout=900,
+                )
             except (OSError, subprocess.SubprocessError) as error:
-                pytest.skip(f"Chromium is not installed and could not be installed: {error}")
+                pytest.skip(
+                    f"Chromium is not installed and could not be installed: {error}"
+                )
         found = shutil.which("chromium")
     if found is None:
         pytest.skip("Chromium could not be installed on this machine")
@@ -87,10 +121,24 @@ def chromium():
 
 def _dom(chromium: str, page: Path, profile: Path) -> str:
     result = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=300,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return result.stdout
 
@@ -101,7 +149,9 @@ def _visible_text(dom: str) -> str:
 
 
 @pytest.mark.framework
-def test_html_report_renders_in_a_browser_with_the_site_table(reports, chromium, tmp_path):
+def test_html_report_renders_in_a_browser_with_the_site_table(
+    reports, chromium, tmp_path
+):
     text = _visible_text(_dom(chromium, reports / "report.html", tmp_path / "profile"))
     assert "seq2func report" in text
     assert "7 of 7 sites" in text  # the filter script ran

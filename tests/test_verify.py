@@ -10,7 +10,9 @@ import pytest
 import seq2func
 
 pytestmark = pytest.mark.framework
-WRONG = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "wrong_rewrites").glob("*.py"))
+WRONG = sorted(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "wrong_rewrites").glob("*.py")
+)
 
 
 def _pair(path: Path) -> tuple[str, str, str]:
@@ -27,7 +29,14 @@ def wrong_reports():
 
     pairs = [_pair(p) for p in WRONG]
     sites = [seq2func.convert_source(o).sites for o, _, _ in pairs]
-    return dict(zip((p.stem for p in WRONG), verify_many([(o, c, None) for o, c, _ in pairs], Options(jobs=2), sites=sites)))
+    return dict(
+        zip(
+            (p.stem for p in WRONG),
+            verify_many(
+                [(o, c, None) for o, c, _ in pairs], Options(jobs=2), sites=sites
+            ),
+        )
+    )
 
 
 @pytest.mark.parametrize("path", WRONG, ids=[p.stem for p in WRONG])
@@ -35,7 +44,9 @@ def test_wrong_rewrite_is_reported_different_with_the_reason(path, wrong_reports
     _, _, expected = _pair(path)
     (site,) = wrong_reports[path.stem].sites
     assert site.status == "different"
-    assert any(expected in difference for difference in site.differences), site.differences
+    assert any(
+        expected in difference for difference in site.differences
+    ), site.differences
     assert not wrong_reports[path.stem].equivalent
 
 
@@ -74,13 +85,29 @@ def test_hang_crash_and_exception_are_each_reported_while_the_others_finish():
     pytest.importorskip("tensorflow")
     from seq2func.verify import Options, verify_many
 
-    items = [(source, seq2func.convert_source(source).code, name)
-             for name, source in (("hangs", HANGS), ("crashes", CRASHES), ("raises", RAISES), ("fine", FINE))]
+    items = [
+        (source, seq2func.convert_source(source).code, name)
+        for name, source in (
+            ("hangs", HANGS),
+            ("crashes", CRASHES),
+            ("raises", RAISES),
+            ("fine", FINE),
+        )
+    ]
     reports = verify_many(items, Options(jobs=2, timeout=10))
     by_name = {r.path: r.sites[0] for r in reports}
-    assert by_name["hangs"].status == "error" and by_name["hangs"].diagnostics[0].code == "S2F304"
-    assert by_name["crashes"].status == "error" and by_name["crashes"].diagnostics[0].code == "S2F305"
-    assert by_name["raises"].status == "unverifiable" and "the data is not there" in by_name["raises"].reason
+    assert (
+        by_name["hangs"].status == "error"
+        and by_name["hangs"].diagnostics[0].code == "S2F304"
+    )
+    assert (
+        by_name["crashes"].status == "error"
+        and by_name["crashes"].diagnostics[0].code == "S2F305"
+    )
+    assert (
+        by_name["raises"].status == "unverifiable"
+        and "the data is not there" in by_name["raises"].reason
+    )
     assert by_name["fine"].status == "equivalent"
 
 
@@ -97,23 +124,27 @@ def test_a_program_taking_more_memory_than_the_bound_is_stopped_and_the_others_s
     pytest.importorskip("tensorflow")
     from seq2func.verify import Options, verify_many
 
-    items = [(source, seq2func.convert_source(source).code, name) for name, source in (("hogs", HOGS), ("fine", FINE))]
+    items = [
+        (source, seq2func.convert_source(source).code, name)
+        for name, source in (("hogs", HOGS), ("fine", FINE))
+    ]
     reports = verify_many(items, Options(jobs=1, timeout=60, memory_mb=4096))
     by_name = {r.path: r.sites[0] for r in reports}
-    assert by_name["hogs"].status == "unverifiable" and "MemoryError" in by_name["hogs"].reason
+    assert (
+        by_name["hogs"].status == "unverifiable"
+        and "MemoryError" in by_name["hogs"].reason
+    )
     assert by_name["fine"].status == "equivalent"
 
 
 def test_a_function_needing_arguments_is_unverifiable_until_bound():
     pytest.importorskip("tensorflow")
-    source = textwrap.dedent(
-        """\
+    source = textwrap.dedent("""\
         import keras
 
         def build(units):
             return keras.Sequential([keras.layers.Dense(units, input_shape=(3,))])
-        """
-    )
+        """)
     converted = seq2func.convert_source(source).code
     unbound = seq2func.verify_sources(source, converted)
     assert unbound.sites[0].status == "unverifiable"
@@ -125,13 +156,11 @@ def test_a_function_needing_arguments_is_unverifiable_until_bound():
 def test_module_level_training_code_is_not_run(tmp_path):
     pytest.importorskip("tensorflow")
     marker = tmp_path / "trained"
-    source = textwrap.dedent(
-        f"""\
+    source = textwrap.dedent(f"""\
         import keras
         model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
         open({str(marker)!r}, "w").write("training ran")
-        """
-    )
+        """)
     report = seq2func.verify_sources(source, seq2func.convert_source(source).code)
     assert report.equivalent
     assert not marker.exists()
@@ -140,7 +169,9 @@ def test_module_level_training_code_is_not_run(tmp_path):
 def test_report_records_device_backend_and_the_keras_differences_expected():
     pytest.importorskip("tensorflow")
     source = "import keras\nmodel = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
-    (site,) = seq2func.verify_sources(source, seq2func.convert_source(source).code).sites
+    (site,) = seq2func.verify_sources(
+        source, seq2func.convert_source(source).code
+    ).sites
     assert site.device == "CPU" and site.backend == "tensorflow"
     assert any("InputLayer" in e for e in site.expected_differences)
     assert site.converted_layers[0].explicit_input
@@ -148,16 +179,16 @@ def test_report_records_device_backend_and_the_keras_differences_expected():
 
 def test_pretrained_weights_are_not_downloaded_and_the_report_says_so():
     pytest.importorskip("tensorflow")
-    source = textwrap.dedent(
-        """\
+    source = textwrap.dedent("""\
         import keras
         model = keras.Sequential([
             keras.applications.MobileNetV2(input_shape=(32, 32, 3), include_top=False, weights="imagenet", alpha=0.35),
             keras.layers.GlobalAveragePooling2D(),
         ])
-        """
-    )
-    (site,) = seq2func.verify_sources(source, seq2func.convert_source(source).code).sites
+        """)
+    (site,) = seq2func.verify_sources(
+        source, seq2func.convert_source(source).code
+    ).sites
     assert site.status == "equivalent", site.reason
     assert any(d.code == "S2F303" for d in site.diagnostics)
 
@@ -168,4 +199,6 @@ def test_asking_for_a_gpu_where_none_is_visible_is_a_clear_error():
 
     source = "import keras\nmodel = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
     with pytest.raises(DeviceUnavailable, match="no GPU is visible"):
-        seq2func.verify_sources(source, seq2func.convert_source(source).code, device="gpu")
+        seq2func.verify_sources(
+            source, seq2func.convert_source(source).code, device="gpu"
+        )

@@ -22,7 +22,9 @@ def render(data: dict, kind: str) -> str:
     return json.dumps(data, indent=2, default=str) + "\n"
 
 
-def write_report(path: Path, outcomes, summary, verification, command: str = "convert") -> None:
+def write_report(
+    path: Path, outcomes, summary, verification, command: str = "convert"
+) -> None:
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise SystemExit(f"error: {path}: a report ends in .html, .md or .json")
@@ -33,4 +35,8 @@ def write_report(path: Path, outcomes, summary, verification, command: str = "co
 
 
 def schema() -> dict:
-    return json.loads((Path(__file__).resolve().parents[1] / "schemas" / "report.schema.json").read_text())
+    return json.loads(
+        (
+            Path(__file__).resolve().parents[1] / "schemas" / "report.schema.json"
+        ).read_text()
+    )

@@ -46,38 +46,65 @@ def render(data: dict) -> str:
     o, s = data["overview"], data["settings"]
     v = o["verification"]
     cards = [
-        ("files scanned", o["files_scanned"]), ("files changed", o["files_changed"]),
-        ("files failed", o["files_failed"]), ("sites", o["sites"]), ("converted", o["converted"]),
+        ("files scanned", o["files_scanned"]),
+        ("files changed", o["files_changed"]),
+        ("files failed", o["files_failed"]),
+        ("sites", o["sites"]),
+        ("converted", o["converted"]),
         ("skipped", o["skipped"]),
     ]
     if s["verified"]:
-        cards += [(k, v[k]) for k in ("equivalent", "different", "unverifiable", "error")]
+        cards += [
+            (k, v[k]) for k in ("equivalent", "different", "unverifiable", "error")
+        ]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        "<title>seq2func report</title><style>", _CSS, "</style></head><body>",
+        "<title>seq2func report</title><style>",
+        _CSS,
+        "</style></head><body>",
         "<h1>seq2func report</h1>",
         f"<div class='muted'>seq2func {escape(s['seq2func'])} · Python {escape(s['python'])}"
-        + (f" · Keras {escape(s['keras'] or '?')} · {escape(s['backend'] or '?')} backend · {escape(s['device'] or '?')}"
-           if s["verified"] else " · not verified")
+        + (
+            f" · Keras {escape(s['keras'] or '?')} · {escape(s['backend'] or '?')} backend · {escape(s['device'] or '?')}"
+            if s["verified"]
+            else " · not verified"
+        )
         + "</div>",
         "<div class='overview'>",
         *(f"<div class='card'><b>{n}</b>{escape(label)}</div>" for label, n in cards),
         "</div>",
     ]
     if o["skipped_by_code"]:
-        parts.append("<p>Skipped by code: " + ", ".join(
-            f"<code>{escape(c)}</code> {n}" for c, n in o["skipped_by_code"].items()) + "</p>")
+        parts.append(
+            "<p>Skipped by code: "
+            + ", ".join(
+                f"<code>{escape(c)}</code> {n}" for c, n in o["skipped_by_code"].items()
+            )
+            + "</p>"
+        )
     parts += [
         "<div><input id='q' type='search' placeholder='filter: file, model, code…'>",
         "<select id='st'><option value=''>every status</option>",
-        *(f"<option>{x}</option>" for x in ("converted", "skipped", "equivalent", "different", "unverifiable", "error")),
+        *(
+            f"<option>{x}</option>"
+            for x in (
+                "converted",
+                "skipped",
+                "equivalent",
+                "different",
+                "unverifiable",
+                "error",
+            )
+        ),
         "</select><span id='count' class='muted'></span></div>",
         "<table id='sites'><thead><tr><th>file</th><th>line</th><th>model</th><th>conversion</th>"
         "<th>verification</th><th>codes</th></tr></thead><tbody>",
     ]
     for index, site in enumerate(data["sites"]):
-        status = site["verification"]["status"] if site["verification"] else site["status"]
+        status = (
+            site["verification"]["status"] if site["verification"] else site["status"]
+        )
         codes = " ".join(d["code"] for d in site["diagnostics"])
         parts.append(
             f"<tr data-status='{escape(status)}'><td>{escape(site['path'])}</td>"
@@ -102,32 +129,57 @@ def _site(index: int, site: dict) -> str:
         f"<span class='{status}'>{escape(status)}</span></summary>",
     ]
     for d in site["diagnostics"]:
-        out.append(f"<p><code>{escape(d['code'])}</code> {escape(d['message'])}<br><span class='muted'>{escape(d['hint'])}</span></p>")
+        out.append(
+            f"<p><code>{escape(d['code'])}</code> {escape(d['message'])}<br><span class='muted'>{escape(d['hint'])}</span></p>"
+        )
     for answer in site["answers"]:
-        out.append(f"<div class='answer'><b>{escape(answer['question'])}</b> {escape(answer['answer'])}</div>")
+        out.append(
+            f"<div class='answer'><b>{escape(answer['question'])}</b> {escape(answer['answer'])}</div>"
+        )
     if site["diff"]:
-        out.append("<h3>Before and after</h3><pre>" + _diff_html(site["diff"]) + "</pre>")
+        out.append(
+            "<h3>Before and after</h3><pre>" + _diff_html(site["diff"]) + "</pre>"
+        )
     if check:
         out.append(
             f"<p><b class='{check['status']}'>{escape(check['status'])}</b> on {escape(check['device'])} "
             f"({escape(check['backend'])}, Keras {escape(check['keras_version'])}) in {check['seconds']} s"
-            + (f": {escape(check['reason'])}" if check["reason"] else "") + "</p>"
+            + (f": {escape(check['reason'])}" if check["reason"] else "")
+            + "</p>"
         )
         for d in check["diagnostics"]:
-            out.append(f"<p><code>{escape(d['code'])}</code> {escape(d['message'])}</p>")
+            out.append(
+                f"<p><code>{escape(d['code'])}</code> {escape(d['message'])}</p>"
+            )
         if check["checks"]:
-            out.append("<h3>Checks</h3><table><tr><th>check</th><th>result</th><th>detail</th></tr>")
+            out.append(
+                "<h3>Checks</h3><table><tr><th>check</th><th>result</th><th>detail</th></tr>"
+            )
             for c in check["checks"]:
                 result = "pass" if c["passed"] else "fail"
-                out.append(f"<tr><td>{escape(c['name'])}</td><td class='{'equivalent' if c['passed'] else 'different'}'>{result}</td><td>{escape(c['detail'])}</td></tr>")
+                out.append(
+                    f"<tr><td>{escape(c['name'])}</td><td class='{'equivalent' if c['passed'] else 'different'}'>{result}</td><td>{escape(c['detail'])}</td></tr>"
+                )
             out.append("</table>")
         if check["expected_differences"]:
-            out.append("<p class='muted'>Expected, introduced by Keras: " + "; ".join(map(escape, check["expected_differences"])) + ".</p>")
+            out.append(
+                "<p class='muted'>Expected, introduced by Keras: "
+                + "; ".join(map(escape, check["expected_differences"]))
+                + ".</p>"
+            )
         if check["original_layers"] or check["converted_layers"]:
-            out.append("<h3>Summaries, row by row</h3><table><tr><th>original layer</th><th>output shape</th><th>params</th>"
-                       "<th>converted layer</th><th>output shape</th><th>params</th></tr>")
-            for left, right in _aligned(check["original_layers"], check["converted_layers"]):
-                marker = " class='input-row'" if right is not None and right["explicit_input"] else ""
+            out.append(
+                "<h3>Summaries, row by row</h3><table><tr><th>original layer</th><th>output shape</th><th>params</th>"
+                "<th>converted layer</th><th>output shape</th><th>params</th></tr>"
+            )
+            for left, right in _aligned(
+                check["original_layers"], check["converted_layers"]
+            ):
+                marker = (
+                    " class='input-row'"
+                    if right is not None and right["explicit_input"]
+                    else ""
+                )
                 out.append(f"<tr{marker}>{_cells(left)}{_cells(right)}</tr>")
             out.append("</table>")
     out.append("</details>")
@@ -158,5 +210,3 @@ def _diff_html(diff: str) -> str:
         else:
             lines.append(text)
     return "\n".join(lines)
-
-

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-_ICON = {"equivalent": "✅", "different": "❌", "unverifiable": "⚠️", "error": "💥", None: "·"}
+_ICON = {
+    "equivalent": "✅",
+    "different": "❌",
+    "unverifiable": "⚠️",
+    "error": "💥",
+    None: "·",
+}
 
 
 def _row(cells) -> str:
-    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+    return (
+        "| "
+        + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells)
+        + " |"
+    )
 
 
 def render(data: dict) -> str:
@@ -26,35 +36,80 @@ def render(data: dict) -> str:
             f"(Keras {s['keras'] or '?'}, {s['backend'] or '?'} backend, {s['device'] or '?'})."
         )
     if o["skipped_by_code"]:
-        out.append("Skipped by code: " + ", ".join(f"`{c}` {n}" for c, n in o["skipped_by_code"].items()) + ".")
-    out += ["", _row(["file", "line", "model", "conversion", "verification"]), _row(["---"] * 5)]
+        out.append(
+            "Skipped by code: "
+            + ", ".join(f"`{c}` {n}" for c, n in o["skipped_by_code"].items())
+            + "."
+        )
+    out += [
+        "",
+        _row(["file", "line", "model", "conversion", "verification"]),
+        _row(["---"] * 5),
+    ]
     for site in data["sites"]:
         status = site["verification"]["status"] if site["verification"] else None
-        out.append(_row([
-            f"`{site['path']}`", site["line"], f"`{site['label']}`", site["status"],
-            f"{_ICON[status]} {status or '—'}",
-        ]))
+        out.append(
+            _row(
+                [
+                    f"`{site['path']}`",
+                    site["line"],
+                    f"`{site['label']}`",
+                    site["status"],
+                    f"{_ICON[status]} {status or '—'}",
+                ]
+            )
+        )
     for site in data["sites"]:
         out += ["", f"## `{site['path']}`:{site['line']} — `{site['label']}`", ""]
         for d in site["diagnostics"]:
             out.append(f"- `{d['code']}` {d['message']}  \n  _{d['hint']}_")
         check = site["verification"]
         if check:
-            out.append(f"- **{check['status']}** on {check['device']} ({check['backend']}), {check['seconds']} s"
-                       + (f": {check['reason']}" if check["reason"] else ""))
+            out.append(
+                f"- **{check['status']}** on {check['device']} ({check['backend']}), {check['seconds']} s"
+                + (f": {check['reason']}" if check["reason"] else "")
+            )
             for d in check["diagnostics"]:
                 out.append(f"- `{d['code']}` {d['message']}")
         for answer in site["answers"]:
             out.append(f"- **{answer['question']}** {answer['answer']}")
         if site["diff"]:
-            out += ["", "<details><summary>diff</summary>", "", "```diff", site["diff"].rstrip("\n"), "```", "", "</details>"]
+            out += [
+                "",
+                "<details><summary>diff</summary>",
+                "",
+                "```diff",
+                site["diff"].rstrip("\n"),
+                "```",
+                "",
+                "</details>",
+            ]
         if check and check["checks"]:
             out += ["", "<details><summary>checks and summaries</summary>", ""]
             out += [_row(["check", "result", "detail"]), _row(["---"] * 3)]
             for c in check["checks"]:
-                out.append(_row([c["name"], "pass" if c["passed"] else "**fail**", c["detail"]]))
-            out += ["", _row(["original", "output shape", "params", "converted", "output shape", "params"]), _row(["---"] * 6)]
-            for left, right in _aligned(check["original_layers"], check["converted_layers"]):
+                out.append(
+                    _row(
+                        [c["name"], "pass" if c["passed"] else "**fail**", c["detail"]]
+                    )
+                )
+            out += [
+                "",
+                _row(
+                    [
+                        "original",
+                        "output shape",
+                        "params",
+                        "converted",
+                        "output shape",
+                        "params",
+                    ]
+                ),
+                _row(["---"] * 6),
+            ]
+            for left, right in _aligned(
+                check["original_layers"], check["converted_layers"]
+            ):
                 out.append(_row([*_cells(left), *_cells(right)]))
             out += ["", "</details>"]
     return "\n".join(out) + "\n"

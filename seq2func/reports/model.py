@@ -19,14 +19,30 @@ SCHEMA_VERSION = "1.0"
 def build(outcomes, summary, verification, command: str) -> dict:
     sites = []
     for outcome in outcomes:
-        report = verification.reports.get(outcome.path) if verification is not None else None
-        checked = {(s.cell, s.line): s for s in report.sites} if report is not None else {}
+        report = (
+            verification.reports.get(outcome.path) if verification is not None else None
+        )
+        checked = (
+            {(s.cell, s.line): s for s in report.sites} if report is not None else {}
+        )
         for site in outcome.sites:
             sites.append(_site(outcome, site, checked.get((site.cell, site.line))))
     statuses = Counter(s["verification"]["status"] for s in sites if s["verification"])
-    backends = {s["verification"]["backend"] for s in sites if s["verification"] and s["verification"]["backend"]}
-    devices = {s["verification"]["device"] for s in sites if s["verification"] and s["verification"]["device"]}
-    versions = {s["verification"]["keras_version"] for s in sites if s["verification"] and s["verification"]["keras_version"]}
+    backends = {
+        s["verification"]["backend"]
+        for s in sites
+        if s["verification"] and s["verification"]["backend"]
+    }
+    devices = {
+        s["verification"]["device"]
+        for s in sites
+        if s["verification"] and s["verification"]["device"]
+    }
+    versions = {
+        s["verification"]["keras_version"]
+        for s in sites
+        if s["verification"] and s["verification"]["keras_version"]
+    }
     return {
         "schema_version": SCHEMA_VERSION,
         "command": command,
@@ -48,10 +64,17 @@ def build(outcomes, summary, verification, command: str) -> dict:
             "skipped": summary.skipped,
             "skipped_by_code": summary.skipped_by_code,
             "failed_by_code": summary.failed_by_code,
-            "verification": {k: statuses.get(k, 0) for k in ("equivalent", "different", "unverifiable", "error")},
+            "verification": {
+                k: statuses.get(k, 0)
+                for k in ("equivalent", "different", "unverifiable", "error")
+            },
         },
         "files": [
-            {"path": o.path, "status": o.status, "error": o.error and {"code": o.error_code, "reason": o.error}}
+            {
+                "path": o.path,
+                "status": o.status,
+                "error": o.error and {"code": o.error_code, "reason": o.error},
+            }
             for o in outcomes
         ],
         "sites": sites,
@@ -71,7 +94,13 @@ def _site(outcome, site, checked) -> dict:
         "status": site.status,
         "form": site.form,
         "diagnostics": [
-            {"code": d.code, "kind": d.kind, "line": d.line, "message": d.message, "hint": d.hint}
+            {
+                "code": d.code,
+                "kind": d.kind,
+                "line": d.line,
+                "message": d.message,
+                "hint": d.hint,
+            }
             for d in site.diagnostics
         ],
         "diff": _site_diff(outcome, site),
@@ -97,7 +126,13 @@ def _site(outcome, site, checked) -> dict:
             "keras_version": data["keras_version"],
             "seconds": data["seconds"],
             "diagnostics": [
-                {"code": d["code"], "kind": d["kind"], "line": d["line"], "message": d["message"], "hint": d["hint"]}
+                {
+                    "code": d["code"],
+                    "kind": d["kind"],
+                    "line": d["line"],
+                    "message": d["message"],
+                    "hint": d["hint"],
+                }
                 for d in data["diagnostics"]
             ],
         }
@@ -131,37 +166,45 @@ def answers(checked) -> list[dict]:
     found = []
     explicit = next((r for r in checked.converted_layers if r.explicit_input), None)
     if explicit is not None:
-        found.append({
-            "seed": "000",
-            "question": "Where did the Input layer go?",
-            "answer": f"The Functional model shows its input as the first row: {explicit.name} "
-                      f"(InputLayer) with shape {explicit.output_shape} and 0 parameters. The Sequential "
-                      f"model had the same input, only hidden from summary().",
-        })
+        found.append(
+            {
+                "seed": "000",
+                "question": "Where did the Input layer go?",
+                "answer": f"The Functional model shows its input as the first row: {explicit.name} "
+                f"(InputLayer) with shape {explicit.output_shape} and 0 parameters. The Sequential "
+                f"model had the same input, only hidden from summary().",
+            }
+        )
     open_dims = [r for r in checked.original_layers if r.output_shape.count("None") > 1]
     if open_dims:
-        found.append({
-            "seed": "001",
-            "question": "Why are there None dimensions?",
-            "answer": f"The input shape {checked.input_shape} leaves dimensions open beyond the batch; "
-                      f"they stay None down to {open_dims[-1].name} {open_dims[-1].output_shape}. "
-                      "Give the Input a full shape to fix them.",
-        })
+        found.append(
+            {
+                "seed": "001",
+                "question": "Why are there None dimensions?",
+                "answer": f"The input shape {checked.input_shape} leaves dimensions open beyond the batch; "
+                f"they stay None down to {open_dims[-1].name} {open_dims[-1].output_shape}. "
+                "Give the Input a full shape to fix them.",
+            }
+        )
     for row in checked.original_layers:
         if row.ignored_input_shape:
-            found.append({
-                "seed": "002",
-                "question": f"Was input_shape on {row.name} used?",
-                "answer": f"No: input_shape={row.ignored_input_shape} on {row.name} was ignored by Keras; "
-                          f"the layer really received {row.input_shape} from the layer before it.",
-            })
+            found.append(
+                {
+                    "seed": "002",
+                    "question": f"Was input_shape on {row.name} used?",
+                    "answer": f"No: input_shape={row.ignored_input_shape} on {row.name} was ignored by Keras; "
+                    f"the layer really received {row.input_shape} from the layer before it.",
+                }
+            )
     for row in checked.original_layers:
         if row.acts_on_last_axis:
-            found.append({
-                "seed": "003",
-                "question": f"Why does {row.name} output {row.output_shape}?",
-                "answer": f"{row.class_name} acts on the last axis of its {row.input_shape} input, so "
-                          f"the other axes pass through ({row.output_shape}, {row.params:,} parameters). "
-                          "Put Flatten() before it to act on every feature.",
-            })
+            found.append(
+                {
+                    "seed": "003",
+                    "question": f"Why does {row.name} output {row.output_shape}?",
+                    "answer": f"{row.class_name} acts on the last axis of its {row.input_shape} input, so "
+                    f"the other axes pass through ({row.output_shape}, {row.params:,} parameters). "
+                    "Put Flatten() before it to act on every feature.",
+                }
+            )
     return found

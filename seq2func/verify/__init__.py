@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from .engine import DeviceUnavailable, Options, sites_to_verify, verify_many
 from .reach import parse_binds
-from .results import Check, LayerRow, RunVerification, SiteVerification, VerificationReport
+from .results import (
+    Check,
+    LayerRow,
+    RunVerification,
+    SiteVerification,
+    VerificationReport,
+)
 
 __all__ = [
     "Check",
@@ -43,6 +49,8 @@ def verify_sources(
     come from anywhere, a person included; each model is matched by its scope
     and the name it is bound to.
     """
-    options = Options(binds=dict(binds or {}), device=device, timeout=timeout, jobs=jobs)
+    options = Options(
+        binds=dict(binds or {}), device=device, timeout=timeout, jobs=jobs
+    )
     sites = [sites_to_verify(original, path, include_skipped)]
     return verify_many([(original, converted, path)], options, sites=sites)[0]

@@ -39,10 +39,15 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
     converted again with those sites left as they were) and the verification.
     """
     candidates = [o for o in outcomes if o.changed]
-    joined = {o.path: notebook_sources(o.original) for o in candidates if o.kind == "notebook"}
+    joined = {
+        o.path: notebook_sources(o.original) for o in candidates if o.kind == "notebook"
+    }
     items = [
-        (joined[o.path].code, notebook_sources(o.converted).code, o.path) if o.kind == "notebook"
-        else (o.original, o.converted, o.path)
+        (
+            (joined[o.path].code, notebook_sources(o.converted).code, o.path)
+            if o.kind == "notebook"
+            else (o.original, o.converted, o.path)
+        )
         for o in candidates
     ]
     try:
@@ -57,14 +62,27 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
     kept = []
     for outcome in outcomes:
         report = verification.reports.get(outcome.path)
-        unproven = {s.line for s in report.sites if s.status != "equivalent"} if report else set()
+        unproven = (
+            {s.line for s in report.sites if s.status != "equivalent"}
+            if report
+            else set()
+        )
         if not unproven:
             kept.append(outcome)
             continue
         if outcome.kind == "notebook":  # a notebook is written whole or not at all
-            kept.append(replace(outcome, status="unchanged", converted=outcome.original))
+            kept.append(
+                replace(outcome, status="unchanged", converted=outcome.original)
+            )
             continue
-        redone = convert_source(outcome.original, path=outcome.path, line_length=args.line_length, keep_lines=unproven)
+        redone = convert_source(
+            outcome.original,
+            path=outcome.path,
+            line_length=args.line_length,
+            keep_lines=unproven,
+        )
         status = "changed" if redone.changed else "unchanged"
-        kept.append(replace(outcome, status=status, sites=redone.sites, converted=redone.code))
+        kept.append(
+            replace(outcome, status=status, sites=redone.sites, converted=redone.code)
+        )
     return kept, verification

@@ -38,7 +38,8 @@ class Comparison:
 
 def rows(result: dict) -> tuple[LayerRow, ...]:
     return tuple(
-        LayerRow(**{k: v for k, v in row.items() if k != "config"}) for row in result.get("layers", [])
+        LayerRow(**{k: v for k, v in row.items() if k != "config"})
+        for row in result.get("layers", [])
     )
 
 
@@ -48,7 +49,9 @@ def compare(original: dict, converted: dict, workdir: str) -> Comparison:
         _input(original, converted),
         _params(original, converted),
         _weights(workdir),
-        _outputs(workdir, "outputs", "converted_outputs.npy", "with the same initial weights"),
+        _outputs(
+            workdir, "outputs", "converted_outputs.npy", "with the same initial weights"
+        ),
         _checkpoint(converted, workdir),
     ]
     differences = tuple(c.detail for c in checks if not c.passed)
@@ -62,7 +65,12 @@ def _real_layers(result: dict) -> list[dict]:
 def _layers(original: dict, converted: dict) -> Check:
     left, right = _real_layers(original), _real_layers(converted)
     for index, (a, b) in enumerate(zip(left, right)):
-        for key, what in (("class_name", "class"), ("name", "name"), ("output_shape", "output shape"), ("config", "config")):
+        for key, what in (
+            ("class_name", "class"),
+            ("name", "name"),
+            ("output_shape", "output shape"),
+            ("config", "config"),
+        ):
             if a[key] != b[key]:
                 detail = f"layer {index} ({a['name']}): {what} {_short(a[key])} != {_short(b[key])}"
                 if key == "config":
@@ -72,8 +80,14 @@ def _layers(original: dict, converted: dict) -> Check:
         longer = left if len(left) > len(right) else right
         extra = longer[min(len(left), len(right))]
         side = "original" if longer is left else "converted"
-        return Check("layers", False, f"{len(left)} layers != {len(right)}: first unmatched is {extra['name']} ({extra['class_name']}) in the {side}")
-    return Check("layers", True, f"{len(left)} layers: same class, name, config and output shape")
+        return Check(
+            "layers",
+            False,
+            f"{len(left)} layers != {len(right)}: first unmatched is {extra['name']} ({extra['class_name']}) in the {side}",
+        )
+    return Check(
+        "layers", True, f"{len(left)} layers: same class, name, config and output shape"
+    )
 
 
 def _config_difference(a: str, b: str) -> str:
@@ -105,7 +119,8 @@ def _params(original: dict, converted: dict) -> Check:
     if a != b:
         return Check("parameters", False, f"parameters {a} != {b}")
     return Check(
-        "parameters", True,
+        "parameters",
+        True,
         f"{a.get('total', 0):,} total, {a.get('trainable', 0):,} trainable, {a.get('non_trainable', 0):,} non-trainable",
     )
 
@@ -115,15 +130,37 @@ def _weights(workdir: str) -> Check:
     right = np.load(os.path.join(workdir, "converted_weights.npz"))
     names_a, names_b = sorted(left.files, key=_index), sorted(right.files, key=_index)
     if len(names_a) != len(names_b):
-        return Check("initial weights", False, f"{len(names_a)} weight arrays != {len(names_b)}")
+        return Check(
+            "initial weights", False, f"{len(names_a)} weight arrays != {len(names_b)}"
+        )
     for position, (x, y) in enumerate(zip(names_a, names_b)):
         a, b = left[x], right[y]
         if a.shape != b.shape:
-            return Check("initial weights", False, f"weight {position}: shape {a.shape} != {b.shape}")
+            return Check(
+                "initial weights",
+                False,
+                f"weight {position}: shape {a.shape} != {b.shape}",
+            )
         if a.dtype != b.dtype or not np.array_equal(a, b):
-            diff = float(np.max(np.abs(a.astype("float64") - b.astype("float64")))) if a.size else 0.0
-            return Check("initial weights", False, f"weight {position} differs (max {diff:.3g})", 0.0, diff)
-    return Check("initial weights", True, f"{len(names_a)} arrays bit-identical under the same seed", 0.0, 0.0)
+            diff = (
+                float(np.max(np.abs(a.astype("float64") - b.astype("float64"))))
+                if a.size
+                else 0.0
+            )
+            return Check(
+                "initial weights",
+                False,
+                f"weight {position} differs (max {diff:.3g})",
+                0.0,
+                diff,
+            )
+    return Check(
+        "initial weights",
+        True,
+        f"{len(names_a)} arrays bit-identical under the same seed",
+        0.0,
+        0.0,
+    )
 
 
 def _index(name: str) -> int:
@@ -131,24 +168,55 @@ def _index(name: str) -> int:
 
 
 def _outputs(workdir: str, label: str, converted_file: str, how: str) -> Check:
-    name = "outputs" if converted_file == "converted_outputs.npy" else "outputs after loading the checkpoint"
+    name = (
+        "outputs"
+        if converted_file == "converted_outputs.npy"
+        else "outputs after loading the checkpoint"
+    )
     try:
         a = np.load(os.path.join(workdir, "original_outputs.npy"))
         b = np.load(os.path.join(workdir, converted_file))
     except OSError:
-        return Check(name, False, "the converted model does not accept the original's inputs")
+        return Check(
+            name, False, "the converted model does not accept the original's inputs"
+        )
     if a.shape != b.shape:
         return Check(name, False, f"output shape {a.shape} != {b.shape}")
-    diff = float(np.max(np.abs(a.astype("float64") - b.astype("float64")))) if a.size else 0.0
+    diff = (
+        float(np.max(np.abs(a.astype("float64") - b.astype("float64"))))
+        if a.size
+        else 0.0
+    )
     same = np.allclose(a, b, rtol=OUTPUT_RTOL, atol=OUTPUT_ATOL)
     detail = f"max |difference| {diff:.3g} {how} (rtol {OUTPUT_RTOL:g}, atol {OUTPUT_ATOL:g})"
-    return Check(name, bool(same), ("" if same else "outputs differ: ") + detail, OUTPUT_ATOL, diff)
+    return Check(
+        name,
+        bool(same),
+        ("" if same else "outputs differ: ") + detail,
+        OUTPUT_ATOL,
+        diff,
+    )
 
 
 def _checkpoint(converted: dict, workdir: str) -> Check:
     if not converted.get("checkpoint_loaded"):
-        return Check("checkpoint", False, f"weights saved by the original do not load: {converted.get('checkpoint_error')}")
+        return Check(
+            "checkpoint",
+            False,
+            f"weights saved by the original do not load: {converted.get('checkpoint_error')}",
+        )
     if converted.get("checkpoint_error"):
-        return Check("checkpoint", False, f"after loading the original's weights: {converted['checkpoint_error']}")
-    check = _outputs(workdir, "outputs", "converted_outputs_loaded.npy", "after loading the original's save_weights")
-    return Check("checkpoint", check.passed, check.detail, check.tolerance, check.max_difference)
+        return Check(
+            "checkpoint",
+            False,
+            f"after loading the original's weights: {converted['checkpoint_error']}",
+        )
+    check = _outputs(
+        workdir,
+        "outputs",
+        "converted_outputs_loaded.npy",
+        "after loading the original's save_weights",
+    )
+    return Check(
+        "checkpoint", check.passed, check.detail, check.tolerance, check.max_difference
+    )

@@ -54,8 +54,12 @@ class Worker:
             env["SEQ2FUNC_MEMORY_LIMIT_MB"] = str(memory_mb)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "seq2func.verify.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, bufsize=1, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            env=env,
         )
         hello = self._read(_START_TIMEOUT)
         if "fatal" in hello:
@@ -109,22 +113,39 @@ class Options:
     seed: int = 0
 
 
-def sites_to_verify(original: str, path: str | None, include_skipped: bool = False) -> tuple[Site, ...]:
+def sites_to_verify(
+    original: str, path: str | None, include_skipped: bool = False
+) -> tuple[Site, ...]:
     sites = convert_source(original, path=path).sites
     return tuple(
-        s for s in sites
-        if s.status == "converted" or (include_skipped and s.form in ("list", "add", "return"))
+        s
+        for s in sites
+        if s.status == "converted"
+        or (include_skipped and s.form in ("list", "add", "return"))
     )
 
 
-def verify_many(items: list[tuple[str, str, str | None]], options: Options, sites=None) -> list[VerificationReport]:
+def verify_many(
+    items: list[tuple[str, str, str | None]], options: Options, sites=None
+) -> list[VerificationReport]:
     """Verify several (original, converted, path) pairs with one pool of workers."""
     tasks: list[_Task] = []
     for index, (original, converted, path) in enumerate(items):
         chosen = sites[index] if sites is not None else sites_to_verify(original, path)
         for site in chosen:
             ordinal = ordinal_of(original, site.scope, site.target, site.line)
-            tasks.append(_Task(index, path, site, original, converted, ordinal, ordinal, options.binds))
+            tasks.append(
+                _Task(
+                    index,
+                    path,
+                    site,
+                    original,
+                    converted,
+                    ordinal,
+                    ordinal,
+                    options.binds,
+                )
+            )
     results: list[SiteVerification | None] = [None] * len(tasks)
     if tasks:
         workers = max(1, min(options.jobs, len(tasks)))
@@ -132,7 +153,9 @@ def verify_many(items: list[tuple[str, str, str | None]], options: Options, site
         queue = list(enumerate(tasks))
         try:
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(_drain, slot, queue, results, options) for slot in slots]
+                futures = [
+                    pool.submit(_drain, slot, queue, results, options) for slot in slots
+                ]
                 for future in futures:
                     future.result()
         finally:
@@ -140,7 +163,9 @@ def verify_many(items: list[tuple[str, str, str | None]], options: Options, site
                 slot.close()
     reports = []
     for index, (_, _, path) in enumerate(items):
-        found = tuple(r for t, r in zip(tasks, results) if t.index == index and r is not None)
+        found = tuple(
+            r for t, r in zip(tasks, results) if t.index == index and r is not None
+        )
         reports.append(VerificationReport(sites=found, path=path))
     return reports
 
@@ -175,15 +200,28 @@ def _drain(slot: _Slot, queue: list, results: list, options: Options) -> None:
         results[position] = verify_site(slot, task, options)
 
 
-def _verdict(task: _Task, status: str, *, code: str | None = None, detail: str = "", **fields) -> SiteVerification:
+def _verdict(
+    task: _Task, status: str, *, code: str | None = None, detail: str = "", **fields
+) -> SiteVerification:
     site = task.site
     found = []
     if code is not None:
-        found.append(diagnostics.make(code, model=site.label, line=site.line, detail=detail, path=task.path))
+        found.append(
+            diagnostics.make(
+                code, model=site.label, line=site.line, detail=detail, path=task.path
+            )
+        )
     found.extend(fields.pop("extra_diagnostics", ()))
     return SiteVerification(
-        path=task.path, line=site.line, scope=site.scope, target=site.target, status=status,
-        model_name=site.model_name, diagnostics=tuple(found), reason=_unwrap(detail), **fields,
+        path=task.path,
+        line=site.line,
+        scope=site.scope,
+        target=site.target,
+        status=status,
+        model_name=site.model_name,
+        diagnostics=tuple(found),
+        reason=_unwrap(detail),
+        **fields,
     )
 
 
@@ -200,33 +238,60 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
     site = task.site
     try:
         original_probe = probe_for(
-            task.original, scope=site.scope, target=site.target, ordinal=task.original_ordinal,
-            form=site.form, end_line=site.end_line, binds=task.binds,
+            task.original,
+            scope=site.scope,
+            target=site.target,
+            ordinal=task.original_ordinal,
+            form=site.form,
+            end_line=site.end_line,
+            binds=task.binds,
         )
         converted_probe = probe_for(
-            task.converted, scope=site.scope, target=site.target, ordinal=task.converted_ordinal,
-            form=site.form, end_line=None, binds=task.binds,
+            task.converted,
+            scope=site.scope,
+            target=site.target,
+            ordinal=task.converted_ordinal,
+            form=site.form,
+            end_line=None,
+            binds=task.binds,
         )
     except (Unreachable, SyntaxError) as error:
         return _verdict(task, "unverifiable", code="S2F302", detail=f" ({error})")
     workdir = tempfile.mkdtemp(prefix="seq2func-verify-")
     try:
         common = {
-            "path": task.path, "workdir": workdir, "seed": options.seed,
+            "path": task.path,
+            "workdir": workdir,
+            "seed": options.seed,
             "inputs_file": os.path.join(workdir, "inputs.npy"),
             "checkpoint": os.path.join(workdir, "original.weights.h5"),
         }
         sides = {}
-        for side, probe in (("original", original_probe), ("converted", converted_probe)):
+        for side, probe in (
+            ("original", original_probe),
+            ("converted", converted_probe),
+        ):
             worker = slot.get()
             try:
-                sides[side] = worker.run({**common, "side": side, "probe": probe.__dict__}, options.timeout)
+                sides[side] = worker.run(
+                    {**common, "side": side, "probe": probe.__dict__}, options.timeout
+                )
             except WorkerTimeout:
                 slot.discard()
-                return _verdict(task, "error", code="S2F304", detail=f" (after {options.timeout:g} s, {side} side)")
+                return _verdict(
+                    task,
+                    "error",
+                    code="S2F304",
+                    detail=f" (after {options.timeout:g} s, {side} side)",
+                )
             except WorkerDied as died:
                 slot.discard()
-                return _verdict(task, "error", code="S2F305", detail=f" (exit code {died.args[0]}, {side} side)")
+                return _verdict(
+                    task,
+                    "error",
+                    code="S2F305",
+                    detail=f" (exit code {died.args[0]}, {side} side)",
+                )
         return _judge(task, sides, workdir, time.perf_counter() - started)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -236,12 +301,21 @@ def _judge(task: _Task, sides: dict, workdir: str, seconds: float) -> SiteVerifi
     original = sides["original"]
     converted = sides.get("converted")
     notes = [
-        diagnostics.make("S2F303", model=task.site.label, line=task.site.line, detail=f" ({n})", path=task.path)
+        diagnostics.make(
+            "S2F303",
+            model=task.site.label,
+            line=task.site.line,
+            detail=f" ({n})",
+            path=task.path,
+        )
         for n in dict.fromkeys(original.get("notes", []))
     ]
     common = dict(
-        device=original.get("device", ""), backend=original.get("backend", ""),
-        keras_version=original.get("keras_version", ""), seconds=round(seconds, 3), extra_diagnostics=notes,
+        device=original.get("device", ""),
+        backend=original.get("backend", ""),
+        keras_version=original.get("keras_version", ""),
+        seconds=round(seconds, 3),
+        extra_diagnostics=notes,
     )
     if not original.get("ok"):
         # The original no longer runs here (Keras 2 idioms, data it needs): check
@@ -250,42 +324,66 @@ def _judge(task: _Task, sides: dict, workdir: str, seconds: float) -> SiteVerifi
     if not converted or not converted.get("ok"):
         error = (converted or {}).get("error", "not run")
         return _verdict(
-            task, "error", code="S2F306", detail=f" (the converted code fails: {error})",
-            original_layers=rows(original), original_summary=original.get("summary", ""), **common,
+            task,
+            "error",
+            code="S2F306",
+            detail=f" (the converted code fails: {error})",
+            original_layers=rows(original),
+            original_summary=original.get("summary", ""),
+            **common,
         )
     if original.get("outputs_error"):
         # Not a difference: the original cannot be called on a sample here, so
         # there is nothing to hold the converted model's outputs against.
         return _verdict(
-            task, "unverifiable", code="S2F301",
+            task,
+            "unverifiable",
+            code="S2F301",
             detail=f" (the original model cannot be called on a sample batch: {original['outputs_error']})",
-            original_layers=rows(original), converted_layers=rows(converted),
-            original_summary=original.get("summary", ""), converted_summary=converted.get("summary", ""),
-            input_shape=original.get("input_shape", ""), input_dtype=original.get("input_dtype", ""), **common,
+            original_layers=rows(original),
+            converted_layers=rows(converted),
+            original_summary=original.get("summary", ""),
+            converted_summary=converted.get("summary", ""),
+            input_shape=original.get("input_shape", ""),
+            input_dtype=original.get("input_dtype", ""),
+            **common,
         )
     comparison = compare(original, converted, workdir)
     status = "equivalent" if comparison.equivalent else "different"
     return _verdict(
-        task, status,
+        task,
+        status,
         code=None if comparison.equivalent else "S2F306",
         detail="" if comparison.equivalent else f" ({comparison.differences[0]})",
-        differences=comparison.differences, expected_differences=EXPECTED, checks=comparison.checks,
-        original_layers=comparison.original_layers, converted_layers=comparison.converted_layers,
-        original_summary=original.get("summary", ""), converted_summary=converted.get("summary", ""),
-        input_shape=original.get("input_shape", ""), input_dtype=original.get("input_dtype", ""),
+        differences=comparison.differences,
+        expected_differences=EXPECTED,
+        checks=comparison.checks,
+        original_layers=comparison.original_layers,
+        converted_layers=comparison.converted_layers,
+        original_summary=original.get("summary", ""),
+        converted_summary=converted.get("summary", ""),
+        input_shape=original.get("input_shape", ""),
+        input_dtype=original.get("input_dtype", ""),
         **common,
     )
 
 
-def _original_failed(task: _Task, original: dict, converted: dict | None, common: dict) -> SiteVerification:
+def _original_failed(
+    task: _Task, original: dict, converted: dict | None, common: dict
+) -> SiteVerification:
     error = original.get("error", "")
     if converted and converted.get("ok"):
         built = f"; the converted model builds with input {converted['input_shape']} {converted['input_dtype']}"
     else:
         built = f"; the converted code fails too: {(converted or {}).get('error', 'not run')}"
     return _verdict(
-        task, "unverifiable", code="S2F301", detail=f" ({error}{built})",
-        converted_layers=rows(converted or {}), converted_summary=(converted or {}).get("summary", ""),
-        input_shape=(converted or {}).get("input_shape", ""), input_dtype=(converted or {}).get("input_dtype", ""),
+        task,
+        "unverifiable",
+        code="S2F301",
+        detail=f" ({error}{built})",
+        converted_layers=rows(converted or {}),
+        converted_summary=(converted or {}).get("summary", ""),
+        input_shape=(converted or {}).get("input_shape", ""),
+        input_dtype=(converted or {}).get("input_dtype", ""),
         **common,
     )

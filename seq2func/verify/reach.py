@@ -15,7 +15,12 @@ import ast
 from dataclasses import dataclass, field
 
 # Calls whose side effects change how models are built: they stay in the probe.
-_CONFIG_CALLS = ("set_global_policy", "set_dtype_policy", "set_floatx", "set_image_data_format")
+_CONFIG_CALLS = (
+    "set_global_policy",
+    "set_dtype_policy",
+    "set_floatx",
+    "set_image_data_format",
+)
 
 
 class Unreachable(Exception):
@@ -47,7 +52,10 @@ def _bound_names(node: ast.AST) -> set[str]:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
             names.add(sub.id)
-        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub is not node:
+        elif (
+            isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and sub is not node
+        ):
             names.add(sub.name)
         elif isinstance(sub, (ast.Import, ast.ImportFrom)):
             for alias in sub.names:
@@ -58,14 +66,25 @@ def _bound_names(node: ast.AST) -> set[str]:
 def _read_names(node: ast.AST) -> set[str]:
     """Names the statement reads from outside: loop and comprehension variables,
     parameters and lambda arguments it binds for itself do not count."""
-    reads = {sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load)}
+    reads = {
+        sub.id
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load)
+    }
     own: set[str] = set()
     for sub in ast.walk(node):
         if isinstance(sub, (ast.For, ast.AsyncFor, ast.comprehension)):
             own |= {n.id for n in ast.walk(sub.target) if isinstance(n, ast.Name)}
         elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             arguments = sub.args
-            own |= {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+            own |= {
+                a.arg
+                for a in (
+                    *arguments.posonlyargs,
+                    *arguments.args,
+                    *arguments.kwonlyargs,
+                )
+            }
             own |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
     return reads - own
 
@@ -93,7 +112,13 @@ def _segment(lines: list[str], node: ast.stmt) -> str:
     return "\n".join(lines[first - 1 : node.end_lineno])
 
 
-def _slice(tree: ast.Module, lines: list[str], stop: int, needed: set[str], mutable_from: int | None) -> str:
+def _slice(
+    tree: ast.Module,
+    lines: list[str],
+    stop: int,
+    needed: set[str],
+    mutable_from: int | None,
+) -> str:
     """The statements up to `stop` that the needed names depend on, in order."""
     body = tree.body[: stop + 1]
     kept: list[ast.stmt] = []
@@ -105,7 +130,9 @@ def _slice(tree: ast.Module, lines: list[str], stop: int, needed: set[str], muta
         reads = _read_names(statement)
         # Between the constructor and the stop, statements that touch the model
         # (its add() calls, loops of them) are part of building it.
-        mutates = mutable_from is not None and index > mutable_from and model_root in reads
+        mutates = (
+            mutable_from is not None and index > mutable_from and model_root in reads
+        )
         if index == stop or defined & needed or mutates or _is_config_call(statement):
             kept.append(statement)
             if not mutates:
@@ -118,10 +145,17 @@ def _slice(tree: ast.Module, lines: list[str], stop: int, needed: set[str], muta
     emitted: list[str] = []
     last_line = 0
     for statement in kept:
-        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
+        first = min(
+            [
+                statement.lineno,
+                *(d.lineno for d in getattr(statement, "decorator_list", ())),
+            ]
+        )
         if statement.end_lineno <= last_line:
             continue
-        emitted.append("\n".join(lines[max(first, last_line + 1) - 1 : statement.end_lineno]))
+        emitted.append(
+            "\n".join(lines[max(first, last_line + 1) - 1 : statement.end_lineno])
+        )
         last_line = statement.end_lineno
     return "\n".join(emitted) + "\n"
 
@@ -162,7 +196,12 @@ def _find_function(tree: ast.Module, scope: str):
     found = None
     for part in parts:
         found = next(
-            (n for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == part),
+            (
+                n
+                for n in nodes
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and n.name == part
+            ),
             None,
         )
         if found is None:
@@ -199,36 +238,79 @@ def probe_for(
         stop = start
         if end_line is not None:
             stop = max(
-                (i for i, s in enumerate(tree.body) if s.lineno <= end_line and i >= start), default=start
+                (
+                    i
+                    for i, s in enumerate(tree.body)
+                    if s.lineno <= end_line and i >= start
+                ),
+                default=start,
             )
         code = _slice(tree, lines, stop, {target.split(".")[0]}, mutable_from=start)
-        return Probe(code=code, mode="module", target=target, ordinal=ordinal, form=form)
+        return Probe(
+            code=code, mode="module", target=target, ordinal=ordinal, form=form
+        )
 
     parts = scope.split(".")
     top = next(
-        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == parts[0]), None
+        (
+            n
+            for n in tree.body
+            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == parts[0]
+        ),
+        None,
     )
     if top is None:
         raise Unreachable(f"{scope} is not a module-level function or method")
     code = _slice(tree, lines, len(tree.body) - 1, {parts[0]}, mutable_from=None)
     if isinstance(top, ast.FunctionDef) and len(parts) == 1:
         kwargs = _arguments(top, binds, scope)
-        return Probe(code, "function", target, ordinal, function=parts[0], kwargs=kwargs, form=form)
+        return Probe(
+            code,
+            "function",
+            target,
+            ordinal,
+            function=parts[0],
+            kwargs=kwargs,
+            form=form,
+        )
     if isinstance(top, ast.ClassDef) and len(parts) == 2:
-        method = next((n for n in top.body if isinstance(n, ast.FunctionDef) and n.name == parts[1]), None)
+        method = next(
+            (
+                n
+                for n in top.body
+                if isinstance(n, ast.FunctionDef) and n.name == parts[1]
+            ),
+            None,
+        )
         if method is None:
             raise Unreachable(f"{scope} is not a method")
-        init = next((n for n in top.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        init = next(
+            (
+                n
+                for n in top.body
+                if isinstance(n, ast.FunctionDef) and n.name == "__init__"
+            ),
+            None,
+        )
         if init is not None:
             _arguments(init, binds, f"{parts[0]}.__init__", skip_self=True)
         kwargs = _arguments(method, binds, scope, skip_self=True)
         return Probe(
-            code, "method", target, ordinal, function=parts[1], class_name=parts[0], kwargs=kwargs, form=form
+            code,
+            "method",
+            target,
+            ordinal,
+            function=parts[1],
+            class_name=parts[0],
+            kwargs=kwargs,
+            form=form,
         )
     raise Unreachable(f"{scope} is nested inside another function")
 
 
-def _arguments(function: ast.FunctionDef, binds: dict, scope: str, skip_self: bool = False) -> dict:
+def _arguments(
+    function: ast.FunctionDef, binds: dict, scope: str, skip_self: bool = False
+) -> dict:
     """Keyword arguments for a call: the binds it takes; every other parameter needs a default."""
     args = function.args
     positional = args.posonlyargs + args.args
@@ -240,12 +322,16 @@ def _arguments(function: ast.FunctionDef, binds: dict, scope: str, skip_self: bo
         if arg.arg in binds:
             kwargs[arg.arg] = binds[arg.arg]
         elif default is None:
-            raise Unreachable(f"{scope}() needs argument `{arg.arg}`: pass --bind {arg.arg}=VALUE")
+            raise Unreachable(
+                f"{scope}() needs argument `{arg.arg}`: pass --bind {arg.arg}=VALUE"
+            )
     for arg, default in zip(args.kwonlyargs, args.kw_defaults):
         if arg.arg in binds:
             kwargs[arg.arg] = binds[arg.arg]
         elif default is None:
-            raise Unreachable(f"{scope}() needs argument `{arg.arg}`: pass --bind {arg.arg}=VALUE")
+            raise Unreachable(
+                f"{scope}() needs argument `{arg.arg}`: pass --bind {arg.arg}=VALUE"
+            )
     return kwargs
 
 
@@ -259,5 +345,3 @@ def parse_binds(pairs: list[str]) -> dict:
         except (ValueError, SyntaxError):
             binds[name.strip()] = value
     return binds
-
-

@@ -63,7 +63,9 @@ class SiteVerification:
 
     @property
     def label(self) -> str:
-        return self.target or (f"model returned by {self.scope}" if self.scope != "<module>" else "model")
+        return self.target or (
+            f"model returned by {self.scope}" if self.scope != "<module>" else "model"
+        )
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,11 @@ class VerificationReport:
         return bool(self.sites) and all(s.status == "equivalent" for s in self.sites)
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "equivalent": self.equivalent, "sites": [asdict(s) for s in self.sites]}
+        return {
+            "path": self.path,
+            "equivalent": self.equivalent,
+            "sites": [asdict(s) for s in self.sites],
+        }
 
 
 @dataclass(frozen=True)
@@ -89,11 +95,17 @@ class RunVerification:
 
     @property
     def all_proven(self) -> bool:
-        return all(s.status == "equivalent" for r in self.reports.values() for s in r.sites)
+        return all(
+            s.status == "equivalent" for r in self.reports.values() for s in r.sites
+        )
 
     def counts(self) -> dict[str, int]:
         counter = Counter(s.status for r in self.reports.values() for s in r.sites)
-        return {k: counter[k] for k in ("equivalent", "different", "unverifiable", "error") if counter[k]}
+        return {
+            k: counter[k]
+            for k in ("equivalent", "different", "unverifiable", "error")
+            if counter[k]
+        }
 
     def records_for(self, path: str) -> list[dict]:
         report = self.reports.get(path)

@@ -45,7 +45,9 @@ def _neutralise_downloads(keras, notes: list[str]) -> None:
     import inspect
 
     def refuse(*args, **kwargs):
-        raise DownloadRefused("downloads are disabled during verification (data loading is not run)")
+        raise DownloadRefused(
+            "downloads are disabled during verification (data loading is not run)"
+        )
 
     from keras.src.utils import file_utils
 
@@ -56,7 +58,10 @@ def _neutralise_downloads(keras, notes: list[str]) -> None:
         if not name.startswith("keras.src.applications.") or module is None:
             continue
         for attr, value in list(vars(module).items()):
-            if inspect.isfunction(value) and "weights" in inspect.signature(value).parameters:
+            if (
+                inspect.isfunction(value)
+                and "weights" in inspect.signature(value).parameters
+            ):
                 originals[id(value)] = value
     if not originals:
         return
@@ -64,9 +69,13 @@ def _neutralise_downloads(keras, notes: list[str]) -> None:
     def wrap(function):
         @functools.wraps(function)
         def without_download(*args, **kwargs):
-            weights = kwargs.get("weights", inspect.signature(function).parameters["weights"].default)
+            weights = kwargs.get(
+                "weights", inspect.signature(function).parameters["weights"].default
+            )
             if weights not in (None,):
-                notes.append(f'{function.__name__}(weights={weights!r}) built with weights=None')
+                notes.append(
+                    f"{function.__name__}(weights={weights!r}) built with weights=None"
+                )
                 kwargs["weights"] = None
             return function(*args, **kwargs)
 
@@ -74,7 +83,9 @@ def _neutralise_downloads(keras, notes: list[str]) -> None:
 
     wrapped = {key: wrap(function) for key, function in originals.items()}
     for module in list(sys.modules.values()):
-        if module is None or not getattr(module, "__name__", "").startswith(("keras", "tensorflow")):
+        if module is None or not getattr(module, "__name__", "").startswith(
+            ("keras", "tensorflow")
+        ):
             continue
         try:
             items = list(vars(module).items())
@@ -106,7 +117,9 @@ def _device(keras, requested: str) -> str:
         if torch.cuda.is_available() and requested != "cpu":
             return f"GPU: {torch.cuda.get_device_name(0)}"
     if requested == "gpu":
-        raise RuntimeError("--device gpu was asked for, but no GPU is visible to the framework")
+        raise RuntimeError(
+            "--device gpu was asked for, but no GPU is visible to the framework"
+        )
     return "CPU"
 
 
@@ -118,7 +131,9 @@ def _as_numpy(keras, outputs):
     """
     import numpy as np
 
-    arrays = [keras.ops.convert_to_numpy(value) for value in keras.tree.flatten(outputs)]
+    arrays = [
+        keras.ops.convert_to_numpy(value) for value in keras.tree.flatten(outputs)
+    ]
     if len(arrays) == 1:
         return arrays[0]
     return np.concatenate([a.astype("float64").ravel() for a in arrays])
@@ -197,7 +212,11 @@ def _lookup(namespace, target):
 
 
 def _shape(shape) -> str:
-    return str(tuple(shape)).replace(",)", ")") if len(tuple(shape)) != 1 else str(tuple(shape))
+    return (
+        str(tuple(shape)).replace(",)", ")")
+        if len(tuple(shape)) != 1
+        else str(tuple(shape))
+    )
 
 
 def _rows(keras, model, functional: bool):
@@ -214,8 +233,16 @@ def _rows(keras, model, functional: bool):
         except Exception:
             input_shape = ""
         ignored = getattr(layer, "_input_shape_arg", None)
-        first_real = index == (1 if functional and layers and type(layers[0]).__name__ == "InputLayer" else 0)
-        rank = input_shape.count(",") + 1 if input_shape.startswith("(") and input_shape != "()" else 0
+        first_real = index == (
+            1
+            if functional and layers and type(layers[0]).__name__ == "InputLayer"
+            else 0
+        )
+        rank = (
+            input_shape.count(",") + 1
+            if input_shape.startswith("(") and input_shape != "()"
+            else 0
+        )
         rows.append(
             {
                 "name": layer.name,
@@ -224,7 +251,11 @@ def _rows(keras, model, functional: bool):
                 "params": int(layer.count_params()) if layer.built else 0,
                 "input_shape": input_shape,
                 "explicit_input": is_input and functional,
-                "ignored_input_shape": None if ignored is None or (first_real and not functional) else str(tuple(ignored)),
+                "ignored_input_shape": (
+                    None
+                    if ignored is None or (first_real and not functional)
+                    else str(tuple(ignored))
+                ),
                 "acts_on_last_axis": hasattr(layer, "units") and rank > 2,
                 "config": json.dumps(_config(layer), sort_keys=True, default=str),
             }
@@ -250,7 +281,9 @@ def _config(layer):
 def _summary(model) -> str:
     buffer = io.StringIO()
     try:
-        model.summary(print_fn=lambda line, *a, **k: buffer.write(line + "\n"), line_length=100)
+        model.summary(
+            print_fn=lambda line, *a, **k: buffer.write(line + "\n"), line_length=100
+        )
     except Exception as error:  # an unbuilt model has no summary worth showing
         return f"(no summary: {error})"
     return buffer.getvalue()
@@ -273,8 +306,13 @@ def run_job(keras, job) -> dict:
     keras.backend.clear_session()
     keras.utils.set_random_seed(job.get("seed", 0))
     namespace = {"__name__": "__seq2func_verify__"}
-    result = {"side": job["side"], "device": job["device_name"], "backend": keras.backend.backend(),
-              "keras_version": keras.__version__, "notes": notes}
+    result = {
+        "side": job["side"],
+        "device": job["device_name"],
+        "backend": keras.backend.backend(),
+        "keras_version": keras.__version__,
+        "notes": notes,
+    }
     try:
         _neutralise_downloads(keras, notes)
         with contextlib.redirect_stdout(io.StringIO()):
@@ -291,12 +329,18 @@ def run_job(keras, job) -> dict:
         result["input_dtype"] = str(inputs.dtype)
         trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
         non_trainable = int(sum(np.prod(w.shape) for w in model.non_trainable_weights))
-        result["params"] = {"total": trainable + non_trainable, "trainable": trainable, "non_trainable": non_trainable}
+        result["params"] = {
+            "total": trainable + non_trainable,
+            "trainable": trainable,
+            "non_trainable": non_trainable,
+        }
         weights = [np.asarray(w) for w in model.get_weights()]
         np.savez(os.path.join(workdir, f"{job['side']}_weights.npz"), *weights)
         result["weight_paths"] = [w.path for w in model.weights]
         batch = job["inputs_file"]
-        if not os.path.exists(batch):  # the original side makes it; without one, make our own
+        if not os.path.exists(
+            batch
+        ):  # the original side makes it; without one, make our own
             shape = [2 if d is None else int(d) for d in inputs.shape]
             rng = np.random.default_rng(0)
             if "int" in str(inputs.dtype):
@@ -324,7 +368,9 @@ def run_job(keras, job) -> dict:
                 np.save(os.path.join(workdir, "converted_outputs_loaded.npy"), loaded)
             except Exception as error:
                 result.setdefault("checkpoint_loaded", False)
-                result["checkpoint_error"] = f"{type(error).__name__}: {_first_line(error)}"
+                result["checkpoint_error"] = (
+                    f"{type(error).__name__}: {_first_line(error)}"
+                )
         result["ok"] = True
     except Exception as error:
         result["ok"] = False
@@ -351,7 +397,12 @@ def main() -> None:
         protocol.write(json.dumps({"fatal": str(error)}) + "\n")
         protocol.flush()
         return
-    protocol.write(json.dumps({"ready": True, "device": device_name, "backend": keras.backend.backend()}) + "\n")
+    protocol.write(
+        json.dumps(
+            {"ready": True, "device": device_name, "backend": keras.backend.backend()}
+        )
+        + "\n"
+    )
     protocol.flush()
     for line in sys.stdin:
         job = json.loads(line)

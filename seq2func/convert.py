@@ -13,15 +13,16 @@ from functools import cached_property
 
 import libcst as cst
 
-from . import diagnostics, keras_names
-from .formatting import black_settings
-from .imports import add_from_imports, is_import_line, remove_from_imports
-from .naming import fresh
-from .narrowing import Narrowed, narrow
+from . import diagnostics
+from .analysis import keras_names
+from .writing.formatting import black_settings
+from .writing.imports import add_from_imports, is_import_line, remove_from_imports
+from .writing.naming import fresh
+from .analysis.narrowing import Narrowed, narrow
 from .results import ConversionError, ConversionResult, Site
-from .rewrite import Edits, HelperNames, Rewriter, render
+from .writing.rewrite import Edits, HelperNames, Rewriter, render
 from .sites import Analyzer, Plan
-from .spelling import SpellingConflict, import_bindings, spell
+from .writing.spelling import SpellingConflict, import_bindings, spell
 
 # Every spelling of the class contains this word, so a file without it has no site.
 _MARKER = "Sequential"

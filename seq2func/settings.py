@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .formatting import find_pyproject
+from .writing.formatting import find_pyproject
 
 if sys.version_info >= (3, 11):
     import tomllib

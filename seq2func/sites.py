@@ -19,7 +19,8 @@ import libcst as cst
 from libcst.metadata.base_provider import LazyValue
 from libcst.metadata import CodeRange, ExpressionContext
 
-from . import diagnostics, keras_names, metadata
+from . import diagnostics
+from .analysis import keras_names, metadata
 from .results import Diagnostic
 
 Block = Union[cst.Module, cst.IndentedBlock]

@@ -7,7 +7,7 @@ import pytest
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from seq2func.imports import add_from_imports, remove_from_imports
+from seq2func.writing.imports import add_from_imports, remove_from_imports
 
 LAYOUTS = {
     "no imports": "model = 1\n",

@@ -14,8 +14,8 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from seq2func import metadata
-from seq2func.narrowing import narrow
+from seq2func.analysis import metadata
+from seq2func.analysis.narrowing import narrow
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "fixtures").glob("*/*.py")) + sorted(

@@ -6,7 +6,7 @@ import pytest
 
 from cases import all_cases
 from seq2func import convert as conversion
-from seq2func.narrowing import narrow
+from seq2func.analysis.narrowing import narrow
 
 # Code with nothing to do with any model, long enough to be worth blanking.
 UNRELATED = """

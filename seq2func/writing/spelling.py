@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from . import keras_names
+from ..analysis import keras_names
 
 
 @dataclass(frozen=True)

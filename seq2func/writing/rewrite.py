@@ -13,7 +13,7 @@ import libcst as cst
 from libcst import MaybeSentinel
 
 from .formatting import BlackSettings, format_statements
-from .sites import Application, Plan
+from ..sites import Application, Plan
 from .spelling import Spelling
 
 _CALLABLE = (cst.Call, cst.Name, cst.Attribute, cst.Subscript)

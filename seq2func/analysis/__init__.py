@@ -1,0 +1,1 @@
+"""Facts about the tree, and no decisions: metadata, narrowing, Keras names, node predicates."""

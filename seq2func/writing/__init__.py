@@ -1,0 +1,1 @@
+"""Writing code: rendering planned sites, spelling Keras names, fresh names, imports, black."""

@@ -15,6 +15,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from .diagnostics import SYNTAX_ERROR, UNREADABLE
 from . import __version__
 from .cache import Cache, cache_dir
 from .discovery import discover
@@ -271,7 +272,7 @@ def _convert_command(outcomes: list[FileOutcome], args, missing: list[str]) -> i
                     print(f"converted {outcome.path}", file=sys.stderr)
     outcomes = [
         (
-            replace(o, status="failed", error_code="S2F004", error="cannot write")
+            replace(o, status="failed", error_code=UNREADABLE, error="cannot write")
             if o.path in failed_writes
             else o
         )
@@ -371,7 +372,7 @@ def _stdin(args) -> int:
         source = decode(data)
         code, sites, _ = convert_text(source.text, "-", args.line_length)
     except (FileError, ValueError) as error:
-        code_ = getattr(error, "code", "S2F001")
+        code_ = getattr(error, "code", SYNTAX_ERROR)
         reason = getattr(error, "reason", str(error))
         print(f"<stdin>: {code_} {reason}", file=sys.stderr)
         return 2

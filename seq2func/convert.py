@@ -8,20 +8,21 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
-from functools import cached_property
+from collections.abc import Callable
 
 import libcst as cst
 
 from . import diagnostics
-from .analysis import keras_names
+from .diagnostics import INTERNAL_ERROR, NAME_CONFLICT, SYNTAX_ERROR, UNPROVEN_KEPT
 from .writing.formatting import black_settings
-from .writing.imports import add_from_imports, is_import_line, remove_from_imports
-from .writing.naming import fresh
+from .writing.import_fixes import fix_imports
+from .writing.naming import HelperNames, TakenNames, helper_names
+from .analysis.index import TreeIndex
 from .analysis.narrowing import Narrowed, narrow
+from .planning import find_sites
+from .planning.plan import Plan
 from .results import ConversionError, ConversionResult, Site
-from .writing.rewrite import Edits, HelperNames, Rewriter, render
-from .sites import Analyzer, Plan
+from .writing.rewrite import Edits, render, rewrite_module
 from .writing.spelling import SpellingConflict, import_bindings, spell
 
 # Every spelling of the class contains this word, so a file without it has no site.
@@ -171,19 +172,19 @@ def _convert(
     except cst.ParserSyntaxError:
         message, line, column = syntax_error_at(source) or ("invalid syntax", 1, 0)
         raise ConversionError(
-            "S2F001",
+            SYNTAX_ERROR,
             f"cannot parse: {message} (line {line}, column {column + 1})",
             path,
             line,
         ) from None
-    analyzer = Analyzer(module, path, source, elided_text)
-    plans = analyzer.plans()
+    index = TreeIndex(module, path, source, elided_text)
+    plans = find_sites(index)
     for plan in plans:
         if plan.line in keep_lines and plan.converted:
             plan.skips.append(
                 diagnostics.make(
-                    "S2F307",
-                    model=plan.target or "model",
+                    UNPROVEN_KEPT,
+                    model=plan.label,
                     line=plan.line,
                     column=plan.column,
                     path=path,
@@ -197,7 +198,7 @@ def _convert(
     wanted: list[tuple[str, str]] = []
     edits = Edits()
     bindings = import_bindings(module)
-    module_names = _TakenNames(analyzer, file_names)
+    module_names = TakenNames(index, file_names)
     chosen: list[tuple[Plan, HelperNames]] = []
     for plan in plans:
         if not plan.converted:
@@ -213,8 +214,8 @@ def _convert(
         except SpellingConflict as conflict:
             plan.skips.append(
                 diagnostics.make(
-                    "S2F114",
-                    model=plan.target or "model",
+                    NAME_CONFLICT,
+                    model=plan.label,
                     line=plan.line,
                     column=plan.column,
                     detail=f"{conflict}",
@@ -224,7 +225,7 @@ def _convert(
             continue
         if plan_only:
             continue  # the site is decided; naming and rendering write code
-        names = _helper_names(plan, module_names, chosen)
+        names = helper_names(plan, module_names, chosen)
         chosen.append((plan, names))
         render(plan, spelling, names, module, edits)
         wanted.extend(spelling.imports)
@@ -234,8 +235,8 @@ def _convert(
             source=source, code=source, sites=_sites(plans, path), path=path
         )
     settings = black_settings(path, line_length)
-    new_module = _rewrite(module, analyzer, edits, settings)
-    new_module = _fix_imports(new_module, wanted, analyzer, bindings, elided_text)
+    new_module = rewrite_module(module, index, edits, settings)
+    new_module = fix_imports(new_module, wanted, index, bindings, elided_text)
     code = new_module.code
     try:
         if safety_net:
@@ -244,8 +245,8 @@ def _convert(
         for plan, _ in chosen:
             plan.skips.append(
                 diagnostics.make(
-                    "S2F199",
-                    model=plan.target or "model",
+                    INTERNAL_ERROR,
+                    model=plan.label,
                     line=plan.line,
                     column=plan.column,
                     detail=f": {error.msg}",
@@ -260,182 +261,6 @@ def _convert(
     )
 
 
-class _TakenNames:
-    """The names a new variable must not rebind, worked out the first time one is asked for.
-
-    Most sites need none: their file already spells Input and Model.
-    """
-
-    def __init__(
-        self, analyzer: Analyzer, file_names: Callable[[], frozenset[str]]
-    ) -> None:
-        self._analyzer = analyzer
-        self._file_names = file_names
-
-    @cached_property
-    def _names(self) -> frozenset[str]:
-        return self._analyzer.variable_names() | self._file_names()
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-
-def _helper_names(
-    plan: Plan, taken: _TakenNames, chosen: list[tuple[Plan, HelperNames]]
-) -> HelperNames:
-    """`inputs`, `x`, `outputs`, unless the program uses them or an overlapping site does."""
-    busy = set(taken)
-    for other, names in chosen:
-        if other.scope_node is plan.scope_node and other.end_line >= plan.line:
-            busy.update(dataclasses.astuple(names))
-    inputs = fresh("inputs", busy)
-    busy.add(inputs)
-    x = fresh("x", busy)
-    busy.add(x)
-    outputs = fresh("outputs", busy)
-    busy.add(outputs)
-    return HelperNames(
-        inputs=inputs, x=x, outputs=outputs, base=fresh("base_model", busy)
-    )
-
-
-def _rewrite(
-    module: cst.Module, analyzer: Analyzer, edits: Edits, settings
-) -> cst.Module:
-    """Visit only the top-level statements that hold an edit; the rest stay as parsed."""
-    edited = [*edits.replace, *edits.after, *edits.nodes]
-    touched = {analyzer.top_level(node) for node in edited}
-    rewriter = Rewriter(module, edits, settings)
-    body: list[cst.BaseStatement] = []
-    for statement in module.body:
-        if statement not in touched:
-            body.append(statement)
-            continue
-        result = statement.visit(rewriter)
-        if isinstance(result, cst.FlattenSentinel):
-            body.extend(result.nodes)
-        elif isinstance(result, cst.BaseStatement):
-            body.append(result)
-    body, pending = rewriter.settle_markers(body)
-    return module.with_changes(body=body, footer=[*pending, *module.footer])
-
-
-def _fix_imports(
-    module: cst.Module,
-    wanted: list[tuple[str, str]],
-    analyzer: Analyzer,
-    bindings,
-    elided_text: str,
-) -> cst.Module:
-    """Add the imports the rewrite needs and drop the ones it left unused.
-
-    The import edits run on the file's leading import block only: the rest of
-    the file is searched for the names once, as text, which errs on the side
-    of keeping an import.
-    """
-    body = list(module.body)
-    # The leading block of imports (after a docstring); conditional imports
-    # and ones further down are part of it only if the block reaches them.
-    last = -1
-    for index, statement in enumerate(body):
-        if (
-            is_import_line(statement)
-            or _is_docstring(statement, index)
-            or _is_future(statement)
-        ):
-            last = index
-        elif last >= 0 or index > 0:
-            break
-    head, rest = body[: last + 1], body[last + 1 :]
-    rest_code = "".join(module.code_for_node(s) for s in rest) + elided_text
-    removals = _unused_imports(analyzer, bindings, rest_code)
-    whole = any(
-        _imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals
-    )
-    if whole:
-        head, rest = (
-            body,
-            [],
-        )  # the import to remove sits further down: use the whole file
-    if not wanted and not removals:
-        return module
-    block = module.with_changes(body=head, footer=())
-    block = add_from_imports(block, wanted)
-    block = remove_from_imports(
-        block, removals, check_uses=whole, elided_text=elided_text
-    )
-    return module.with_changes(body=[*block.body, *rest])
-
-
-def _is_future(statement: cst.BaseStatement) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and any(
-        isinstance(small, cst.ImportFrom)
-        and isinstance(small.module, cst.Name)
-        and small.module.value == "__future__"
-        for small in statement.body
-    )
-
-
-def _imported_in(code: str, module_name: str, obj: str) -> bool:
-    return (
-        re.search(
-            rf"from\s+{re.escape(module_name)}\s+import\b[^\n]*\b{re.escape(obj)}\b",
-            code,
-        )
-        is not None
-    )
-
-
-def _is_docstring(statement: cst.BaseStatement, index: int) -> bool:
-    return (
-        index == 0
-        and isinstance(statement, cst.SimpleStatementLine)
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(
-            statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
-        )
-    )
-
-
-def _unused_imports(
-    analyzer: Analyzer, bindings, rest_code: str
-) -> list[tuple[str, str, str | None]]:
-    """Imports of Sequential/InputLayer that the original used and the rewrite no longer does.
-
-    An import that was already unused is not ours to remove.
-    """
-    found = []
-    for binding in bindings.values():
-        if binding.from_module is None:
-            continue
-        qualified = {binding.qualified}
-        if not (
-            keras_names.sequential_family(qualified)
-            or keras_names.is_input_layer(qualified)
-        ):
-            continue
-        if not any(
-            not _in_import(analyzer, n) for n in analyzer.names.get(binding.name, [])
-        ):
-            continue
-        if re.search(rf"\b{re.escape(binding.name)}\b", rest_code):
-            continue
-        obj = binding.qualified.rsplit(".", 1)[1]
-        found.append(
-            (binding.from_module, obj, binding.name if binding.name != obj else None)
-        )
-    return found
-
-
-def _in_import(analyzer: Analyzer, node: cst.CSTNode) -> bool:
-    return any(
-        isinstance(a, (cst.Import, cst.ImportFrom)) for a in analyzer.ancestors(node)
-    )
-
-
 def _sites(plans: list[Plan], path: str | None) -> tuple[Site, ...]:
     return tuple(
         Site(
@@ -445,7 +270,7 @@ def _sites(plans: list[Plan], path: str | None) -> tuple[Site, ...]:
             column=plan.column,
             end_line=plan.end_line,
             status="converted" if plan.converted else "skipped",
-            form=plan.form,
+            form=plan.form.value,
             diagnostics=tuple(plan.skips if plan.skips else plan.notes),
             model_name=plan.model_name,
             path=path,

@@ -9,8 +9,49 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from .results import Diagnostic, DiagnosticKind
+
+# Code speaks of a diagnostic by these names, never by a bare string; each is
+# its table entry's title in capitals (tests hold the two together).
+SYNTAX_ERROR: Final = "S2F001"
+UNDECODABLE: Final = "S2F002"
+BINARY_FILE: Final = "S2F003"
+UNREADABLE: Final = "S2F004"
+INVALID_NOTEBOOK: Final = "S2F005"
+NO_INPUT: Final = "S2F101"
+LAYERS_NOT_VISIBLE: Final = "S2F102"
+CHANGED_AFTER_COMPLETE: Final = "S2F103"
+USED_BEFORE_COMPLETE: Final = "S2F104"
+ESCAPES: Final = "S2F105"
+SEQUENTIAL_SEMANTICS: Final = "S2F106"
+NESTED: Final = "S2F107"
+UNBOUND: Final = "S2F108"
+AMBIGUOUS_ARGUMENTS: Final = "S2F109"
+SUBCLASS: Final = "S2F110"
+OPAQUE_FIRST_LAYER: Final = "S2F111"
+KERAS2_INPUT_LENGTH: Final = "S2F112"
+UNKNOWN_DTYPE: Final = "S2F113"
+NAME_CONFLICT: Final = "S2F114"
+MISPLACED_INPUT: Final = "S2F115"
+NESTED_MODEL_ORDER: Final = "S2F116"
+USED_AS_LAYER: Final = "S2F117"
+INTERNAL_ERROR: Final = "S2F199"
+IGNORED_INPUT_SHAPE_REMOVED: Final = "S2F201"
+LEGACY_ARGUMENT_MIGRATED: Final = "S2F202"
+LAYERS_INDEX_SHIFTED: Final = "S2F203"
+BUILD_FOLDED: Final = "S2F204"
+ISINSTANCE_REWRITTEN: Final = "S2F205"
+INPUT_MADE_EXPLICIT: Final = "S2F206"
+INPUT_SHAPE_KEPT: Final = "S2F207"
+ORIGINAL_FAILS: Final = "S2F301"
+UNREACHABLE: Final = "S2F302"
+WEIGHTS_NEUTRALISED: Final = "S2F303"
+TIMEOUT: Final = "S2F304"
+WORKER_CRASHED: Final = "S2F305"
+NOT_EQUIVALENT: Final = "S2F306"
+UNPROVEN_KEPT: Final = "S2F307"
 
 
 @dataclass(frozen=True)

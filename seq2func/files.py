@@ -16,6 +16,8 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from .diagnostics import BINARY_FILE, UNDECODABLE, UNREADABLE
+
 
 class FileError(Exception):
     """A file that cannot be processed: `code` is S2F002..S2F005, `reason` says why."""
@@ -36,24 +38,24 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise FileError("S2F004", "cannot read: the file no longer exists") from None
+        raise FileError(UNREADABLE, "cannot read: the file no longer exists") from None
     except IsADirectoryError:
-        raise FileError("S2F004", "cannot read: it is a directory") from None
+        raise FileError(UNREADABLE, "cannot read: it is a directory") from None
     except OSError as error:
-        raise FileError("S2F004", f"cannot read: {error.strerror or error}") from None
+        raise FileError(UNREADABLE, f"cannot read: {error.strerror or error}") from None
 
 
 def decode(data: bytes) -> SourceText:
     """Decode as Python does; the text keeps `\\r\\n` and every other byte."""
     if b"\0" in data:
-        raise FileError("S2F003", "not a text file: it contains NUL bytes")
+        raise FileError(BINARY_FILE, "not a text file: it contains NUL bytes")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
     except (SyntaxError, LookupError) as error:
-        raise FileError("S2F002", f"cannot decode: {error}") from None
+        raise FileError(UNDECODABLE, f"cannot decode: {error}") from None
     except UnicodeDecodeError as error:
-        raise FileError("S2F002", f"cannot decode: {error}") from None
+        raise FileError(UNDECODABLE, f"cannot decode: {error}") from None
     return SourceText(text=text, encoding=encoding)
 
 

@@ -9,6 +9,15 @@ SiteStatus = Literal["converted", "skipped"]
 DiagnosticKind = Literal["skip", "note"]
 
 
+def model_label(target: str | None, form: str, scope: str) -> str:
+    """How every message names a model: its target, else where it is returned from."""
+    if target:
+        return target
+    if form == "return" and scope != "<module>":
+        return f"model returned by {scope}"
+    return "model"
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One finding about one site: a reason it was skipped, or a note on its rewrite."""
@@ -23,7 +32,11 @@ class Diagnostic:
     cell: int | None = None
 
     def format(self) -> str:
-        """`path:line:col: S2F101 message (hint)`, the shape editors and CI logs understand."""
+        """`path:line:col: S2F101 message`, the shape editors and CI logs understand.
+
+        The hint is not part of it: the command line prints it on a line of
+        its own with `-v`.
+        """
         where = self.path or "<stdin>"
         if self.cell is not None:
             where = f"{where}[cell {self.cell}]"
@@ -55,16 +68,8 @@ class Site:
 
     @property
     def label(self) -> str:
-        """How messages name the model: its target, or where it is returned."""
-        if self.target:
-            return self.target
-        if self.form == "return":
-            return (
-                f"model returned by {self.scope}"
-                if self.scope != "<module>"
-                else "model"
-            )
-        return "Sequential"
+        """How messages name the model (see `model_label`)."""
+        return model_label(self.target, self.form, self.scope)
 
     @property
     def skip_codes(self) -> tuple[str, ...]:

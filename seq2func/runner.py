@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .diagnostics import INVALID_NOTEBOOK, SYNTAX_ERROR
 from .cache import Cache
 from .files import FileError, decode, read_bytes
 from .results import ConversionError, Site
@@ -50,7 +51,9 @@ def convert_text(
         try:
             from .notebook import convert_notebook
         except ImportError:  # pragma: no cover - notebooks ship with the package
-            raise FileError("S2F005", "notebook support is not available") from None
+            raise FileError(
+                INVALID_NOTEBOOK, "notebook support is not available"
+            ) from None
         result = convert_notebook(text, path, line_length=line_length)
         return result.text, tuple(result.sites), "notebook"
     from .convert import convert_source
@@ -110,7 +113,7 @@ def process_bytes(
         return FileOutcome(
             path,
             "failed",
-            error_code="S2F001",
+            error_code=SYNTAX_ERROR,
             error="cannot parse: nested too deeply",
             kind=kind,
         )

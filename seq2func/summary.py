@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from .diagnostics import UNREADABLE
 from .runner import FileOutcome
 
 
@@ -34,7 +35,7 @@ class Summary:
         )
         failed = Counter(o.error_code for o in outcomes if o.status == "failed")
         if missing:
-            failed["S2F004"] += missing
+            failed[UNREADABLE] += missing
         return cls(
             files=len(outcomes) + missing,
             with_models=sum(1 for o in outcomes if o.sites),

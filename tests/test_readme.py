@@ -10,3 +10,11 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 def test_every_diagnostic_code_has_a_row_with_its_name():
     for code in CODES.values():
         assert f"| {code.code} | {code.title} |" in README, code.code
+
+
+def test_every_diagnostic_code_has_a_named_constant():
+    from seq2func import diagnostics
+
+    for code in CODES.values():
+        name = code.title.upper().replace("-", "_")
+        assert getattr(diagnostics, name, None) == code.code, name

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
+from ..analysis.nodes import dotted
+
 
 def add_from_imports(
     module: cst.Module, wanted: Iterable[tuple[str, str]]
@@ -183,14 +185,7 @@ def _absolute(node: cst.ImportFrom) -> str | None:
     """The module a `from` import names; None for relative imports, as LibCST has it without a package."""
     if node.relative or node.module is None:
         return None
-    return _dotted(node.module)
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    assert isinstance(node, cst.Attribute)
-    return f"{_dotted(node.value)}.{node.attr.value}"
+    return dotted(node.module)
 
 
 def _is_single_import(statement: cst.BaseStatement) -> bool:

@@ -1,6 +1,6 @@
 """Turning planned sites into Functional-API statements in the tree.
 
-The planner (`sites.py`) decides; this module only writes. Each rewritten
+The planner (`planning/`) decides; this module only writes. Each rewritten
 statement line is generated as text, formatted with black at the depth it
 will sit, and parsed back, so nothing outside those lines changes by a byte.
 """
@@ -13,18 +13,12 @@ import libcst as cst
 from libcst import MaybeSentinel
 
 from .formatting import BlackSettings, format_statements
-from ..sites import Application, Plan
+from .naming import HelperNames
+from ..analysis.index import TreeIndex
+from ..planning.plan import Application, CompletionKind, Form, Plan
 from .spelling import Spelling
 
 _CALLABLE = (cst.Call, cst.Name, cst.Attribute, cst.Subscript)
-
-
-@dataclass(frozen=True)
-class HelperNames:
-    inputs: str
-    x: str
-    outputs: str
-    base: str = "base_model"
 
 
 @dataclass
@@ -68,7 +62,7 @@ def render(
     output = names.outputs if apps[-1].top_level else names.x
     arguments = [f"inputs={inputs}", f"outputs={output}", *plan.model_arguments]
     model_call = f"{spelling.model}({', '.join(arguments)})"
-    if plan.form == "return":
+    if plan.form is Form.RETURN:
         model_line = f"return {model_call}"
     elif plan.annotation is not None:
         model_line = f"{plan.target}: {plan.annotation} = {model_call}"
@@ -115,8 +109,8 @@ def render(
         if app.small is None:
             constructor.extend(application(index, app))
     constructor.extend(plan.constructor_comments)
-    kind, node = plan.completion
-    if kind == "constructor":
+    kind, node = plan.completion.kind, plan.completion.node
+    if kind is CompletionKind.CONSTRUCTOR:
         constructor.append(model_line)
     edits.replace[plan.small] = constructor  # type: ignore[index]
 
@@ -127,12 +121,12 @@ def render(
         if index == 0 and input_in_first_add:
             lines.extend(opening)
         lines.extend(application(index, app))
-        if kind == "line" and index == len(apps) - 1:
+        if kind is CompletionKind.LINE and index == len(apps) - 1:
             lines.append(model_line)
         edits.replace[app.small] = lines
-    if kind == "build":
+    if kind is CompletionKind.BUILD:
         edits.replace[node] = [model_line]  # type: ignore[index]
-    elif kind == "after":
+    elif kind is CompletionKind.AFTER:
         edits.after[node] = [model_line]  # type: ignore[index]
 
 
@@ -255,3 +249,24 @@ class Rewriter(cst.CSTTransformer):
         if text is not None and isinstance(original, cst.BaseExpression):
             return cst.parse_expression(text)
         return result
+
+
+def rewrite_module(
+    module: cst.Module, index: TreeIndex, edits: Edits, settings
+) -> cst.Module:
+    """Visit only the top-level statements that hold an edit; the rest stay as parsed."""
+    edited = [*edits.replace, *edits.after, *edits.nodes]
+    touched = {index.top_level(node) for node in edited}
+    rewriter = Rewriter(module, edits, settings)
+    body: list[cst.BaseStatement] = []
+    for statement in module.body:
+        if statement not in touched:
+            body.append(statement)
+            continue
+        result = statement.visit(rewriter)
+        if isinstance(result, cst.FlattenSentinel):
+            body.extend(result.nodes)
+        elif isinstance(result, cst.BaseStatement):
+            body.append(result)
+    body, pending = rewriter.settle_markers(body)
+    return module.with_changes(body=body, footer=[*pending, *module.footer])

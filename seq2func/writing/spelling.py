@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from ..analysis.nodes import dotted as dotted_name
+
 from ..analysis import keras_names
 
 
@@ -40,7 +42,7 @@ def import_bindings(module: cst.Module) -> dict[str, ImportBinding]:
         for small in statement.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
-                    dotted = _dotted(alias.name)
+                    dotted = dotted_name(alias.name)
                     if alias.asname is not None:
                         name = alias.asname.name.value  # type: ignore[union-attr]
                         bindings[name] = ImportBinding(name, dotted, None)
@@ -52,20 +54,12 @@ def import_bindings(module: cst.Module) -> dict[str, ImportBinding]:
             ):
                 if small.relative or small.module is None:
                     continue
-                source = _dotted(small.module)
+                source = dotted_name(small.module)
                 for alias in small.names:
-                    imported = _dotted(alias.name)
+                    imported = dotted_name(alias.name)
                     name = alias.asname.name.value if alias.asname else imported  # type: ignore[union-attr]
                     bindings[name] = ImportBinding(name, f"{source}.{imported}", source)
     return bindings
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    raise ValueError("not a dotted name")
 
 
 def _family_of(qualified: str) -> tuple[str, str] | None:
@@ -154,7 +148,7 @@ def _import_module(name, family, sequential_source, bindings) -> str:
 def _rest_of_prefix(prefix: cst.BaseExpression, bindings, family: str) -> str | None:
     """The prefix's path inside the Keras family: "" for `keras`, "models" for `keras.models`."""
     try:
-        dotted = _dotted(prefix)
+        dotted = dotted_name(prefix)
     except ValueError:
         return None
     head, _, tail = dotted.partition(".")

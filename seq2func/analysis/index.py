@@ -1,0 +1,329 @@
+"""`TreeIndex`: one module's parents, positions, scopes and qualified names, asked by node.
+
+Built once per file from one run of LibCST's codegen and one `ScopeVisitor`
+pass (`analysis.metadata`). It answers questions about the tree and decides
+nothing: planning asks it, and only planning decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+from libcst.metadata import CodeRange, ExpressionContext
+
+from . import metadata
+from .nodes import DEFERRED, inside, lazy_value
+from .reduced import reduced_module
+
+# Text, not names: these set a global dtype policy, which decides every
+# implicit InputLayer's dtype, wherever in the file they are.
+_MIXED_PRECISION_HINTS = ("mixed_precision", "set_global_policy", "set_dtype_policy")
+
+
+class TreeIndex:
+    """Facts about one parsed module, looked up by node."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        path: str | None = None,
+        source: str | None = None,
+        elided_text: str = "",
+    ) -> None:
+        self.module = module
+        self.path = path
+        source = source if source is not None else module.code
+        walked = metadata.walk(module)
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = walked.parents
+        self._children = walked.children
+        self.names: dict[str, list[cst.Name]] = walked.names
+        self.attributes: dict[str, list[cst.Attribute]] = walked.attributes
+        self.candidates: list[cst.CSTNode] = walked.candidates
+        # A policy set anywhere in the file counts, even blanked out of `module`.
+        self.mixed_precision = any(
+            hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS
+        )
+        self.local_functions = {
+            s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)
+        }
+        # Positions come from the walk of the whole module, whose nodes the
+        # reduced one shares.
+        reduced, analysed = reduced_module(module, source)
+        self.positions = walked.positions
+        self.scopes = metadata.scopes(reduced or module, walked)
+        # The units that have scopes; empty when the whole module was analysed.
+        self.analysed = analysed
+        if reduced is not None:
+            self.candidates = [c for c in self.candidates if self._unit(c) in analysed]
+
+    # ------------------------------------------------------------ nodes
+    def code(self, node: cst.CSTNode) -> str:
+        """The node's source text."""
+        return self.module.code_for_node(node)
+
+    def pos(self, node: cst.CSTNode) -> CodeRange:
+        """Where the node is in the file (the module spans everything)."""
+        if node is self.module:
+            return CodeRange((1, 0), (10**9, 0))
+        return self.positions[node]
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.pos(node).start.line
+
+    def known(self, node: cst.CSTNode) -> bool:
+        """Whether the node has metadata (it sits in a statement that was analysed)."""
+        return not self.analysed or self._unit(node) in self.analysed
+
+    def qualified(self, node: cst.CSTNode) -> set[str]:
+        """The qualified names a name or attribute may refer to."""
+        # Only names: LibCST also names a call by its callee, and
+        # `Sequential(...)(x)` calls a model, it does not build one.
+        if not isinstance(node, (cst.Name, cst.Attribute)):
+            return set()
+        scope = lazy_value(self.scopes.get(node))
+        if scope is None:
+            return set()
+        try:
+            return {q.name for q in scope.get_qualified_names_for(node)}
+        except Exception:  # nodes the scope cannot name (subscripts, calls)
+            return set()
+
+    def context(self, node: cst.CSTNode) -> ExpressionContext:
+        """STORE for an assignment target, DEL for `del`, LOAD otherwise."""
+        child, parent = node, self.parents.get(node)
+        while isinstance(
+            parent, (cst.Tuple, cst.List, cst.Element, cst.StarredElement)
+        ):
+            child, parent = parent, self.parents.get(parent)
+        if isinstance(parent, cst.AssignTarget) and parent.target is child:
+            return ExpressionContext.STORE
+        if (
+            isinstance(parent, (cst.AnnAssign, cst.AugAssign))
+            and parent.target is child
+        ):
+            return ExpressionContext.STORE
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is child:
+            return ExpressionContext.STORE
+        if isinstance(parent, cst.AsName) and parent.name is child:
+            return ExpressionContext.STORE
+        if isinstance(parent, cst.NamedExpr) and parent.target is child:
+            return ExpressionContext.STORE
+        if isinstance(parent, cst.Del):
+            return ExpressionContext.DEL
+        return ExpressionContext.LOAD
+
+    # ------------------------------------------------------------ the tree
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parents.get(node)
+        while current is not None:
+            yield current
+            current = self.parents.get(current)
+
+    def ancestors_below(
+        self, node: cst.CSTNode, root: cst.CSTNode
+    ) -> Iterator[cst.CSTNode]:
+        """The ancestors of `node` up to, not including, `root`."""
+        for a in self.ancestors(node):
+            if a is root:
+                return
+            yield a
+
+    def until_statement(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """The ancestors of `node` inside its statement."""
+        for a in self.ancestors(node):
+            if isinstance(a, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                return
+            yield a
+
+    def enclosing_small(self, node: cst.CSTNode) -> cst.BaseSmallStatement | None:
+        """The simple statement holding `node`, None for a compound statement's header."""
+        for a in self.ancestors(node):
+            if isinstance(a, cst.BaseSmallStatement):
+                return a
+            if isinstance(a, cst.BaseCompoundStatement):
+                return None
+        return None
+
+    def top_level(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The module-level statement that holds `node`."""
+        while True:
+            parent = self.parents.get(node)
+            if parent is None or parent is self.module:
+                return node
+            node = parent
+
+    def top_statement(self, node: cst.CSTNode, block: cst.CSTNode) -> cst.CSTNode:
+        """The statement of `block` that holds `node`."""
+        previous = node
+        for a in self.ancestors(node):
+            if a is block:
+                return previous
+            previous = a
+        raise AssertionError("node is not inside the block")
+
+    def walk(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """`node` and its descendants in source order."""
+        children = self._children
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            yield current
+            below = children.get(current)
+            if (
+                below is None
+                and current not in self.parents
+                and current is not self.module
+            ):
+                below = list(current.children)  # a node made after the walk
+            if below:
+                stack.extend(reversed(below))
+
+    def comments_in(
+        self, node: cst.CSTNode, exclude: list[cst.CSTNode]
+    ) -> list[tuple[int, str]]:
+        """(line, text) of the comments inside `node` but outside the `exclude` nodes."""
+        excluded = [self.pos(e) for e in exclude]
+        found = []
+        for sub in self.walk(node):
+            if isinstance(sub, cst.Comment):
+                where = self.pos(sub).start
+                if any(inside(where, r) for r in excluded):
+                    continue
+                found.append((where.line, sub.value))
+        return found
+
+    # ------------------------------------------------------------ scopes
+    def _unit(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The unit holding `node`: a top-level statement, or a statement of a top-level class."""
+        chain = [node]
+        while True:
+            parent = self.parents.get(node)
+            if parent is None or parent is self.module:
+                break
+            chain.append(parent)
+            node = parent
+        if (
+            len(chain) >= 3
+            and isinstance(chain[-1], cst.ClassDef)
+            and chain[-1] not in self.analysed
+        ):
+            return chain[-3]
+        return chain[-1]
+
+    def scope_name(self, node: cst.CSTNode) -> str:
+        """`<module>`, or the dotted names of the enclosing functions and classes."""
+        names = [
+            a.name.value
+            for a in self.ancestors(node)
+            if isinstance(a, (cst.FunctionDef, cst.ClassDef))
+        ]
+        return ".".join(reversed(names)) or "<module>"
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        """The function whose body runs `node`: none inside a class body or a lambda."""
+        for a in self.ancestors(node):
+            if isinstance(a, cst.FunctionDef):
+                return a
+            if isinstance(a, (cst.ClassDef, cst.Lambda)):
+                return None
+        return None
+
+    def scope_root(self, node: cst.CSTNode) -> cst.CSTNode:
+        return self.enclosing_function(node) or self.module
+
+    def is_deferred_below(self, node: cst.CSTNode, root: cst.CSTNode) -> bool:
+        """Whether `node` sits in a function, lambda or class inside `root`: it runs later."""
+        return any(isinstance(a, DEFERRED) for a in self.ancestors_below(node, root))
+
+    def variable_names(self) -> frozenset[str]:
+        """Names used as variables (not `obj.attr`, not `f(key=...)`): what a new name could shadow."""
+        found = set()
+        for value, nodes in self.names.items():
+            for node in nodes:
+                parent = self.parents.get(node)
+                if isinstance(parent, cst.Attribute) and parent.attr is node:
+                    continue
+                if isinstance(parent, cst.Arg) and parent.keyword is node:
+                    continue
+                found.add(value)
+                break
+        return frozenset(found)
+
+    def same_binding(self, node: cst.Name, name: str, site_scope) -> bool:
+        """False when a nested function binds its own `name` (a parameter or a local)."""
+        scope = lazy_value(self.scopes.get(node))
+        if scope is None or site_scope is None or scope is site_scope:
+            return True
+        try:
+            assignments = scope[name]
+        except Exception:
+            return True
+        return not any(a.scope is scope for a in assignments)
+
+    def reads_binding(self, read: cst.Name, binding: cst.Name) -> bool:
+        """Whether `read` may read the value `binding` assigns (not a same-named local elsewhere)."""
+        scope = lazy_value(self.scopes.get(read))
+        if scope is None:
+            return True  # unknown: assume it does
+        try:
+            assignments = scope[read.value]
+        except Exception:
+            return True
+        return any(getattr(a, "node", None) is binding for a in assignments)
+
+    def single_assignment(self, expr: cst.BaseExpression) -> cst.Call | None:
+        """The call a name is bound to, when the scope binds it exactly once."""
+        if not isinstance(expr, cst.Name):
+            return None
+        scope = lazy_value(self.scopes.get(expr))
+        if scope is None:
+            return None
+        try:
+            assignments = list(scope[expr.value])
+        except Exception:
+            return None
+        # Only the reference's own scope: a global may be rebound anywhere.
+        if len(assignments) != 1 or assignments[0].scope is not scope:
+            return None
+        assign = self.parent(assignments[0].node)
+        if isinstance(assign, cst.AssignTarget):
+            assign = self.parent(assign)
+        if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
+            return assign.value
+        return None
+
+    def rebound_between(
+        self,
+        expression: cst.CSTNode,
+        start_node: cst.CSTNode,
+        end_node: cst.CSTNode,
+    ) -> str | None:
+        """A name `expression` reads that is assigned between the two nodes, if any."""
+        used = {n.value for n in self.walk(expression) if isinstance(n, cst.Name)}
+        if not used:
+            return None
+        start = self.pos(start_node).start
+        end = self.pos(end_node).end
+        root = self.pos(self.scope_root(start_node))
+        for name in used:
+            for node in self.names.get(name, []):
+                if not self.known(node):
+                    continue
+                where = self.pos(node).start
+                if not inside(where, root):
+                    continue
+                if (
+                    (start.line, start.column)
+                    <= (where.line, where.column)
+                    < (
+                        end.line,
+                        end.column,
+                    )
+                ):
+                    if self.context(node) == ExpressionContext.STORE:
+                        return node.value
+        return None

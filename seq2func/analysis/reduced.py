@@ -1,0 +1,81 @@
+"""The part of a module that needs scope metadata, when that part is smaller than the module.
+
+Scope metadata is the costly pass. When every model lives inside a function
+or a class, only those statements and the imports need it: a model there
+cannot be reached from the other statements by name.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import libcst as cst
+
+from .nodes import line_groups
+
+# `self.model = ...Sequential(` and the like: other methods, or any object's
+# attribute of that name anywhere in the file, may read the model.
+_ATTRIBUTE_SITE = re.compile(r"\w\.\w+\s*(:[^=]*)?=[^=\n]*Sequential")
+
+
+def reduced_module(
+    module: cst.Module, source: str
+) -> tuple[cst.Module | None, frozenset[cst.CSTNode]]:
+    """The imports and the definitions that mention Sequential, or None for the whole module.
+
+    Classes keep only their statements that mention Sequential. None when a
+    model may live where any statement of the file can use it: at module
+    level, or on an attribute (`self.model`) that other methods read. Also
+    returns the kept units (top-level statements, or statements of a kept
+    class), grouped with Python's own (fast) parser.
+    """
+    if _ATTRIBUTE_SITE.search(source):
+        return None, frozenset()
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None, frozenset()
+    lines = source.splitlines()
+    top = line_groups(tree.body)
+    if len(top) != len(module.body):
+        return None, frozenset()
+
+    def text(group) -> str:
+        decorators = getattr(group[0], "decorator_list", ())
+        first = min([group[0].lineno, *(d.lineno for d in decorators)])
+        return "\n".join(lines[first - 1 : group[-1].end_lineno])
+
+    kept_units: set[cst.CSTNode] = set()
+    kept: list[cst.BaseStatement] = []
+    for statement, group in zip(module.body, top):
+        code = text(group)
+        if "Sequential" not in code:
+            if "import" in code:
+                kept.append(statement)
+                kept_units.add(statement)
+            continue
+        if isinstance(statement, cst.FunctionDef):
+            kept.append(statement)
+            kept_units.add(statement)
+        elif isinstance(statement, cst.ClassDef):
+            kept.append(_reduced_class(statement, group, code, text, kept_units))
+        else:
+            return None, frozenset()
+    return module.with_changes(body=kept), frozenset(kept_units)
+
+
+def _reduced_class(statement, group, code, text, kept_units) -> cst.ClassDef:
+    """The class with only its statements that mention Sequential or import."""
+    inner = line_groups(group[0].body)
+    whole = _ATTRIBUTE_SITE.search(code) or "Sequential" in code.split(":", 1)[0]
+    if whole or len(inner) != len(statement.body.body):
+        kept_units.add(statement)
+        return statement
+    units = []
+    for unit, unit_group in zip(statement.body.body, inner):
+        unit_code = text(unit_group)
+        if "Sequential" in unit_code or "import" in unit_code:
+            units.append(unit)
+            kept_units.add(unit)
+    return statement.with_changes(body=statement.body.with_changes(body=units))

@@ -1,0 +1,51 @@
+"""Step: how the model is bound (`target = Sequential(...)`, `return Sequential(...)`).
+
+Raises S2F107 (a Sequential used as a layer of another model: it stays a
+sub-model) and S2F108 (not bound to one name or attribute, or bound in a
+class body). Fixtures: `form_*`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.index import TreeIndex
+from ..diagnostics import NESTED, UNBOUND
+from .plan import Form, Plan, Skip
+from .uses.used_as_layer import used_as_layer
+
+
+def bind(index: TreeIndex, plan: Plan) -> None:
+    call = plan.call
+    parent = index.parent(call)
+    if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is call:
+        if isinstance(parent, cst.Assign) and len(parent.targets) != 1:
+            raise Skip(UNBOUND, " (several targets)")
+        target = (
+            parent.targets[0].target
+            if isinstance(parent, cst.Assign)
+            else parent.target
+        )
+        if not isinstance(target, (cst.Name, cst.Attribute)):
+            raise Skip(UNBOUND, f" (bound to {index.code(target)})")
+        plan.target = index.code(target)
+        plan.form = Form.LIST
+        if isinstance(parent, cst.AnnAssign):
+            plan.annotation = index.code(parent.annotation.annotation)
+    elif isinstance(parent, cst.Return) and parent.value is call:
+        plan.form = Form.RETURN
+    else:
+        if used_as_layer(index, call):
+            plan.form = Form.NESTED
+            raise Skip(NESTED)
+        raise Skip(UNBOUND)
+
+    plan.small = parent  # type: ignore[assignment]
+    line = index.parent(parent)
+    if not isinstance(line, cst.SimpleStatementLine):
+        raise Skip(UNBOUND)
+    plan.statement = line
+    plan.block = index.parent(line)  # type: ignore[assignment]
+    if isinstance(index.parent(plan.block), cst.ClassDef):
+        raise Skip(UNBOUND, " (in a class body)")
+    plan.scope_node = index.enclosing_function(call) or index.module

@@ -1,0 +1,83 @@
+"""Step: the layers and arguments written in the `Sequential(...)` call itself.
+
+Reads the layer list (positional or `layers=`), `name=` and `trainable=`,
+and the comments written around each layer, which travel with it. Raises
+S2F102 (the layers are not a literal list: a variable, `*layers`) and S2F109
+(a second positional argument, which is `name` in Keras 2 and `trainable` in
+Keras 3, or an unknown keyword). Fixtures: `form_*`, `comments_*`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.index import TreeIndex
+from ..diagnostics import AMBIGUOUS_ARGUMENTS, LAYERS_NOT_VISIBLE
+from .plan import Application, Plan, Skip
+
+
+def read_constructor(index: TreeIndex, plan: Plan) -> None:
+    for arg in plan.call.args:
+        if arg.keyword is not None and arg.keyword.value == "name":
+            if isinstance(arg.value, cst.SimpleString):
+                plan.model_name = arg.value.evaluated_value  # type: ignore[assignment]
+    elements = _layer_elements(index, plan)
+    plan.applications = [Application(expr=e.value, top_level=True) for e in elements]
+    _attach_comments(index, plan, elements)
+
+
+def _layer_elements(index: TreeIndex, plan: Plan) -> list[cst.Element]:
+    layers_value: cst.BaseExpression | None = None
+    for position, arg in enumerate(plan.call.args):
+        if arg.star:
+            raise Skip(LAYERS_NOT_VISIBLE, f" ({arg.star}-unpacked arguments)")
+        keyword = arg.keyword.value if arg.keyword else None
+        if keyword is None:
+            if position == 0:
+                layers_value = arg.value
+                continue
+            raise Skip(
+                AMBIGUOUS_ARGUMENTS,
+                ": a second positional argument is `name` in Keras 2"
+                " and `trainable` in Keras 3",
+            )
+        if keyword == "layers":
+            layers_value = arg.value
+        elif keyword in ("name", "trainable"):
+            plan.model_arguments.append(f"{keyword}={index.code(arg.value)}")
+        else:
+            raise Skip(AMBIGUOUS_ARGUMENTS, f": unknown argument {keyword}=")
+    if layers_value is None or (
+        isinstance(layers_value, cst.Name) and layers_value.value == "None"
+    ):
+        return []
+    if not isinstance(layers_value, (cst.List, cst.Tuple)):
+        raise Skip(LAYERS_NOT_VISIBLE, f" ({index.code(layers_value)})")
+    for element in layers_value.elements:
+        if isinstance(element, cst.StarredElement):
+            raise Skip(LAYERS_NOT_VISIBLE, " (an unpacked list inside the layer list)")
+    return list(layers_value.elements)  # type: ignore[arg-type]
+
+
+def _attach_comments(index: TreeIndex, plan: Plan, elements: list[cst.Element]) -> None:
+    """Give each layer the comments written around it in the list."""
+    comments = index.comments_in(plan.call, [e.value for e in elements])
+    apps = plan.applications
+    for line, text in comments:
+        owner = None
+        for app in apps:
+            if index.pos(app.expr).end.line == line and app.trailing_comment is None:
+                owner = app
+                break
+        if owner is not None:
+            owner.trailing_comment = text
+            continue
+        following = [a for a in apps if index.pos(a.expr).start.line > line]
+        if following:
+            following[0].leading_comments.append(text)
+        else:
+            plan.constructor_comments.append(text)
+    if plan.statement is not None:
+        trailing = plan.statement.trailing_whitespace.comment
+        if trailing is not None:
+            plan.model_comment = trailing.value

@@ -1,0 +1,96 @@
+"""Step: every use of the model after it is complete, checked by the rule for its kind.
+
+A Functional model answers some questions differently from the Sequential it
+replaces (`model.layers[0]`, `isinstance(model, Sequential)`, `model._layers`).
+Each later use is dispatched, by the attribute it reads, to the rules in this
+package (one file per family of use); a use of the model as a value (passed,
+copied, called) goes through `VALUE_RULES` in order. A rule either leaves the
+use alone, plans a rewrite that keeps its meaning (in `Effects`), or raises
+`Skip`. Rules never change the plan themselves: a use inside a function may
+run at any time, so a rewrite there cannot be trusted, and its effects are
+refused (S2F106) instead of applied.
+
+To add a rule for a new kind of use: write a module here with a function
+`rule(use: Use, effects: Effects) -> None`, register it in `ATTRIBUTE_RULES`
+(by attribute name) or `VALUE_RULES`, and add fixtures (CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ...analysis.index import TreeIndex
+from ...analysis.references import Ref
+from ...diagnostics import CHANGED_AFTER_COMPLETE, SEQUENTIAL_SEMANTICS
+from ..plan import Form, Plan, Skip
+from . import copies, layers, mutation, serialization, type_tests, used_as_layer
+from .base import Effects, Use
+
+Rule = Callable[[Use, Effects], None]
+
+# `model.<name>`: the rules for each attribute, run in order.
+ATTRIBUTE_RULES: dict[str, tuple[Rule, ...]] = {
+    **{name: (mutation.changed_after_complete,) for name in mutation.MUTATORS},
+    "layers": (layers.hands_out_layers, layers.rewrite_layers),
+    "get_layer": (layers.hands_out_layers, layers.get_layer_by_index),
+    **{name: (serialization.serialized,) for name in serialization.SERIALIZERS},
+}
+# `model._<name>`: private state.
+PRIVATE_RULES: tuple[Rule, ...] = (mutation.private_state,)
+# The model as a value: called, passed, stored, tested.
+VALUE_RULES: tuple[Rule, ...] = (
+    used_as_layer.used_as_layer_later,
+    copies.through_copies,
+    serialization.serialized_by_call,
+    type_tests.type_test,
+    mutation.escapes,
+)
+
+
+def rules_for(use: Use) -> tuple[Rule, ...]:
+    """The rules that judge one use."""
+    name = use.attribute_name
+    if name is None:
+        return VALUE_RULES
+    if name in ATTRIBUTE_RULES:
+        return ATTRIBUTE_RULES[name]
+    if name.startswith("_"):
+        return PRIVATE_RULES
+    return ()
+
+
+def effects_of(use: Use) -> Effects:
+    """What the use needs for its meaning to survive; raises `Skip` when nothing can."""
+    effects = Effects()
+    for rule in rules_for(use):
+        rule(use, effects)
+    return effects
+
+
+def check_uses(index: TreeIndex, plan: Plan) -> None:
+    if plan.form is Form.RETURN:
+        return  # returned at once: its uses are the caller's, in another scope
+    for ref in plan.later_uses:
+        effects_of(Use(index, plan, ref)).apply_to(plan)
+    for ref in plan.deferred_uses:
+        _check_deferred_use(index, plan, ref)
+    copies.check_round_trip(index, plan)
+
+
+def _check_deferred_use(index: TreeIndex, plan: Plan, ref: Ref) -> None:
+    """Code in a function may run at any time, so nothing there can be rewritten."""
+    if ref.rebinds:
+        return
+    use = Use(index, plan, ref)
+    if use.attribute_name in ("add", "pop"):
+        raise Skip(
+            CHANGED_AFTER_COMPLETE,
+            f" ({use.attribute_name}() in a function on line {ref.line})",
+            ref.node,
+        )
+    effects = effects_of(use)
+    if effects.rewrites:
+        raise Skip(
+            SEQUENTIAL_SEMANTICS, f" (in a function on line {ref.line})", ref.node
+        )
+    effects.apply_to(plan)

@@ -1,0 +1,56 @@
+"""Uses that change the model, or reach state only a Sequential has.
+
+- `model.add/pop/build(...)` after the model is complete (S2F103): the
+  Functional model is fixed once made.
+- `model._layers`, `model._functional` and other private state (S2F106):
+  it exists only on Sequential.
+- `f(model)` where `f` is a function of this file that adds, pops or reads
+  `.layers` (S2F105): it may change the model where this file cannot see.
+
+Fixtures: `later_*`, `uses_*`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ...analysis.index import TreeIndex
+from ...diagnostics import CHANGED_AFTER_COMPLETE, ESCAPES, SEQUENTIAL_SEMANTICS
+from ..plan import Skip
+from .base import Effects, Use
+
+MUTATORS = ("add", "pop", "build")
+# What a function does to a model handed to it that a Functional model would not allow.
+_CHANGES = ("add", "pop", "layers", "_layers")
+
+
+def changed_after_complete(use: Use, effects: Effects) -> None:
+    raise Skip(
+        CHANGED_AFTER_COMPLETE,
+        f" ({use.attribute_name}() on line {use.line})",
+        use.ref.node,
+    )
+
+
+def private_state(use: Use, effects: Effects) -> None:
+    raise Skip(
+        SEQUENTIAL_SEMANTICS,
+        f" (.{use.attribute_name} on line {use.line})",
+        use.ref.node,
+    )
+
+
+def escapes(use: Use, effects: Effects) -> None:
+    func = use.called_function
+    local = use.index.local_functions.get(func) if func is not None else None
+    if local is not None and may_change(use.index, local):
+        call, _ = use.call_with_argument  # type: ignore[misc]
+        raise Skip(ESCAPES, f" ({func}() on line {use.line})", call)
+
+
+def may_change(index: TreeIndex, function: cst.FunctionDef) -> bool:
+    """Whether a function of this file adds, pops or reads the layers of anything."""
+    for node in index.walk(function.body):
+        if isinstance(node, cst.Attribute) and node.attr.value in _CHANGES:
+            return True
+    return False

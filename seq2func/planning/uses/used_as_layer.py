@@ -1,0 +1,72 @@
+"""The model used as a layer of another model (S2F107 at the constructor, S2F117 later).
+
+Converting such a model would change the outer model's layer from a
+Sequential to a Functional one: Keras 3 weight files key a nested model by
+its class, so weights the original saved would no longer load.
+A model held in a variable and called later is usually called on data,
+which a conversion keeps; only a call on a symbolic tensor (`keras.Input`,
+another layer's output) makes it a layer. Fixtures: `form_nested_sequential`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ...analysis import keras_names
+from ...analysis.index import TreeIndex
+from ...diagnostics import USED_AS_LAYER
+from ..plan import Skip
+from .base import Effects, Use
+
+
+def used_as_layer_later(use: Use, effects: Effects) -> None:
+    node = use.ref.node
+    if used_as_layer(use.index, node, called=False) or _called_on_symbolic(
+        use.index, node
+    ):
+        raise Skip(USED_AS_LAYER, "", node)
+
+
+def used_as_layer(index: TreeIndex, node: cst.CSTNode, called: bool = True) -> bool:
+    """Inside another model's layer list, an `add(...)`, a layer wrapper, or (for a
+    constructor) called on a tensor at once."""
+    parent = index.parent(node)
+    if called and isinstance(parent, cst.Call) and parent.func is node:
+        return True
+    for a in index.until_statement(node):
+        if not isinstance(a, cst.Call):
+            continue
+        q = index.qualified(a.func)
+        if keras_names.sequential_family(q) or keras_names.keras_layer_class(q):
+            return True
+        if isinstance(a.func, cst.Attribute) and a.func.attr.value == "add":
+            return True
+    return False
+
+
+def _called_on_symbolic(index: TreeIndex, node: cst.CSTNode) -> bool:
+    """`model(inputs)` where `inputs` comes from keras.Input or another layer call."""
+    call = index.parent(node)
+    if not (isinstance(call, cst.Call) and call.func is node and call.args):
+        return False
+    value = _symbolic_assignment(index, call.args[0].value)
+    if value is None:
+        return False
+    return keras_names.is_input(index.qualified(value.func)) or isinstance(
+        value.func, cst.Call
+    )
+
+
+def _symbolic_assignment(index: TreeIndex, expr: cst.BaseExpression) -> cst.Call | None:
+    if not isinstance(expr, cst.Name):
+        return None
+    for node in index.names.get(expr.value, []):
+        target = index.parent(node)
+        assign = index.parent(target) if isinstance(target, cst.AssignTarget) else None
+        if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
+            value = assign.value
+            if keras_names.is_input(index.qualified(value.func)) or isinstance(
+                value.func, cst.Call
+            ):
+                return value
+    return None

@@ -23,7 +23,7 @@ from .planning import find_sites
 from .planning.plan import Plan
 from .results import ConversionError, ConversionResult, Site
 from .writing.rewrite import Edits, render, rewrite_module
-from .writing.spelling import SpellingConflict, import_bindings, spell
+from .writing.spelling import Spelling, SpellingConflict, import_bindings, spell
 
 # Every spelling of the class contains this word, so a file without it has no site.
 _MARKER = "Sequential"
@@ -111,7 +111,7 @@ def convert_narrowed(
     except ConversionError:
         return None  # the whole file says it better, with its own positions
     code = narrowed.splice(result.code) if result.changed else source
-    if code is None or (code != source and not _compiles(code, path)):
+    if code is None or (code != source and _syntax_error(code, path) is not None):
         return None
     return dataclasses.replace(result, source=source, code=code)
 
@@ -140,14 +140,6 @@ def syntax_error_at(source: str) -> tuple[str, int, int] | None:
     return None
 
 
-def _compiles(code: str, path: str | None) -> bool:
-    try:
-        compile(code, path or "<string>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
 def _convert(
     source: str,
     path: str | None,
@@ -167,8 +159,43 @@ def _convert(
     a mixed-precision policy). With `plan_only` the sites are decided and no
     code is written: the result's code is the source.
     """
+    module = _parse(source, path)
+    index = TreeIndex(module, path, source, elided_text)
+    plans = find_sites(index)
+    for plan in plans:
+        if plan.line in keep_lines and plan.converted:
+            _skip(plan, UNPROVEN_KEPT, path)
+    unchanged = ConversionResult(source, source, (), path)
+    bindings = import_bindings(module)
+    names = TakenNames(index, file_names)
+    spelled = (
+        []
+        if not any(p.converted for p in plans)
+        else _spell(plans, module, bindings, names, path)
+    )
+    if not spelled or plan_only:
+        return dataclasses.replace(unchanged, sites=_sites(plans, path))
+    edits = Edits()
+    chosen: list[tuple[Plan, HelperNames]] = []
+    for plan, spelling in spelled:
+        chosen.append((plan, helper_names(plan, names, chosen)))
+        render(plan, spelling, chosen[-1][1], module, edits)
+    wanted = [pair for _, spelling in spelled for pair in spelling.imports]
+    settings = black_settings(path, line_length)
+    new_module = rewrite_module(module, index, edits, settings)
+    code = fix_imports(new_module, wanted, index, bindings, elided_text).code
+    if safety_net:
+        error = _syntax_error(code, path)
+        if error is not None:  # a bug of ours must never reach the user's file
+            for plan, _ in spelled:
+                _skip(plan, INTERNAL_ERROR, path, f": {error}")
+            return dataclasses.replace(unchanged, sites=_sites(plans, path))
+    return ConversionResult(source, code, _sites(plans, path), path)
+
+
+def _parse(source: str, path: str | None) -> cst.Module:
     try:
-        module = cst.parse_module(source)
+        return cst.parse_module(source)
     except cst.ParserSyntaxError:
         message, line, column = syntax_error_at(source) or ("invalid syntax", 1, 0)
         raise ConversionError(
@@ -177,88 +204,48 @@ def _convert(
             path,
             line,
         ) from None
-    index = TreeIndex(module, path, source, elided_text)
-    plans = find_sites(index)
-    for plan in plans:
-        if plan.line in keep_lines and plan.converted:
-            plan.skips.append(
-                diagnostics.make(
-                    UNPROVEN_KEPT,
-                    model=plan.label,
-                    line=plan.line,
-                    column=plan.column,
-                    path=path,
-                )
-            )
-    if not any(p.converted for p in plans):
-        return ConversionResult(
-            source=source, code=source, sites=_sites(plans, path), path=path
-        )
 
-    wanted: list[tuple[str, str]] = []
-    edits = Edits()
-    bindings = import_bindings(module)
-    module_names = TakenNames(index, file_names)
-    chosen: list[tuple[Plan, HelperNames]] = []
+
+def _spell(
+    plans: list[Plan], module: cst.Module, bindings, names: TakenNames, path: str | None
+) -> list[tuple[Plan, Spelling]]:
+    """How each converted site spells `Input`/`Model`; a site that cannot is skipped (S2F114)."""
+    spelled = []
     for plan in plans:
         if not plan.converted:
             continue
         try:
             spelling = spell(
-                plan.call.func,
-                plan.family,
-                bindings,
-                module_names,
-                module.code_for_node,
+                plan.call.func, plan.family, bindings, names, module.code_for_node
             )
         except SpellingConflict as conflict:
-            plan.skips.append(
-                diagnostics.make(
-                    NAME_CONFLICT,
-                    model=plan.label,
-                    line=plan.line,
-                    column=plan.column,
-                    detail=f"{conflict}",
-                    path=path,
-                )
-            )
+            _skip(plan, NAME_CONFLICT, path, f"{conflict}")
             continue
-        if plan_only:
-            continue  # the site is decided; naming and rendering write code
-        names = helper_names(plan, module_names, chosen)
-        chosen.append((plan, names))
-        render(plan, spelling, names, module, edits)
-        wanted.extend(spelling.imports)
+        spelled.append((plan, spelling))
+    return spelled
 
-    if not chosen or plan_only:
-        return ConversionResult(
-            source=source, code=source, sites=_sites(plans, path), path=path
+
+def _skip(plan: Plan, code: str, path: str | None, detail: str = "") -> None:
+    plan.skips.append(
+        diagnostics.make(
+            code,
+            model=plan.label,
+            line=plan.line,
+            column=plan.column,
+            detail=detail,
+            path=path,
         )
-    settings = black_settings(path, line_length)
-    new_module = rewrite_module(module, index, edits, settings)
-    new_module = fix_imports(new_module, wanted, index, bindings, elided_text)
-    code = new_module.code
-    try:
-        if safety_net:
-            compile(code, path or "<string>", "exec", dont_inherit=True)
-    except SyntaxError as error:  # a bug of ours must never reach the user's file
-        for plan, _ in chosen:
-            plan.skips.append(
-                diagnostics.make(
-                    INTERNAL_ERROR,
-                    model=plan.label,
-                    line=plan.line,
-                    column=plan.column,
-                    detail=f": {error.msg}",
-                    path=path,
-                )
-            )
-        return ConversionResult(
-            source=source, code=source, sites=_sites(plans, path), path=path
-        )
-    return ConversionResult(
-        source=source, code=code, sites=_sites(plans, path), path=path
     )
+
+
+def _syntax_error(code: str, path: str | None) -> str | None:
+    try:
+        compile(code, path or "<string>", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return error.msg
+    except ValueError as error:  # a null byte, before Python 3.12
+        return str(error)
+    return None
 
 
 def _sites(plans: list[Plan], path: str | None) -> tuple[Site, ...]:

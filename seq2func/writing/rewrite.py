@@ -47,87 +47,111 @@ def render(
     """Add one converted site's edits."""
     for node, template in plan.node_rewrites.items():
         edits.nodes[node] = template.format(Model=spelling.model)
-    apps = plan.applications
-    spec = plan.input
-    assert spec is not None
-    inputs = spec.variable or names.inputs
-    if spec.variable:
-        input_stmt = None
-    elif spec.verbatim:
-        input_stmt = f"{inputs} = {spec.verbatim}"
-    else:
-        input_stmt = f"{inputs} = {spelling.input}({spec.arguments})"
+    _SiteWriter(plan, spelling, names, module, edits).write()
 
-    first_in_compound = not apps[0].top_level
-    output = names.outputs if apps[-1].top_level else names.x
-    arguments = [f"inputs={inputs}", f"outputs={output}", *plan.model_arguments]
-    model_call = f"{spelling.model}({', '.join(arguments)})"
-    if plan.form is Form.RETURN:
-        model_line = f"return {model_call}"
-    elif plan.annotation is not None:
-        model_line = f"{plan.target}: {plan.annotation} = {model_call}"
-    else:
-        model_line = f"{plan.target} = {model_call}"
 
-    def application(index: int, app: Application) -> list[str]:
-        prev = inputs if index == 0 and not first_in_compound else names.x
-        lhs = names.outputs if index == len(apps) - 1 and app.top_level else names.x
-        code = _expression_code(app, module, edits.nodes)
-        line = f"{lhs} = {code}({prev})"
+class _SiteWriter:
+    """The statements of one site: the Input, a line per layer, and `Model(...)`."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        spelling: Spelling,
+        names: HelperNames,
+        module: cst.Module,
+        edits: Edits,
+    ) -> None:
+        assert plan.input is not None
+        self.plan, self.spelling, self.names = plan, spelling, names
+        self.module, self.edits = module, edits
+        self.apps = list(plan.applications)
+        self.inputs = plan.input.variable or names.inputs
+        self.first_in_compound = not self.apps[0].top_level
+
+    def write(self) -> None:
+        plan, apps, edits = self.plan, self.apps, self.edits
+        spec = plan.input
+        assert spec is not None
+        # The Input goes where Keras met it: the add() that carried it, else just
+        # before the first layer, so the names in its shape mean what they meant.
+        opening = self._opening()
+        in_constructor = spec.small is None and (
+            apps[0].small is None or self.first_in_compound
+        )
+        in_first_add = spec.small is None and not in_constructor
+        if spec.small is not None:
+            edits.replace[spec.small] = opening
+        constructor: list[str] = list(opening) if in_constructor else []
+        for position, app in enumerate(apps):
+            if app.small is None:
+                constructor.extend(self._application(position, app))
+        constructor.extend(plan.constructor_comments)
+        kind, node = plan.completion.kind, plan.completion.node
+        if kind is CompletionKind.CONSTRUCTOR:
+            constructor.append(self._model_line())
+        edits.replace[plan.small] = constructor  # type: ignore[index]
+        for position, app in enumerate(apps):
+            if app.small is None:
+                continue
+            lines = list(opening) if position == 0 and in_first_add else []
+            lines.extend(self._application(position, app))
+            if kind is CompletionKind.LINE and position == len(apps) - 1:
+                lines.append(self._model_line())
+            edits.replace[app.small] = lines
+        if kind is CompletionKind.BUILD:
+            edits.replace[node] = [self._model_line()]  # type: ignore[index]
+        elif kind is CompletionKind.AFTER:
+            edits.after[node] = [self._model_line()]  # type: ignore[index]
+
+    def _opening(self) -> list[str]:
+        """The lines before the first layer: a hoisted base model, the Input."""
+        apps, names, spec = self.apps, self.names, self.plan.input
+        assert spec is not None
+        hoisted = []
+        if self.plan.hoist_first:
+            code = _expression_code(apps[0], self.module, self.edits.nodes)
+            hoisted = [*apps[0].leading_comments, f"{names.base} = {code}"]
+            apps[0] = Application(
+                expr=cst.Name(names.base),
+                top_level=apps[0].top_level,
+                small=apps[0].small,
+                line=apps[0].line,
+                trailing_comment=apps[0].trailing_comment,
+            )
+        if spec.variable:
+            input_stmt = []
+        elif spec.verbatim:
+            input_stmt = [f"{self.inputs} = {spec.verbatim}"]
+        else:
+            input_stmt = [f"{self.inputs} = {self.spelling.input}({spec.arguments})"]
+        running = [f"{names.x} = {self.inputs}"] if self.first_in_compound else []
+        return hoisted + input_stmt + running
+
+    def _application(self, position: int, app: Application) -> list[str]:
+        names = self.names
+        first = position == 0 and not self.first_in_compound
+        previous = self.inputs if first else names.x
+        last = position == len(self.apps) - 1 and app.top_level
+        code = _expression_code(app, self.module, self.edits.nodes)
+        line = f"{names.outputs if last else names.x} = {code}({previous})"
         if app.trailing_comment:
             line += f"  {app.trailing_comment}"
         return [*app.leading_comments, line]
 
-    # The Input goes where Keras met it: the add() that carried it, else just
-    # before the first layer, so the names in its shape mean what they meant.
-    hoisted = []
-    if plan.hoist_first:
-        hoisted = [
-            *apps[0].leading_comments,
-            f"{names.base} = {_expression_code(apps[0], module, edits.nodes)}",
+    def _model_line(self) -> str:
+        plan = self.plan
+        output = self.names.outputs if self.apps[-1].top_level else self.names.x
+        arguments = [
+            f"inputs={self.inputs}",
+            f"outputs={output}",
+            *plan.model_arguments,
         ]
-        apps[0] = Application(
-            expr=cst.Name(names.base),
-            top_level=apps[0].top_level,
-            small=apps[0].small,
-            line=apps[0].line,
-            trailing_comment=apps[0].trailing_comment,
-        )
-    opening = (
-        hoisted
-        + ([input_stmt] if input_stmt else [])
-        + ([f"{names.x} = {inputs}"] if first_in_compound else [])
-    )
-    input_in_constructor = spec.small is None and (
-        apps[0].small is None or first_in_compound
-    )
-    input_in_first_add = spec.small is None and not input_in_constructor
-    if spec.small is not None:
-        edits.replace[spec.small] = opening
-    constructor: list[str] = list(opening) if input_in_constructor else []
-    for index, app in enumerate(apps):
-        if app.small is None:
-            constructor.extend(application(index, app))
-    constructor.extend(plan.constructor_comments)
-    kind, node = plan.completion.kind, plan.completion.node
-    if kind is CompletionKind.CONSTRUCTOR:
-        constructor.append(model_line)
-    edits.replace[plan.small] = constructor  # type: ignore[index]
-
-    for index, app in enumerate(apps):
-        if app.small is None:
-            continue
-        lines = []
-        if index == 0 and input_in_first_add:
-            lines.extend(opening)
-        lines.extend(application(index, app))
-        if kind is CompletionKind.LINE and index == len(apps) - 1:
-            lines.append(model_line)
-        edits.replace[app.small] = lines
-    if kind is CompletionKind.BUILD:
-        edits.replace[node] = [model_line]  # type: ignore[index]
-    elif kind is CompletionKind.AFTER:
-        edits.after[node] = [model_line]  # type: ignore[index]
+        model_call = f"{self.spelling.model}({', '.join(arguments)})"
+        if plan.form is Form.RETURN:
+            return f"return {model_call}"
+        if plan.annotation is not None:
+            return f"{plan.target}: {plan.annotation} = {model_call}"
+        return f"{plan.target} = {model_call}"
 
 
 def _expression_code(

@@ -19,6 +19,8 @@ that makes its own Input). Fixtures: `input_*`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from ..analysis import keras_names
@@ -41,6 +43,12 @@ from .input_arguments import (
     strip_ignored,
 )
 from .plan import Application, InputSource, InputSpec, Plan, Skip
+
+# Where the input comes from when the model's code gives none and no
+# build(shape) follows: each source returns an InputSpec, or None to pass on
+# (it may raise a more precise Skip). Tried in this order.
+LateSource = Callable[[TreeIndex, Plan, Application, Skip], InputSpec | None]
+LATE_SOURCES: tuple[LateSource, ...] = ()
 
 
 def plan_input(index: TreeIndex, plan: Plan) -> None:
@@ -207,8 +215,10 @@ def _input_from_first_layer(
                 keras_names.is_embedding(qualified)
                 and kwarg(expr, "input_length") is not None
             ):
-                raise Skip(KERAS2_INPUT_LENGTH, "", expr)
-            raise Skip(NO_INPUT, "", plan.call)
+                _late_input(index, plan, first, Skip(KERAS2_INPUT_LENGTH, "", expr))
+            else:
+                _late_input(index, plan, first, Skip(NO_INPUT, "", plan.call))
+            return
         plan.input = InputSpec(
             InputSource.BUILD, arguments=input_from_build(index, plan, build_call, expr)
         )
@@ -216,19 +226,31 @@ def _input_from_first_layer(
         return
     if build_call is None:
         if isinstance(expr, cst.Call):
-            raise Skip(
-                OPAQUE_FIRST_LAYER,
-                f" ({index.code(expr.func)} is not a built-in Keras layer)",
-                expr,
-            )
-        raise Skip(
-            OPAQUE_FIRST_LAYER, f" (the first layer is `{index.code(expr)}`)", expr
-        )
+            detail = f" ({index.code(expr.func)} is not a built-in Keras layer)"
+        else:
+            detail = f" (the first layer is `{index.code(expr)}`)"
+        _late_input(index, plan, first, Skip(OPAQUE_FIRST_LAYER, detail, expr))
+        return
     if not isinstance(expr, cst.Call) or has_star(expr):
         raise Skip(UNKNOWN_DTYPE, f" (the first layer is `{index.code(expr)}`)", expr)
     plan.input = InputSpec(
         InputSource.BUILD, arguments=input_from_build(index, plan, build_call, expr)
     )
+
+
+def _late_input(index: TreeIndex, plan: Plan, first: Application, skip: Skip) -> None:
+    """The input from a source other than the model's own code, else `skip`.
+
+    Keras would take it from the first data the model is built on; each of
+    `LATE_SOURCES` may know that input, and is asked in order.
+    """
+    for source in LATE_SOURCES:
+        spec = source(index, plan, first, skip)
+        if spec is not None:
+            plan.input = spec
+            _check_no_nested_models(index, plan)
+            return
+    raise skip
 
 
 def _check_no_nested_models(index: TreeIndex, plan: Plan) -> None:

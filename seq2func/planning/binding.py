@@ -2,7 +2,8 @@
 
 Raises S2F107 (a Sequential used as a layer of another model: it stays a
 sub-model) and S2F108 (not bound to one name or attribute, or bound in a
-class body). Fixtures: `form_*`.
+class body). Fixtures: `form_nested_sequential`, `safety_tuple_target`,
+`safety_class_body`, `form_method_attribute`, `form_function_return`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Reads the layer list (positional or `layers=`), `name=` and `trainable=`,
 and the comments written around each layer, which travel with it. Raises
 S2F102 (the layers are not a literal list: a variable, `*layers`) and S2F109
 (a second positional argument, which is `name` in Keras 2 and `trainable` in
-Keras 3, or an unknown keyword). Fixtures: `form_*`, `comments_*`.
+Keras 3, or an unknown keyword). Fixtures: `form_layers_keyword`,
+`form_name_and_trainable`, `comments_*`, `safety_unpacked_layers`,
+`safety_positional_name`.
 """
 
 from __future__ import annotations

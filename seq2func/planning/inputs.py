@@ -12,9 +12,10 @@ strips `input_shape` from later layers, where Keras ignored it (seed 002).
 Raises S2F101 (no input the code gives), S2F102 (no layers), S2F103 (a
 `build()` on a model whose input is already set), S2F109, S2F111 (a first
 layer whose input cannot be read: a custom layer, one added in a loop),
-S2F112 (Keras 2's `Embedding(input_length=)`), S2F113 (a dtype the code
-does not give), S2F115 (an Input that is not first), S2F116 (a later element
-that makes its own Input). Fixtures: `input_*`.
+S2F112 (Keras 2's `Embedding(input_length=)`), S2F113 (a dtype the code does
+not give), S2F115 (an Input that is not first), S2F116 (a later element that
+makes its own Input). Fixtures: `input_*`, `seed001_*`, `seed002_*`,
+`transfer_learning_base_variable`, `safety_nested_model_after_input_shape`.
 """
 
 from __future__ import annotations

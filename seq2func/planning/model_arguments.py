@@ -2,7 +2,8 @@
 
 They are read when `Model(...)` is made, after the last `add()`, not when
 `Sequential(...)` was called; a name they read must not change in between.
-Raises S2F109. Fixtures: `form_name_and_trainable`.
+Raises S2F109. Fixtures: `form_name_and_trainable`,
+`safety_name_changes_during_adds`.
 """
 
 from __future__ import annotations

@@ -2,12 +2,13 @@
 
 `other = model`, `zoo = {"a": model}`, `for m in (a, b)`,
 `keras.models.clone_model(model)` and a model saved and loaded back in the
-same file all reach the model (or a copy that is Functional too) by
-another way than its name. If one of them reads `.layers`, `add`/`pop`,
-`get_layer` or private state, or is tested with `isinstance`/`type`, the
-site is skipped (S2F106), naming the read and the name it went through.
-Only the copy's own binding is followed, so a same-named local elsewhere
-does not count. Fixtures: `form_alias_and_clone_*`, `form_copy_name_*`.
+same file all reach the model (or a copy that is Functional too) by another
+way than its name. If one of them reads `.layers`, `add`/`pop`, `get_layer`
+or private state, or is tested with `isinstance`/`type`, the site is skipped
+(S2F106), naming the read and the name it went through. Only the copy's own
+binding is followed, so a same-named local elsewhere does not count.
+Fixtures: `form_alias_and_clone_*`, `form_copy_name_*`,
+`safety_*_reads_layers`.
 """
 
 from __future__ import annotations

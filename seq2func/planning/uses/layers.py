@@ -9,8 +9,9 @@ layer. `get_layer(index=...)` counts the InputLayer too (S2F106), and
 
 When the layer objects themselves are handed further than one attribute read
 (`first = model.layers[0]`), the line is recorded: the input step then keeps
-their `input_shape=` (S2F207), which a Sequential built from them later reads.
-Fixtures: `later_layers_*`, `input_shape_kept_when_layers_reused`.
+their `input_shape=` (S2F207), which a Sequential built from them later
+reads. Fixtures: `layers_*`, `safety_get_layer_by_index`, `safety_layers_*`,
+`input_shape_kept_when_layers_reused`.
 """
 
 from __future__ import annotations

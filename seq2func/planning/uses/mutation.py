@@ -2,12 +2,14 @@
 
 - `model.add/pop/build(...)` after the model is complete (S2F103): the
   Functional model is fixed once made.
-- `model._layers`, `model._functional` and other private state (S2F106):
-  it exists only on Sequential.
+- `model._layers`, `model._functional` and other private state (S2F106): it
+  exists only on Sequential.
 - `f(model)` where `f` is a function of this file that adds, pops or reads
   `.layers` (S2F105): it may change the model where this file cannot see.
 
-Fixtures: `later_*`, `uses_*`.
+Fixtures: `safety_pop_after`, `safety_mutate_in_other_block`,
+`safety_private_attribute`, `safety_handed_to_local_function`,
+`safety_handed_to_safe_function`.
 """
 
 from __future__ import annotations

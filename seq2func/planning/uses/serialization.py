@@ -1,8 +1,8 @@
 """Uses that write the model out: a reader of this file may load it back.
 
-Nothing is skipped here; the line is recorded so that `copies.check_round_trip`
-follows a model loaded back later in the file (it comes back Functional).
-Fixtures: `form_alias_and_clone_*`.
+Nothing is skipped here; the line is recorded so that
+`copies.check_round_trip` follows a model loaded back later in the file (it
+comes back Functional). Fixtures: `safety_saved_and_loaded_reads_layers`.
 """
 
 from __future__ import annotations

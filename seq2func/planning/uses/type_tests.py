@@ -1,9 +1,9 @@
 """`isinstance(model, ...)` and `type(model)`: the class of the model changes.
 
-`isinstance(model, Sequential)` becomes a test for `Model` (S2F205), which the
-converted model passes as the original passed its own. A tuple of classes,
-or `type(model)`, cannot be rewritten to mean the same (S2F106).
-Fixtures: `uses_isinstance*`.
+`isinstance(model, Sequential)` becomes a test for `Model` (S2F205), which
+the converted model passes as the original passed its own. A tuple of
+classes, or `type(model)`, cannot be rewritten to mean the same (S2F106).
+Fixtures: `safety_isinstance_in_function`.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 Converting such a model would change the outer model's layer from a
 Sequential to a Functional one: Keras 3 weight files key a nested model by
-its class, so weights the original saved would no longer load.
-A model held in a variable and called later is usually called on data,
-which a conversion keeps; only a call on a symbolic tensor (`keras.Input`,
-another layer's output) makes it a layer. Fixtures: `form_nested_sequential`.
+its class, so weights the original saved would no longer load. A model held
+in a variable and called later is usually called on data, which a conversion
+keeps; only a call on a symbolic tensor (`keras.Input`, another layer's
+output) makes it a layer. Fixtures: `form_nested_sequential`,
+`safety_used_as_layer`.
 """
 
 from __future__ import annotations

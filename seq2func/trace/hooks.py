@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
-from types import ModuleType
 
-Callback = Callable[[ModuleType], None]
+# Imported at every traced interpreter's start, before the program: only what
+# the interpreter has already loaded (`typing` is not among it).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
+    Callback = Callable[[ModuleType], None]
 
 
 class _AfterImport:
@@ -45,7 +49,7 @@ class _AfterImport:
         return getattr(self._loader, name)
 
 
-class PostImportFinder(MetaPathFinder):
+class PostImportFinder:
     """Calls `callbacks[name](module)` once the module `name` has been executed."""
 
     def __init__(self, callbacks: dict[str, Callback]):

@@ -74,6 +74,15 @@ def listed_sites(index: TraceIndex) -> list[ListedSite]:
                 else ("current" if site.digest in now else "edited")
             )
         listed.append(ListedSite(site, status))
+    listed.sort(
+        key=lambda item: (
+            item.site.path,
+            -1 if item.site.cell is None else item.site.cell,
+            item.site.digest,
+            item.site.line,
+            item.site.column,
+        )
+    )
     return listed
 
 

@@ -227,7 +227,7 @@ class TraceIndex:
             (digest, line, column),
         )
         if rows:
-            return self._summarize(rows)
+            return self._summarize(rows, digest)
         return self._stale(digest, _normalize_path(path), cell)
 
     def _stale(
@@ -286,10 +286,19 @@ class TraceIndex:
                     path,
                     cell,
                     tuple(m for (m,) in models),
-                    self._summarize(rows),
+                    self._summarize(rows, digest),
                 )
             )
         return found
+
+    def _notebook_of(self, digest: str, run: str) -> str:
+        """The notebook a cell was run from, as the client that sent it noted it; '' if none did."""
+        found = self._query(
+            "SELECT path FROM units WHERE digest = ? AND path != '' "
+            "ORDER BY run = ? DESC, seen DESC LIMIT 1",
+            (digest, run),
+        )
+        return found[0][0] if found else ""
 
     def _command(self, run: str) -> tuple[str | None, float | None]:
         if run not in self._commands:
@@ -299,7 +308,7 @@ class TraceIndex:
             self._commands[run] = (found[0][0], found[0][1]) if found else (None, None)
         return self._commands[run]
 
-    def _summarize(self, rows: list[tuple]) -> TracedInput | VaryingInput:
+    def _summarize(self, rows: list[tuple], digest: str) -> TracedInput | VaryingInput:
         builds = [_Build.of(row) for row in rows]
         runs = tuple(dict.fromkeys(b.run for b in builds))
         signatures: dict[tuple, list[_Build]] = {}
@@ -345,7 +354,7 @@ class TraceIndex:
                     run,
                     command,
                     started,
-                    mine[0].path,
+                    mine[0].path or self._notebook_of(digest, run),
                     len(mine),
                     tuple(dict.fromkeys(b.call for b in mine)),
                 )

@@ -49,12 +49,8 @@ from itertools import islice
 from types import FrameType, ModuleType
 from typing import Any
 
-from . import cells, describe, hooks, keys, store
+from . import cells, describe, hooks, keys, startup, store
 
-KERAS3_MODULE = "keras.src.models.sequential"
-KERAS2_MODULE = "tf_keras.src.engine.sequential"
-IPYTHON_COMPILER_MODULE = "IPython.core.compilerop"
-NBCLIENT_MODULE = "nbclient.client"
 DEBUG_ENV = "SEQ2FUNC_TRACE_DEBUG"
 # Modules whose own Sequential(...) calls are not sites of the program.
 _INTERNAL_MODULES = ("keras", "tf_keras", "tensorflow", "copy", "copyreg", "pickle")
@@ -292,6 +288,16 @@ class Recorder:
         self.writer.add_unit(digest, "cell", path or store.UNKNOWN_PATH, index)
 
     # ------------------------------------------------------------ patches
+    def apply(self, patch: str, module: ModuleType) -> None:
+        """Apply one of the patches (`startup.WATCHED` names them) to a module just imported."""
+        self.guarded(getattr(self, patch))(module)
+
+    def patch_ipython(self, module: ModuleType) -> None:
+        self.cells.patch_ipython(module)
+
+    def patch_nbclient(self, module: ModuleType) -> None:
+        cells.patch_nbclient(module, self.guarded(self.note_cell))
+
     def patch_keras3(self, module: ModuleType) -> None:
         sequential = module.Sequential
         _patch_new(self, sequential)
@@ -419,31 +425,29 @@ def _data_of(name: str, local: dict) -> Any:
     return None
 
 
-def start(store_path: str, run: str) -> Recorder:
+def start(store_path: str, run: str, *, install_hooks: bool = True) -> Recorder:
     """Start recording in this process; the hooks wait for the program's imports.
 
-    Called again (seq2func's own process tracing notebooks twice), the
-    hooks stay and the records go to the new store and run.
+    The start-up file installs the hooks itself and calls this when one of
+    them fires (`install_hooks=False`). Called again (seq2func's own process
+    tracing notebooks twice), the records go to the new store and run.
     """
     global _RECORDER
     if _RECORDER is not None:
-        _RECORDER.writer = store.Writer(store_path, run)
+        if (str(_RECORDER.writer.path), _RECORDER.writer.run) != (str(store_path), run):
+            _RECORDER.writer = store.Writer(store_path, run)
         return _RECORDER
     recorder = Recorder(
         store.Writer(store_path, run), debug=bool(os.environ.get(DEBUG_ENV))
     )
     _RECORDER = recorder
-    note_cell = recorder.guarded(recorder.note_cell)
-    hooks.install(
-        {
-            KERAS3_MODULE: recorder.guarded(recorder.patch_keras3),
-            KERAS2_MODULE: recorder.guarded(recorder.patch_keras2),
-            IPYTHON_COMPILER_MODULE: recorder.guarded(recorder.cells.patch_ipython),
-            NBCLIENT_MODULE: recorder.guarded(
-                lambda module: cells.patch_nbclient(module, note_cell)
-            ),
-        }
-    )
+    if install_hooks:
+        hooks.install(
+            {
+                module: functools.partial(recorder.apply, patch)
+                for module, patch in startup.WATCHED.items()
+            }
+        )
     return recorder
 
 

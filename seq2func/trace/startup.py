@@ -20,7 +20,8 @@ other program. The start-up code:
    `SEQ2FUNC_TRACE_STORE` names a store;
 3. takes its folder out of `sys.path` again and runs the `sitecustomize`
    it shadows, if there is one, which then stands in `sys.modules` as the
-   program would have seen it.
+   program would have seen it; if there is none, it ends with the
+   `ImportError` that `site` ignores, so no `sitecustomize` is left either.
 
 A failure to start is reported once on stderr and the program runs untraced.
 Interpreters started with `-I`, `-E` or `-S`, or with an environment that
@@ -32,14 +33,23 @@ coverage.py documents for its own.
 from __future__ import annotations
 
 import os
-import uuid
-from pathlib import Path
 
-from . import recorder, store
+from . import hooks
 
+# This module runs at every traced interpreter's start, before the program:
+# it imports nothing the interpreter has not loaded already. The recorder,
+# the store and sqlite3 are imported only when the program imports one of
+# the modules below, and a program that never does pays for the finder only.
+ACTIVE_ENV = "SEQ2FUNC_TRACE_STORE"  # store.ACTIVE_ENV
+RUN_ENV = "SEQ2FUNC_TRACE_RUN"  # store.RUN_ENV
 BOOT_FILE = "sitecustomize.py"
 PRIVATE_PACKAGE = "_seq2func_trace"
-PACKAGE_DIR = Path(__file__).resolve().parent
+WATCHED = {
+    "keras.src.models.sequential": "patch_keras3",
+    "tf_keras.src.engine.sequential": "patch_keras2",
+    "IPython.core.compilerop": "patch_ipython",
+    "nbclient.client": "patch_nbclient",
+}
 
 _BOOT = """\
 # Written by `seq2func trace`: starts its input recorder in this Python process.
@@ -73,46 +83,71 @@ def _seq2func_trace_boot():
             f"({{type(error).__name__}}: {{error}}); the program goes on untraced.\\n"
         )
     shadowed = importlib.machinery.PathFinder.find_spec("sitecustomize", sys.path)
-    if shadowed is not None and shadowed.loader is not None:
-        original = importlib.util.module_from_spec(shadowed)
-        sys.modules["sitecustomize"] = original
-        shadowed.loader.exec_module(original)
+    if shadowed is None or shadowed.loader is None:
+        # As if there were no sitecustomize: site.py ignores exactly this error,
+        # and the import machinery takes this module out of sys.modules.
+        raise ImportError("no sitecustomize", name="sitecustomize")
+    original = importlib.util.module_from_spec(shadowed)
+    sys.modules["sitecustomize"] = original  # what `import sitecustomize` returns
+    shadowed.loader.exec_module(original)
 
 
 _seq2func_trace_boot()
-del _seq2func_trace_boot
 """
+
+
+_started = (
+    False  # per process: a `.pth` of the user's and the boot file may both call in
+)
 
 
 def process_startup() -> bool:
     """Start recording if `SEQ2FUNC_TRACE_STORE` is set; True when this process records."""
-    path = os.environ.get(store.ACTIVE_ENV)
-    if not path:
-        return False
-    run = os.environ.get(store.RUN_ENV) or new_run_id()
-    recorder.start(path, run)
+    global _started
+    path = os.environ.get(ACTIVE_ENV)
+    if not path or _started:
+        return _started
+    _started = True
+    run = os.environ.get(RUN_ENV) or new_run_id()
+    hooks.install(
+        {module: _deferred(path, run, patch) for module, patch in WATCHED.items()}
+    )
     return True
 
 
+def _deferred(path: str, run: str, patch: str):
+    """A callback that starts the recorder on first use and applies one of its patches."""
+
+    def callback(module) -> None:
+        from . import recorder
+
+        recorder.start(path, run, install_hooks=False).apply(patch, module)
+
+    return callback
+
+
 def new_run_id() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
-def write_boot_folder(folder: Path) -> Path:
-    """Write the `sitecustomize.py` that starts the recorder into `folder`; returns the folder."""
+def write_boot_folder(folder):
+    """Write the `sitecustomize.py` that starts the recorder into `folder` (a Path); returns it."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent
     folder.mkdir(parents=True, exist_ok=True)
-    text = _BOOT.format(package=str(PACKAGE_DIR), private=PRIVATE_PACKAGE)
+    text = _BOOT.format(package=str(package), private=PRIVATE_PACKAGE)
     (folder / BOOT_FILE).write_text(text, encoding="utf-8")
     return folder
 
 
 def traced_environment(
-    base: dict[str, str], store_path: Path, run: str, boot_folder: Path
+    base: dict[str, str], store_path, run: str, boot_folder
 ) -> dict[str, str]:
     """`base` with what a traced command needs: the store, the run, the start-up folder first on PYTHONPATH."""
     env = dict(base)
-    env[store.ACTIVE_ENV] = str(store_path)
-    env[store.RUN_ENV] = run
+    env[ACTIVE_ENV] = str(store_path)
+    env[RUN_ENV] = run
     existing = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(boot_folder) + (os.pathsep + existing if existing else "")
     return env

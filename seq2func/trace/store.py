@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .startup import ACTIVE_ENV, RUN_ENV  # noqa: F401  (set by `seq2func trace`)
+
 STORE_ENV = "SEQ2FUNC_TRACES"  # the user's way to name the store
-ACTIVE_ENV = "SEQ2FUNC_TRACE_STORE"  # set by `seq2func trace`: record into this store
-RUN_ENV = "SEQ2FUNC_TRACE_RUN"  # set by `seq2func trace`: the run the records belong to
 DEFAULT_FOLDER = ".seq2func"
 DEFAULT_NAME = "traces.sqlite"
 GITIGNORE = "# Created by seq2func trace automatically.\n*\n"

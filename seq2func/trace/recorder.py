@@ -301,7 +301,6 @@ class Recorder:
     def patch_keras3(self, module: ModuleType) -> None:
         sequential = module.Sequential
         _patch_new(self, sequential)
-        version = getattr(sys.modules.get("keras.src.version"), "__version__", None)
         original_lock = sequential._lock_state
         on_built = self.guarded(self._built_keras3)
 
@@ -309,11 +308,11 @@ class Recorder:
         def _lock_state(model):
             original_lock(model)
             if self.enabled and self._pending:
-                on_built(model, version)
+                on_built(model)
 
         sequential._lock_state = _lock_state
 
-    def _built_keras3(self, model: Any, version: str | None) -> None:
+    def _built_keras3(self, model: Any) -> None:
         layers = getattr(model, "_layers", None) or []
         first = layers[0] if layers else None
         input_layer = first if type(first).__name__ == "InputLayer" else None
@@ -326,12 +325,12 @@ class Recorder:
             return
         config = sys.modules.get("keras.src.backend.config")
         backend = config.backend() if hasattr(config, "backend") else None
+        version = getattr(sys.modules.get("keras.src.version"), "__version__", None)
         self.built(model, input_shape, input_layer, version, backend)
 
     def patch_keras2(self, module: ModuleType) -> None:
         sequential = module.Sequential
         _patch_new(self, sequential)
-        version = getattr(sys.modules.get("tf_keras"), "__version__", None)
         original = sequential._build_graph_network_for_inferred_shape
         on_built = self.guarded(self._built_keras2)
 
@@ -341,29 +340,27 @@ class Recorder:
         ):
             result = original(model, input_shape, input_dtype)
             if self.enabled and self._pending:
-                on_built(model, version)
+                on_built(model)
             return result
 
         sequential._build_graph_network_for_inferred_shape = (
             _build_graph_network_for_inferred_shape
         )
 
-    def _built_keras2(self, model: Any, version: str | None) -> None:
+    def _built_keras2(self, model: Any) -> None:
         if not getattr(model, "_graph_initialized", False):
             return  # not built yet: Keras 2 falls back to running the layers one by one
         inputs = list(getattr(model, "inputs", None) or [])
         if len(inputs) != 1:
             return
         tensor = inputs[0]
-        shape = describe.shape_structure(tensor.shape)
-        if shape is None:
-            return
         layer = _Keras2Input(
             describe.dtype_name(tensor.dtype),
             "Sparse" in type(tensor).__name__,
             "Ragged" in type(tensor).__name__,
         )
-        self.built(model, shape[1][0][1], layer, version, "tensorflow")
+        version = getattr(sys.modules.get("tf_keras"), "__version__", None)
+        self.built(model, tensor.shape, layer, version, "tensorflow")
 
 
 @dataclass(frozen=True)

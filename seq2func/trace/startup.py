@@ -119,11 +119,30 @@ def _deferred(path: str, run: str, patch: str):
     """A callback that starts the recorder on first use and applies one of its patches."""
 
     def callback(module) -> None:
-        from . import recorder
+        try:
+            from . import recorder
 
-        recorder.start(path, run, install_hooks=False).apply(patch, module)
+            recorder.start(path, run, install_hooks=False).apply(patch, module)
+        except Exception as error:  # the program's import must succeed regardless
+            _report(error)
 
     return callback
+
+
+_reported = False  # per process: the first failure is reported, the rest are not
+
+
+def _report(error: Exception) -> None:
+    global _reported
+    if _reported:
+        return
+    _reported = True
+    import sys
+
+    sys.stderr.write(
+        "seq2func trace: the recorder did not start in this process "
+        f"({type(error).__name__}: {error}); the program goes on untraced.\n"
+    )
 
 
 def new_run_id() -> str:

@@ -188,9 +188,8 @@ def test_the_exit_status_passes_through_and_records_made_before_the_failure_are_
     _, traces, traced = project
     assert traced.returncode == 1, traced.stderr
     assert "RuntimeError: the program fails after building its models" in traced.stderr
-    assert (
-        "_seq2func_trace" not in traced.stderr
-    )  # no frame of the recorder in the traceback
+    # No frame of the recorder in the traceback.
+    assert "_seq2func_trace" not in traced.stderr
     assert len(builds(traces)) == len(SCRIPTS)
 
 
@@ -199,9 +198,8 @@ def test_program_output_is_unchanged(project):
     plain = run_plain([sys.executable, "run_all.py"], cwd=folder)
     assert plain.returncode == traced.returncode
     assert plain.stdout == traced.stdout
-    assert (
-        plain.stderr.splitlines()[-1] == traced.stderr.splitlines()[-2]
-    )  # then our summary
+    # The same last line of the traceback; then seq2func's summary.
+    assert plain.stderr.splitlines()[-1] == traced.stderr.splitlines()[-2]
 
 
 def test_a_script_that_loads_npy_it_wrote(project):

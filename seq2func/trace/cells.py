@@ -39,6 +39,9 @@ class CellSources:
         self._indexes: dict[str, keys.CallIndex] = {}
         self._lock = threading.Lock()
 
+    def after_fork(self) -> None:
+        self._lock = threading.Lock()
+
     def remember(self, name: str, raw: str, transformed: str) -> None:
         with self._lock:
             if self._sources.get(name) != (raw, transformed):

@@ -50,30 +50,35 @@ class TracedLeaf:
 
 @dataclass(frozen=True)
 class TraceOrigin:
-    """One traced run that built the site: for reports, where the input came from."""
+    """One traced run that built the site: for reports, where the input came from.
+
+    `command` is the traced command line (None for a process that recorded
+    without `seq2func trace`); `started` is in seconds since the epoch;
+    `path` is the file or notebook as named when traced ('' when not
+    known); `calls` are the public calls that built the model there.
+    """
 
     run: str
-    command: (
-        str | None
-    )  # the traced command line, when the run was made by `seq2func trace`
-    started: float | None  # seconds since the epoch
-    path: str  # the file or notebook as it was named when traced; '' when not known
+    command: str | None
+    started: float | None
+    path: str
     builds: int
-    calls: tuple[
-        str, ...
-    ]  # the public calls that built it: fit, predict, __call__, build
+    calls: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class TracedInput:
-    """The input a site was built with: every build agrees but for the batch size."""
+    """The input a site was built with: every build agrees but for the batch size.
+
+    `batch_sizes` are the distinct batch dimensions seen, in order;
+    `first_batch_shapes` each leaf's full shape in the first build (what a
+    deferred Keras 3 build keeps, for verification).
+    """
 
     structure: Structure
     leaves: tuple[TracedLeaf, ...]
-    batch_sizes: tuple[Dimension, ...]  # distinct batch dimensions, in the order seen
-    first_batch_shapes: tuple[
-        tuple[Dimension, ...], ...
-    ]  # each leaf's full shape, first build
+    batch_sizes: tuple[Dimension, ...]
+    first_batch_shapes: tuple[tuple[Dimension, ...], ...]
     builds: int
     runs: int
     calls: tuple[str, ...]
@@ -164,9 +169,8 @@ class TraceIndex:
         self._connection = connection
         self.path = path
         self._lock = threading.Lock()
-        self._last: tuple[str, str] | None = (
-            None  # (unit text, digest): sites come file by file
-        )
+        # (unit text, digest) of the last lookup: sites come file by file.
+        self._last: tuple[str, str] | None = None
         self._commands: dict[str, tuple[str | None, float | None]] = {}
 
     @classmethod

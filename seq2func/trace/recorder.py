@@ -66,9 +66,8 @@ class _Unit:
     kind: str  # "file" or "cell"
     path: str
     index: keys.CallIndex
-    raw: str | None = (
-        None  # a cell as written, when `index` is of the code IPython compiled
-    )
+    # The cell as written, when `index` is of the code IPython compiled from it.
+    raw: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,9 +96,10 @@ class Recorder:
             os.register_at_fork(after_in_child=self._after_fork)
 
     def _after_fork(self) -> None:
-        self._lock = (
-            threading.Lock()
-        )  # a lock held by another thread at fork stays held
+        # A lock another thread held at the fork would stay held in the child.
+        self._lock = threading.Lock()
+        self.cells.after_fork()
+        self.writer.after_fork()
 
     # ------------------------------------------------------------ failures
     def fail(self, error: BaseException) -> None:

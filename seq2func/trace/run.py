@@ -75,9 +75,8 @@ def trace(
 def _command(arguments: list[str], env: dict[str, str]) -> int:
     command = list(arguments)
     if command[0].endswith(".py") and os.path.isfile(command[0]):
-        command.insert(
-            0, sys.executable
-        )  # `seq2func trace train.py`, as `monkeytype run`
+        # `seq2func trace train.py`, as `monkeytype run train.py`.
+        command.insert(0, sys.executable)
     previous = signal.getsignal(signal.SIGINT)
     try:
         process = subprocess.Popen(command, env=env)

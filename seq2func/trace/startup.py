@@ -96,9 +96,8 @@ _seq2func_trace_boot()
 """
 
 
-_started = (
-    False  # per process: a `.pth` of the user's and the boot file may both call in
-)
+# Per process: a `.pth` of the user's and the boot file may both call in.
+_started = False
 
 
 def process_startup() -> bool:

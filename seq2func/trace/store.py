@@ -33,9 +33,8 @@ GITIGNORE = "# Created by seq2func trace automatically.\n*\n"
 PROJECT_MARKER = "pyproject.toml"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0  # a writer waits this long for another before giving up
-UNKNOWN_PATH = (
-    ""  # a unit whose file is not known (a kernel cell run by a plain client)
-)
+# A unit whose file is not known (a kernel cell run by a plain client).
+UNKNOWN_PATH = ""
 UNKNOWN_CELL = -1
 
 _SCHEMA = """
@@ -209,6 +208,10 @@ class Writer:
         # Connections inherited through fork() must not be used, nor closed
         # (closing touches the parent's locks); they are kept here, unused.
         self._inherited: list[sqlite3.Connection] = []
+
+    def after_fork(self) -> None:
+        """In a forked child: a lock another thread held at the fork would stay held."""
+        self._lock = threading.Lock()
 
     def _open(self) -> sqlite3.Connection:
         if self._connection is not None and self._pid == os.getpid():

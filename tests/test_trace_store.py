@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import sqlite3
@@ -295,3 +296,45 @@ def test_record_helper_paths_are_real(tmp_path):
     record(traces, SCRIPT, 6, 8, path=Path(tmp_path) / "a" / ".." / "train.py")
     path = sqlite3.connect(traces).execute("SELECT path FROM builds").fetchone()[0]
     assert path == os.path.realpath(tmp_path / "train.py")
+
+
+# ---------------------------------------------------------------- listing
+def test_the_listing_says_which_traces_still_apply(tmp_path, capsys):
+    from seq2func import cli
+
+    current, edited, gone = (
+        tmp_path / n for n in ("current.py", "edited.py", "gone.py")
+    )
+    for path in (current, edited, gone):
+        path.write_text(SCRIPT)
+    traces = tmp_path / "traces.sqlite"
+    line, column = site_positions(SCRIPT)[0]
+    for path in (current, edited, gone):
+        record(traces, SCRIPT + f"# {path.name}\n", line, column, path=path)
+    current.write_text(SCRIPT + "# current.py\n")
+    edited.write_text(SCRIPT + "# edited.py, and edited\n")
+    gone.unlink()
+
+    assert cli.main(["traces", "--traces", str(traces), "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    status = {Path(r["path"]).name: r["status"] for r in records}
+    assert status == {
+        "current.py": "current",
+        "edited.py": "edited",
+        "gone.py": "missing",
+    }
+    assert {r["input"] for r in records} == {"(None, 784) float32"}
+
+    assert cli.main(["traces", "--traces", str(traces)]) == 0
+    text = capsys.readouterr().out
+    assert "current.py  (current)" in text
+    assert "edited.py  (stale: edited since it was traced)" in text
+    assert f"  {line}:{column + 1}  sequential  (None, 784) float32" in text
+
+
+def test_the_listing_without_a_store_exits_1(tmp_path, capsys):
+    from seq2func import cli
+
+    assert cli.main(["traces", "--traces", str(tmp_path / "none.sqlite")]) == 1
+    assert "no trace store" in capsys.readouterr().err
+    assert not (tmp_path / "none.sqlite").exists()

@@ -129,13 +129,19 @@ def main() -> int:
         f"train.py: {args.epochs} epochs; best of {args.repeat} runs each "
         "(wall clock, and CPU time of all processes)"
     )
+    print("  best time, its ratio to the untraced best, and the median of the ratios")
+    print("  of runs made one after the other (less sensitive to a busy machine):")
     for column, label in ((0, "wall"), (1, "CPU ")):
-        base = min(t[column] for t in times["untraced"])
+        untraced = [t[column] for t in times["untraced"]]
+        base = min(untraced)
         for name, values in times.items():
-            best = min(t[column] for t in values)
+            mine = [t[column] for t in values]
+            best = min(mine)
+            paired = sorted(m / u for m, u in zip(mine, untraced))
+            median = paired[len(paired) // 2]
             print(
                 f"  {label} {name:<24} {best:6.2f} s   {best / base:5.3f}x"
-                f"  ({(best / base - 1) * 100:+.1f}%)"
+                f"  ({(best / base - 1) * 100:+.1f}%)   paired median {median:5.3f}x"
             )
     print(f"  builds recorded: {recorded} (2 models per traced run)")
     return 0

@@ -23,6 +23,7 @@ from .files import FileError, atomic_write, decode, encode
 from .runner import FileOutcome, convert_text, run
 from .settings import SettingsError, load_settings
 from .summary import Summary, outcome_record
+from .trace import commands as trace_commands
 
 CONVERT_EXAMPLES = """\
 examples:
@@ -142,6 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     common(verify)
     _verify_options(verify)
+    trace_commands.add_parsers(commands)
     return parser
 
 
@@ -171,6 +173,8 @@ def _verify_options(sub: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command in ("trace", "traces"):
+        return trace_commands.main(args, parser)
     try:
         settings = load_settings(args.paths)
     except SettingsError as error:

@@ -227,6 +227,29 @@ _TABLE = [
         "convert the outer model's code by hand if you want both.",
     ),
     Code(
+        "S2F118",
+        "skip",
+        "varying-traced-input",
+        "{model} was built with different inputs in the traced runs{detail}",
+        "A traced input is never hard-coded to one of several seen: add keras.Input(shape=...) "
+        "with None where the dimensions vary, or trace only the runs that matter "
+        "(seq2func trace --traces PATH).",
+    ),
+    Code(
+        "S2F119",
+        "skip",
+        "stale-trace",
+        "{model} has no input shape that can be known before it runs, and its trace is out of date{detail}",
+        "Trace the program again (seq2func trace -- COMMAND), then convert.",
+    ),
+    Code(
+        "S2F120",
+        "skip",
+        "traced-input-not-convertible",
+        "{model}: the traced input cannot be written as one keras.Input{detail}",
+        "Convert this model by hand, with one keras.Input per input.",
+    ),
+    Code(
         "S2F199",
         "skip",
         "internal-error",
@@ -283,6 +306,13 @@ _TABLE = [
         "{model}: {detail}",
         "A layer object keeps its input_shape/input_dim; another Sequential it is added to "
         "first takes its input from them. The Functional model ignores them.",
+    ),
+    Code(
+        "S2F208",
+        "note",
+        "input-from-trace",
+        "{model}: {detail}",
+        "The input was recorded by seq2func trace; trace again if the data fed to the model changes.",
     ),
     # Verification.
     Code(

@@ -10,9 +10,11 @@ prints milliseconds per notebook, the total and the average. --save writes
 the figures as JSON; --before reads figures saved earlier (on the same
 machine) and prints them beside these, with the ratio.
 
---check-identical converts every notebook of the tree a second way, with
-narrowing switched off so the joined cells are analysed whole, and reports
-every notebook whose text, changed cells or sites differ (exit status 1).
+--check-identical converts every notebook and `.py` file of the tree that
+mentions Sequential (the others are never narrowed) a second way, with
+narrowing switched off so the joined cells (the file) are analysed whole,
+and reports every file whose text, changed cells or sites differ (exit
+status 1).
 """
 
 from __future__ import annotations
@@ -36,23 +38,21 @@ from seq2func.results import ConversionError  # noqa: E402
 DEFAULT_TREE = "/tmp/real/handson"
 
 
-def notebooks(tree: Path, every: bool = False) -> list[Path]:
-    """The notebooks under `tree` (those that mention Sequential unless `every`)."""
+def notebooks(tree: Path) -> list[Path]:
+    """The notebooks under `tree` that mention Sequential (the others cost nothing)."""
     found = sorted(
         p for p in tree.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
     )
-    if every:
-        return found
     return [p for p in found if "Sequential" in p.read_text(encoding="utf-8")]
 
 
-def best_of(text: str, path: str, repeat: int) -> float:
+def best_of(text: str, path: str, repeat: int, clock=time.perf_counter) -> float:
     """Seconds of the fastest of `repeat` conversions."""
     best = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         convert_notebook(text, path)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best
 
 
@@ -65,17 +65,32 @@ def whole_source() -> Iterator[None]:
 
 def outcome(text: str, path: str):
     try:
-        result = convert_notebook(text, path)
+        if path.endswith(".ipynb"):
+            result = convert_notebook(text, path)
+            return (result.text, result.cells_changed, result.sites)
+        converted = convert.convert_source(text, path)
+        return (converted.code, (), converted.sites)
     except ConversionError as error:
         return ("error", error.code, error.reason)
-    return (result.text, result.cells_changed, result.sites)
 
 
-def check_identical(paths: list[Path]) -> int:
-    """How many notebooks convert differently narrowed and whole; prints each."""
-    different = 0
+def check_identical(tree: Path) -> int:
+    """How many files convert differently narrowed and whole; prints each."""
+    paths = sorted(
+        p
+        for pattern in ("*.ipynb", "*.py")
+        for p in tree.rglob(pattern)
+        if ".ipynb_checkpoints" not in p.parts
+    )
+    different = checked = 0
     for path in paths:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "Sequential" not in text:
+            continue
+        checked += 1
         narrowed = outcome(text, str(path))
         with whole_source():
             whole = outcome(text, str(path))
@@ -84,10 +99,10 @@ def check_identical(paths: list[Path]) -> int:
         sites = narrowed[2] if narrowed[0] != "error" else ()
         converted = sum(site.status == "converted" for site in sites)
         print(
-            f"{'identical' if same else 'DIFFERENT':9}  {path.name:60} "
-            f"{len(sites):3} sites, {converted:3} converted"
+            f"{'identical' if same else 'DIFFERENT':9}  {path.relative_to(tree)} "
+            f"({len(sites)} sites, {converted} converted)"
         )
-    print(f"{len(paths) - different} of {len(paths)} notebooks identical")
+    print(f"{checked - different} of {checked} files identical")
     return different
 
 
@@ -95,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tree", default=DEFAULT_TREE, type=Path)
     parser.add_argument("--repeat", default=5, type=int)
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="cpu: this process's CPU time, steadier on a shared machine",
+    )
     parser.add_argument("--save", type=Path, help="write the figures as JSON here")
     parser.add_argument("--before", type=Path, help="figures saved by an earlier run")
     parser.add_argument(
@@ -104,13 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.check_identical:
-        return 1 if check_identical(notebooks(args.tree, every=True)) else 0
+        return 1 if check_identical(args.tree) else 0
 
     paths = notebooks(args.tree)
     # Imports and caches (black, LibCST's grammar) are paid once, not per file.
     convert_notebook(paths[0].read_text(encoding="utf-8"), str(paths[0]))
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     figures = {
-        path.name: best_of(path.read_text(encoding="utf-8"), str(path), args.repeat)
+        path.name: best_of(
+            path.read_text(encoding="utf-8"), str(path), args.repeat, clock
+        )
         * 1000
         for path in paths
     }

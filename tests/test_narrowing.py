@@ -400,3 +400,22 @@ def test_a_strict_marker_first_still_decides_where_new_imports_go():
     code, _ = converted_the_narrow_way(source)
     assert code == whole_file(source).code
     assert code.startswith("__strict__ = True\nimport keras\n")
+
+
+def test_blanked_statements_in_a_row_become_one_placeholder():
+    source = (
+        KERAS_MODEL
+        + "# one\nx = 1\n\n# two\ny = 2\n# Sequential, said a comment\nz = 3\n"
+        + PADDING
+    )
+    narrowed = narrow(source)
+    statements = [
+        line for line in narrowed.lines if not line.startswith((" ", "~", "#", "\n"))
+    ]
+    # x and y share one; the comment naming Sequential stays in sight between.
+    assert statements[-2:] == ['"""~seq2func~2\n', '"""~seq2func~4\n']
+    # Still one mark per blanked statement: x, y, z and the four helpers.
+    assert narrowed.source.count("~seq2func~") == 7
+    assert "# Sequential, said a comment" in narrowed.source
+    assert "# two" not in narrowed.source
+    same_both_ways(source)

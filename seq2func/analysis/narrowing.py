@@ -5,17 +5,18 @@ metadata cost grows with every statement, while Python's own parser is an
 order of magnitude cheaper, so `narrow` reads the file with `ast`, keeps the
 statements the conversion may depend on (top-level ones, and the statements of
 a top-level class one by one), and stands one string literal spanning the same
-lines in for each of the rest (a few nodes for LibCST however long the
-statement). Lines and columns stay where they were, so every position the
+lines in for the rest (a few nodes for LibCST however long the
+statements). Lines and columns stay where they were, so every position the
 conversion reports holds for the real file. `Narrowed.splice`
 puts the blanked statements back around the converted code, and refuses
 (returns None) whenever the conversion touched a blanked line, in which case
 the caller converts the whole file instead.
 
-Each blanked statement becomes exactly one placeholder statement, so the
-module keeps its shape: the leading import block ends where it ended, and new
-imports land where they would have. Which statements are kept is
-`keeping.Keeping`'s to say: the imports, what names Sequential, and what
+Blanked statements in a row, with the comments between them, become one
+placeholder statement (each still marked on its own first line), and the
+module's first statement always its own: the leading import block ends
+where it ended, and new imports land where they would have. Which
+statements are kept is `keeping.Keeping`'s to say: the imports, what names Sequential, and what
 the conversion's checks can read from there (a model's story, the bindings
 of the names they resolve); the facts it reads of each statement come from
 `facts.Facts`. Names local to a function are resolved the way Python does,
@@ -150,42 +151,77 @@ def narrow(source: str) -> Narrowed | None:
 def _blanked(
     lines: list[str], units: list[_Unit], kept: list[bool]
 ) -> tuple[list[str], set[int]]:
-    """The lines with every unit not kept blanked, and the indexes of the blanked lines."""
+    """The lines with every unit not kept blanked, and the indexes of the blanked lines.
+
+    Consecutive blanked units, with the comments and blank lines between
+    them, become one placeholder: fewer nodes for LibCST, the same lines.
+    Each unit still starts a line of its own in it.
+    """
     elided: set[int] = set()
     narrowed = list(lines)
-
-    def blank(index: int, start: int, end: int, indent: str) -> None:
-        elided.update(range(start, end))
-        for line in range(start, end):
-            if index == 0:
-                # First in the file a string would be the module's docstring,
-                # which moves where imports go: an Ellipsis it is.
-                text = "(..." if line == start else ""
-                text += ")" if line == end - 1 else ""
-                text += f"  # ~seq2func~{index}~{line - start}"
-            else:
-                text = (
-                    f'{indent}"""~seq2func~{index}'
-                    if line == start
-                    else f"~{index}~{line - start}"
-                )
-                if line == end - 1:
-                    text += '"""'
-            narrowed[line] = text + _ending(lines[line])
-
-    for index, unit in enumerate(units):
-        if kept[index]:
-            continue
-        if unit.header_of is not None:
-            blank(index, unit.start, unit.class_end, "")  # nothing of the class is kept
-        elif unit.parent is None:
-            blank(index, unit.start, unit.end, "")
-        elif kept[unit.parent]:
-            first = lines[unit.start]
-            blank(
-                index, unit.start, unit.end, first[: len(first) - len(first.lstrip())]
-            )
+    for run in _runs(lines, units, kept):
+        elided.update(range(run.start, run.end))
+        for line in range(run.start, run.end):
+            narrowed[line] = run.text(line) + _ending(lines[line])
     return narrowed, elided
+
+
+@dataclass
+class _Run:
+    """Blanked units in a row, under one parent (None: the module)."""
+
+    first: int  # the first unit's index
+    parent: int | None
+    start: int
+    end: int
+    indent: str
+    starts: dict[int, int]  # line -> index of the unit starting on it
+
+    def text(self, line: int) -> str:
+        offset = f"~{self.first}~{line - self.start}"
+        if self.first == 0:
+            # First in the file a string would be the module's docstring,
+            # which moves where imports go: an Ellipsis it is.
+            text = "(..." if line == self.start else ""
+            text += ")" if line == self.end - 1 else ""
+            return text + f"  # ~seq2func{offset}"
+        if line == self.start:
+            text = f'{self.indent}"""~seq2func~{self.first}'
+        elif line in self.starts:
+            text = f"~seq2func~{self.starts[line]}"
+        else:
+            text = offset
+        return text + ('"""' if line == self.end - 1 else "")
+
+
+def _runs(lines: list[str], units: list[_Unit], kept: list[bool]) -> list[_Run]:
+    """The runs of blanked units. A comment naming Sequential between two stays
+    in sight, as the whole file's text shows it to the checks that search text."""
+    runs: list[_Run] = []
+    run: _Run | None = None
+    for index, unit in enumerate(units):
+        if unit.parent is not None and not kept[unit.parent]:
+            continue  # blanked with its class
+        if kept[index]:
+            run = None
+            continue
+        end = unit.class_end if unit.header_of is not None else unit.end
+        if (
+            run is not None
+            and run.first != 0  # the import edits read the module's first statement
+            and run.parent == unit.parent
+            and not any("Sequential" in lines[i] for i in range(run.end, unit.start))
+        ):
+            run.end = end
+            run.starts[unit.start] = index
+            continue
+        first = lines[unit.start]
+        indent = (
+            "" if unit.parent is None else first[: len(first) - len(first.lstrip())]
+        )
+        run = _Run(index, unit.parent, unit.start, end, indent, {unit.start: index})
+        runs.append(run)
+    return runs
 
 
 def _units(groups: list[list[ast.stmt]]) -> list[_Unit]:

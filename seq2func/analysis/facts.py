@@ -3,8 +3,8 @@
 `Facts.of` walks a unit of the file (a top-level statement, or a statement of
 a top-level class) once and records the names and attributes it reads and
 binds, with Python's rules for function scopes, and the few positions the
-conversion's checks read a name in: a model taken bare (`other = model`,
-`[model]`, `f(model)`), the arguments of `build()`, of `name=`, `trainable=`
+conversion's checks read a name in: where a model may be copied (`other =
+model`, `[model]`, `for m in (model,)`), the arguments of `build()`, of `name=`, `trainable=`
 and `input_shape=`, and the argument a name is called on (`model(x)`).
 Whenever it cannot tell, it errs towards the answer that keeps more.
 """
@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from .names import target_names
 
 # Names that make a statement matter by themselves.
 SEEDS = frozenset({"Sequential", "InputLayer"})
@@ -62,24 +64,26 @@ class Facts:
     # Names it assigns or deletes in any scope, `as` names too: LibCST's stores
     # (not `def`, `class` or a plain `import`).
     stores: frozenset[str]
-    # Module-level names it reads other than as `name.attr`, `name(...)` or
-    # `f(name)`: where it may take a copy of the value.
-    bare: frozenset[str]
     attributes: frozenset[str]  # attribute names it reads or writes, at any depth
-    # Attribute names it assigns (`self.model = ...`), and those it reads other
-    # than as `a.attr.x` or `a.attr(...)`.
-    assigned_attributes: frozenset[str]
-    bare_attributes: frozenset[str]
+    assigned_attributes: frozenset[
+        str
+    ]  # attribute names it assigns (`self.model = ...`)
+    # (a name, or "." and an attribute name, a name that may hold a copy of
+    # it) for each assignment or `for` a copy of a model may be taken in
+    # (`other = model`, `models = [model]`, `for m in (model,)`, `m = self.model`).
+    copies: frozenset[tuple[str, str]]
     # Every word of the arguments of `build(...)`, name=, trainable= and input_shape=.
     reread: frozenset[str]
     # (function or method name, a name passed to it) of every call, and the
     # names and attribute names of the functions it calls.
     called_on: frozenset[tuple[str, str]]
     called: frozenset[str]
-    # The names the checks resolve in a use of a model: the root name of
-    # every function it calls (`keras` of `keras.models.save_model(model)`),
-    # and every name in `isinstance(...)`, `type(...)`.
-    resolved: frozenset[str]
+    # What the checks resolve around a use of a model: (a name or attribute
+    # in a call's arguments, not read as `.x` of it, the root name of the
+    # function called: `keras` of `keras.models.save_model(model)`), and the words of each
+    # `isinstance(...)`, `type(...)` (the classes a model is tested against).
+    enclosed: frozenset[tuple[str, str]]
+    tested: frozenset[frozenset[str]]
     every: frozenset[str]  # every name and attribute it mentions, in any scope
     # Outside function bodies: names imports, `def` and `class` bind, and names
     # anything else binds (or `global` declares, anywhere).
@@ -137,14 +141,17 @@ class _Collector(ast.NodeVisitor):
         self.dotted: set[tuple[str, str]] = set()
         self.certain_stores: set[str] = set()
         self.stores: set[str] = set()
-        self.bare: set[str] = set()
         self.attributes: set[str] = set()
         self.assigned_attributes: set[str] = set()
-        self.bare_attributes: set[str] = set()
+        self.copies: set[tuple[str, str]] = set()
         self.reread: set[str] = set()
         self.called_on: set[tuple[str, str]] = set()
         self.called: set[str] = set()
-        self.resolved: set[str] = set()
+        self.enclosed: set[tuple[str, str]] = set()
+        self.tested: set[frozenset[str]] = set()
+        self._callers: list[str] = (
+            []
+        )  # root names of the calls whose arguments are read
         self.imports = False
         self.seed_aliases: set[str] = set()
         self.deserializer_aliases: set[str] = set()
@@ -153,9 +160,6 @@ class _Collector(ast.NodeVisitor):
         self.assigns: set[str] = set()
         self._locals: list[frozenset[str]] = []  # one set per enclosing function
         self.members: set[ast.stmt] = set()  # definitions whose names belong to a class
-        # Expressions read as `x.attr`, called as `x(...)` or passed as `f(x)`:
-        # no copy of `x` is taken there (a clone is: its caller copies anyway).
-        self._held: set[int] = set()
         self._attribute_of: dict[int, str] = {}  # `x` of `x.attr`: attr
         self._nested = 0  # class bodies and comprehensions around the node
 
@@ -181,8 +185,9 @@ class _Collector(ast.NodeVisitor):
                 self.binds.add(name)
             return
         self.reads.add(name)
-        if node is not None and id(node) not in self._held:
-            self.bare.add(name)
+        if attribute is None:  # `f(model.x)`: the checks read `.x`, not `f`
+            for caller in self._callers:
+                self.enclosed.add((name, caller))
 
     def visit_Name(self, node: ast.Name) -> None:
         binding = not isinstance(node.ctx, ast.Load)
@@ -193,17 +198,16 @@ class _Collector(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.every.add(node.attr)
         self.attributes.add(node.attr)
+        if id(node) not in self._attribute_of:
+            for caller in self._callers:
+                self.enclosed.add((node.attr, caller))
         if not isinstance(node.ctx, ast.Load):
             self.assigned_attributes.add(node.attr)
-        elif id(node) not in self._held:
-            self.bare_attributes.add(node.attr)
-        self._held.add(id(node.value))
         self._attribute_of[id(node.value)] = node.attr
         self.visit(node.value)
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        self._held.add(id(func))
         callee = (
             func.id
             if isinstance(func, ast.Name)
@@ -213,24 +217,78 @@ class _Collector(ast.NodeVisitor):
         for argument in arguments:
             if isinstance(argument, ast.Starred):
                 argument = argument.value
-            self._held.add(id(argument))
             if callee is not None and isinstance(argument, ast.Name):
                 self.called_on.add((callee, argument.id))
         if callee is not None:
             self.called.add(callee)
-        root = func
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if isinstance(root, ast.Name):
-            self.resolved.add(root.id)
         if callee in _TYPE_TESTS and isinstance(func, ast.Name):
-            self.resolved.update(_words(arguments))
+            self.tested.add(frozenset(_words(arguments)))
         if callee == "build" and isinstance(func, ast.Attribute):
             self.reread.update(_words(arguments))
         for keyword in node.keywords:
             if keyword.arg in _REREAD_KEYWORDS:
                 self.reread.update(_words([keyword.value]))
+        self.visit(func)
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        called = isinstance(root, ast.Name)
+        if called:
+            self._callers.append(root.id)  # type: ignore[attr-defined]
+        for argument in node.args:
+            self.visit(argument)
+        for keyword in node.keywords:
+            self.visit(keyword)
+        if called:
+            self._callers.pop()
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._copy(node.value, node.targets)
         self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._copy(node.value, [node.target])
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._copy(node.value, [node.target])
+        self.generic_visit(node)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self._copy(node.iter, [node.target])
+        self.generic_visit(node)
+
+    visit_AsyncFor = visit_For
+
+    def _copy(self, value: ast.expr, targets: list[ast.expr]) -> None:
+        """What may hold a copy of a model after `targets = value` (sites.py: `_copies_of`).
+
+        A name or attribute read as the value, or inside a display that is;
+        a call's result is no copy (a clone's caller keeps whatever it binds).
+        Names a function binds for itself are read in that function, kept whole.
+        """
+        held: set[str] = set()
+        stack = [value]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Name):
+                held.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                held.add("." + node.attr)
+            elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+                stack.extend(node.elts)
+            elif isinstance(node, ast.Dict):
+                stack.extend(node.values)
+            elif isinstance(node, ast.Starred):
+                stack.append(node.value)
+        if not held:
+            return
+        bound: set[str] = set()
+        for target in targets:
+            target_names(target, bound)
+        local = set().union(*self._locals) if self._locals else set()
+        self.copies.update((h, name) for h in held for name in bound - local)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:

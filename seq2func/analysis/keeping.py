@@ -10,9 +10,7 @@ is kept, so is every unit that
 - mentions a *story* name other than in an inert use. A site's story is
   every read and write of its target, in functions too, and a copy's
   (`other = model`, `for m in [model]`, a model read back) every read of the
-  copy: a kept unit that may take a copy of a story name (reads it other
-  than as `name.attr`, `name(...)` or `f(name)`) makes what it binds story
-  too. An inert use is `model.fit(...)`, `model.trainable = False`: an
+  copy: what may hold a copy of a story name is story too. An inert use is `model.fit(...)`, `model.trainable = False`: an
   attribute the checks do not watch (see `facts.WATCHED_ATTRIBUTES`), with no
   `model.add()`/`model.build()` later in the same story, for a use before
   those is a use of an incomplete model. A story certainly ends where its
@@ -76,8 +74,7 @@ class Keeping:
         self._facts: dict[int, Facts] = {}
         self._binds: dict[int, frozenset[str]] = {}
         self.kept = [False] * len(texts)
-        self.copying = [False] * len(texts)  # kept units whose bound names are story
-        self.always_copying: set[int] = set()
+        self.always_copying: set[int] = set()  # units whose bound names are story
         self.story: set[str] = set()
         self.story_attributes: set[str] = set()
         self.targets: set[str] = set()  # names and attributes a site may bind
@@ -181,7 +178,7 @@ class Keeping:
                     self.bindings |= facts.reads
                     self.built_from |= facts.attributes
                 else:
-                    self.bindings |= facts.resolved & facts.reads
+                    self.bindings |= self._resolved(facts) & facts.reads
                 self.rebinding_anywhere |= facts.reread
                 self.rebinding_anywhere.update(
                     name for callee, name in facts.called_on if callee in self.targets
@@ -204,23 +201,43 @@ class Keeping:
             )
         )
 
+    def _resolved(self, facts: Facts) -> set[str]:
+        """What the checks resolve around a use of a site's target: the functions
+        it is passed to (or is in the arguments of), the classes it is tested against.
+
+        Only a target's uses: a copy's are read as text (`.layers`, `isinstance`).
+        """
+        found = {caller for name, caller in facts.enclosed if name in self.targets}
+        for words in facts.tested:
+            if not words.isdisjoint(self.targets):
+                found |= words
+        return found
+
     def _copies(self) -> None:
-        """Kept units that may take a copy of a story name: what they bind is story too."""
+        """Names that may hold a copy of a story name (or of a site's attribute) are story too.
+
+        What a unit reading a model back binds is: the model read back is
+        checked as a copy of the one saved.
+        """
         grown = True
         while grown:
             grown = False
             for index, kept in enumerate(self.kept):
-                if not kept or self.copying[index]:
+                if not kept:
                     continue
                 facts = self.facts(index)
-                if (
-                    index in self.always_copying
-                    or not facts.bare.isdisjoint(self.story)
-                    or not facts.bare_attributes.isdisjoint(self.story_attributes)
-                ):
-                    self.copying[index] = True
-                    grown = grown or not facts.binds <= self.story
-                    self.story |= facts.binds
+                if index in self.always_copying:
+                    new = self._module_binds(index)
+                else:
+                    new = {
+                        name
+                        for held, name in facts.copies
+                        if held in self.story
+                        or (held[0] == "." and held[1:] in self.story_attributes)
+                    }
+                if not new <= self.story:
+                    self.story |= new
+                    grown = True
 
     def _matters(self, index: int) -> bool:
         """Whether a unit can change what the checks of the kept ones find (the cheap tests first)."""

@@ -28,7 +28,7 @@ def module_binds(statements: Sequence[ast.stmt], text: str) -> frozenset[str] | 
                 else [statement.target]  # type: ignore[attr-defined]
             )
             for target in targets:
-                _target_names(target, found)
+                target_names(target, found)
         elif kind in (ast.Import, ast.ImportFrom):
             for alias in statement.names:  # type: ignore[attr-defined]
                 found.add(alias.asname or alias.name.split(".")[0])
@@ -37,11 +37,11 @@ def module_binds(statements: Sequence[ast.stmt], text: str) -> frozenset[str] | 
         elif kind in (ast.With, ast.AsyncWith):
             for item in statement.items:  # type: ignore[attr-defined]
                 if item.optional_vars is not None:
-                    _target_names(item.optional_vars, found)
+                    target_names(item.optional_vars, found)
             stack.extend(statement.body)  # type: ignore[attr-defined]
         elif kind in _BLOCKS:
             if kind in (ast.For, ast.AsyncFor):
-                _target_names(statement.target, found)  # type: ignore[attr-defined]
+                target_names(statement.target, found)  # type: ignore[attr-defined]
             for name in ("body", "orelse", "finalbody"):
                 stack.extend(getattr(statement, name, ()))
             for handler in getattr(statement, "handlers", ()):
@@ -53,7 +53,7 @@ def module_binds(statements: Sequence[ast.stmt], text: str) -> frozenset[str] | 
     return frozenset(found)
 
 
-def _target_names(target: ast.expr, found: set[str]) -> None:
+def target_names(target: ast.expr, found: set[str]) -> None:
     """The names an assignment target binds (`a`, `a, (b, *c)`; not `a.b` or `a[0]`)."""
     stack = [target]
     while stack:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cached_property
 
 import libcst as cst
@@ -102,7 +102,7 @@ def convert_narrowed(
             path,
             line_length,
             keep_lines,
-            lambda: narrowed.names,
+            narrowed.has_name,
             elided_text=narrowed.elided_text,
             safety_net=False,
             plan_only=plan_only,
@@ -152,7 +152,7 @@ def _convert(
     path: str | None,
     line_length: int | None,
     keep_lines: frozenset[int] | set[int],
-    file_names: Callable[[], frozenset[str]] = frozenset,
+    file_has_name: Callable[[str], bool] = lambda name: False,
     *,
     elided_text: str = "",
     safety_net: bool = True,
@@ -160,7 +160,7 @@ def _convert(
 ) -> ConversionResult:
     """`convert_source` on `source` as given.
 
-    `file_names` (read only if a rewrite needs them) and `elided_text` are what only the whole file shows when
+    `file_has_name` (asked only if a rewrite needs a name) and `elided_text` are what only the whole file shows when
     `source` is narrowed: its identifiers, and the text of its blanked
     statements for the checks that read text (imports still named somewhere,
     a mixed-precision policy). With `plan_only` the sites are decided and no
@@ -197,7 +197,7 @@ def _convert(
     wanted: list[tuple[str, str]] = []
     edits = Edits()
     bindings = import_bindings(module)
-    module_names = _TakenNames(analyzer, file_names)
+    module_names = _TakenNames(analyzer, file_has_name)
     chosen: list[tuple[Plan, HelperNames]] = []
     for plan in plans:
         if not plan.converted:
@@ -267,36 +267,46 @@ class _TakenNames:
     """
 
     def __init__(
-        self, analyzer: Analyzer, file_names: Callable[[], frozenset[str]]
+        self, analyzer: Analyzer, file_has_name: Callable[[str], bool]
     ) -> None:
         self._analyzer = analyzer
-        self._file_names = file_names
+        self._file_has_name = file_has_name
 
     @cached_property
     def _names(self) -> frozenset[str]:
-        return self._analyzer.variable_names() | self._file_names()
+        return self._analyzer.variable_names()
 
     def __contains__(self, name: object) -> bool:
-        return name in self._names
+        return name in self._names or (
+            isinstance(name, str) and self._file_has_name(name)
+        )
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
+
+class _Busy:
+    """The taken names, and the helper names other sites already use."""
+
+    def __init__(self, taken: _TakenNames, extra: set[str]) -> None:
+        self._taken = taken
+        self.extra = extra
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.extra or name in self._taken
 
 
 def _helper_names(
     plan: Plan, taken: _TakenNames, chosen: list[tuple[Plan, HelperNames]]
 ) -> HelperNames:
     """`inputs`, `x`, `outputs`, unless the program uses them or an overlapping site does."""
-    busy = set(taken)
+    busy = _Busy(taken, set())
     for other, names in chosen:
         if other.scope_node is plan.scope_node and other.end_line >= plan.line:
-            busy.update(dataclasses.astuple(names))
+            busy.extra.update(dataclasses.astuple(names))
     inputs = fresh("inputs", busy)
-    busy.add(inputs)
+    busy.extra.add(inputs)
     x = fresh("x", busy)
-    busy.add(x)
+    busy.extra.add(x)
     outputs = fresh("outputs", busy)
-    busy.add(outputs)
+    busy.extra.add(outputs)
     return HelperNames(
         inputs=inputs, x=x, outputs=outputs, base=fresh("base_model", busy)
     )

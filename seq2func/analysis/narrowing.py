@@ -35,6 +35,7 @@ from .facts import Facts
 from .names import identifiers, module_binds
 from .keeping import Keeping
 
+_WORD = re.compile(r"\w+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 # Below this many blanked lines the saving does not pay for the bookkeeping.
 _WORTH_IT = 8
@@ -53,10 +54,32 @@ class Narrowed:
     )
     tree: ast.Module = field(repr=False, compare=False)
 
+    def has_name(self, name: str) -> bool:
+        """Whether `name` is a variable name of the whole file, blanked statements
+        included (`names.identifiers`): asked when a rewrite needs a new name.
+
+        Only the statements that spell the word are walked.
+        """
+        found = self._found.get(name)
+        if found is None:
+            found = self._found[name] = any(
+                name in words and name in identifiers(statement)
+                for statement, words in self._statement_words
+            )
+        return found
+
     @cached_property
-    def names(self) -> frozenset[str]:
-        """Every variable name of the whole file, blanked statements included (read when a rewrite needs one)."""
-        return frozenset(identifiers(self.tree))
+    def _statement_words(self) -> list[tuple[ast.stmt, frozenset[str]]]:
+        found = []
+        for statement in self.tree.body:
+            start, end = _span([statement])
+            text = "".join(self.original_lines[start:end])
+            found.append((statement, frozenset(_WORD.findall(text))))
+        return found
+
+    @cached_property
+    def _found(self) -> dict[str, bool]:
+        return {}
 
     @property
     def elided_text(self) -> str:

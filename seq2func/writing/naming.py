@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 import libcst as cst
 
 
@@ -24,7 +26,7 @@ def names_in(module: cst.Module) -> frozenset[str]:
     return frozenset(collector.names)
 
 
-def fresh(base: str, taken: set[str] | frozenset[str]) -> str:
+def fresh(base: str, taken: Container[str]) -> str:
     if base not in taken:
         return base
     n = 1

@@ -318,7 +318,13 @@ def _rewrite(
     """Visit only the top-level statements that hold an edit; the rest stay as parsed."""
     edited = [*edits.replace, *edits.after, *edits.nodes]
     touched = {analyzer.top_level(node) for node in edited}
-    rewriter = Rewriter(module, edits, settings)
+    # Within those, only the way down to an edit: the rest stays as parsed too.
+    holding: set[cst.CSTNode] = set()
+    for node in edited:
+        while node is not None and node not in holding:
+            holding.add(node)
+            node = analyzer.parent(node)
+    rewriter = Rewriter(module, edits, settings, holding)
     body: list[cst.BaseStatement] = []
     for statement in module.body:
         if statement not in touched:

@@ -130,7 +130,7 @@ def convert_narrowed(
             path,
             line_length,
             keep_lines,
-            lambda: narrowed.names,
+            narrowed.has_name,
             elided_text=narrowed.elided_text,
             safety_net=False,
             plan_only=plan_only,
@@ -173,7 +173,7 @@ def _convert(
     path: str | None,
     line_length: int | None,
     keep_lines: frozenset[int] | set[int],
-    file_names: Callable[[], frozenset[str]] = frozenset,
+    file_has_name: Callable[[str], bool] = lambda name: False,
     *,
     elided_text: str = "",
     safety_net: bool = True,
@@ -182,7 +182,7 @@ def _convert(
 ) -> ConversionResult:
     """`convert_source` on `source` as given.
 
-    `file_names` (read only if a rewrite needs them) and `elided_text` are what only the whole file shows when
+    `file_has_name` (asked only if a rewrite needs a name) and `elided_text` are what only the whole file shows when
     `source` is narrowed: its identifiers, and the text of its blanked
     statements for the checks that read text (imports still named somewhere,
     a mixed-precision policy). With `plan_only` the sites are decided and no
@@ -196,7 +196,7 @@ def _convert(
             _skip(plan, UNPROVEN_KEPT, path)
     unchanged = ConversionResult(source, source, (), path)
     bindings = import_bindings(module)
-    names = TakenNames(index, file_names)
+    names = TakenNames(index, file_has_name)
     spelled = (
         []
         if not any(p.converted for p in plans)

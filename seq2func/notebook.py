@@ -360,15 +360,30 @@ def _dump(notebook: dict, text: str) -> str | None:
     """Serialise as the file was: same indent, key order and escaping, or None if impossible."""
     match = re.search(r"\n( +)\"", text)
     indent = len(match.group(1)) if match else 1
-    for ensure_ascii in (False, True):
-        candidate = json.dumps(
-            json.loads(text), indent=indent, ensure_ascii=ensure_ascii
-        )
-        candidate += "\n" if text.endswith("\n") else ""
-        if candidate == text:
-            out = json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii)
-            return out + ("\n" if text.endswith("\n") else "")
-    return None
+    end = "\n" if text.endswith("\n") else ""
+    original = json.loads(text)
+    # Escaping shows only in non-ASCII strings: an ASCII file holding some was
+    # written with ensure_ascii, any other file (if any setting) without.
+    ensure_ascii = text.isascii() and not _all_ascii(original)
+    if json.dumps(original, indent=indent, ensure_ascii=ensure_ascii) + end != text:
+        return None
+    return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
+
+
+def _all_ascii(value: object) -> bool:
+    """Whether every string in the JSON value (keys too) is ASCII."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def _set_source(cell: dict, source: str) -> None:

@@ -45,6 +45,8 @@ BUILD_FOLDED: Final = "S2F204"
 ISINSTANCE_REWRITTEN: Final = "S2F205"
 INPUT_MADE_EXPLICIT: Final = "S2F206"
 INPUT_SHAPE_KEPT: Final = "S2F207"
+INPUT_FROM_FIRST_BUILD: Final = "S2F210"
+BATCH_DIMENSION_DROPPED: Final = "S2F211"
 ORIGINAL_FAILS: Final = "S2F301"
 UNREACHABLE: Final = "S2F302"
 WEIGHTS_NEUTRALISED: Final = "S2F303"
@@ -283,6 +285,23 @@ _TABLE = [
         "{model}: {detail}",
         "A layer object keeps its input_shape/input_dim; another Sequential it is added to "
         "first takes its input from them. The Functional model ignores them.",
+    ),
+    Code(
+        "S2F210",
+        "note",
+        "input-from-first-build",
+        "{model}: {detail}",
+        "Keras built the model on this data the first time it ran; the converted model "
+        "has that input from the start. Write keras.Input(shape=...) yourself if the "
+        "data can change shape.",
+    ),
+    Code(
+        "S2F211",
+        "note",
+        "batch-dimension-dropped",
+        "{model}: {detail}",
+        "Keras 3 keeps the size of the first batch a model is built on as its input's "
+        "batch dimension; keras.Input(shape=...) leaves it open, so any batch size fits.",
     ),
     # Verification.
     Code(

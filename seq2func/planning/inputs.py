@@ -36,6 +36,7 @@ from ..diagnostics import (
     OPAQUE_FIRST_LAYER,
     UNKNOWN_DTYPE,
 )
+from .first_build import input_from_first_build
 from .input_arguments import (
     input_from_build,
     input_from_layer,
@@ -48,7 +49,7 @@ from .plan import Application, InputSource, InputSpec, Plan, Skip
 # build(shape) follows: each source returns an InputSpec, or None to pass on
 # (it may raise a more precise Skip). Tried in this order.
 LateSource = Callable[[TreeIndex, Plan, Application, Skip], InputSpec | None]
-LATE_SOURCES: tuple[LateSource, ...] = ()
+LATE_SOURCES: tuple[LateSource, ...] = (input_from_first_build,)
 
 
 def plan_input(index: TreeIndex, plan: Plan) -> None:

@@ -1,0 +1,95 @@
+"""Where the shape is in the calls that make arrays and tensors of a literal shape.
+
+A table, read by `data_shapes`: for each NumPy or TensorFlow call, which
+argument holds the shape (by position and keyword), or whether the
+dimensions are the positional arguments themselves (`np.random.rand(2, 3)`).
+Signatures as in NumPy 2 and TensorFlow 2.21.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ShapeArgument:
+    """Where a call takes its shape: the argument at `position` or `keyword`, or
+    every positional argument when `varargs`."""
+
+    position: int | None = None
+    keyword: str | None = None
+    varargs: bool = False
+
+
+_SHAPE = ShapeArgument(0, "shape")
+_SIZE_FIRST = ShapeArgument(0, "size")
+_SIZE_THIRD = ShapeArgument(2, "size")  # (low, high, size) and (loc, scale, size)
+_DIMS = ShapeArgument(varargs=True)
+
+# Module functions, by qualified name.
+CONSTRUCTORS: dict[str, ShapeArgument] = {
+    "numpy.ones": _SHAPE,
+    "numpy.zeros": _SHAPE,
+    "numpy.empty": _SHAPE,
+    "numpy.full": _SHAPE,
+    "numpy.random.rand": _DIMS,
+    "numpy.random.randn": _DIMS,
+    "numpy.random.random": _SIZE_FIRST,
+    "numpy.random.random_sample": _SIZE_FIRST,
+    "numpy.random.sample": _SIZE_FIRST,
+    "numpy.random.ranf": _SIZE_FIRST,
+    "numpy.random.standard_normal": _SIZE_FIRST,
+    "numpy.random.randint": _SIZE_THIRD,
+    "numpy.random.normal": _SIZE_THIRD,
+    "numpy.random.uniform": _SIZE_THIRD,
+    "numpy.random.binomial": _SIZE_THIRD,
+    "tensorflow.ones": _SHAPE,
+    "tensorflow.zeros": _SHAPE,
+    "tensorflow.fill": ShapeArgument(0, "dims"),
+    "tensorflow.random.normal": _SHAPE,
+    "tensorflow.random.uniform": _SHAPE,
+    "tensorflow.random.truncated_normal": _SHAPE,
+}
+
+# `rng.<method>(...)` on a NumPy generator (`default_rng`) or `RandomState`.
+GENERATORS = frozenset(
+    {"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"}
+)
+GENERATOR_METHODS: dict[str, ShapeArgument] = {
+    "random": _SIZE_FIRST,
+    "random_sample": _SIZE_FIRST,
+    "standard_normal": _SIZE_FIRST,
+    "integers": _SIZE_THIRD,
+    "randint": _SIZE_THIRD,
+    "normal": _SIZE_THIRD,
+    "uniform": _SIZE_THIRD,
+    "binomial": _SIZE_THIRD,
+    "rand": _DIMS,
+    "randn": _DIMS,
+}
+
+# A literal nested list, or another array, made into an array of that shape.
+ARRAY_FROM_VALUE = frozenset(
+    {
+        "numpy.array",
+        "numpy.asarray",
+        "numpy.copy",
+        "tensorflow.constant",
+        "tensorflow.convert_to_tensor",
+        "tensorflow.cast",
+    }
+)
+
+# Methods of an array that give one of the same shape (`.astype` keeps the
+# shape whatever the dtype: the Input's dtype does not come from the data).
+SHAPE_KEEPING_METHODS = frozenset({"astype", "copy"})
+
+# Arrays of indices: `x[idx]` with one of these keeps every dimension but the first.
+INDEX_ARRAYS = frozenset(
+    {
+        "numpy.random.permutation",
+        "numpy.arange",
+        "numpy.random.choice",
+        "numpy.argsort",
+    }
+)

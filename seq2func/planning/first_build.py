@@ -1,0 +1,356 @@
+"""`LATE_SOURCES` entry: the input from the data of the model's first `fit`/`predict`/call.
+
+A Sequential whose code gives no input is built by Keras the first time it
+runs on data: its first `fit`, `evaluate`, `predict`, `train_on_batch`,
+`test_on_batch`, `predict_on_batch` or `model(x)`. When that call follows in
+the same scope, runs for sure (not in an `if`), nothing reads or builds the
+model before it (only `compile` may come between), and the shape of its data
+is written in the code (`analysis.data_shapes`), the input is that shape
+without its rows, with the first layer's compute dtype.
+
+Keras facts, measured on Keras 3.15.1 with the TensorFlow backend
+(`InputLayer` batch shape after the first call, data of N rows, batch size B,
+32 by default):
+
+- The `InputLayer` dtype is the first layer's compute dtype, whatever the
+  data's (`analysis.data_shapes`); `dtype=` on the first layer sets it, a
+  global mixed-precision policy makes it unknowable here (S2F113), and the
+  lookup/hashing layers compute in int64 or string, so they are left alone.
+- `fit` and `evaluate`: B when N (after `validation_split`, floored) is a
+  multiple of B, else None: 64 rows give (32, d), 100 rows give (None, d),
+  2 rows give (None, d); `fit(batch_size=16)` on 64 rows gives (16, d).
+  `fit(steps_per_epoch=2)` on 100 rows gives (50, d): not read, unknown.
+  `fit(epochs=0)` does not build the model at all.
+- `predict`: min(N, B): 100 rows give (32, d), 2 rows give (2, d).
+- `model(x)`, `train_on_batch`, `test_on_batch`, `predict_on_batch`: N.
+- Initial weights do not depend on when the model is built: Keras draws each
+  initializer's seed when the layer is made, so the Sequential built by its
+  first `fit` and the Functional model built at once are bit-identical under
+  the same seed, even with other random draws or models built in between.
+
+The converted model's `keras.Input(shape=...)` has None as its batch
+dimension. Where the original kept a number, or a number the code does not
+fix, S2F211 says so; verification lists it as an expected difference.
+
+Notes S2F210 (always) and S2F211; a use before the first build, or data
+whose shape cannot be read, keeps the site's S2F101 and says why in its
+message. Fixtures: `input_first_build_*`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..analysis import keras_names
+from ..analysis.data_shapes import DataShape, Unknown, data_shape
+from ..analysis.index import TreeIndex
+from ..analysis.nodes import int_literal
+from ..analysis.references import Ref
+from ..diagnostics import (
+    BATCH_DIMENSION_DROPPED,
+    INPUT_FROM_FIRST_BUILD,
+    NO_INPUT,
+    UNKNOWN_DTYPE,
+)
+from .completion import describe, method_call
+from .input_arguments import _compute_dtype
+from .plan import (
+    Application,
+    FirstBuild,
+    InputSource,
+    InputSpec,
+    Plan,
+    Skip,
+    diagnostic,
+)
+
+# Methods that build an unbuilt model on their data, and where their
+# batch_size= is when given by position.
+BUILDING_METHODS: dict[str, int | None] = {
+    "fit": 2,
+    "evaluate": 2,
+    "predict": 1,
+    "train_on_batch": None,
+    "test_on_batch": None,
+    "predict_on_batch": None,
+}
+_CALL = "__call__"
+DEFAULT_BATCH_SIZE = 32
+# Uses that neither build the model nor read anything a build would change.
+_HARMLESS = frozenset({"compile"})
+# First layers whose compute dtype is not the float policy's (int64, string).
+_NOT_FLOAT = frozenset(
+    {"Hashing", "HashedCrossing", "IntegerLookup", "StringLookup", "TextVectorization"}
+)
+
+
+@dataclass(frozen=True)
+class _BuildCall:
+    call: cst.Call
+    method: str  # one of BUILDING_METHODS, or "__call__"
+    data: cst.BaseExpression
+    quoted: str  # `model.fit(x, ...)`
+
+    @property
+    def line_text(self) -> str:
+        return f"`{self.quoted}`"
+
+
+@dataclass(frozen=True)
+class _Batch:
+    size: int | None
+    known: bool
+
+
+def input_from_first_build(
+    index: TreeIndex, plan: Plan, first: Application, skip: Skip
+) -> InputSpec | None:
+    """The input Keras gives the model at its first build on data, or None."""
+    if skip.code != NO_INPUT or not isinstance(first.expr, cst.Call):
+        return None
+    layer_class = keras_names.keras_layer_class(index.qualified(first.expr.func))
+    if layer_class is None or layer_class in _NOT_FLOAT:
+        return None
+    found = _first_build(index, plan, skip)
+    if found is None:
+        return None
+    line = index.line(found.call)
+    try:
+        shape = data_shape(index, found.data)
+    except Unknown as unknown:
+        _explain(skip, f"the data of {found.line_text} on line {line}: {unknown}")
+        return None
+    if index.mixed_precision:
+        raise Skip(
+            UNKNOWN_DTYPE, " (a global dtype policy is set in this file)", first.expr
+        )
+    dtype_text = _compute_dtype(index, first.expr)
+    batch = _original_batch(found, shape)
+    if batch is None:
+        _explain(skip, f"{found.line_text} on line {line} does not build the model")
+        return None
+    plan.notes.append(
+        diagnostic(
+            index,
+            plan,
+            INPUT_FROM_FIRST_BUILD,
+            f"input shape={shape.text} read from the data of {found.line_text}",
+            found.call,
+        )
+    )
+    if batch.size is not None or not batch.known:
+        plan.notes.append(
+            diagnostic(
+                index,
+                plan,
+                BATCH_DIMENSION_DROPPED,
+                _dropped(found, batch),
+                found.call,
+            )
+        )
+    return InputSpec(
+        InputSource.FIRST_BUILD,
+        arguments=f"shape={shape.text}{dtype_text}",
+        first_build=FirstBuild(
+            call=found.quoted,
+            line=line,
+            batch_shape=(batch.size, *shape.features),
+        ),
+    )
+
+
+def _dropped(found: _BuildCall, batch: _Batch) -> str:
+    where = found.line_text
+    if batch.known:
+        kept = f"was {batch.size}, the size of the first batch of {where}"
+    else:
+        kept = (
+            f"was the size of the first batch of {where}, which the code does not fix"
+        )
+    return f"the original's input batch dimension {kept}; the converted model's is None"
+
+
+def _explain(skip: Skip, reason: str) -> None:
+    """Say in the site's skip message why the first build did not give the input."""
+    if not skip.detail:
+        skip.detail = f" ({reason})"
+
+
+def _first_build(index: TreeIndex, plan: Plan, skip: Skip) -> _BuildCall | None:
+    """The first later use, when it builds the model on data and surely runs."""
+    deferred = next((r for r in plan.deferred_uses if not r.rebinds), None)
+    for ref in plan.later_uses:
+        method, call = _use_of(index, ref)
+        if method in _HARMLESS:
+            continue
+        if method is None or call is None:
+            _explain(skip, f"{describe(index, ref)} runs before the model is built")
+            return None
+        where = f"`{_quote(index, ref, method, call)}` on line {ref.line}"
+        if deferred is not None and deferred.start < ref.start:
+            _explain(
+                skip,
+                f"a function on line {deferred.line} uses the model before {where}",
+            )
+            return None
+        reason = _conditional(index, plan, call)
+        if reason is not None:
+            _explain(skip, f"{where} {reason}")
+            return None
+        data = _data_argument(call, method)
+        if data is None:
+            _explain(skip, f"{where} has no data argument the converter can read")
+            return None
+        return _BuildCall(call, method, data, _quote(index, ref, method, call))
+    return None
+
+
+def _use_of(index: TreeIndex, ref: Ref) -> tuple[str | None, cst.Call | None]:
+    """`("fit", call)` for `model.fit(...)`, `("__call__", call)` for `model(x)`."""
+    parent = index.parent(ref.node)
+    if isinstance(parent, cst.Call) and parent.func is ref.node:
+        return _CALL, parent
+    if isinstance(parent, cst.Attribute) and parent.value is ref.node:
+        name = parent.attr.value
+        call = method_call(index, ref, name)
+        if call is not None and (name in BUILDING_METHODS or name in _HARMLESS):
+            return name, call
+    return None, None
+
+
+def _quote(index: TreeIndex, ref: Ref, method: str, call: cst.Call) -> str:
+    head = (
+        index.code(ref.node) if method == _CALL else f"{index.code(ref.node)}.{method}"
+    )
+    first = " ".join(index.code(call.args[0].value).split()) if call.args else ""
+    if len(first) > 40:
+        first = first[:37] + "..."
+    rest = ", ..." if len(call.args) > 1 else ""
+    return f"{head}({first}{rest})"
+
+
+def _data_argument(call: cst.Call, method: str) -> cst.BaseExpression | None:
+    if any(arg.star for arg in call.args):
+        return None
+    keyword = "inputs" if method == _CALL else "x"
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    if call.args and call.args[0].keyword is None:
+        return call.args[0].value
+    return None
+
+
+def _conditional(index: TreeIndex, plan: Plan, call: cst.Call) -> str | None:
+    """Why the call may not run when the model's code does, or None when it surely does."""
+    if plan.block is None:
+        return "is not in the model's block"
+    # Once the site has run, the code after the statements that hold it runs too.
+    site_blocks = {plan.block, *index.ancestors(plan.block)}  # type: ignore[arg-type]
+    child: cst.CSTNode = call
+    for a in index.ancestors(call):
+        if a in site_blocks:
+            return None
+        if isinstance(a, cst.IfExp) and child is not a.test:
+            return "is in a conditional expression"
+        if isinstance(a, cst.BooleanOperation) and child is a.right:
+            return "is in a boolean expression"
+        if isinstance(a, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            return "is in a comprehension"
+        if isinstance(a, cst.BaseCompoundStatement) and not _runs_body(a, child):
+            return f"is inside `{index.code(a).split(':', 1)[0].strip()}`"
+        child = a
+    return "is not in the model's block"
+
+
+def _runs_body(statement: cst.BaseCompoundStatement, child: cst.CSTNode) -> bool:
+    """Whether `child` (a part of the statement) runs the first time the statement does."""
+    if isinstance(statement, cst.With):
+        return child is statement.body
+    if isinstance(statement, cst.Try):
+        return child is statement.body
+    if isinstance(statement, cst.For):
+        return child is statement.body and _loops_at_least_once(statement.iter)
+    return False
+
+
+def _loops_at_least_once(iterable: cst.BaseExpression) -> bool:
+    """`range(3)`, `range(1, 10)`: literal ranges that are not empty."""
+    if not (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Name)
+        and iterable.func.value == "range"
+        and 1 <= len(iterable.args) <= 3
+        and all(a.keyword is None and not a.star for a in iterable.args)
+    ):
+        return False
+    bounds = [int_literal(a.value) for a in iterable.args]
+    if any(b is None for b in bounds) or (len(bounds) == 3 and bounds[2] == 0):
+        return False
+    return len(range(*bounds)) > 0  # type: ignore[arg-type]
+
+
+def _original_batch(found: _BuildCall, shape: DataShape) -> _Batch | None:
+    """The batch dimension Keras 3 gave the original's InputLayer; None: it did not build."""
+    if found.method not in ("fit", "evaluate", "predict"):
+        return _Batch(shape.rows, shape.rows is not None)
+    call = found.call
+    if found.method == "fit" and _does_not_train(call):
+        return None
+    steps = "steps_per_epoch" if found.method == "fit" else "steps"
+    if _keyword(call, steps) is not None:
+        return _Batch(None, False)
+    batch_size = _batch_size(call, BUILDING_METHODS[found.method])
+    rows = shape.rows
+    if found.method == "fit" and rows is not None:
+        split = _argument_value(call, 6, "validation_split")
+        if split is not None:
+            if not isinstance(split, (cst.Float, cst.Integer)):
+                return _Batch(None, False)
+            rows = math.floor(rows * (1.0 - float(split.value)))
+    if batch_size is None or rows is None:
+        return _Batch(None, False)
+    if found.method == "predict":
+        return _Batch(min(rows, batch_size), True)
+    return _Batch(batch_size if rows % batch_size == 0 else None, True)
+
+
+def _does_not_train(call: cst.Call) -> bool:
+    """`fit(epochs=0)` (or epochs <= initial_epoch) never builds the model."""
+    epochs = _argument_value(call, 3, "epochs")
+    initial = _argument_value(call, None, "initial_epoch")
+    count = int_literal(epochs) if epochs is not None else 1
+    start = int_literal(initial) if initial is not None else 0
+    return count is not None and start is not None and count <= start
+
+
+def _batch_size(call: cst.Call, position: int | None) -> int | None:
+    value = _argument_value(call, position, "batch_size")
+    if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+        return DEFAULT_BATCH_SIZE
+    size = int_literal(value)
+    return size if size is not None and size > 0 else None
+
+
+def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            if isinstance(arg.value, cst.Name) and arg.value.value == "None":
+                return None
+            return arg.value
+    return None
+
+
+def _argument_value(
+    call: cst.Call, position: int | None, keyword: str
+) -> cst.BaseExpression | None:
+    found = _keyword(call, keyword)
+    if found is not None:
+        return found
+    positional = [a for a in call.args if a.keyword is None]
+    if position is not None and position < len(positional):
+        return positional[position].value
+    return None

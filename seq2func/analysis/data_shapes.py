@@ -253,7 +253,7 @@ class _Reader:
         element = node.slice[0].slice
         if isinstance(element, cst.Slice):
             return (self._sliced_rows(base[0], element), *base[1:])
-        return (self._index_rows(element.value), *base[1:])
+        return (self._index_rows(node, element.value), *base[1:])
 
     def _sliced_rows(self, rows: int | None, element: cst.Slice) -> int | None:
         bounds = [slice_bound(b) for b in (element.lower, element.upper, element.step)]
@@ -261,19 +261,33 @@ class _Reader:
             return None
         return len(range(rows)[slice(*bounds)])  # type: ignore[misc]
 
-    def _index_rows(self, value: cst.BaseExpression) -> int | None:
+    def _index_rows(self, node: cst.Subscript, value: cst.BaseExpression) -> int | None:
         """The number of rows `x[value]` selects; `Unknown` unless value is an index array."""
         if isinstance(value, cst.List):
-            return len(value.elements)
+            integers = all(isinstance(e.value, cst.Integer) for e in value.elements)
+            return len(value.elements) if integers else None  # else a boolean mask
         if isinstance(value, (cst.Name, cst.Attribute)):
             value = reaching_value(self.index, value)  # type: ignore[assignment]
-        if (
-            isinstance(value, cst.Call)
-            and self.index.qualified(value.func) & INDEX_ARRAYS
-        ):
-            return None
+        if isinstance(value, cst.Call):
+            made_by = self.index.qualified(value.func) & INDEX_ARRAYS
+            if made_by:
+                return self._index_count(value, next(iter(made_by)))
         # An integer index would drop the rows' dimension altogether.
-        raise Unknown(f"`{_short(self.index, value)}` may be a single index")
+        raise Unknown(f"`{_short(self.index, node)}` may be a single row")
+
+    def _index_count(self, call: cst.Call, made_by: str) -> int | None:
+        """How many indices `np.random.permutation(n)`, `np.arange(a, b)`, ... make."""
+        try:
+            if made_by == "numpy.random.permutation":
+                return self.integer(_argument(call, 0, "x"))  # type: ignore[arg-type]
+            if made_by == "numpy.arange" and all(a.keyword is None for a in call.args):
+                return len(range(*(self.integer(a.value) for a in call.args)))
+            if made_by == "numpy.random.choice":
+                size = _argument(call, 1, "size")
+                return self.integer(size) if size is not None else None
+        except (Unknown, TypeError, ValueError):
+            return None
+        return None
 
     # ------------------------------------------------------------ integers
     def dims(self, expr: cst.BaseExpression) -> Dims:

@@ -169,7 +169,7 @@ def _assigned_value(index: TreeIndex, store: cst.CSTNode, label: str) -> cst.CST
         value = _unpacked(index, parent)
         if value is not None:
             return value
-    raise Unknown(f"`{label}` is {_kind(parent)} on line {index.line(store)}")
+    raise Unknown(f"`{label}` is {_kind(store, parent)} on line {index.line(store)}")
 
 
 def _unpacked(index: TreeIndex, element: cst.Element) -> cst.BaseExpression | None:
@@ -191,12 +191,14 @@ def _unpacked(index: TreeIndex, element: cst.Element) -> cst.BaseExpression | No
     return value.elements[list(targets.elements).index(element)].value
 
 
-def _kind(parent: cst.CSTNode | None) -> str:
-    if isinstance(parent, cst.Param):
+def _kind(store: cst.CSTNode, parent: cst.CSTNode | None) -> str:
+    if isinstance(store, cst.Param) or isinstance(parent, cst.Param):
         return "a parameter"
     if isinstance(parent, (cst.For, cst.CompFor)):
         return "a loop variable"
-    if isinstance(parent, (cst.Import, cst.ImportFrom, cst.ImportAlias)):
+    if isinstance(store, (cst.Import, cst.ImportFrom)) or isinstance(
+        parent, cst.ImportAlias
+    ):
         return "imported"
     if isinstance(parent, (cst.AsName, cst.WithItem)):
         return "bound by `as`"

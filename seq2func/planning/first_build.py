@@ -81,6 +81,10 @@ _CALL = "__call__"
 DEFAULT_BATCH_SIZE = 32
 # Uses that neither build the model nor read anything a build would change.
 _HARMLESS = frozenset({"compile"})
+# What shows the batch dimension of the model's input or output.
+_SHAPE_READS = frozenset(
+    {"input_shape", "output_shape", "inputs", "outputs", "input", "output"}
+)
 # First layers whose compute dtype is not the float policy's (int64, string).
 _NOT_FLOAT = frozenset(
     {"Hashing", "HashedCrossing", "IntegerLookup", "StringLookup", "TextVectorization"}
@@ -112,7 +116,12 @@ def input_from_first_build(
     if skip.code != NO_INPUT or not isinstance(first.expr, cst.Call):
         return None
     layer_class = keras_names.keras_layer_class(index.qualified(first.expr.func))
-    if layer_class is None or layer_class in _NOT_FLOAT:
+    if layer_class is None:
+        return None
+    if layer_class in _NOT_FLOAT:
+        _explain(
+            skip, f"{layer_class} gives the InputLayer its own int or string dtype"
+        )
         return None
     found = _first_build(index, plan, skip)
     if found is None:
@@ -132,6 +141,14 @@ def input_from_first_build(
     if batch is None:
         _explain(skip, f"{found.line_text} on line {line} does not build the model")
         return None
+    dropped = batch.size is not None or not batch.known
+    reader = _reads_batch(index, plan, found) if dropped else None
+    if reader is not None:
+        _explain(
+            skip,
+            f"{reader} reads the batch dimension Keras kept from {found.line_text}",
+        )
+        return None
     plan.notes.append(
         diagnostic(
             index,
@@ -141,7 +158,7 @@ def input_from_first_build(
             found.call,
         )
     )
-    if batch.size is not None or not batch.known:
+    if dropped:
         plan.notes.append(
             diagnostic(
                 index,
@@ -205,6 +222,22 @@ def _first_build(index: TreeIndex, plan: Plan, skip: Skip) -> _BuildCall | None:
             _explain(skip, f"{where} has no data argument the converter can read")
             return None
         return _BuildCall(call, method, data, _quote(index, ref, method, call))
+    return None
+
+
+def _reads_batch(index: TreeIndex, plan: Plan, found: _BuildCall) -> str | None:
+    """A later read of the model's input or output shapes, which include the batch dimension."""
+    after = index.pos(found.call).end
+    for ref in (*plan.later_uses, *plan.deferred_uses):
+        if not ref.deferred and ref.start < (after.line, after.column):
+            continue
+        parent = index.parent(ref.node)
+        if (
+            isinstance(parent, cst.Attribute)
+            and parent.value is ref.node
+            and parent.attr.value in _SHAPE_READS
+        ):
+            return f"`{index.code(parent)}` on line {ref.line}"
     return None
 
 

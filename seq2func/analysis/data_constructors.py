@@ -49,6 +49,14 @@ CONSTRUCTORS: dict[str, ShapeArgument] = {
     "tensorflow.random.normal": _SHAPE,
     "tensorflow.random.uniform": _SHAPE,
     "tensorflow.random.truncated_normal": _SHAPE,
+    # Keras names are read relative to their family: `tf.keras.ops.ones` too.
+    "keras.ops.ones": _SHAPE,
+    "keras.ops.zeros": _SHAPE,
+    "keras.ops.full": _SHAPE,
+    "keras.ops.empty": _SHAPE,
+    "keras.random.normal": _SHAPE,
+    "keras.random.uniform": _SHAPE,
+    "keras.random.truncated_normal": _SHAPE,
 }
 
 # `rng.<method>(...)` on a NumPy generator (`default_rng`) or `RandomState`.
@@ -77,6 +85,23 @@ ARRAY_FROM_VALUE = frozenset(
         "tensorflow.constant",
         "tensorflow.convert_to_tensor",
         "tensorflow.cast",
+        "keras.ops.array",
+        "keras.ops.convert_to_tensor",
+        "keras.ops.cast",
+    }
+)
+# `f(x, shape)`: the shape of the data after a reshape or a new axis.
+RESHAPES = frozenset({"numpy.reshape", "tensorflow.reshape", "keras.ops.reshape"})
+EXPAND_DIMS = frozenset(
+    {"numpy.expand_dims", "tensorflow.expand_dims", "keras.ops.expand_dims"}
+)
+# Padded to `maxlen` columns, however many sequences there are.
+PAD_SEQUENCES = frozenset(
+    {
+        "keras.utils.pad_sequences",
+        "keras.preprocessing.sequence.pad_sequences",
+        "keras.utils.sequence_utils.pad_sequences",
+        "keras.src.utils.sequence_utils.pad_sequences",
     }
 )
 

@@ -46,9 +46,12 @@ from . import keras_names
 from .data_constructors import (
     ARRAY_FROM_VALUE,
     CONSTRUCTORS,
+    EXPAND_DIMS,
     GENERATOR_METHODS,
     GENERATORS,
     INDEX_ARRAYS,
+    PAD_SEQUENCES,
+    RESHAPES,
     SHAPE_KEEPING_METHODS,
     ShapeArgument,
 )
@@ -139,33 +142,35 @@ class _Reader:
     def _call(self, call: cst.Call) -> Dims:
         if any(arg.star for arg in call.args):
             raise Unknown(f"`{_short(self.index, call)}` unpacks its arguments")
-        qualified = self.index.qualified(call.func)
-        for name in qualified:
+        for name in _names(self.index.qualified(call.func)):
             if name in CONSTRUCTORS:
                 return self._shape_argument(call, CONSTRUCTORS[name])
             if name in ARRAY_FROM_VALUE:
                 return self._from_value(call)
-            if name == "numpy.reshape":
-                return self._reshape(self.shape(_argument(call, 0, "a")), call, 1)
-            if name == "numpy.expand_dims":
+            if name in RESHAPES:
+                return self._reshape(_argument(call, 0, None), call, 1)
+            if name in EXPAND_DIMS:
                 return self._expand_dims(call)
-        if _is_pad_sequences(qualified):
-            maxlen = _argument(call, 1, "maxlen")
-            if maxlen is None or _is_none(maxlen):
-                raise Unknown(
-                    "pad_sequences() without maxlen= pads to the longest sequence"
-                )
-            return (None, self.integer(maxlen))
+            if name in PAD_SEQUENCES:
+                return self._padded(call)
         func = call.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == "reshape":
-                return self._reshape(self.shape(func.value), call, 0)
+                return self._reshape(func.value, call, 0)
             if method in SHAPE_KEEPING_METHODS:
                 return self.shape(func.value)
             if method in GENERATOR_METHODS and self._is_generator(func.value):
                 return self._shape_argument(call, GENERATOR_METHODS[method])
         raise Unknown(f"`{_short(self.index, call)}` is not a shape the code states")
+
+    def _padded(self, call: cst.Call) -> Dims:
+        maxlen = _argument(call, 1, "maxlen")
+        if maxlen is None or _is_none(maxlen):
+            raise Unknown(
+                "pad_sequences() without maxlen= pads to the longest sequence"
+            )
+        return (None, self.integer(maxlen))
 
     def _shape_argument(self, call: cst.Call, where: ShapeArgument) -> Dims:
         if where.varargs:
@@ -195,8 +200,14 @@ class _Reader:
             self.index.qualified(receiver.func) & GENERATORS
         )
 
-    def _reshape(self, base: Dims, call: cst.Call, first: int) -> Dims:
-        """`.reshape((N, d))`, `.reshape(N, d)`, `np.reshape(x, (N, d))`: one -1 allowed."""
+    def _reshape(
+        self, data: cst.BaseExpression | None, call: cst.Call, first: int
+    ) -> Dims:
+        """`.reshape((N, d))`, `.reshape(N, d)`, `np.reshape(x, (N, d))`: one -1 allowed.
+
+        The new shape alone says it, whatever `data` is (an array of another size
+        would make the original fail); only a -1 needs `data`'s shape.
+        """
         positional = [a for a in call.args if a.keyword is None][first:]
         keyword = next(
             (
@@ -219,6 +230,10 @@ class _Reader:
         if -1 not in shape:
             return shape
         known = [d for d in shape if d != -1]
+        try:
+            base = self.shape(data) if data is not None else (None,)
+        except Unknown:
+            base = (None,)
         if all(d is not None for d in base) and all(d for d in known):
             total = math.prod(base)  # type: ignore[arg-type]
             rest = math.prod(known)  # type: ignore[arg-type]
@@ -232,7 +247,10 @@ class _Reader:
         return (None, *shape[1:])
 
     def _expand_dims(self, call: cst.Call) -> Dims:
-        base = list(self.shape(_argument(call, 0, "a")))  # type: ignore[arg-type]
+        data = _argument(call, 0, None)
+        if data is None:
+            raise Unknown(f"`{_short(self.index, call)}` has no data")
+        base = list(self.shape(data))
         axis_node = _argument(call, 1, "axis")
         if axis_node is None:
             raise Unknown(f"`{_short(self.index, call)}` has no axis")
@@ -245,6 +263,8 @@ class _Reader:
 
     def _subscript(self, node: cst.Subscript) -> Dims:
         """`x[a:b]` and `x[idx]` with an array of indices: the rows change, nothing else."""
+        if _adds_last_axis(node):
+            return (*self.shape(node.value), 1)
         if len(node.slice) != 1:
             raise Unknown(f"`{_short(self.index, node)}` indexes more than the rows")
         if _is_shape_of(node):
@@ -388,12 +408,28 @@ def _is_shape_of(expr: cst.CSTNode) -> bool:
     )
 
 
-def _is_pad_sequences(qualified: set[str]) -> bool:
+def _adds_last_axis(node: cst.Subscript) -> bool:
+    """`x[..., np.newaxis]` or `x[..., None]`."""
+    if len(node.slice) != 2:
+        return False
+    first, second = (element.slice for element in node.slice)
+    if not (isinstance(first, cst.Index) and isinstance(first.value, cst.Ellipsis)):
+        return False
+    if not isinstance(second, cst.Index):
+        return False
+    value = second.value
+    return _is_none(value) or (
+        isinstance(value, cst.Attribute) and value.attr.value == "newaxis"
+    )
+
+
+def _names(qualified: set[str]) -> list[str]:
+    """The qualified names, a Keras one (`tf.keras.ops.ones`) as `keras.ops.ones`."""
+    found = []
     for name in qualified:
         split = keras_names.split_family(name)
-        if split is not None and split[1].rsplit(".", 1)[-1] == "pad_sequences":
-            return True
-    return False
+        found.append(f"keras.{split[1]}" if split is not None else name)
+    return found
 
 
 def _nested_shape(value: cst.BaseExpression) -> Dims:

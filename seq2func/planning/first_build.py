@@ -9,8 +9,8 @@ is written in the code (`analysis.data_shapes`), the input is that shape
 without its rows, with the first layer's compute dtype.
 
 Keras facts, measured on Keras 3.15.1 with the TensorFlow backend
-(`InputLayer` batch shape after the first call, data of N rows, batch size B,
-32 by default):
+(`InputLayer` batch shape after the first call on data of N rows; B is the
+batch size, 32 by default):
 
 - The `InputLayer` dtype is the first layer's compute dtype, whatever the
   data's (`analysis.data_shapes`); `dtype=` on the first layer sets it, a
@@ -27,6 +27,11 @@ Keras facts, measured on Keras 3.15.1 with the TensorFlow backend
   initializer's seed when the layer is made, so the Sequential built by its
   first `fit` and the Functional model built at once are bit-identical under
   the same seed, even with other random draws or models built in between.
+
+Keras 2 (tf_keras 2.21) differs: the `InputLayer` takes the data's dtype
+(int64 data gives an int64 input, `model(x)` on float64 data a float64 one)
+and `predict` on 100 rows gives (None, d); files written for it (`tf_keras`,
+`keras.engine`, `tensorflow.python.keras`) are left alone.
 
 The converted model's `keras.Input(shape=...)` has None as its batch
 dimension. Where the original kept a number, or a number the code does not
@@ -126,6 +131,11 @@ def input_from_first_build(
     found = _first_build(index, plan, skip)
     if found is None:
         return None
+    if _keras2(index, plan):
+        _explain(
+            skip, f"Keras 2 builds the input of {found.line_text} in the data's dtype"
+        )
+        return None
     line = index.line(found.call)
     try:
         shape = data_shape(index, found.data)
@@ -176,6 +186,21 @@ def input_from_first_build(
             line=line,
             batch_shape=(batch.size, *shape.features),
         ),
+    )
+
+
+def _keras2(index: TreeIndex, plan: Plan) -> bool:
+    """A model of Keras 2 (`tf_keras`, `keras.engine`, `tensorflow.python.keras`).
+
+    Measured on tf_keras 2.21: the InputLayer takes the data's dtype (int64
+    data gives an int64 input, `model(x)` on float64 data a float64 one), and
+    `predict` keeps other batch sizes; none of the facts above hold there.
+    """
+    if plan.family == "tf_keras":
+        return True
+    return any(
+        name.startswith(("keras.engine.", "tensorflow.python.keras."))
+        for name in index.qualified(plan.call.func)
     )
 
 

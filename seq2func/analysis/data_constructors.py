@@ -1,14 +1,23 @@
 """Where the shape is in the calls that make arrays and tensors of a literal shape.
 
-A table, read by `data_shapes`: for each NumPy or TensorFlow call, which
-argument holds the shape (by position and keyword), or whether the
+Tables, read by `data_shapes`: for each NumPy, TensorFlow or Keras call,
+which argument holds the shape (by position and keyword), or whether the
 dimensions are the positional arguments themselves (`np.random.rand(2, 3)`).
-Signatures as in NumPy 2 and TensorFlow 2.21.
+Signatures as in NumPy 2, TensorFlow 2.21 and Keras 3.15. Below the tables,
+stateless readers of single nodes (an argument, a number, a literal nested
+list), in the manner of `analysis.nodes`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
+
+import libcst as cst
+
+from .reaching import Unknown
+
+Dims = tuple[Optional[int], ...]
 
 
 @dataclass(frozen=True)
@@ -118,3 +127,73 @@ INDEX_ARRAYS = frozenset(
         "numpy.argsort",
     }
 )
+
+
+def argument(
+    call: cst.Call, position: int | None, keyword: str | None
+) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if (
+            keyword is not None
+            and arg.keyword is not None
+            and arg.keyword.value == keyword
+        ):
+            return arg.value
+    positional = [a for a in call.args if a.keyword is None]
+    if position is not None and position < len(positional):
+        return positional[position].value
+    return None
+
+
+def is_number(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.UnaryOperation) and isinstance(
+        expr.operator, (cst.Minus, cst.Plus)
+    ):
+        expr = expr.expression
+    return isinstance(expr, (cst.Integer, cst.Float))
+
+
+def is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def is_shape_of(expr: cst.CSTNode) -> bool:
+    """`<data>.shape[i]`."""
+    return (
+        isinstance(expr, cst.Subscript)
+        and isinstance(expr.value, cst.Attribute)
+        and expr.value.attr.value == "shape"
+        and len(expr.slice) == 1
+        and isinstance(expr.slice[0].slice, cst.Index)
+    )
+
+
+def adds_last_axis(node: cst.Subscript) -> bool:
+    """`x[..., np.newaxis]` or `x[..., None]`."""
+    if len(node.slice) != 2:
+        return False
+    first, second = (element.slice for element in node.slice)
+    if not (isinstance(first, cst.Index) and isinstance(first.value, cst.Ellipsis)):
+        return False
+    if not isinstance(second, cst.Index):
+        return False
+    value = second.value
+    return is_none(value) or (
+        isinstance(value, cst.Attribute) and value.attr.value == "newaxis"
+    )
+
+
+def nested_shape(value: cst.BaseExpression) -> Dims:
+    """The shape of a rectangular nested list of numbers: `[[0, 1], [1, 0]]` is (2, 2)."""
+    if not isinstance(value, (cst.List, cst.Tuple)):
+        if is_number(value):
+            return ()
+        raise Unknown("the array's elements are not all numbers")
+    inner = [
+        nested_shape(e.value) for e in value.elements if isinstance(e, cst.Element)
+    ]
+    if len(inner) != len(value.elements) or not inner:
+        raise Unknown("the array literal is empty or unpacks values")
+    if any(shape != inner[0] for shape in inner):
+        raise Unknown("the array literal is not rectangular")
+    return (len(inner), *inner[0])

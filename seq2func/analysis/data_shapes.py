@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import libcst as cst
 
@@ -53,13 +52,18 @@ from .data_constructors import (
     PAD_SEQUENCES,
     RESHAPES,
     SHAPE_KEEPING_METHODS,
+    Dims,
     ShapeArgument,
+    adds_last_axis,
+    argument,
+    is_none,
+    is_number,
+    is_shape_of,
+    nested_shape,
 )
 from .index import TreeIndex
 from .nodes import slice_bound
 from .reaching import Unknown, reaching_value
-
-Dims = tuple[Optional[int], ...]
 
 __all__ = ["DataShape", "Unknown", "data_shape"]
 
@@ -121,9 +125,9 @@ class _Reader:
         if isinstance(expr, cst.BinaryOperation) and isinstance(
             expr.operator, _ARITHMETIC
         ):
-            if _is_number(expr.left):
+            if is_number(expr.left):
                 return self.shape(expr.right)
-            if _is_number(expr.right):
+            if is_number(expr.right):
                 return self.shape(expr.left)
         if isinstance(expr, cst.UnaryOperation) and isinstance(
             expr.operator, (cst.Minus, cst.Plus)
@@ -134,7 +138,7 @@ class _Reader:
     def _named(self, expr: cst.Name | cst.Attribute) -> Dims:
         value = reaching_value(self.index, expr)
         if isinstance(value, cst.AugAssign):
-            if not (isinstance(value.operator, _AUGMENTED) and _is_number(value.value)):
+            if not (isinstance(value.operator, _AUGMENTED) and is_number(value.value)):
                 raise Unknown(f"`{_short(self.index, value)}` may change its shape")
             return self.shape(value.target)
         return self.shape(value)
@@ -144,11 +148,11 @@ class _Reader:
             raise Unknown(f"`{_short(self.index, call)}` unpacks its arguments")
         for name in _names(self.index.qualified(call.func)):
             if name in CONSTRUCTORS:
-                return self._shape_argument(call, CONSTRUCTORS[name])
+                return self._shapeargument(call, CONSTRUCTORS[name])
             if name in ARRAY_FROM_VALUE:
                 return self._from_value(call)
             if name in RESHAPES:
-                return self._reshape(_argument(call, 0, None), call, 1)
+                return self._reshape(argument(call, 0, None), call, 1)
             if name in EXPAND_DIMS:
                 return self._expand_dims(call)
             if name in PAD_SEQUENCES:
@@ -161,33 +165,33 @@ class _Reader:
             if method in SHAPE_KEEPING_METHODS:
                 return self.shape(func.value)
             if method in GENERATOR_METHODS and self._is_generator(func.value):
-                return self._shape_argument(call, GENERATOR_METHODS[method])
+                return self._shapeargument(call, GENERATOR_METHODS[method])
         raise Unknown(f"`{_short(self.index, call)}` is not a shape the code states")
 
     def _padded(self, call: cst.Call) -> Dims:
-        maxlen = _argument(call, 1, "maxlen")
-        if maxlen is None or _is_none(maxlen):
+        maxlen = argument(call, 1, "maxlen")
+        if maxlen is None or is_none(maxlen):
             raise Unknown(
                 "pad_sequences() without maxlen= pads to the longest sequence"
             )
         return (None, self.integer(maxlen))
 
-    def _shape_argument(self, call: cst.Call, where: ShapeArgument) -> Dims:
+    def _shapeargument(self, call: cst.Call, where: ShapeArgument) -> Dims:
         if where.varargs:
             if any(arg.keyword is not None for arg in call.args):
                 raise Unknown(f"`{_short(self.index, call)}` has keyword arguments")
             return tuple(self.integer(arg.value) for arg in call.args)
-        value = _argument(call, where.position, where.keyword)
+        value = argument(call, where.position, where.keyword)
         if value is None:
             raise Unknown(f"`{_short(self.index, call)}` makes a single number")
         return self.dims(value)
 
     def _from_value(self, call: cst.Call) -> Dims:
-        value = _argument(call, 0, None)
+        value = argument(call, 0, None)
         if value is None:
             raise Unknown(f"`{_short(self.index, call)}` has no value")
         if isinstance(value, (cst.List, cst.Tuple)):
-            return _nested_shape(value)
+            return nested_shape(value)
         return self.shape(value)
 
     def _is_generator(self, receiver: cst.BaseExpression) -> bool:
@@ -247,11 +251,11 @@ class _Reader:
         return (None, *shape[1:])
 
     def _expand_dims(self, call: cst.Call) -> Dims:
-        data = _argument(call, 0, None)
+        data = argument(call, 0, None)
         if data is None:
             raise Unknown(f"`{_short(self.index, call)}` has no data")
         base = list(self.shape(data))
-        axis_node = _argument(call, 1, "axis")
+        axis_node = argument(call, 1, "axis")
         if axis_node is None:
             raise Unknown(f"`{_short(self.index, call)}` has no axis")
         axis = self.integer(axis_node)
@@ -263,11 +267,11 @@ class _Reader:
 
     def _subscript(self, node: cst.Subscript) -> Dims:
         """`x[a:b]` and `x[idx]` with an array of indices: the rows change, nothing else."""
-        if _adds_last_axis(node):
+        if adds_last_axis(node):
             return (*self.shape(node.value), 1)
         if len(node.slice) != 1:
             raise Unknown(f"`{_short(self.index, node)}` indexes more than the rows")
-        if _is_shape_of(node):
+        if is_shape_of(node):
             raise Unknown(f"`{_short(self.index, node)}` is a number, not data")
         base = self.shape(node.value)
         element = node.slice[0].slice
@@ -299,11 +303,11 @@ class _Reader:
         """How many indices `np.random.permutation(n)`, `np.arange(a, b)`, ... make."""
         try:
             if made_by == "numpy.random.permutation":
-                return self.integer(_argument(call, 0, "x"))  # type: ignore[arg-type]
+                return self.integer(argument(call, 0, "x"))  # type: ignore[arg-type]
             if made_by == "numpy.arange" and all(a.keyword is None for a in call.args):
                 return len(range(*(self.integer(a.value) for a in call.args)))
             if made_by == "numpy.random.choice":
-                size = _argument(call, 1, "size")
+                size = argument(call, 1, "size")
                 return self.integer(size) if size is not None else None
         except (Unknown, TypeError, ValueError):
             return None
@@ -343,7 +347,7 @@ class _Reader:
             value = reaching_value(self.index, expr)
             if isinstance(value, cst.BaseExpression):
                 return self.integer(value)
-        if _is_shape_of(expr):
+        if is_shape_of(expr):
             position = self.integer(expr.slice[0].slice.value)  # type: ignore[union-attr]
             dims = self.shape(expr.value.value)  # type: ignore[union-attr]
             if -len(dims) <= position < len(dims) and dims[position] is not None:
@@ -369,60 +373,6 @@ _AUGMENTED = (
 )
 
 
-def _argument(
-    call: cst.Call, position: int | None, keyword: str | None
-) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if (
-            keyword is not None
-            and arg.keyword is not None
-            and arg.keyword.value == keyword
-        ):
-            return arg.value
-    positional = [a for a in call.args if a.keyword is None]
-    if position is not None and position < len(positional):
-        return positional[position].value
-    return None
-
-
-def _is_number(expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.UnaryOperation) and isinstance(
-        expr.operator, (cst.Minus, cst.Plus)
-    ):
-        expr = expr.expression
-    return isinstance(expr, (cst.Integer, cst.Float))
-
-
-def _is_none(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
-
-
-def _is_shape_of(expr: cst.CSTNode) -> bool:
-    """`<data>.shape[i]`."""
-    return (
-        isinstance(expr, cst.Subscript)
-        and isinstance(expr.value, cst.Attribute)
-        and expr.value.attr.value == "shape"
-        and len(expr.slice) == 1
-        and isinstance(expr.slice[0].slice, cst.Index)
-    )
-
-
-def _adds_last_axis(node: cst.Subscript) -> bool:
-    """`x[..., np.newaxis]` or `x[..., None]`."""
-    if len(node.slice) != 2:
-        return False
-    first, second = (element.slice for element in node.slice)
-    if not (isinstance(first, cst.Index) and isinstance(first.value, cst.Ellipsis)):
-        return False
-    if not isinstance(second, cst.Index):
-        return False
-    value = second.value
-    return _is_none(value) or (
-        isinstance(value, cst.Attribute) and value.attr.value == "newaxis"
-    )
-
-
 def _names(qualified: set[str]) -> list[str]:
     """The qualified names, a Keras one (`tf.keras.ops.ones`) as `keras.ops.ones`."""
     found = []
@@ -430,19 +380,3 @@ def _names(qualified: set[str]) -> list[str]:
         split = keras_names.split_family(name)
         found.append(f"keras.{split[1]}" if split is not None else name)
     return found
-
-
-def _nested_shape(value: cst.BaseExpression) -> Dims:
-    """The shape of a rectangular nested list of numbers: `[[0, 1], [1, 0]]` is (2, 2)."""
-    if not isinstance(value, (cst.List, cst.Tuple)):
-        if _is_number(value):
-            return ()
-        raise Unknown("the array's elements are not all numbers")
-    inner = [
-        _nested_shape(e.value) for e in value.elements if isinstance(e, cst.Element)
-    ]
-    if len(inner) != len(value.elements) or not inner:
-        raise Unknown("the array literal is empty or unpacks values")
-    if any(shape != inner[0] for shape in inner):
-        raise Unknown("the array literal is not rectangular")
-    return (len(inner), *inner[0])

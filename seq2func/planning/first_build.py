@@ -3,26 +3,24 @@
 A Sequential whose code gives no input is built by Keras the first time it
 runs on data: its first `fit`, `evaluate`, `predict`, `train_on_batch`,
 `test_on_batch`, `predict_on_batch` or `model(x)`. When that call follows in
-the same scope, runs for sure (not in an `if`), nothing reads or builds the
-model before it (only `compile` may come between), and the shape of its data
-is written in the code (`analysis.data_shapes`), the input is that shape
-without its rows, with the first layer's compute dtype.
+the same scope and runs for sure once the model's code has run (not under
+an `if`, a `while`, a comprehension or a conditional expression; a `with`, a
+`try` body and a `for` over a non-empty literal `range` are fine), nothing
+uses the model before it but `compile` (a `summary()` there prints the
+unbuilt model), no function that uses the model is defined before it, and
+the shape of its data is written in the code (`analysis.data_shapes`), the
+input is that shape without its rows, with the first layer's compute dtype.
+When the original's batch dimension differs from the converted None, a
+later read of `model.input_shape`/`output_shape`/`inputs`/`outputs` would
+see the difference, so such a model is left alone.
 
-Keras facts, measured on Keras 3.15.1 with the TensorFlow backend
-(`InputLayer` batch shape after the first call on data of N rows; B is the
-batch size, 32 by default):
+Keras facts, measured on Keras 3.15.1 with the TensorFlow backend (the batch
+dimension Keras gives the original is in `first_batch`):
 
 - The `InputLayer` dtype is the first layer's compute dtype, whatever the
   data's (`analysis.data_shapes`); `dtype=` on the first layer sets it, a
   global mixed-precision policy makes it unknowable here (S2F113), and the
   lookup/hashing layers compute in int64 or string, so they are left alone.
-- `fit` and `evaluate`: B when N (after `validation_split`, floored) is a
-  multiple of B, else None: 64 rows give (32, d), 100 rows give (None, d),
-  2 rows give (None, d); `fit(batch_size=16)` on 64 rows gives (16, d).
-  `fit(steps_per_epoch=2)` on 100 rows gives (50, d): not read, unknown.
-  `fit(epochs=0)` does not build the model at all.
-- `predict`: min(N, B): 100 rows give (32, d), 2 rows give (2, d).
-- `model(x)`, `train_on_batch`, `test_on_batch`, `predict_on_batch`: N.
 - Initial weights do not depend on when the model is built: Keras draws each
   initializer's seed when the layer is made, so the Sequential built by its
   first `fit` and the Functional model built at once are bit-identical under
@@ -44,7 +42,6 @@ message. Fixtures: `input_first_build_*`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import libcst as cst
@@ -61,6 +58,7 @@ from ..diagnostics import (
     UNKNOWN_DTYPE,
 )
 from .completion import describe, method_call
+from .first_batch import BUILDING_METHODS, Batch, original_batch
 from .input_arguments import _compute_dtype
 from .plan import (
     Application,
@@ -72,18 +70,7 @@ from .plan import (
     diagnostic,
 )
 
-# Methods that build an unbuilt model on their data, and where their
-# batch_size= is when given by position.
-BUILDING_METHODS: dict[str, int | None] = {
-    "fit": 2,
-    "evaluate": 2,
-    "predict": 1,
-    "train_on_batch": None,
-    "test_on_batch": None,
-    "predict_on_batch": None,
-}
 _CALL = "__call__"
-DEFAULT_BATCH_SIZE = 32
 # Uses that neither build the model nor read anything a build would change.
 _HARMLESS = frozenset({"compile"})
 # What shows the batch dimension of the model's input or output.
@@ -108,12 +95,6 @@ class _BuildCall:
         return f"`{self.quoted}`"
 
 
-@dataclass(frozen=True)
-class _Batch:
-    size: int | None
-    known: bool
-
-
 def input_from_first_build(
     index: TreeIndex, plan: Plan, first: Application, skip: Skip
 ) -> InputSpec | None:
@@ -123,18 +104,12 @@ def input_from_first_build(
     layer_class = keras_names.keras_layer_class(index.qualified(first.expr.func))
     if layer_class is None:
         return None
-    if layer_class in _NOT_FLOAT:
-        _explain(
-            skip, f"{layer_class} gives the InputLayer its own int or string dtype"
-        )
-        return None
     found = _first_build(index, plan, skip)
     if found is None:
         return None
-    if _keras2(index, plan):
-        _explain(
-            skip, f"Keras 2 builds the input of {found.line_text} in the data's dtype"
-        )
+    reason = _unlike_measured(index, plan, layer_class, found)
+    if reason is not None:
+        _explain(skip, reason)
         return None
     line = index.line(found.call)
     try:
@@ -147,37 +122,18 @@ def input_from_first_build(
             UNKNOWN_DTYPE, " (a global dtype policy is set in this file)", first.expr
         )
     dtype_text = _compute_dtype(index, first.expr)
-    batch = _original_batch(found, shape)
+    batch = original_batch(found.method, found.call, shape.rows)
     if batch is None:
         _explain(skip, f"{found.line_text} on line {line} does not build the model")
         return None
-    dropped = batch.size is not None or not batch.known
-    reader = _reads_batch(index, plan, found) if dropped else None
+    reader = _reads_batch(index, plan, found) if batch.dropped else None
     if reader is not None:
         _explain(
             skip,
             f"{reader} reads the batch dimension Keras kept from {found.line_text}",
         )
         return None
-    plan.notes.append(
-        diagnostic(
-            index,
-            plan,
-            INPUT_FROM_FIRST_BUILD,
-            f"input shape={shape.text} read from the data of {found.line_text}",
-            found.call,
-        )
-    )
-    if dropped:
-        plan.notes.append(
-            diagnostic(
-                index,
-                plan,
-                BATCH_DIMENSION_DROPPED,
-                _dropped(found, batch),
-                found.call,
-            )
-        )
+    _note(index, plan, found, shape, batch)
     return InputSpec(
         InputSource.FIRST_BUILD,
         arguments=f"shape={shape.text}{dtype_text}",
@@ -187,6 +143,32 @@ def input_from_first_build(
             batch_shape=(batch.size, *shape.features),
         ),
     )
+
+
+def _unlike_measured(
+    index: TreeIndex, plan: Plan, layer_class: str, found: _BuildCall
+) -> str | None:
+    """Why the Keras facts above do not give this model's input, if they do not."""
+    if layer_class in _NOT_FLOAT:
+        return f"{layer_class} gives the InputLayer its own int or string dtype"
+    if _keras2(index, plan):
+        return f"Keras 2 builds the input of {found.line_text} in the data's dtype"
+    return None
+
+
+def _note(
+    index: TreeIndex, plan: Plan, found: _BuildCall, shape: DataShape, batch: Batch
+) -> None:
+    detail = f"input shape={shape.text} read from the data of {found.line_text}"
+    plan.notes.append(
+        diagnostic(index, plan, INPUT_FROM_FIRST_BUILD, detail, found.call)
+    )
+    if batch.dropped:
+        plan.notes.append(
+            diagnostic(
+                index, plan, BATCH_DIMENSION_DROPPED, _dropped(found, batch), found.call
+            )
+        )
 
 
 def _keras2(index: TreeIndex, plan: Plan) -> bool:
@@ -204,7 +186,7 @@ def _keras2(index: TreeIndex, plan: Plan) -> bool:
     )
 
 
-def _dropped(found: _BuildCall, batch: _Batch) -> str:
+def _dropped(found: _BuildCall, batch: Batch) -> str:
     where = found.line_text
     if batch.known:
         kept = f"was {batch.size}, the size of the first batch of {where}"
@@ -349,66 +331,3 @@ def _loops_at_least_once(iterable: cst.BaseExpression) -> bool:
     if any(b is None for b in bounds) or (len(bounds) == 3 and bounds[2] == 0):
         return False
     return len(range(*bounds)) > 0  # type: ignore[arg-type]
-
-
-def _original_batch(found: _BuildCall, shape: DataShape) -> _Batch | None:
-    """The batch dimension Keras 3 gave the original's InputLayer; None: it did not build."""
-    if found.method not in ("fit", "evaluate", "predict"):
-        return _Batch(shape.rows, shape.rows is not None)
-    call = found.call
-    if found.method == "fit" and _does_not_train(call):
-        return None
-    steps = "steps_per_epoch" if found.method == "fit" else "steps"
-    if _keyword(call, steps) is not None:
-        return _Batch(None, False)
-    batch_size = _batch_size(call, BUILDING_METHODS[found.method])
-    rows = shape.rows
-    if found.method == "fit" and rows is not None:
-        split = _argument_value(call, 6, "validation_split")
-        if split is not None:
-            if not isinstance(split, (cst.Float, cst.Integer)):
-                return _Batch(None, False)
-            rows = math.floor(rows * (1.0 - float(split.value)))
-    if batch_size is None or rows is None:
-        return _Batch(None, False)
-    if found.method == "predict":
-        return _Batch(min(rows, batch_size), True)
-    return _Batch(batch_size if rows % batch_size == 0 else None, True)
-
-
-def _does_not_train(call: cst.Call) -> bool:
-    """`fit(epochs=0)` (or epochs <= initial_epoch) never builds the model."""
-    epochs = _argument_value(call, 3, "epochs")
-    initial = _argument_value(call, None, "initial_epoch")
-    count = int_literal(epochs) if epochs is not None else 1
-    start = int_literal(initial) if initial is not None else 0
-    return count is not None and start is not None and count <= start
-
-
-def _batch_size(call: cst.Call, position: int | None) -> int | None:
-    value = _argument_value(call, position, "batch_size")
-    if value is None or (isinstance(value, cst.Name) and value.value == "None"):
-        return DEFAULT_BATCH_SIZE
-    size = int_literal(value)
-    return size if size is not None and size > 0 else None
-
-
-def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            if isinstance(arg.value, cst.Name) and arg.value.value == "None":
-                return None
-            return arg.value
-    return None
-
-
-def _argument_value(
-    call: cst.Call, position: int | None, keyword: str
-) -> cst.BaseExpression | None:
-    found = _keyword(call, keyword)
-    if found is not None:
-        return found
-    positional = [a for a in call.args if a.keyword is None]
-    if position is not None and position < len(positional):
-        return positional[position].value
-    return None

@@ -65,7 +65,7 @@ from .index import TreeIndex
 from .nodes import slice_bound
 from .reaching import Unknown, reaching_value
 
-__all__ = ["DataShape", "Unknown", "data_shape"]
+__all__ = ["DataShape", "Unknown", "data_shape", "integer_value"]
 
 _ARITHMETIC = (
     cst.Add,
@@ -101,6 +101,11 @@ def data_shape(index: TreeIndex, expr: cst.BaseExpression) -> DataShape:
     if any(d is None for d in features):
         raise Unknown(f"the dimensions of `{_short(index, expr)}` are not all known")
     return DataShape(dims[0], tuple(d for d in features if d is not None))
+
+
+def integer_value(index: TreeIndex, expr: cst.BaseExpression) -> int:
+    """The integer `expr` states (`20`, `maxlen`, `28 * 28`); raises `Unknown`."""
+    return _Reader(index).integer(expr)
 
 
 def _short(index: TreeIndex, node: cst.CSTNode, limit: int = 60) -> str:

@@ -10,6 +10,9 @@ uses the model before it but `compile` (a `summary()` there prints the
 unbuilt model), no function that uses the model is defined before it, and
 the shape of its data is written in the code (`analysis.data_shapes`), the
 input is that shape without its rows, with the first layer's compute dtype.
+A first `Embedding(input_length=L)` (S2F112: Keras 3 ignores it, Keras 2
+took the input from it) is converted when the data has exactly L columns,
+where both agree; `input_length` stays on the layer, as ignored as before.
 When the original's batch dimension differs from the converted None, a
 later read of `model.input_shape`/`output_shape`/`inputs`/`outputs` would
 see the difference, so such a model is left alone.
@@ -47,13 +50,14 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..analysis import keras_names
-from ..analysis.data_shapes import DataShape, Unknown, data_shape
+from ..analysis.data_shapes import DataShape, Unknown, data_shape, integer_value
 from ..analysis.index import TreeIndex
-from ..analysis.nodes import int_literal
+from ..analysis.nodes import int_literal, kwarg
 from ..analysis.references import Ref
 from ..diagnostics import (
     BATCH_DIMENSION_DROPPED,
     INPUT_FROM_FIRST_BUILD,
+    KERAS2_INPUT_LENGTH,
     NO_INPUT,
     UNKNOWN_DTYPE,
 )
@@ -99,7 +103,9 @@ def input_from_first_build(
     index: TreeIndex, plan: Plan, first: Application, skip: Skip
 ) -> InputSpec | None:
     """The input Keras gives the model at its first build on data, or None."""
-    if skip.code != NO_INPUT or not isinstance(first.expr, cst.Call):
+    if skip.code not in (NO_INPUT, KERAS2_INPUT_LENGTH) or not isinstance(
+        first.expr, cst.Call
+    ):
         return None
     layer_class = keras_names.keras_layer_class(index.qualified(first.expr.func))
     if layer_class is None:
@@ -116,6 +122,10 @@ def input_from_first_build(
         shape = data_shape(index, found.data)
     except Unknown as unknown:
         _explain(skip, f"the data of {found.line_text} on line {line}: {unknown}")
+        return None
+    mismatch = _input_length_mismatch(index, first.expr, shape)
+    if mismatch is not None:
+        _explain(skip, mismatch)
         return None
     if index.mixed_precision:
         raise Skip(
@@ -153,6 +163,30 @@ def _unlike_measured(
         return f"{layer_class} gives the InputLayer its own int or string dtype"
     if _keras2(index, plan):
         return f"Keras 2 builds the input of {found.line_text} in the data's dtype"
+    return None
+
+
+def _input_length_mismatch(
+    index: TreeIndex, layer: cst.Call, shape: DataShape
+) -> str | None:
+    """Why `Embedding(input_length=L)` and the data disagree, if they may.
+
+    Keras 3 ignores `input_length` (with a warning) and builds on the data;
+    Keras 2 took the input from it. When the data has exactly L columns both
+    give the same Input, so the file means the same on either.
+    """
+    argument = kwarg(layer, "input_length")
+    if argument is None:
+        return None
+    try:
+        length = integer_value(index, argument.value)
+    except Unknown:
+        length = None
+    if shape.features != (length,):
+        return (
+            f"Keras 2 takes the input from input_length={index.code(argument.value)},"
+            f" Keras 3 from the data, of shape {shape.text}"
+        )
     return None
 
 

@@ -54,9 +54,7 @@ class InputSource(str, enum.Enum):
     VARIABLE = "variable"  # a first element bound to `keras.Input(...)`
     LAYER = "layer"  # `input_shape=`/`input_dim=` on the first layer, or a base model
     BUILD = "build"  # a later `model.build(shape)`
-    FIRST_BUILD = (
-        "first-build"  # the data of the first fit/predict/call (`first_build`)
-    )
+    FIRST_BUILD = "first-build"  # the data of its first fit/predict/call
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ ISINSTANCE_REWRITTEN: Final = "S2F205"
 INPUT_MADE_EXPLICIT: Final = "S2F206"
 INPUT_SHAPE_KEPT: Final = "S2F207"
 INPUT_FROM_TRACE: Final = "S2F208"
+INPUT_FROM_FIRST_BUILD: Final = "S2F210"
+BATCH_DIMENSION_DROPPED: Final = "S2F211"
 ORIGINAL_FAILS: Final = "S2F301"
 UNREACHABLE: Final = "S2F302"
 WEIGHTS_NEUTRALISED: Final = "S2F303"
@@ -317,6 +319,23 @@ _TABLE = [
         "input-from-trace",
         "{model}: {detail}",
         "The input was recorded by seq2func trace; trace again if the data fed to the model changes.",
+    ),
+    Code(
+        "S2F210",
+        "note",
+        "input-from-first-build",
+        "{model}: {detail}",
+        "Keras built the model on this data the first time it ran; the converted model "
+        "has that input from the start. Write keras.Input(shape=...) yourself if the "
+        "data can change shape.",
+    ),
+    Code(
+        "S2F211",
+        "note",
+        "batch-dimension-dropped",
+        "{model}: {detail}",
+        "Keras 3 keeps the size of the first batch a model is built on as its input's "
+        "batch dimension; keras.Input(shape=...) leaves it open, so any batch size fits.",
     ),
     # Verification.
     Code(

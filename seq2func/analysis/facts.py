@@ -35,9 +35,16 @@ DESERIALIZERS = frozenset(
 # What the checks read of a model as `model.attr` (sites.py: `_check_later_use`,
 # `_sequential_use`, `_SERIALIZERS`), besides private names: any other
 # attribute of it, read or assigned, they let be.
+# The calls that build a model with no input on their data: the input step
+# reads that data's shape (planning/first_build.py), back through its assignments.
+FIRST_BUILD_ATTRIBUTES = frozenset(
+    {"fit", "predict", "evaluate", "train_on_batch", "predict_on_batch"}
+    | {"test_on_batch"}
+)
 WATCHED_ATTRIBUTES = frozenset(
     {"add", "pop", "build", "layers", "get_layer"}
     | {"save", "to_json", "to_yaml", "get_config", "export"}
+    | FIRST_BUILD_ATTRIBUTES
 )
 # Where they are, a use of the model before them is a use before it is complete.
 COMPLETING_ATTRIBUTES = frozenset({"add", "build"})

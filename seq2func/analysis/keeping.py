@@ -43,6 +43,7 @@ from collections.abc import Callable
 from .facts import (
     COMPLETING_ATTRIBUTES,
     DESERIALIZERS,
+    FIRST_BUILD_ATTRIBUTES,
     SEEDS,
     WATCHED_ATTRIBUTES,
     Facts,
@@ -79,6 +80,8 @@ class Keeping:
         self.story_attributes: set[str] = set()
         self.targets: set[str] = set()  # names and attributes a site may bind
         self.bindings: set[str] = set()
+        # Names whose assignments the first build's data comes from (`_follow_data`).
+        self.data: set[str] = set()
         self.rebinding_anywhere: set[str] = set()
         self.built_from: set[str] = set()  # attributes a unit that builds a model reads
         self.seed_names = set(SEEDS)
@@ -183,6 +186,23 @@ class Keeping:
                 self.rebinding_anywhere.update(
                     name for callee, name in facts.called_on if callee in self.targets
                 )
+                self._follow_data(unit, facts)
+
+    def _follow_data(self, index: int, facts: Facts) -> None:
+        """The data a model is first built on, back through every assignment it comes from.
+
+        `model.fit(x)` or `model(x)` gives a model with no input the shape of
+        `x`; the input step reads it from `x`'s assignment, and from the
+        assignments that one reads (`x = raw.reshape(...) / 255`).
+        """
+        builds_on = any(
+            name in self.story and attribute in FIRST_BUILD_ATTRIBUTES
+            for name, attribute in facts.dotted
+        ) or any(callee in self.targets for callee, _ in facts.called_on)
+        if builds_on or not self._module_binds(index).isdisjoint(self.data):
+            new = facts.reads - _BUILTINS
+            self.data |= new
+            self.bindings |= new
 
     def _builds(self, index: int, facts: Facts) -> bool:
         """Whether the unit may give a model its layers or input, or hold one on an attribute.

@@ -37,6 +37,7 @@ from ..diagnostics import (
     OPAQUE_FIRST_LAYER,
     UNKNOWN_DTYPE,
 )
+from .first_build import input_from_first_build
 from .input_arguments import (
     input_from_build,
     input_from_layer,
@@ -50,7 +51,9 @@ from .traced_input import traced_input
 # build(shape) follows: each source returns an InputSpec, or None to pass on
 # (it may raise a more precise Skip). Tried in this order.
 LateSource = Callable[[TreeIndex, Plan, Application, Skip], InputSpec | None]
-LATE_SOURCES: tuple[LateSource, ...] = (traced_input,)
+# What the code says (the data of the first build) comes before what a run
+# recorded: a trace is consulted only where the code cannot be read.
+LATE_SOURCES: tuple[LateSource, ...] = (input_from_first_build, traced_input)
 
 
 def plan_input(index: TreeIndex, plan: Plan) -> None:

@@ -44,7 +44,6 @@ FIRST_BUILD_ATTRIBUTES = frozenset(
 WATCHED_ATTRIBUTES = frozenset(
     {"add", "pop", "build", "layers", "get_layer"}
     | {"save", "to_json", "to_yaml", "get_config", "export"}
-    | FIRST_BUILD_ATTRIBUTES
 )
 # Where they are, a use of the model before them is a use before it is complete.
 COMPLETING_ATTRIBUTES = frozenset({"add", "build"})

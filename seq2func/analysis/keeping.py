@@ -51,6 +51,10 @@ from .facts import (
 
 _BUILTINS = frozenset(dir(builtins))
 _WORD = re.compile(r"\w+")
+# Words of a constructor statement that give its model an input.
+_STATED_INPUT = frozenset(
+    {"input_shape", "input_dim", "batch_input_shape", "Input", "InputLayer"}
+)
 
 
 class Keeping:
@@ -82,6 +86,7 @@ class Keeping:
         self.bindings: set[str] = set()
         # Names whose assignments the first build's data comes from (`_follow_data`).
         self.data: set[str] = set()
+        self._needs: dict[str, bool] = {}
         self.rebinding_anywhere: set[str] = set()
         self.built_from: set[str] = set()  # attributes a unit that builds a model reads
         self.seed_names = set(SEEDS)
@@ -196,13 +201,35 @@ class Keeping:
         assignments that one reads (`x = raw.reshape(...) / 255`).
         """
         builds_on = any(
-            name in self.story and attribute in FIRST_BUILD_ATTRIBUTES
+            name in self.story
+            and attribute in FIRST_BUILD_ATTRIBUTES
+            and self._needs_data(name)
             for name, attribute in facts.dotted
-        ) or any(callee in self.targets for callee, _ in facts.called_on)
+        ) or any(
+            callee in self.targets and self._needs_data(callee)
+            for callee, _ in facts.called_on
+        )
         if builds_on or not self._module_binds(index).isdisjoint(self.data):
             new = facts.reads - _BUILTINS
             self.data |= new
             self.bindings |= new
+
+    def _needs_data(self, name: str) -> bool:
+        """Whether a model bound to `name` may take its input from the data it is built on.
+
+        Only a constructor that states no input, anywhere in its statement,
+        leaves it to the data; a name reused for several models needs it if
+        one of them does. An `add()` model's input is in a later statement,
+        so its bare constructor counts as stating none.
+        """
+        found = self._needs.get(name)
+        if found is None:
+            found = self._needs[name] = any(
+                "Sequential" in self.words[index]
+                and self.words[index].isdisjoint(_STATED_INPUT)
+                for index in self._units_with.get(name, ())
+            )
+        return found
 
     def _builds(self, index: int, facts: Facts) -> bool:
         """Whether the unit may give a model its layers or input, or hold one on an attribute.
@@ -301,7 +328,10 @@ class Keeping:
         with no `name.add()`/`name.build()` later in the same story."""
         facts = self.facts(index)
         if name in facts.plain or any(
-            _watched(attribute) for used, attribute in facts.dotted if used == name
+            _watched(attribute)
+            or (attribute in FIRST_BUILD_ATTRIBUTES and self._needs_data(name))
+            for used, attribute in facts.dotted
+            if used == name
         ):
             return False
         completing, ends = self._landmarks(name)

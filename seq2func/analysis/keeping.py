@@ -51,10 +51,9 @@ from .facts import (
 
 _BUILTINS = frozenset(dir(builtins))
 _WORD = re.compile(r"\w+")
-# Words of a constructor statement that give its model an input.
-_STATED_INPUT = frozenset(
-    {"input_shape", "input_dim", "batch_input_shape", "Input", "InputLayer"}
-)
+# Words of a constructor statement that give its model an input (not
+# `input_dim`, which on Embedding is the vocabulary size).
+_STATED_INPUT = frozenset({"input_shape", "batch_input_shape", "Input", "InputLayer"})
 
 
 class Keeping:

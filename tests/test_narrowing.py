@@ -206,3 +206,20 @@ def test_a_comment_naming_sequential_in_blanked_code_still_keeps_the_import():
     code, _ = converted_the_narrow_way(source)
     assert code == whole_file(source).code
     assert "import Model, Sequential" in code
+
+
+def test_a_kept_class_keeps_its_init_for_the_custom_layer_rule():
+    # Blanked, Window's __init__ would look absent, and input_shape would seem
+    # to reach Keras's Layer.
+    source = (
+        "import keras\n\n\nclass Window(keras.layers.Layer):\n"
+        "    def __init__(self, input_shape=None, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.window = input_shape\n\n"
+        "    def call(self, x):\n        return x\n\n\n"
+        "model = keras.Sequential([Window(input_shape=(3,)), keras.layers.Dense(1)])\n"
+        + UNRELATED
+    )
+    code, result = converted_the_narrow_way(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F111",)]
+    assert code == source

@@ -155,3 +155,35 @@ def is_serializer(qualified_names) -> bool:
 def is_deserializer(qualified_names) -> bool:
     """A call that reads a model back: `load_model`, `model_from_json`, `from_config`..."""
     return _matches(qualified_names, _DESERIALIZER)
+
+
+# Keras 2 lives on in these packages; a file that imports one is written for it.
+_KERAS2_MODULES = ("tf_keras", "keras.engine", "tensorflow.python.keras")
+KERAS2_HINTS = ("tf_keras", "engine", "python.keras")
+
+
+def is_keras2_module(dotted: str) -> bool:
+    """`tf_keras...`, `keras.engine...`, `tensorflow.python.keras...`: Keras 2 only."""
+    return any(dotted == m or dotted.startswith(m + ".") for m in _KERAS2_MODULES)
+
+
+_HUB_LAYER_PATHS = {
+    "tensorflow_hub.KerasLayer",
+    "tensorflow_hub.keras_layer.KerasLayer",
+}
+
+
+def is_hub_layer(qualified_names) -> bool:
+    """`hub.KerasLayer`: a Keras 2 (tf_keras) layer whose **kwargs reach Layer."""
+    return any(name in _HUB_LAYER_PATHS for name in qualified_names)
+
+
+def is_base_layer(qualified_names) -> bool:
+    """`keras.Layer` / `keras.layers.Layer` and their other homes."""
+    return (
+        _rest_in(
+            qualified_names,
+            {"Layer", "layers.Layer", "engine.base_layer.Layer", "src.layers.Layer"},
+        )
+        is not None
+    )

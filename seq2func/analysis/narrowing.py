@@ -22,7 +22,9 @@ imports land where they would have. A statement is kept when it
   neither a builtin nor bound only by imports, `def` and `class` (a model, a
   setting: reading may mutate it); or touches an attribute a kept statement assigns
   (`self.model`), or assigns one it touches. Keeping a statement of a class
-  keeps the class's header.
+  keeps the class's header, and keeping the header keeps the class's
+  `__init__`/`__new__` (a custom first layer is judged on what it does with
+  its arguments: planning/custom_layers.py).
 The last rule is applied until nothing more is kept. Names local to a
 function are resolved the way Python does, so `model` as a parameter
 elsewhere does not keep an unrelated function.
@@ -178,9 +180,18 @@ def narrow(source: str) -> Narrowed | None:
             index
             for index in range(len(units))
             if not keep[index]
-            and not words[index].isdisjoint(wanted)
-            and facts_of(index).matters(
-                rebinding, mentioned, attributes, assigned_attributes, definitions
+            and (
+                (
+                    not words[index].isdisjoint(wanted)
+                    and facts_of(index).matters(
+                        rebinding,
+                        mentioned,
+                        attributes,
+                        assigned_attributes,
+                        definitions,
+                    )
+                )
+                or _constructs(units[index], keep)
             )
         ]
 
@@ -262,6 +273,28 @@ def _units(groups: list[list[ast.stmt]]) -> list[_Unit]:
             body_start, body_end = _span(body)
             units.append(_Unit(tuple(body), body_start, body_end, parent=header))
     return units
+
+
+def _constructs(unit: _Unit, keep: list[bool]) -> bool:
+    """`__init__`/`__new__` of a kept class: what its arguments reach is read from it."""
+    if unit.parent is None or not keep[unit.parent]:
+        return False
+    for statement in unit.statements:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if statement.name in ("__init__", "__new__"):
+                return True
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            targets = (
+                statement.targets
+                if isinstance(statement, ast.Assign)
+                else [statement.target]
+            )
+            if any(
+                isinstance(t, ast.Name) and t.id in ("__init__", "__new__")
+                for t in targets
+            ):
+                return True
+    return False
 
 
 def _definition_names(tree: ast.Module, words: list[frozenset[str]]) -> frozenset[str]:

@@ -45,6 +45,8 @@ BUILD_FOLDED: Final = "S2F204"
 ISINSTANCE_REWRITTEN: Final = "S2F205"
 INPUT_MADE_EXPLICIT: Final = "S2F206"
 INPUT_SHAPE_KEPT: Final = "S2F207"
+BUILD_REPEATED_REMOVED: Final = "S2F215"
+INPUT_KEPT_IN_CONFIG: Final = "S2F216"
 ORIGINAL_FAILS: Final = "S2F301"
 UNREACHABLE: Final = "S2F302"
 WEIGHTS_NEUTRALISED: Final = "S2F303"
@@ -283,6 +285,22 @@ _TABLE = [
         "{model}: {detail}",
         "A layer object keeps its input_shape/input_dim; another Sequential it is added to "
         "first takes its input from them. The Functional model ignores them.",
+    ),
+    Code(
+        "S2F215",
+        "note",
+        "build-repeated-removed",
+        "{model}: {detail} only repeats the input the model already has and is removed",
+        "Keras raises on build() with another shape; a Functional model has its input "
+        "from the start.",
+    ),
+    Code(
+        "S2F216",
+        "note",
+        "input-kept-in-config",
+        "{model}: {detail} stays on the layer, whose config records it",
+        "Keras 2 layers (as batch_input_shape) and custom layers without a get_config() "
+        "of their own record input_shape in get_config(); the Functional model ignores it.",
     ),
     # Verification.
     Code(

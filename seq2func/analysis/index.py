@@ -155,6 +155,15 @@ class TreeIndex:
                 return None
         return None
 
+    def through_subscripts(
+        self, node: cst.CSTNode
+    ) -> tuple[cst.CSTNode, cst.CSTNode | None]:
+        """`node[i][j]` as a whole, and what holds it: an item of a list is read the same way."""
+        current, parent = node, self.parents.get(node)
+        while isinstance(parent, cst.Subscript) and parent.value is current:
+            current, parent = parent, self.parents.get(parent)
+        return current, parent
+
     def top_level(self, node: cst.CSTNode) -> cst.CSTNode:
         """The module-level statement that holds `node`."""
         while True:

@@ -44,13 +44,11 @@ class TreeIndex:
         self.mixed_precision = any(
             hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS
         )
-        # Code written for Keras 2 names it in its imports; Keras 2 decides some
-        # inputs differently (planning/keras2.py).
-        self.keras2_pinned = any(
-            hint in source for hint in keras_names.KERAS2_HINTS
-        ) and any(
-            keras_names.is_keras2_module(m) for m in _imported_modules(self, module)
-        )
+        # Code written for Keras 2 says so in its imports (`tf_keras`,
+        # `keras.engine`, `tensorflow.python.keras`) or by setting
+        # TF_USE_LEGACY_KERAS ("legacy_env"); planning/keras2.py decides.
+        self.keras2_markers: frozenset[str] = _keras2_markers(self, module, source)
+        self.keras2_pinned = bool(self.keras2_markers)
         self.local_functions = {
             s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)
         }
@@ -364,6 +362,18 @@ class TreeIndex:
                     if self.context(node) == ExpressionContext.STORE:
                         return node.value
         return None
+
+
+def _keras2_markers(
+    index: TreeIndex, module: cst.Module, source: str
+) -> frozenset[str]:
+    if not any(hint in source for hint in keras_names.KERAS2_HINTS):
+        return frozenset()
+    found = {keras_names.keras2_module(m) for m in _imported_modules(index, module)}
+    found.discard(None)
+    if keras_names.LEGACY_ENV.search(source):
+        found.add("legacy_env")
+    return frozenset(found)  # type: ignore[arg-type]
 
 
 def _imported_modules(index: TreeIndex, module: cst.Module) -> Iterator[str]:

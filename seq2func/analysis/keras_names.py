@@ -158,13 +158,18 @@ def is_deserializer(qualified_names) -> bool:
 
 
 # Keras 2 lives on in these packages; a file that imports one is written for it.
-_KERAS2_MODULES = ("tf_keras", "keras.engine", "tensorflow.python.keras")
-KERAS2_HINTS = ("tf_keras", "engine", "python.keras")
+KERAS2_MODULES = ("tf_keras", "keras.engine", "tensorflow.python.keras")
+KERAS2_HINTS = ("tf_keras", "engine", "python.keras", "TF_USE_LEGACY_KERAS")
+# `os.environ["TF_USE_LEGACY_KERAS"] = "1"` (or `%env ...=1`): tf.keras is Keras 2.
+LEGACY_ENV = re.compile(r"""TF_USE_LEGACY_KERAS['"]?\]?\s*[=,]\s*['"]?(1|[Tt]rue)\b""")
 
 
-def is_keras2_module(dotted: str) -> bool:
-    """`tf_keras...`, `keras.engine...`, `tensorflow.python.keras...`: Keras 2 only."""
-    return any(dotted == m or dotted.startswith(m + ".") for m in _KERAS2_MODULES)
+def keras2_module(dotted: str) -> str | None:
+    """Which Keras-2-only package `dotted` is in (`tf_keras`, `keras.engine`, ...)."""
+    for m in KERAS2_MODULES:
+        if dotted == m or dotted.startswith(m + "."):
+            return m
+    return None
 
 
 _HUB_LAYER_PATHS = {

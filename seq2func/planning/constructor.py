@@ -78,7 +78,7 @@ def _layer_elements(
     ):
         return []
     if not isinstance(layers_value, (cst.List, cst.Tuple)):
-        if keras2.bare_layer(index, layers_value):  # Keras 2: one layer (item 9)
+        if keras2.bare_layer(index, plan, layers_value):  # Keras 2: one layer (item 9)
             return [cst.Element(layers_value)]
         raise Skip(LAYERS_NOT_VISIBLE, f" ({index.code(layers_value)})")
     for element in layers_value.elements:

@@ -1,8 +1,11 @@
 """Models that run on Keras 2: where Keras 2 decides the input differently from Keras 3.
 
-A file that imports `tf_keras`, `keras.engine` or `tensorflow.python.keras`
-is written for Keras 2 (`TreeIndex.keras2_pinned`), and so is a model with a
-`hub.KerasLayer` (a `tf_keras` layer, which a Keras 3 Sequential refuses).
+A file that imports `tf_keras`, `keras.engine` or `tensorflow.python.keras`,
+or sets TF_USE_LEGACY_KERAS, is written for Keras 2
+(`TreeIndex.keras2_markers`): its `tf_keras`, `keras.engine` and (with
+tf_keras or the legacy setting) `tf.keras` models are Keras 2 models, and so
+is a model with a `hub.KerasLayer` (a `tf_keras` layer, which a Keras 3
+Sequential refuses).
 Measured with tf_keras 2.21 (`TF_USE_LEGACY_KERAS=1`):
 
 - `Embedding(...)` as the first layer sets the input itself: shape
@@ -39,8 +42,8 @@ _VARIABLE_DTYPE = {"mixed_float16": "float32", "mixed_bfloat16": "float32"}
 
 
 def runs_on_keras2(index: TreeIndex, plan: Plan) -> bool:
-    """Whether the model is a Keras 2 model: the file is pinned, or a layer is from hub."""
-    if index.keras2_pinned:
+    """Whether the model is a Keras 2 model: its Sequential is, or a layer is from hub."""
+    if _sequential_is_keras2(index, plan):
         return True
     for app in plan.applications:
         call = _layer_call(index, app.expr)
@@ -49,15 +52,28 @@ def runs_on_keras2(index: TreeIndex, plan: Plan) -> bool:
     return False
 
 
+def _sequential_is_keras2(index: TreeIndex, plan: Plan) -> bool:
+    """`tf_keras.Sequential`; `keras.Sequential` in a file on `keras.engine` (the
+    keras 2 package); `tf.keras.Sequential` in a file that imports tf_keras or
+    Keras 2's TensorFlow copy, or sets TF_USE_LEGACY_KERAS (tf.keras is Keras 2
+    there). A Keras 3 test that imports tf_keras to compare keeps Keras 3 rules."""
+    markers = index.keras2_markers
+    if plan.family == "tf_keras":
+        return True
+    if plan.family == "keras":
+        return "keras.engine" in markers
+    return bool(markers & {"tf_keras", "legacy_env", "tensorflow.python.keras"})
+
+
 def _layer_call(index: TreeIndex, expr: cst.BaseExpression) -> cst.Call | None:
     if isinstance(expr, cst.Call):
         return expr
     return index.single_assignment(expr)
 
 
-def bare_layer(index: TreeIndex, value: cst.BaseExpression) -> bool:
+def bare_layer(index: TreeIndex, plan: Plan, value: cst.BaseExpression) -> bool:
     """`Sequential(Dense(...))` in a Keras 2 file: the one layer is the list."""
-    if not index.keras2_pinned:
+    if not _sequential_is_keras2(index, plan):
         return False
     call = _layer_call(index, value)
     if call is None:

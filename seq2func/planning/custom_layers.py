@@ -19,6 +19,9 @@ and Keras hands its `**kwargs` on unchanged. Measured on Keras 3.15:
   arguments stay on a custom first layer (S2F216); a Functional model
   ignores them.
 
+`functools.partial(keras.layers.Conv2D, kernel_size=3)` (ageron's
+`DefaultConv2D`) calls the built-in layer with the call's keywords added.
+
 `hub.KerasLayer(handle, ..., **kwargs)` (tensorflow_hub 0.16) hands its
 kwargs to `Layer` too; it is a Keras 2 (`tf_keras`) layer, so the model it
 starts follows Keras 2, whose InputLayer takes the layer's dtype
@@ -94,6 +97,9 @@ def _kind(index: TreeIndex, call: cst.Call) -> LayerKind:
         return LayerKind(builtin, embedding=keras_names.is_embedding(qualified))
     if keras_names.is_hub_layer(qualified):
         return LayerKind(index.code(call.func), keras2=True)
+    partial = _partial_layer(index, call.func)
+    if partial is not None:
+        return partial
     cls = index.single_class(call.func)
     if cls is None:
         raise _NotPassed(f"{index.code(call.func)} is not a built-in Keras layer")
@@ -105,6 +111,27 @@ def _kind(index: TreeIndex, call: cst.Call) -> LayerKind:
         keras2=root.keras2,
         consumes_dtype=root.consumes_dtype,
     )
+
+
+def _partial_layer(index: TreeIndex, func: cst.BaseExpression) -> LayerKind | None:
+    """`DefaultConv2D = functools.partial(keras.layers.Conv2D, kernel_size=3, ...)`:
+    calling it calls the built-in layer, the call's keywords over the partial's."""
+    bound = index.single_assignment(func)
+    if bound is None or "functools.partial" not in index.qualified(bound.func):
+        return None
+    if not bound.args or bound.args[0].keyword is not None or bound.args[0].star:
+        return None
+    rest = bound.args[1:]
+    if any(
+        a.keyword is None or a.star or a.keyword.value in _INPUT_NAMES for a in rest
+    ):
+        return None  # positional or input arguments bound in: not read here
+    qualified = index.qualified(bound.args[0].value)
+    builtin = keras_names.keras_layer_class(qualified)
+    if builtin is None:
+        return None
+    name = f"{index.code(func)} ({builtin})"
+    return LayerKind(name, embedding=keras_names.is_embedding(qualified))
 
 
 def _root(index: TreeIndex, cls: cst.ClassDef, depth: int) -> LayerKind:

@@ -37,6 +37,7 @@ NAME_CONFLICT: Final = "S2F114"
 MISPLACED_INPUT: Final = "S2F115"
 NESTED_MODEL_ORDER: Final = "S2F116"
 USED_AS_LAYER: Final = "S2F117"
+SEQUENTIAL_NAME_SHIFT: Final = "S2F125"
 INTERNAL_ERROR: Final = "S2F199"
 IGNORED_INPUT_SHAPE_REMOVED: Final = "S2F201"
 LEGACY_ARGUMENT_MIGRATED: Final = "S2F202"
@@ -227,6 +228,15 @@ _TABLE = [
         "{model} is used as a layer of another model{detail}",
         "Converting it would turn that model's Sequential layer into a Functional one; "
         "convert the outer model's code by hand if you want both.",
+    ),
+    Code(
+        "S2F125",
+        "skip",
+        "sequential-name-shift",
+        "{model}: a Sequential made before its last add() would take its automatic "
+        "name in the converted code{detail}",
+        "Keras names Sequentials as they are made, and the converted code makes none "
+        "where Sequential() was; give that Sequential a name=, or make it first.",
     ),
     Code(
         "S2F199",

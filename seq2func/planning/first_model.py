@@ -20,7 +20,9 @@ The inner model is known when the scope binds its name once, to
 `keras.Model(inputs, outputs)` whose inputs is one `keras.Input(...)`, or to
 a `Sequential(...)` whose own code gives its input (an Input element, a first
 layer's input_shape, a base model, a `build()` before the outer model; not
-the data it is later fitted on). Fixtures: `input_first_model_*`.
+the data it is later fitted on). A Sequential made after the model's own
+`Sequential()` call would take that call's automatic name in the converted
+code (S2F125). Fixtures: `input_first_model_*`.
 """
 
 from __future__ import annotations
@@ -29,11 +31,19 @@ import libcst as cst
 
 from ..analysis import keras_names
 from ..analysis.index import TreeIndex
-from ..analysis.nodes import has_star
-from ..diagnostics import INPUT_MADE_EXPLICIT, UNKNOWN_DTYPE
+from ..analysis.nodes import has_star, kwarg
+from ..diagnostics import INPUT_MADE_EXPLICIT, SEQUENTIAL_NAME_SHIFT, UNKNOWN_DTYPE
 from . import keras2
 from .build_shapes import drop_repeated_build, input_batch_shape
-from .plan import Application, InputSource, InputSpec, Plan, Skip, diagnostic
+from .plan import (
+    Application,
+    CompletionKind,
+    InputSource,
+    InputSpec,
+    Plan,
+    Skip,
+    diagnostic,
+)
 
 _MODEL_ARGUMENTS = frozenset({"inputs", "outputs", "name", "trainable"})
 _INPUT_ARGUMENTS = ("shape", "batch_size", "dtype")  # Input's first positionals
@@ -45,13 +55,18 @@ def input_from_model(index: TreeIndex, plan: Plan, first: Application) -> bool:
     call = index.single_assignment(first.expr)
     if call is None or has_star(call):
         return False
-    start = index.pos(call).start
-    if (start.line, start.column) >= (plan.line, plan.column):
-        return False  # made after the model (or the model itself): not its input
+    end = first.line if first.line is not None else plan.statement
+    made, used = index.pos(call).start, index.pos(end).start  # type: ignore[arg-type]
+    if (made.line, made.column) >= (used.line, used.column):
+        return False  # made after it is used (or the model itself): not its input
     qualified = index.qualified(call.func)
     if keras_names.is_model(qualified):
         found = _functional_input(index, call)
     elif keras_names.sequential_family(qualified):
+        if renames_sequential(index, plan, call):
+            raise Skip(
+                SEQUENTIAL_NAME_SHIFT, f" (`{index.code(first.expr)}`)", first.expr
+            )
         found = _sequential_input(index, plan, first, call)
     else:
         return False
@@ -61,7 +76,6 @@ def input_from_model(index: TreeIndex, plan: Plan, first: Application) -> bool:
     arguments = _arguments(index, plan, input_call)
     if arguments is None:
         return False
-    end = first.line if first.line is not None else plan.statement
     parsed = cst.parse_expression(f"Input({arguments})")
     if index.rebound_between(parsed, evaluated_at, end):  # type: ignore[arg-type]
         return False  # the shape's names mean something else where the Input goes
@@ -80,6 +94,19 @@ def input_from_model(index: TreeIndex, plan: Plan, first: Application) -> bool:
     plan.notes.append(diagnostic(index, plan, INPUT_MADE_EXPLICIT, detail, first.expr))
     plan.input = InputSpec(InputSource.LAYER, arguments=arguments)
     return True
+
+
+def renames_sequential(index: TreeIndex, plan: Plan, call: cst.Call) -> bool:
+    """A Sequential made between this model's `Sequential()` and its last add().
+
+    Keras names Sequentials `sequential`, `sequential_1`, ... as they are made.
+    The converted code makes no Sequential where `Sequential()` was, so one
+    made in between would take its automatic name.
+    """
+    if plan.completion.kind is CompletionKind.CONSTRUCTOR or kwarg(call, "name"):
+        return False
+    made, constructor = index.pos(call).start, index.pos(plan.call).start
+    return (made.line, made.column) > (constructor.line, constructor.column)
 
 
 def _functional_input(

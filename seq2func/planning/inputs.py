@@ -18,7 +18,9 @@ Raises S2F101 (no input the code gives), S2F102 (no layers), S2F103 (a
 first layer whose input cannot be read: a custom layer that consumes it, one
 added in a loop), S2F112 (Keras 2's `Embedding(input_length=)` in a Keras 3
 file), S2F113 (a dtype the code does not give), S2F115 (an Input that is not
-first), S2F116 (a later element that makes its own Input). Fixtures:
+first), S2F116 (a later element that makes its own Input), S2F125 (a
+Sequential made before the last add() would take the model's automatic
+name). Fixtures:
 `input_*`, `seed001_*`, `seed002_*`, `transfer_learning_base_variable`,
 `safety_nested_model_after_input_shape`.
 """
@@ -39,6 +41,7 @@ from ..diagnostics import (
     NESTED_MODEL_ORDER,
     NO_INPUT,
     OPAQUE_FIRST_LAYER,
+    SEQUENTIAL_NAME_SHIFT,
     UNKNOWN_DTYPE,
 )
 from . import first_layer_variable, first_model, keras2
@@ -329,6 +332,17 @@ def _check_no_nested_models(index: TreeIndex, plan: Plan) -> None:
     and the auto names of the two would swap.
     """
     for app in plan.applications[1:]:
+        if app.small is not None and isinstance(app.expr, cst.Call):
+            # add(Sequential(...)): made where the converted code made no Sequential.
+            q = index.qualified(app.expr.func)
+            if keras_names.sequential_family(q) and first_model.renames_sequential(
+                index, plan, app.expr
+            ):
+                raise Skip(
+                    SEQUENTIAL_NAME_SHIFT,
+                    f" ({index.code(app.expr.func)} on line {index.line(app.expr)})",
+                    app.expr,
+                )
         if app.small is None and isinstance(app.expr, cst.Call):
             q = index.qualified(app.expr.func)
             if (

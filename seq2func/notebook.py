@@ -25,8 +25,10 @@ import tokenize
 from dataclasses import dataclass
 
 from . import diagnostics
+from .analysis.traces import SiteTraces
 from .convert import convert_source, syntax_error_at
 from .results import ConversionError, Diagnostic, Site
+from .trace.lookup import TraceIndex
 
 _BOUNDARY = "# seq2func-cell {index}"
 _BOUNDARY_LINE = re.compile(r"^# seq2func-cell (\d+)$")
@@ -430,15 +432,27 @@ def convert_notebook(
     *,
     line_length: int | None = None,
     keep_lines=frozenset(),
+    traces: TraceIndex | None = None,
 ) -> NotebookResult:
-    """Convert the Sequential models of a notebook; see the module docstring."""
+    """Convert the Sequential models of a notebook; see the module docstring.
+
+    With `traces`, a model whose code gives no input takes the one recorded
+    for its cell as the notebook holds it (`seq2func trace`).
+    """
     notebook = _load(text, path)
     joined = join_cells(notebook)
     if "Sequential" not in joined.code:
         return NotebookResult(text, (), (), path)
+    site_traces = None
+    if traces is not None:
+        site_traces = SiteTraces(traces, path, _cell_locator(notebook, joined))
     try:
         result = convert_source(
-            joined.code, path=path, line_length=line_length, keep_lines=keep_lines
+            joined.code,
+            path=path,
+            line_length=line_length,
+            keep_lines=keep_lines,
+            traces=site_traces,
         )
     except ConversionError as error:
         if error.code != "S2F001":
@@ -470,6 +484,17 @@ def convert_notebook(
             text, sites, path, "its JSON layout cannot be reproduced byte for byte"
         )
     return NotebookResult(new_text, sites, tuple(changed), path)
+
+
+def _cell_locator(notebook: dict, joined: JoinedSource):
+    """Map a position in the joined code to the cell as the notebook holds it."""
+
+    def locate(line: int, column: int) -> tuple[str, int, int, int | None]:
+        cell, cell_line = joined.locate(line)
+        source = _cell_source(notebook["cells"][cell])
+        return source, cell_line, column + joined.indent(cell), cell
+
+    return locate
 
 
 def _unchanged(

@@ -8,6 +8,7 @@ nothing: planning asks it, and only planning decides.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import CodeRange, ExpressionContext
@@ -15,6 +16,9 @@ from libcst.metadata import CodeRange, ExpressionContext
 from . import keras_names, metadata
 from .nodes import DEFERRED, dotted, inside, lazy_value
 from .reduced import reduced_module
+
+if TYPE_CHECKING:
+    from .traces import SiteTraces
 
 # Text, not names: these set a global dtype policy, which decides every
 # implicit InputLayer's dtype, wherever in the file they are.
@@ -30,9 +34,12 @@ class TreeIndex:
         path: str | None = None,
         source: str | None = None,
         elided_text: str = "",
+        traces: SiteTraces | None = None,
     ) -> None:
         self.module = module
         self.path = path
+        # What runs of the program recorded about its sites (`seq2func trace`).
+        self.traces = traces
         source = source if source is not None else module.code
         walked = metadata.walk(module)
         self.parents: dict[cst.CSTNode, cst.CSTNode] = walked.parents

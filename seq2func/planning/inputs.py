@@ -54,12 +54,13 @@ from .input_arguments import (
     strip_ignored,
 )
 from .plan import Application, Form, InputSource, InputSpec, Plan, Skip
+from .traced_input import traced_input
 
 # Where the input comes from when the model's code gives none and no
 # build(shape) follows: each source returns an InputSpec, or None to pass on
 # (it may raise a more precise Skip). Tried in this order.
 LateSource = Callable[[TreeIndex, Plan, Application, Skip], InputSpec | None]
-LATE_SOURCES: tuple[LateSource, ...] = ()
+LATE_SOURCES: tuple[LateSource, ...] = (traced_input,)
 
 
 def plan_input(index: TreeIndex, plan: Plan, late: bool = True) -> None:

@@ -54,6 +54,7 @@ class InputSource(str, enum.Enum):
     VARIABLE = "variable"  # a first element bound to `keras.Input(...)`
     LAYER = "layer"  # `input_shape=`/`input_dim=` on the first layer, or a base model
     BUILD = "build"  # a later `model.build(shape)`
+    TRACE = "trace"  # what runs of the program recorded (`seq2func trace`)
 
 
 class Skip(Exception):

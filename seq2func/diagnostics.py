@@ -40,6 +40,7 @@ USED_AS_LAYER: Final = "S2F117"
 VARYING_TRACED_INPUT: Final = "S2F118"
 STALE_TRACE: Final = "S2F119"
 TRACED_INPUT_NOT_CONVERTIBLE: Final = "S2F120"
+SEQUENTIAL_NAME_SHIFT: Final = "S2F125"
 INTERNAL_ERROR: Final = "S2F199"
 IGNORED_INPUT_SHAPE_REMOVED: Final = "S2F201"
 LEGACY_ARGUMENT_MIGRATED: Final = "S2F202"
@@ -51,6 +52,8 @@ INPUT_SHAPE_KEPT: Final = "S2F207"
 INPUT_FROM_TRACE: Final = "S2F208"
 INPUT_FROM_FIRST_BUILD: Final = "S2F210"
 BATCH_DIMENSION_DROPPED: Final = "S2F211"
+BUILD_REPEATED_REMOVED: Final = "S2F215"
+INPUT_KEPT_IN_CONFIG: Final = "S2F216"
 ORIGINAL_FAILS: Final = "S2F301"
 UNREACHABLE: Final = "S2F302"
 WEIGHTS_NEUTRALISED: Final = "S2F303"
@@ -256,6 +259,15 @@ _TABLE = [
         "Convert this model by hand, with one keras.Input per input.",
     ),
     Code(
+        "S2F125",
+        "skip",
+        "sequential-name-shift",
+        "{model}: a Sequential made before its last add() would take its automatic "
+        "name in the converted code{detail}",
+        "Keras names Sequentials as they are made, and the converted code makes none "
+        "where Sequential() was; give that Sequential a name=, or make it first.",
+    ),
+    Code(
         "S2F199",
         "skip",
         "internal-error",
@@ -336,6 +348,22 @@ _TABLE = [
         "{model}: {detail}",
         "Keras 3 keeps the size of the first batch a model is built on as its input's "
         "batch dimension; keras.Input(shape=...) leaves it open, so any batch size fits.",
+    ),
+    Code(
+        "S2F215",
+        "note",
+        "build-repeated-removed",
+        "{model}: {detail} only repeats the input the model already has and is removed",
+        "Keras raises on build() with another shape; a Functional model has its input "
+        "from the start.",
+    ),
+    Code(
+        "S2F216",
+        "note",
+        "input-kept-in-config",
+        "{model}: {detail} stays on the layer, whose config records it",
+        "Keras 2 layers (as batch_input_shape) and custom layers without a get_config() "
+        "of their own record input_shape in get_config(); the Functional model ignores it.",
     ),
     # Verification.
     Code(

@@ -433,3 +433,20 @@ def test_blanked_statements_in_a_row_become_one_placeholder():
     assert "# Sequential, said a comment" in narrowed.source
     assert "# two" not in narrowed.source
     same_both_ways(source)
+
+
+def test_a_kept_class_keeps_its_init_for_the_custom_layer_rule():
+    # Blanked, Window's __init__ would look absent, and input_shape would seem
+    # to reach Keras's Layer.
+    source = (
+        "import keras\n\n\nclass Window(keras.layers.Layer):\n"
+        "    def __init__(self, input_shape=None, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.window = input_shape\n\n"
+        "    def call(self, x):\n        return x\n\n\n"
+        "model = keras.Sequential([Window(input_shape=(3,)), keras.layers.Dense(1)])\n"
+        + UNRELATED
+    )
+    code, result = converted_the_narrow_way(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F111",)]
+    assert code == source

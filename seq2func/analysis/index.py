@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import CodeRange, ExpressionContext
 
-from . import metadata
-from .nodes import DEFERRED, inside, lazy_value
+from . import keras_names, metadata
+from .nodes import DEFERRED, dotted, inside, lazy_value
 from .reduced import reduced_module
 
 if TYPE_CHECKING:
@@ -51,6 +51,11 @@ class TreeIndex:
         self.mixed_precision = any(
             hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS
         )
+        # Code written for Keras 2 says so in its imports (`tf_keras`,
+        # `keras.engine`, `tensorflow.python.keras`) or by setting
+        # TF_USE_LEGACY_KERAS ("legacy_env"); planning/keras2.py decides.
+        self.keras2_markers: frozenset[str] = _keras2_markers(self, module, source)
+        self.keras2_pinned = bool(self.keras2_markers)
         self.local_functions = {
             s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)
         }
@@ -293,6 +298,11 @@ class TreeIndex:
 
     def single_assignment(self, expr: cst.BaseExpression) -> cst.Call | None:
         """The call a name is bound to, when the scope binds it exactly once."""
+        value = self.single_value(expr)
+        return value if isinstance(value, cst.Call) else None
+
+    def single_value(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """The value a name is bound to by `name = value`, when the scope binds it exactly once."""
         if not isinstance(expr, cst.Name):
             return None
         scope = lazy_value(self.scopes.get(expr))
@@ -308,9 +318,25 @@ class TreeIndex:
         assign = self.parent(assignments[0].node)
         if isinstance(assign, cst.AssignTarget):
             assign = self.parent(assign)
-        if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
+        if isinstance(assign, cst.Assign):
             return assign.value
         return None
+
+    def single_class(self, expr: cst.BaseExpression) -> cst.ClassDef | None:
+        """The class a name refers to, when its scope binds the name once, by that class."""
+        if not isinstance(expr, cst.Name):
+            return None
+        scope = lazy_value(self.scopes.get(expr))
+        if scope is None:
+            return None
+        try:
+            assignments = list(scope[expr.value])
+        except Exception:
+            return None
+        if len(assignments) != 1:
+            return None
+        node = getattr(assignments[0], "node", None)
+        return node if isinstance(node, cst.ClassDef) else None
 
     def rebound_between(
         self,
@@ -343,3 +369,29 @@ class TreeIndex:
                     if self.context(node) == ExpressionContext.STORE:
                         return node.value
         return None
+
+
+def _keras2_markers(
+    index: TreeIndex, module: cst.Module, source: str
+) -> frozenset[str]:
+    if not any(hint in source for hint in keras_names.KERAS2_HINTS):
+        return frozenset()
+    found = {keras_names.keras2_module(m) for m in _imported_modules(index, module)}
+    found.discard(None)
+    if keras_names.LEGACY_ENV.search(source):
+        found.add("legacy_env")
+    return frozenset(found)  # type: ignore[arg-type]
+
+
+def _imported_modules(index: TreeIndex, module: cst.Module) -> Iterator[str]:
+    """The dotted modules the file imports (`from a.b import c` gives `a.b` and `a.b.c`)."""
+    for node in index.walk(module):
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                yield dotted(alias.name)
+        elif isinstance(node, cst.ImportFrom) and node.module and not node.relative:
+            source = dotted(node.module)
+            yield source
+            if not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    yield f"{source}.{dotted(alias.name)}"

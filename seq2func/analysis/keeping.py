@@ -51,6 +51,7 @@ from .facts import (
 
 _BUILTINS = frozenset(dir(builtins))
 _WORD = re.compile(r"\w+")
+_MODEL_MAKERS = frozenset({"Model", "Functional", "Input"})
 # Words of a constructor statement that give its model an input (not
 # `input_dim`, which on Embedding is the vocabulary size).
 _STATED_INPUT = frozenset({"input_shape", "batch_input_shape", "Input", "InputLayer"})
@@ -65,6 +66,7 @@ class Keeping:
         facts_of: Callable[[int], Facts],
         binds_of: Callable[[int], frozenset[str] | None],
         parents: list[int | None],
+        constructors: set[int] = frozenset(),  # type: ignore[assignment]
     ) -> None:
         # Words are a superset of a unit's identifiers, found at C speed: a
         # unit sharing none with what matters cannot matter, so only the
@@ -75,6 +77,8 @@ class Keeping:
             for word in words:
                 self._units_with.setdefault(word, []).append(index)
         self._facts_of, self._binds_of, self.parents = facts_of, binds_of, parents
+        # Class-body units defining `__init__`/`__new__`: kept with their class.
+        self.constructors = constructors
         self._facts: dict[int, Facts] = {}
         self._binds: dict[int, frozenset[str]] = {}
         self.kept = [False] * len(texts)
@@ -149,14 +153,21 @@ class Keeping:
             for seen, names in zip(checked, self._sets()):
                 grown |= names - seen
                 seen |= names
-            if not grown:
-                return
-            pending = [
+            pending = self._constructors_of_kept_classes() + [
                 index
                 for index in sorted(self._with_any(grown))
                 if not self.kept[index] and self._matters(index)
             ]
+            if not grown and not pending:
+                return
             self._keep(pending)
+
+    def _constructors_of_kept_classes(self) -> list[int]:
+        return [
+            index
+            for index in sorted(self.constructors)
+            if not self.kept[index] and self.kept[self.parents[index]]  # type: ignore[index]
+        ]
 
     def _sets(self) -> tuple[set[str], ...]:
         return (
@@ -181,7 +192,7 @@ class Keeping:
                     continue
                 self.kept[unit] = True
                 facts = self.facts(unit)
-                if self._builds(unit, facts):
+                if self._builds(unit, facts) or self._makes_a_model(unit):
                     self.bindings |= facts.reads
                     self.built_from |= facts.attributes
                 else:
@@ -212,6 +223,13 @@ class Keeping:
             new = facts.reads - _BUILTINS
             self.data |= new
             self.bindings |= new
+
+    def _makes_a_model(self, index: int) -> bool:
+        """A unit binding a name the checks resolve to a model it makes from an Input:
+        a first element's input is read from that model's (planning/first_model.py)."""
+        return not self.words[index].isdisjoint(
+            _MODEL_MAKERS
+        ) and not self._module_binds(index).isdisjoint(self.bindings)
 
     def _needs_data(self, name: str) -> bool:
         """Whether a model bound to `name` may take its input from the data it is built on.

@@ -155,3 +155,40 @@ def is_serializer(qualified_names) -> bool:
 def is_deserializer(qualified_names) -> bool:
     """A call that reads a model back: `load_model`, `model_from_json`, `from_config`..."""
     return _matches(qualified_names, _DESERIALIZER)
+
+
+# Keras 2 lives on in these packages; a file that imports one is written for it.
+KERAS2_MODULES = ("tf_keras", "keras.engine", "tensorflow.python.keras")
+KERAS2_HINTS = ("tf_keras", "engine", "python.keras", "TF_USE_LEGACY_KERAS")
+# `os.environ["TF_USE_LEGACY_KERAS"] = "1"` (or `%env ...=1`): tf.keras is Keras 2.
+LEGACY_ENV = re.compile(r"""TF_USE_LEGACY_KERAS['"]?\]?\s*[=,]\s*['"]?(1|[Tt]rue)\b""")
+
+
+def keras2_module(dotted: str) -> str | None:
+    """Which Keras-2-only package `dotted` is in (`tf_keras`, `keras.engine`, ...)."""
+    for m in KERAS2_MODULES:
+        if dotted == m or dotted.startswith(m + "."):
+            return m
+    return None
+
+
+_HUB_LAYER_PATHS = {
+    "tensorflow_hub.KerasLayer",
+    "tensorflow_hub.keras_layer.KerasLayer",
+}
+
+
+def is_hub_layer(qualified_names) -> bool:
+    """`hub.KerasLayer`: a Keras 2 (tf_keras) layer whose **kwargs reach Layer."""
+    return any(name in _HUB_LAYER_PATHS for name in qualified_names)
+
+
+def is_base_layer(qualified_names) -> bool:
+    """`keras.Layer` / `keras.layers.Layer` and their other homes."""
+    return (
+        _rest_in(
+            qualified_names,
+            {"Layer", "layers.Layer", "engine.base_layer.Layer", "src.layers.Layer"},
+        )
+        is not None
+    )

@@ -153,6 +153,7 @@ def narrow(source: str) -> Narrowed | None:
         lambda index: units[index].facts(),
         binds_of,
         [unit.parent for unit in units],
+        constructors={i for i, unit in enumerate(units) if _constructs(unit)},
     )
     keeping.keep_imports(first=_places_imports(groups[0]))
     mentions_sequential = keeping.seed()
@@ -324,3 +325,26 @@ def _places_imports(group: list[ast.stmt]) -> bool:
         and isinstance(first.value, ast.Constant)
         and isinstance(first.value.value, str)
     )
+
+
+def _constructs(unit: _Unit) -> bool:
+    """A class's `__init__`/`__new__`: what a custom first layer does with
+    `input_shape` is read from it (planning/custom_layers.py)."""
+    if unit.parent is None:
+        return False
+    for statement in unit.statements:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if statement.name in ("__init__", "__new__"):
+                return True
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            targets = (
+                statement.targets
+                if isinstance(statement, ast.Assign)
+                else [statement.target]
+            )
+            if any(
+                isinstance(t, ast.Name) and t.id in ("__init__", "__new__")
+                for t in targets
+            ):
+                return True
+    return False

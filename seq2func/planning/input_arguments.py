@@ -30,6 +30,9 @@ from ..diagnostics import (
     OPAQUE_FIRST_LAYER,
     UNKNOWN_DTYPE,
 )
+from . import keras2
+from .build_shapes import build_argument, unwrap_tensor_shape
+from .custom_layers import LayerKind, kept_in_config
 from .plan import Application, Plan, Skip, diagnostic
 
 _INPUT_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
@@ -89,10 +92,10 @@ def input_layer_arguments(index: TreeIndex, plan: Plan, call: cst.Call) -> str:
 
 
 def input_from_layer(
-    index: TreeIndex, plan: Plan, app: Application, call: cst.Call, layer_class: str
+    index: TreeIndex, plan: Plan, app: Application, call: cst.Call, kind: LayerKind
 ) -> str | None:
     """`Input(...)` arguments from the first layer's own; None when it has none."""
-    embedding = keras_names.is_embedding(index.qualified(call.func))
+    layer_class, embedding = kind.name, kind.embedding
     shape = kwarg(call, "input_shape")
     dim = None if embedding else kwarg(call, "input_dim")
     batch_shape = kwarg(call, "batch_input_shape")
@@ -103,7 +106,14 @@ def input_from_layer(
             f": {layer_class} has both input_shape= and input_dim=",
             call,
         )
-    kept = kept_input_arguments(index, plan, layer_class, (shape, dim))
+    kept = kept_input_arguments(
+        index, plan, layer_class, (shape, dim, batch_shape, batch_size), kind.custom
+    )
+    # Keras 2 gives the InputLayer the layer's dtype; Keras 3 float32.
+    dtype = ""
+    stated = any(a is not None for a in (shape, dim, batch_shape))
+    if stated and keras2.runs_on_keras2(index, plan):
+        dtype = keras2.input_dtype(index, plan, call, kind.consumes_dtype)
     app.strip = tuple(
         a.keyword.value  # type: ignore[union-attr]
         for a in (shape, dim, batch_shape, batch_size)
@@ -123,7 +133,7 @@ def input_from_layer(
                 f": {layer_class} has both batch_input_shape= and batch_size=",
                 call,
             )
-        return f"batch_shape={index.code(batch_shape.value)}"
+        return f"batch_shape={index.code(batch_shape.value)}{dtype}"
     if shape is not None:
         text = f"shape={index.code(shape.value)}"
     elif dim is not None:
@@ -147,31 +157,35 @@ def input_from_layer(
             diagnostic(index, plan, LEGACY_ARGUMENT_MIGRATED, detail, batch_size)
         )
         text += f", batch_size={index.code(batch_size.value)}"
-    return text
+    return text + dtype
 
 
 def input_from_build(
     index: TreeIndex, plan: Plan, build_call: cst.Call, first: cst.Call
 ) -> str:
     """`Input(...)` arguments from `model.build(shape)`, with the first layer's compute dtype."""
-    if len(build_call.args) != 1 or build_call.args[0].star:
+    argument = build_argument(build_call)
+    if argument is None:
         raise Skip(NO_INPUT, " (build() without a shape)", build_call)
-    arg = build_call.args[0]
-    if arg.keyword is not None and arg.keyword.value != "input_shape":
-        raise Skip(NO_INPUT, f" (build({arg.keyword.value}=...))", build_call)
-    shape = arg.value
-    if not isinstance(shape, (cst.Tuple, cst.List, cst.Name, cst.Attribute)):
+    # tf.TensorShape([...]) is the same shape to Keras (issue 12, item 6).
+    shape = unwrap_tensor_shape(index, argument)
+    if not _shape_expression(shape):
         raise Skip(
             NO_INPUT,
             f" (build({index.code(shape)}) is not a literal shape)",
             build_call,
         )
     _check_not_rebound_between(index, plan, shape, build_call)
-    if index.mixed_precision:
-        raise Skip(
-            UNKNOWN_DTYPE, " (a global dtype policy is set in this file)", build_call
-        )
-    dtype_text = _compute_dtype(index, first)
+    if keras2.runs_on_keras2(index, plan):
+        dtype_text = ""  # Keras 2's build() makes a float32 InputLayer
+    else:
+        if index.mixed_precision:
+            raise Skip(
+                UNKNOWN_DTYPE,
+                " (a global dtype policy is set in this file)",
+                build_call,
+            )
+        dtype_text = _compute_dtype(index, first)
     plan.notes.append(
         diagnostic(index, plan, BUILD_FOLDED, f"`{index.code(build_call)}`", build_call)
     )
@@ -184,6 +198,13 @@ def input_from_build(
             inner = ", ".join(rest) + ("," if len(rest) == 1 else "")
             return f"shape=({inner}){dtype_text}"
     return f"batch_shape={index.code(shape)}{dtype_text}"
+
+
+def _shape_expression(shape: cst.BaseExpression) -> bool:
+    """A literal shape, a name for one, or a sum of them (`(None,) + input_shape`)."""
+    if isinstance(shape, cst.BinaryOperation) and isinstance(shape.operator, cst.Add):
+        return _shape_expression(shape.left) and _shape_expression(shape.right)
+    return isinstance(shape, (cst.Tuple, cst.List, cst.Name, cst.Attribute))
 
 
 def _compute_dtype(index: TreeIndex, first: cst.Call) -> str:
@@ -250,13 +271,18 @@ def kept_input_arguments(
     plan: Plan,
     layer_class: str,
     arguments: tuple[cst.Arg | None, ...],
+    custom: bool = False,
 ) -> list[cst.Arg]:
     """input_shape=/input_dim= that stay on their layer because its object is handed out.
 
     The layer object keeps them (Keras stores them on it), and a Sequential
     that later gets it as its first layer takes its input from them.
     Functional models ignore them, so keeping them changes nothing else.
+    Keras 2 layers and custom ones record them in their config: they stay
+    too (`keras2`, `custom_layers`).
     """
+    if custom or keras2.runs_on_keras2(index, plan):
+        return kept_in_config(index, plan, layer_class, arguments)
     if plan.layers_read_at is None:
         return []
     kept = [

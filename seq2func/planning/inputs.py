@@ -4,18 +4,25 @@ Keras takes the input from, in order: a first element that is `keras.Input`
 or an `InputLayer` (or a variable bound once to `keras.Input`); else the
 first layer's `input_shape=`/`input_dim=` (`input_dim` on Embedding is the
 vocabulary size, not the input); else a first layer that is a model with a
-known input (a `keras.applications` base given `input_shape=`); else
-nothing, and the model waits for `build(shape)`, its first call or `fit`.
-This step follows that order, reads the arguments (`input_arguments`), and
-strips `input_shape` from later layers, where Keras ignored it (seed 002).
+known input (a `keras.applications` base given `input_shape=`, or a model
+`first_model` knows); else nothing, and the model waits for `build(shape)`,
+its first call or `fit`. This step follows that order, reads the arguments
+(`input_arguments`), and strips `input_shape` from later layers, where Keras
+ignored it (seed 002). Each other rule is its own module, asked at one
+commented point: a first layer bound to a name (`first_layer_variable`),
+custom and hub layers that pass input_shape on (`custom_layers`), a build()
+that repeats the input (`build_shapes`), Keras 2's rules (`keras2`).
 
 Raises S2F101 (no input the code gives), S2F102 (no layers), S2F103 (a
-`build()` on a model whose input is already set), S2F109, S2F111 (a first
-layer whose input cannot be read: a custom layer, one added in a loop),
-S2F112 (Keras 2's `Embedding(input_length=)`), S2F113 (a dtype the code does
-not give), S2F115 (an Input that is not first), S2F116 (a later element that
-makes its own Input). Fixtures: `input_*`, `seed001_*`, `seed002_*`,
-`transfer_learning_base_variable`, `safety_nested_model_after_input_shape`.
+`build()` with another shape than the input already set), S2F109, S2F111 (a
+first layer whose input cannot be read: a custom layer that consumes it, one
+added in a loop), S2F112 (Keras 2's `Embedding(input_length=)` in a Keras 3
+file), S2F113 (a dtype the code does not give), S2F115 (an Input that is not
+first), S2F116 (a later element that makes its own Input), S2F125 (a
+Sequential made before the last add() would take the model's automatic
+name). Fixtures:
+`input_*`, `seed001_*`, `seed002_*`, `transfer_learning_base_variable`,
+`safety_nested_model_after_input_shape`.
 """
 
 from __future__ import annotations
@@ -28,23 +35,26 @@ from ..analysis import keras_names
 from ..analysis.index import TreeIndex
 from ..analysis.nodes import has_star, kwarg
 from ..diagnostics import (
-    CHANGED_AFTER_COMPLETE,
     KERAS2_INPUT_LENGTH,
     LAYERS_NOT_VISIBLE,
     MISPLACED_INPUT,
     NESTED_MODEL_ORDER,
     NO_INPUT,
     OPAQUE_FIRST_LAYER,
+    SEQUENTIAL_NAME_SHIFT,
     UNKNOWN_DTYPE,
 )
 from .first_build import input_from_first_build
+from . import first_layer_variable, first_model, keras2
+from .build_shapes import arguments_batch_shape, drop_repeated_build, input_batch_shape
+from .custom_layers import layer_kind, opaque_reason
 from .input_arguments import (
     input_from_build,
     input_from_layer,
     input_layer_arguments,
     strip_ignored,
 )
-from .plan import Application, InputSource, InputSpec, Plan, Skip
+from .plan import Application, Form, InputSource, InputSpec, Plan, Skip
 from .traced_input import traced_input
 
 # Where the input comes from when the model's code gives none and no
@@ -56,7 +66,8 @@ LateSource = Callable[[TreeIndex, Plan, Application, Skip], InputSpec | None]
 LATE_SOURCES: tuple[LateSource, ...] = (input_from_first_build, traced_input)
 
 
-def plan_input(index: TreeIndex, plan: Plan) -> None:
+def plan_input(index: TreeIndex, plan: Plan, late: bool = True) -> None:
+    """Where the input comes from; with `late=False`, only from the model's own code."""
     apps = plan.applications
     if not apps:
         raise Skip(LAYERS_NOT_VISIBLE, " (it has no layers)")
@@ -74,7 +85,48 @@ def plan_input(index: TreeIndex, plan: Plan) -> None:
     base = _base_model(index, plan, first)
     if base is not None and _input_from_base_model(index, plan, first, base):
         return
-    _input_from_first_layer(index, plan, first, base or first.expr)
+    # A first model whose input is known gives its input (issue 12, item 4).
+    if base is None and first_model.input_from_model(index, plan, first):
+        _check_no_nested_models(index, plan)
+        return
+    _input_from_first_layer(index, plan, first, base or first.expr, late)
+
+
+def stated_input(
+    index: TreeIndex, call: cst.Call
+) -> tuple[Plan, cst.BaseExpression] | None:
+    """The input the code of another `Sequential(...)` gives it, and its first element.
+
+    Planned as for that site up to its input, leaving out its later uses and
+    any input it would only get from data later (`late=False`).
+    """
+    from .binding import bind
+    from .completion import complete
+    from .constructor import read_constructor
+
+    family = keras_names.sequential_family(index.qualified(call.func)) or "keras"
+    start, end = index.pos(call).start, index.pos(call).end
+    plan = Plan(
+        call,
+        None,
+        index.scope_name(call),
+        Form.EXPRESSION,
+        start.line,
+        start.column,
+        end.line,
+        family=family,
+    )
+    try:
+        bind(index, plan)
+        read_constructor(index, plan)
+        complete(index, plan)
+        if not plan.applications:
+            return None
+        first_expr = plan.applications[0].expr
+        plan_input(index, plan, late=False)
+    except Skip:
+        return None
+    return plan, first_expr
 
 
 def _check_input_is_first(index: TreeIndex, apps: list[Application]) -> None:
@@ -117,12 +169,14 @@ def _explicit_input(index: TreeIndex, plan: Plan) -> bool:
     spec.small = first.small
     plan.input = spec
     apps.pop(0)
-    if plan.build_call is not None:
-        raise Skip(
-            CHANGED_AFTER_COMPLETE,
-            " (build() on a model that already has an input)",
-            plan.build_call,
-        )
+    # A build() that only repeats this input goes (issue 12, item 6).
+    input_call = bound if is_variable else expr
+    drop_repeated_build(
+        index,
+        plan,
+        input_batch_shape(input_call),  # type: ignore[arg-type]
+        " (build() on a model that already has an input)",
+    )
     if not apps:
         raise Skip(LAYERS_NOT_VISIBLE, " (it has no layers)")
     strip_ignored(index, plan, apps, start=0)
@@ -166,10 +220,12 @@ def _input_from_base_model(
                 application,
             )
         return False  # a build() gives the input; the base is an ordinary first layer
-    if plan.build_call is not None:
-        raise Skip(
-            CHANGED_AFTER_COMPLETE, " (build() after the input is set)", plan.build_call
-        )
+    drop_repeated_build(
+        index,
+        plan,
+        arguments_batch_shape(f"shape={index.code(shape.value)}"),
+        " (build() after the input is set)",
+    )
     if index.mixed_precision:
         # Sequential builds its input with the base's compute dtype.
         raise Skip(
@@ -186,32 +242,41 @@ def _input_from_base_model(
 
 
 def _input_from_first_layer(
-    index: TreeIndex, plan: Plan, first: Application, expr: cst.BaseExpression
+    index: TreeIndex,
+    plan: Plan,
+    first: Application,
+    expr: cst.BaseExpression,
+    late: bool = True,
 ) -> None:
-    """`input_shape=`/`input_dim=` on a built-in first layer, else a later `build(shape)`.
+    """`input_shape=`/`input_dim=` on the first layer, else a later `build(shape)`.
 
     `expr` is the first layer, or the base model a first variable is bound to.
     """
     build_call = plan.build_call
+    # A name bound once to a layer reads as the layer (issue 12, item 2).
+    given, expr = expr, first_layer_variable.bound_layer(index, plan, first, expr)
     qualified = index.qualified(expr.func) if isinstance(expr, cst.Call) else set()
-    layer_class = (
-        keras_names.keras_layer_class(qualified) if isinstance(expr, cst.Call) else None
-    )
-    if isinstance(expr, cst.Call) and layer_class is not None:
+    # Built-in layers, and custom or hub layers that pass input_shape on (item 3).
+    kind = layer_kind(index, expr) if isinstance(expr, cst.Call) else None
+    if isinstance(expr, cst.Call) and kind is not None:
         if has_star(expr):
             raise Skip(
                 OPAQUE_FIRST_LAYER,
-                f" ({layer_class} takes **-unpacked arguments)",
+                f" ({kind.name} takes **-unpacked arguments)",
                 expr,
             )
-        arguments = input_from_layer(index, plan, first, expr, layer_class)
+        arguments = input_from_layer(index, plan, first, expr, kind)
+        if arguments is None and keras_names.is_embedding(qualified):
+            if keras2.runs_on_keras2(index, plan):  # Keras 2's Embedding (item 9)
+                arguments = keras2.embedding_input(index, plan, expr)
         if arguments is not None:
-            if build_call is not None:
-                raise Skip(
-                    CHANGED_AFTER_COMPLETE,
-                    " (build() after the input is set)",
-                    build_call,
-                )
+            first_layer_variable.settle_arguments(index, plan, first, expr)
+            drop_repeated_build(
+                index,
+                plan,
+                arguments_batch_shape(arguments),
+                " (build() after the input is set)",
+            )
             plan.input = InputSpec(InputSource.LAYER, arguments=arguments)
             _check_no_nested_models(index, plan)
             return
@@ -220,9 +285,11 @@ def _input_from_first_layer(
                 keras_names.is_embedding(qualified)
                 and kwarg(expr, "input_length") is not None
             ):
-                _late_input(index, plan, first, Skip(KERAS2_INPUT_LENGTH, "", expr))
+                skip = Skip(KERAS2_INPUT_LENGTH, "", expr)
             else:
-                _late_input(index, plan, first, Skip(NO_INPUT, "", plan.call))
+                detail = first_layer_variable.built_beforehand(index, plan, first)
+                skip = Skip(NO_INPUT, detail, plan.call)
+            _late_input(index, plan, first, skip, late)
             return
         plan.input = InputSpec(
             InputSource.BUILD, arguments=input_from_build(index, plan, build_call, expr)
@@ -231,10 +298,11 @@ def _input_from_first_layer(
         return
     if build_call is None:
         if isinstance(expr, cst.Call):
-            detail = f" ({index.code(expr.func)} is not a built-in Keras layer)"
+            detail = f" ({opaque_reason(index, expr)})"
         else:
             detail = f" (the first layer is `{index.code(expr)}`)"
-        _late_input(index, plan, first, Skip(OPAQUE_FIRST_LAYER, detail, expr))
+        skip = Skip(OPAQUE_FIRST_LAYER, detail, given)
+        _late_input(index, plan, first, skip, late)
         return
     if not isinstance(expr, cst.Call) or has_star(expr):
         raise Skip(UNKNOWN_DTYPE, f" (the first layer is `{index.code(expr)}`)", expr)
@@ -243,13 +311,15 @@ def _input_from_first_layer(
     )
 
 
-def _late_input(index: TreeIndex, plan: Plan, first: Application, skip: Skip) -> None:
+def _late_input(
+    index: TreeIndex, plan: Plan, first: Application, skip: Skip, late: bool = True
+) -> None:
     """The input from a source other than the model's own code, else `skip`.
 
     Keras would take it from the first data the model is built on; each of
     `LATE_SOURCES` may know that input, and is asked in order.
     """
-    for source in LATE_SOURCES:
+    for source in LATE_SOURCES if late else ():
         spec = source(index, plan, first, skip)
         if spec is not None:
             plan.input = spec
@@ -266,6 +336,17 @@ def _check_no_nested_models(index: TreeIndex, plan: Plan) -> None:
     and the auto names of the two would swap.
     """
     for app in plan.applications[1:]:
+        if app.small is not None and isinstance(app.expr, cst.Call):
+            # add(Sequential(...)): made where the converted code made no Sequential.
+            q = index.qualified(app.expr.func)
+            if keras_names.sequential_family(q) and first_model.renames_sequential(
+                index, plan, app.expr
+            ):
+                raise Skip(
+                    SEQUENTIAL_NAME_SHIFT,
+                    f" ({index.code(app.expr.func)} on line {index.line(app.expr)})",
+                    app.expr,
+                )
         if app.small is None and isinstance(app.expr, cst.Call):
             q = index.qualified(app.expr.func)
             if (

@@ -128,6 +128,8 @@ class Plan:
     constructor_comments: list[str] = field(default_factory=list)
     completion: Completion = field(default_factory=Completion)
     node_rewrites: dict[cst.CSTNode, str] = field(default_factory=dict)
+    # Statements the converted code no longer needs (a `**config` dict's).
+    removed: list[cst.BaseSmallStatement] = field(default_factory=list)
     scope_node: cst.CSTNode | None = None
     build_call: cst.Call | None = None
     # The later uses of the model, found by the completion step for the uses step.

@@ -2,7 +2,8 @@
 
 For a module-level site, the probe keeps only the statements the model needs
 (a backward slice over names: imports, definitions, constants, the
-constructor and its `add` calls) and drops everything else, so data loading,
+constructor and its `add` calls, a `build()` of a model it is made from) and
+drops everything else, so data loading,
 training and plotting never run. For a site in a function, the probe keeps
 what the function needs and calls it with its defaults (or `--bind` values),
 watching its frame for the model. Methods are reached through an instance
@@ -97,6 +98,19 @@ def _is_config_call(node: ast.stmt) -> bool:
     return name in _CONFIG_CALLS
 
 
+def _builds(node: ast.stmt, needed: set[str]) -> bool:
+    """`inner.build(shape)` on a name the model needs: it gives that model its input."""
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    func = node.value.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "build"
+        and isinstance(func.value, ast.Name)
+        and func.value.id in needed
+    )
+
+
 def _binds_target(node: ast.AST, target: str) -> bool:
     """An assignment statement whose target is exactly `target` (a name or `self.x`)."""
     targets: list[ast.AST] = []
@@ -133,7 +147,13 @@ def _slice(
         mutates = (
             mutable_from is not None and index > mutable_from and model_root in reads
         )
-        if index == stop or defined & needed or mutates or _is_config_call(statement):
+        if (
+            index == stop
+            or defined & needed
+            or mutates
+            or _is_config_call(statement)
+            or _builds(statement, needed)
+        ):
             kept.append(statement)
             if not mutates:
                 needed -= defined

@@ -47,6 +47,8 @@ def render(
     """Add one converted site's edits."""
     for node, template in plan.node_rewrites.items():
         edits.nodes[node] = template.format(Model=spelling.model)
+    for small in plan.removed:
+        edits.replace[small] = []
     _SiteWriter(plan, spelling, names, module, edits).write()
 
 

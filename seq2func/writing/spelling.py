@@ -127,8 +127,21 @@ def _existing(bindings, family, name, submodule, prefer_bare) -> str | None:
     return attribute or bare
 
 
+def _root(sequential_source: str | None, family: str) -> str:
+    """The package the file takes Sequential from: `tensorflow.python.keras` is
+    Keras 2 where `tensorflow.keras` is Keras 3, though both are one family."""
+    if sequential_source is None:
+        return family
+    split = _family_of(sequential_source)
+    if split is None or split[0] != family:
+        return family
+    rest = split[1]
+    return sequential_source[: len(sequential_source) - len(rest)].rstrip(".")
+
+
 def _import_module(name, family, sequential_source, bindings) -> str:
     """Where to import a bare `Input`/`Model` from, next to the file's own imports."""
+    family = _root(sequential_source, family)
     if name == "Model":
         if sequential_source is not None and (
             _family_of(sequential_source) or ("", "x")

@@ -50,16 +50,16 @@ def _called_on_symbolic(index: TreeIndex, node: cst.CSTNode) -> bool:
     call = index.parent(node)
     if not (isinstance(call, cst.Call) and call.func is node and call.args):
         return False
-    value = _symbolic_assignment(index, call.args[0].value)
-    if value is None:
-        return False
-    return keras_names.is_input(index.qualified(value.func)) or isinstance(
-        value.func, cst.Call
-    )
+    return _symbolic_assignment(index, call.args[0].value) is not None
 
 
-def _symbolic_assignment(index: TreeIndex, expr: cst.BaseExpression) -> cst.Call | None:
-    if not isinstance(expr, cst.Name):
+def _symbolic_assignment(
+    index: TreeIndex, expr: cst.BaseExpression, depth: int = 0
+) -> cst.Call | None:
+    """The symbolic call a name is assigned: `keras.Input(...)`, `layer(...)(t)`, or
+    any call on a symbolic name (`x = encoder(inputs)`, as converted code calls a
+    model that was a Sequential's first layer)."""
+    if not isinstance(expr, cst.Name) or depth > 4:
         return None
     for node in index.names.get(expr.value, []):
         target = index.parent(node)
@@ -68,6 +68,13 @@ def _symbolic_assignment(index: TreeIndex, expr: cst.BaseExpression) -> cst.Call
             value = assign.value
             if keras_names.is_input(index.qualified(value.func)) or isinstance(
                 value.func, cst.Call
+            ):
+                return value
+            if (
+                value.args
+                and value.args[0].keyword is None
+                and value.args[0].value is not node
+                and _symbolic_assignment(index, value.args[0].value, depth + 1)
             ):
                 return value
     return None

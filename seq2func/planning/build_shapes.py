@@ -1,0 +1,118 @@
+"""The shape a `model.build(...)` call gives, and a `build()` that only repeats the input.
+
+`Sequential.build(input_shape)` standardizes its argument, so a tuple, a
+list and `tf.TensorShape([...])`/`tf.TensorShape((...))` are the same shape
+(measured on Keras 3.15 and tf_keras 2.21). On a model whose input is already
+set, Keras 3 checks the shape against its InputLayer's batch shape: the same
+shape rebuilds the same model (the call can go: S2F215), another raises
+ValueError (the site stays, S2F103). Keras 2 ignores another shape silently;
+only the same one is removed there too.
+
+The input's batch shape is read from the `Input(...)`/`InputLayer(...)` the
+model has, or the arguments planned for one: `shape=(3,)` is `(None, 3)`,
+`batch_size=8` puts 8 first, `batch_shape=` is the whole. Shapes compare by
+their elements' code, so `(None, n)` repeats `shape=(n,)` when `n` is not
+assigned in between. Fixtures: `input_build_*`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.index import TreeIndex
+from ..analysis.nodes import has_star, kwarg
+from ..diagnostics import BUILD_REPEATED_REMOVED, CHANGED_AFTER_COMPLETE
+from .plan import Plan, Skip, diagnostic
+
+_TENSOR_SHAPE = {"tensorflow.TensorShape", "tensorflow.compat.v1.TensorShape"}
+
+
+def unwrap_tensor_shape(
+    index: TreeIndex, shape: cst.BaseExpression
+) -> cst.BaseExpression:
+    """`tf.TensorShape([None, 3])` is the shape `[None, 3]`; anything else is itself."""
+    if (
+        isinstance(shape, cst.Call)
+        and index.qualified(shape.func) & _TENSOR_SHAPE
+        and len(shape.args) == 1
+        and shape.args[0].keyword is None
+        and not shape.args[0].star
+        and isinstance(shape.args[0].value, (cst.Tuple, cst.List))
+    ):
+        return shape.args[0].value
+    return shape
+
+
+def build_argument(build_call: cst.Call) -> cst.BaseExpression | None:
+    """The shape passed to `build(shape)` or `build(input_shape=shape)`."""
+    if len(build_call.args) != 1 or build_call.args[0].star:
+        return None
+    arg = build_call.args[0]
+    if arg.keyword is not None and arg.keyword.value != "input_shape":
+        return None
+    return arg.value
+
+
+def _elements(node: cst.BaseExpression | None) -> list[str] | None:
+    if not isinstance(node, (cst.Tuple, cst.List)):
+        return None
+    if any(isinstance(e, cst.StarredElement) for e in node.elements):
+        return None
+    return [cst.Module([]).code_for_node(e.value).strip() for e in node.elements]
+
+
+def input_batch_shape(call: cst.Call) -> list[str] | None:
+    """The batch shape an `Input(...)`/`InputLayer(...)` call gives, as element codes."""
+    if has_star(call):
+        return None
+    positional = [a.value for a in call.args if a.keyword is None]
+    shape = kwarg(call, "shape") or kwarg(call, "input_shape")
+    batch_shape = kwarg(call, "batch_shape") or kwarg(call, "batch_input_shape")
+    batch_size = kwarg(call, "batch_size")
+    if batch_shape is not None:
+        return _elements(batch_shape.value)
+    shape_value = shape.value if shape is not None else None
+    if shape_value is None and positional:
+        shape_value = positional[0]
+    size_value = batch_size.value if batch_size is not None else None
+    if size_value is None and len(positional) > 1:
+        size_value = positional[1]
+    rest = _elements(shape_value)
+    if rest is None:
+        return None
+    head = "None" if size_value is None else cst.Module([]).code_for_node(size_value)
+    return [head, *rest]
+
+
+def arguments_batch_shape(arguments: str) -> list[str] | None:
+    """The batch shape of `Input(<arguments>)`, for arguments planned as text."""
+    return input_batch_shape(cst.parse_expression(f"Input({arguments})"))  # type: ignore[arg-type]
+
+
+def drop_repeated_build(
+    index: TreeIndex, plan: Plan, known: list[str] | None, detail: str
+) -> None:
+    """Remove a `build()` that repeats the input the model has; else S2F103 with `detail`."""
+    build_call = plan.build_call
+    if build_call is None:
+        return
+    argument = build_argument(build_call)
+    shape = unwrap_tensor_shape(index, argument) if argument is not None else None
+    given = _elements(shape)
+    if known is None or given is None or given != known:
+        raise Skip(CHANGED_AFTER_COMPLETE, detail, build_call)
+    first = plan.applications[0] if plan.applications else None
+    start = (
+        first.line if first is not None and first.line is not None else plan.statement
+    )
+    if index.rebound_between(shape, start, build_call):  # type: ignore[arg-type]
+        raise Skip(CHANGED_AFTER_COMPLETE, detail, build_call)
+    plan.notes.append(
+        diagnostic(
+            index,
+            plan,
+            BUILD_REPEATED_REMOVED,
+            f"`{index.code(build_call)}`",
+            build_call,
+        )
+    )

@@ -54,6 +54,9 @@ class SiteVerification:
     input_shape: str = ""
     input_dtype: str = ""
     device: str = ""
+    host: str = (
+        ""  # the machine the site was built on (a Dask worker's host on a cluster)
+    )
     backend: str = ""
     keras_version: str = ""
     seconds: float = 0.0

@@ -37,6 +37,9 @@ class Process:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=environment,
+                # `python -m` puts the working directory first on sys.path: a
+                # folder of its own, so PYTHONPATH alone says which seq2func runs.
+                cwd=log.parent,
                 start_new_session=True,
             )
 
@@ -65,6 +68,7 @@ class SubprocessCluster:
 
     def __init__(self, folder: Path, workers: int = 2, env: dict | None = None):
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.env = env
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"

@@ -29,7 +29,7 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -286,21 +286,21 @@ def _connect(address: str):
         ) from None
 
 
-@dataclass
 class _ClusterRun:
-    client: object
-    tasks: list[_Task]
-    options: Options
-    results: list[SiteVerification | None] = field(default_factory=list)
-    index_of: dict = field(default_factory=dict)  # Dask key -> task index
-    died_on: dict = field(default_factory=dict)  # task index -> workers
-    submissions: dict = field(default_factory=dict)  # task index -> count
+    """One run's sites on the cluster: submitted, settled, resubmitted after deaths."""
 
-    def __post_init__(self) -> None:
-        self.results = [None] * len(self.tasks)
+    def __init__(self, client, tasks: list[_Task], options: Options):
+        self.client = client
+        self.tasks = tasks
+        self.options = options
+        self.results: list[SiteVerification | None] = [None] * len(tasks)
         self.expected = worker_versions()
         self.run_id = uuid.uuid4().hex[:12]
-        self.gpu = self.options.device == "gpu"
+        self.gpu = options.device == "gpu"
+        self.index_of: dict[str, int] = {}  # Dask key -> task index
+        self.died_on: dict[int, tuple[str, ...]] = {}  # under earlier submissions
+        self.submissions: dict[int, int] = {}
+        self.watching_since = time.monotonic()  # when a capable worker was last seen
 
     def run(self) -> list[SiteVerification]:
         from distributed import as_completed

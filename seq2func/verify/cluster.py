@@ -352,7 +352,7 @@ class _ClusterRun:
 
     def _settle(self, future) -> list:
         """Takes in a finished task; returns the futures submitted again."""
-        from distributed import KilledWorker
+        from distributed.scheduler import KilledWorker
 
         index = self.index_of.pop(future.key)
         again = []
@@ -387,7 +387,11 @@ class _ClusterRun:
         return again
 
     def _capable_workers(self) -> dict:
-        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        try:
+            info = self.client.scheduler_info(n_workers=-1)
+        except TypeError:  # distributed before 2025 lists every worker anyway
+            info = self.client.scheduler_info()
+        workers = info["workers"]
         if not self.gpu:
             return workers
         return {

@@ -412,6 +412,8 @@ class _ClusterRun:
         found = self.client.run(worker_versions, on_error="return")
         problems = []
         for address, versions in sorted(found.items()):
+            if isinstance(versions, OSError):
+                continue  # gone while asked; its tasks, if any, run elsewhere
             if isinstance(versions, BaseException):
                 problems.append(
                     f"{address} cannot run seq2func's cluster support: "

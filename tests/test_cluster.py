@@ -265,3 +265,27 @@ def test_a_local_run_does_not_import_dask():
         timeout=RUN_TIMEOUT_S,
     )
     assert result.stdout.split("\n")[-2] == "0 []", result.stdout + result.stderr
+
+
+class _FakeSlot:
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_warm_pool_reuses_a_slot_and_closes_it_when_idle_too_long(monkeypatch):
+    from seq2func.verify import Options, cluster
+
+    monkeypatch.setattr(cluster, "WARM_IDLE_S", 0.5)
+    pool = cluster._WarmPool()
+    options = Options()
+    slot = _FakeSlot()
+    pool.give(options, slot)
+    assert pool.take(options) is slot and not slot.closed
+    pool.give(options, slot)
+    deadline = time.monotonic() + 30
+    while not slot.closed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert slot.closed
+    assert pool.take(options) is not slot

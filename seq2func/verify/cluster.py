@@ -94,7 +94,6 @@ class _Job:
 
 @dataclass(frozen=True)
 class _Outcome:
-    worker: str  # "tcp://10.0.0.7:40123 (gpu-node-3)"
     site: SiteVerification | None = None
     fatal: str = ""  # the run cannot go on: other versions, no GPU there
 
@@ -105,7 +104,7 @@ class _Outcome:
 @functools.cache
 def worker_versions() -> dict[str, str | None]:
     """What must match between this machine and every worker, read without
-    importing the framework (a Dask worker should not carry TensorFlow)."""
+    importing the framework (only seq2func's own worker processes import it)."""
     import seq2func
 
     versions: dict[str, str | None] = {
@@ -177,6 +176,7 @@ class _WarmPool:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._idle: dict[tuple, list[tuple[float, _Slot]]] = {}
+        self._reaper: threading.Thread | None = None
 
     def take(self, options: Options) -> _Slot:
         key = (options.device, options.memory_mb)
@@ -191,6 +191,18 @@ class _WarmPool:
         key = (options.device, options.memory_mb)
         with self._lock:
             self._idle.setdefault(key, []).append((time.monotonic(), slot))
+            if self._reaper is None:
+                self._reaper = threading.Thread(
+                    target=self._reap, name="seq2func-warm-pool", daemon=True
+                )
+                self._reaper.start()
+
+    def _reap(self) -> None:
+        """Closes what no site took for WARM_IDLE_S, when no run comes to take it."""
+        while True:
+            time.sleep(WARM_IDLE_S / 10)
+            with self._lock:
+                self._close_stale()
 
     def _close_stale(self) -> None:
         now = time.monotonic()
@@ -220,20 +232,18 @@ def run_on_worker(payload: bytes) -> bytes:
     here = f"{worker.address} ({socket.gethostname()})"
     difference = _difference(job.expected, worker_versions())
     if difference:
-        return pickle.dumps(
-            _Outcome(here, fatal=f"the Dask worker {here} has {difference}")
-        )
+        return pickle.dumps(_Outcome(fatal=f"the Dask worker {here} has {difference}"))
     died_on = job.died_on + _record_start(get_client(), worker)
     if len(died_on) >= MAX_WORKER_DEATHS:
-        return pickle.dumps(_Outcome(here, site=_died(job.task, died_on)))
+        return pickle.dumps(_Outcome(site=_died(job.task, died_on)))
     slot = _POOL.take(job.options)
     try:
         site = verify_site(slot, job.task, job.options)
     except DeviceUnavailable as error:
-        return pickle.dumps(_Outcome(here, fatal=f"on the Dask worker {here}: {error}"))
+        return pickle.dumps(_Outcome(fatal=f"on the Dask worker {here}: {error}"))
     finally:
         _POOL.give(job.options, slot)
-    return pickle.dumps(_Outcome(here, site=site))
+    return pickle.dumps(_Outcome(site=site))
 
 
 def _record_start(client, worker) -> tuple[str, ...]:
@@ -265,6 +275,10 @@ def run_on_cluster(tasks: list[_Task], options: Options) -> list[SiteVerificatio
     client = _connect(options.scheduler)
     try:
         return _ClusterRun(client, tasks, options).run()
+    except OSError as error:  # the scheduler went away mid-run
+        raise ClusterError(
+            f"lost the Dask scheduler at {options.scheduler}: {error}"
+        ) from None
     finally:
         client.close()
 

@@ -1,5 +1,6 @@
 """A real Dask cluster in subprocesses (`dask scheduler`, `dask worker`), for tests and
-benchmarks: each process in its own session, so stopping one kills its whole tree."""
+benchmarks: each process leads its own process group, so stopping one kills its whole
+tree (nanny, worker, seq2func's worker processes)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 120.0
+_OWN_PROCESS_GROUP = (
+    {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+)
 
 
 def free_port() -> int:
@@ -40,7 +44,10 @@ class Process:
                 # `python -m` puts the working directory first on sys.path: a
                 # folder of its own, so PYTHONPATH alone says which seq2func runs.
                 cwd=log.parent,
-                start_new_session=True,
+                # A process group, not a session: with the kernel's autogroup
+                # scheduling a session of its own would get its own CPU share,
+                # and a benchmark against a local run would not be fair.
+                **_OWN_PROCESS_GROUP,
             )
 
     def wait_for(self, text: str, timeout: float = START_TIMEOUT_S) -> str:
@@ -55,7 +62,7 @@ class Process:
         raise TimeoutError(f"no {text!r} in {self.log}:\n{self.log.read_text()}")
 
     def kill(self) -> None:
-        """SIGKILL to the whole session: nanny, worker and its seq2func processes."""
+        """SIGKILL to the whole group: nanny, worker and its seq2func processes."""
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:

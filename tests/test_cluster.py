@@ -149,10 +149,10 @@ def test_a_worker_killed_mid_run_has_its_site_run_elsewhere(cluster, tmp_path):
     assert all(c["status"] == "equivalent" for c in checks), checks
 
 
-def _building_under(markers: Path, session: int) -> bool:
+def _building_under(markers: Path, group: int) -> bool:
     for marker in markers.iterdir():
         try:
-            if os.getpgid(int(marker.name)) == session:
+            if os.getpgid(int(marker.name)) == group:
                 return True
         except ProcessLookupError:
             continue

@@ -54,9 +54,8 @@ class SiteVerification:
     input_shape: str = ""
     input_dtype: str = ""
     device: str = ""
-    host: str = (
-        ""  # the machine the site was built on (a Dask worker's host on a cluster)
-    )
+    # The machine the site was built on: a Dask worker's host on a cluster.
+    host: str = ""
     backend: str = ""
     keras_version: str = ""
     seconds: float = 0.0

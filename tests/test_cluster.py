@@ -289,3 +289,22 @@ def test_the_warm_pool_reuses_a_slot_and_closes_it_when_idle_too_long(monkeypatc
         time.sleep(0.05)
     assert slot.closed
     assert pool.take(options) is not slot
+
+
+def test_a_worker_that_differs_refuses_its_site_even_after_the_check(
+    cluster, monkeypatch
+):
+    """A worker that joins once the run's check is done is caught by its task."""
+    import seq2func
+    from seq2func.verify import Options, cluster as on_cluster, verify_many
+
+    expected = dict(on_cluster.worker_versions(), keras="0.0.1")
+    monkeypatch.setattr(on_cluster, "worker_versions", lambda: expected)
+    monkeypatch.setattr(on_cluster._ClusterRun, "_check_workers", lambda self: None)
+    with pytest.raises(on_cluster.ClusterError) as caught:
+        verify_many(
+            [(FINE, seq2func.convert_source(FINE).code, "fine")],
+            Options(scheduler=cluster.address),
+        )
+    assert "the Dask worker tcp://127.0.0.1:" in str(caught.value)
+    assert "keras " in str(caught.value) and "(here: 0.0.1)" in str(caught.value)

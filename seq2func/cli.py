@@ -180,6 +180,12 @@ def _verify_options(sub: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds per site (default 120)",
     )
+    sub.add_argument(
+        "--scheduler",
+        default=os.environ.get("DASK_SCHEDULER_ADDRESS") or None,
+        metavar="ADDRESS",
+        help="verify on the Dask cluster at ADDRESS (default: $DASK_SCHEDULER_ADDRESS)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -143,7 +143,9 @@ def _site(index: int, site: dict) -> str:
     if check:
         out.append(
             f"<p><b class='{check['status']}'>{escape(check['status'])}</b> on {escape(check['device'])} "
-            f"({escape(check['backend'])}, Keras {escape(check['keras_version'])}) in {check['seconds']} s"
+            f"({escape(check['backend'])}, Keras {escape(check['keras_version'])})"
+            + (f" at {escape(check['host'])}" if check["host"] else "")
+            + f" in {check['seconds']} s"
             + (f": {escape(check['reason'])}" if check["reason"] else "")
             + "</p>"
         )

@@ -66,7 +66,9 @@ def render(data: dict) -> str:
         check = site["verification"]
         if check:
             out.append(
-                f"- **{check['status']}** on {check['device']} ({check['backend']}), {check['seconds']} s"
+                f"- **{check['status']}** on {check['device']} ({check['backend']})"
+                + (f" at {check['host']}" if check["host"] else "")
+                + f", {check['seconds']} s"
                 + (f": {check['reason']}" if check["reason"] else "")
             )
             for d in check["diagnostics"]:

@@ -122,6 +122,7 @@ def _site(outcome, site, checked) -> dict:
             "input_shape": data["input_shape"],
             "input_dtype": data["input_dtype"],
             "device": data["device"],
+            "host": data["host"],
             "backend": data["backend"],
             "keras_version": data["keras_version"],
             "seconds": data["seconds"],

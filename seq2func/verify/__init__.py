@@ -41,16 +41,22 @@ def verify_sources(
     timeout: float = 120.0,
     jobs: int = 1,
     include_skipped: bool = False,
+    scheduler: str | None = None,
 ) -> VerificationReport:
     """Prove that `converted` builds the same models as `original`.
 
     The sites are those seq2func finds in `original`: the ones it would
     convert, and with `include_skipped` every model it finds. `converted` may
     come from anywhere, a person included; each model is matched by its scope
-    and the name it is bound to.
+    and the name it is bound to. With `scheduler` (a Dask scheduler's address)
+    the sites are verified on that cluster.
     """
     options = Options(
-        binds=dict(binds or {}), device=device, timeout=timeout, jobs=jobs
+        binds=dict(binds or {}),
+        device=device,
+        timeout=timeout,
+        jobs=jobs,
+        scheduler=scheduler,
     )
     sites = [sites_to_verify(original, path, include_skipped)]
     return verify_many([(original, converted, path)], options, sites=sites)[0]

@@ -9,6 +9,7 @@ from dataclasses import replace
 from ..convert import convert_source
 from ..notebook import notebook_sources
 from ..runner import FileOutcome
+from .cluster import ClusterError
 from .engine import DeviceUnavailable, Options, verify_many
 from .reach import parse_binds
 from .results import RunVerification, VerificationReport
@@ -29,6 +30,7 @@ def _options(args) -> Options:
         device=args.device,
         timeout=args.timeout,
         jobs=args.jobs or os.cpu_count() or 1,
+        scheduler=getattr(args, "scheduler", None),
     )
 
 
@@ -52,7 +54,7 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
     ]
     try:
         reports = verify_many(items, _options(args))
-    except DeviceUnavailable as error:
+    except (DeviceUnavailable, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     reports = [_in_cells(r, joined[r.path]) if r.path in joined else r for r in reports]

@@ -11,6 +11,7 @@ import json
 import os
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -112,6 +113,7 @@ class Options:
     jobs: int = 1
     memory_mb: int | None = DEFAULT_MEMORY_MB
     seed: int = 0
+    scheduler: str | None = None  # a Dask scheduler's address: verify on that cluster
 
 
 def sites_to_verify(
@@ -148,7 +150,11 @@ def verify_many(
                 )
             )
     results: list[SiteVerification | None] = [None] * len(tasks)
-    if tasks:
+    if tasks and options.scheduler:
+        from .cluster import run_on_cluster  # Dask is imported only when asked for
+
+        results = run_on_cluster(tasks, options)
+    elif tasks:
         workers = max(1, min(options.jobs, len(tasks)))
         slots = [_Slot(options) for _ in range(workers)]
         queue = list(enumerate(tasks))
@@ -222,6 +228,7 @@ def _verdict(
         model_name=site.model_name,
         diagnostics=tuple(found),
         reason=_unwrap(detail),
+        host=socket.gethostname(),  # where verify_site ran: here, or a Dask worker
         **fields,
     )
 

@@ -54,6 +54,8 @@ class SiteVerification:
     input_shape: str = ""
     input_dtype: str = ""
     device: str = ""
+    # The machine the site was built on: a Dask worker's host on a cluster.
+    host: str = ""
     backend: str = ""
     keras_version: str = ""
     seconds: float = 0.0

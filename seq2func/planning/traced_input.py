@@ -35,7 +35,15 @@ from ..trace.lookup import (
     stale_detail,
     varying_detail,
 )
-from .plan import Application, InputSource, InputSpec, Plan, Skip, diagnostic
+from .plan import (
+    Application,
+    FirstBuild,
+    InputSource,
+    InputSpec,
+    Plan,
+    Skip,
+    diagnostic,
+)
 
 
 def traced_input(
@@ -54,4 +62,11 @@ def traced_input(
     if isinstance(arguments, NotConvertible):
         raise Skip(TRACED_INPUT_NOT_CONVERTIBLE, f" ({arguments.reason})", skip.node)
     plan.notes.append(diagnostic(index, plan, INPUT_FROM_TRACE, note_detail(found)))
-    return InputSpec(InputSource.TRACE, arguments=arguments.text)
+    # Verification replays the first recorded build on the original, as it
+    # replays a first fit read from the code (verify/deferred.py).
+    build = FirstBuild(
+        call=", ".join(found.calls) or "a traced run",
+        line=plan.line,
+        batch_shape=found.batch_shape,
+    )
+    return InputSpec(InputSource.TRACE, arguments=arguments.text, first_build=build)

@@ -7,6 +7,7 @@ converting never imports it.
 from __future__ import annotations
 
 from .engine import DeviceUnavailable, Options, sites_to_verify, verify_many
+from .flavour import KerasChoice, KerasFlavour
 from .reach import parse_binds
 from .results import (
     Check,
@@ -19,6 +20,8 @@ from .results import (
 __all__ = [
     "Check",
     "DeviceUnavailable",
+    "KerasChoice",
+    "KerasFlavour",
     "LayerRow",
     "Options",
     "RunVerification",
@@ -41,16 +44,22 @@ def verify_sources(
     timeout: float = 120.0,
     jobs: int = 1,
     include_skipped: bool = False,
+    keras: KerasChoice = "auto",
 ) -> VerificationReport:
     """Prove that `converted` builds the same models as `original`.
 
     The sites are those seq2func finds in `original`: the ones it would
     convert, and with `include_skipped` every model it finds. `converted` may
     come from anywhere, a person included; each model is matched by its scope
-    and the name it is bound to.
+    and the name it is bound to. `keras` chooses the Keras both sides run on:
+    "3", "2" (tf-keras), or "auto" (Keras 2 for code written for it).
     """
     options = Options(
-        binds=dict(binds or {}), device=device, timeout=timeout, jobs=jobs
+        binds=dict(binds or {}),
+        device=device,
+        timeout=timeout,
+        jobs=jobs,
+        keras=keras,
     )
     sites = [sites_to_verify(original, path, include_skipped)]
     return verify_many([(original, converted, path)], options, sites=sites)[0]

@@ -29,6 +29,7 @@ def _options(args) -> Options:
         device=args.device,
         timeout=args.timeout,
         jobs=args.jobs or os.cpu_count() or 1,
+        keras=getattr(args, "keras", "auto"),
     )
 
 

@@ -16,13 +16,14 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import diagnostics
 from ..convert import convert_source
 from ..results import Site
-from .compare import EXPECTED, compare, rows
-from .reach import Unreachable, ordinal_of, probe_for
+from .compare import compare, expected_differences, rows, same_run
+from .flavour import KerasChoice, KerasFlavour, choose, keras2_only
+from .reach import Unreachable, definition_of, ordinal_of, probe_for
 from .results import SiteVerification, VerificationReport
 
 DEFAULT_MEMORY_MB = 16384
@@ -42,10 +43,20 @@ class DeviceUnavailable(RuntimeError):
 
 
 class Worker:
-    """One framework process, fed one job per line."""
+    """One framework process, fed one job per line, on one Keras for its life."""
 
-    def __init__(self, device: str, memory_mb: int | None):
-        env = dict(os.environ, SEQ2FUNC_DEVICE=device, TF_CPP_MIN_LOG_LEVEL="3")
+    def __init__(self, device: str, memory_mb: int | None, keras: KerasFlavour = "3"):
+        env = dict(
+            os.environ,
+            SEQ2FUNC_DEVICE=device,
+            SEQ2FUNC_KERAS=keras,
+            TF_CPP_MIN_LOG_LEVEL="3",
+        )
+        # TensorFlow's documented switch for Keras 2: tf.keras is tf-keras.
+        if keras == "2":
+            env["TF_USE_LEGACY_KERAS"] = "1"
+        else:
+            env.pop("TF_USE_LEGACY_KERAS", None)
         # Several workers share one GPU: none may take most of its memory up
         # front, as JAX and TensorFlow do by default (JAX ran out on an H100).
         env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
@@ -67,6 +78,8 @@ class Worker:
             raise DeviceUnavailable(hello["fatal"])
         self.device = hello["device"]
         self.backend = hello["backend"]
+        self.keras = keras
+        self.keras_version = hello.get("keras_version", "")
 
     def _read(self, timeout: float) -> dict:
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
@@ -101,6 +114,9 @@ class _Task:
     original_ordinal: int
     converted_ordinal: int
     binds: dict = field(default_factory=dict)
+    keras: KerasFlavour = "3"
+    keras_reason: str = ""  # why this Keras; empty for the default
+    definition: int = 0  # which definition of the site's function (see reach)
 
 
 @dataclass
@@ -111,6 +127,7 @@ class Options:
     jobs: int = 1
     memory_mb: int | None = DEFAULT_MEMORY_MB
     seed: int = 0
+    keras: KerasChoice = "auto"
 
 
 def sites_to_verify(
@@ -132,6 +149,7 @@ def verify_many(
     tasks: list[_Task] = []
     for index, (original, converted, path) in enumerate(items):
         chosen = sites[index] if sites is not None else sites_to_verify(original, path)
+        keras, why = choose(original, options.keras)
         for site in chosen:
             ordinal = ordinal_of(original, site.scope, site.target, site.line)
             tasks.append(
@@ -144,6 +162,9 @@ def verify_many(
                     ordinal,
                     ordinal,
                     options.binds,
+                    keras,
+                    why,
+                    definition_of(original, site.scope, site.line),
                 )
             )
     results: list[SiteVerification | None] = [None] * len(tasks)
@@ -171,21 +192,25 @@ def verify_many(
 
 
 class _Slot:
-    """A worker that is started on first use and replaced when it dies or hangs."""
+    """One worker per Keras, each started on first use (so a run that needs only
+    Keras 3 never starts Keras 2) and replaced when it dies or hangs."""
 
     def __init__(self, options: Options):
         self.options = options
-        self.worker: Worker | None = None
+        self.workers: dict[KerasFlavour, Worker] = {}
 
-    def get(self) -> Worker:
-        if self.worker is None:
-            self.worker = Worker(self.options.device, self.options.memory_mb)
-        return self.worker
+    def get(self, keras: KerasFlavour = "3") -> Worker:
+        if keras not in self.workers:
+            self.workers[keras] = Worker(
+                self.options.device, self.options.memory_mb, keras
+            )
+        return self.workers[keras]
 
-    def discard(self) -> None:
-        if self.worker is not None:
-            self.worker.close()
-            self.worker = None
+    def discard(self, keras: KerasFlavour | None = None) -> None:
+        for flavour in [keras] if keras is not None else list(self.workers):
+            worker = self.workers.pop(flavour, None)
+            if worker is not None:
+                worker.close()
 
     def close(self) -> None:
         self.discard()
@@ -233,6 +258,62 @@ def _unwrap(detail: str) -> str:
     return detail.lstrip(":").strip()
 
 
+class _Stopped(Exception):
+    """A side timed out or killed its worker: the verdict is already made."""
+
+    def __init__(self, verdict: SiteVerification):
+        self.verdict = verdict
+
+
+def _run_side(
+    slot: _Slot,
+    task: _Task,
+    options: Options,
+    keras: KerasFlavour,
+    job: dict,
+) -> dict:
+    worker = slot.get(keras)
+    side = job["side"]
+    try:
+        result = worker.run(job, options.timeout)
+    except WorkerTimeout:
+        slot.discard(keras)
+        raise _Stopped(
+            _verdict(
+                task,
+                "error",
+                code="S2F304",
+                detail=f" (after {options.timeout:g} s, {side} side)",
+                keras=keras,
+            )
+        ) from None
+    except WorkerDied as died:
+        slot.discard(keras)
+        raise _Stopped(
+            _verdict(
+                task,
+                "error",
+                code="S2F305",
+                detail=f" (exit code {died.args[0]}, {side} side)",
+                keras=keras,
+            )
+        ) from None
+    result["keras"] = keras
+    return result
+
+
+def _job(task: _Task, options: Options, workdir: str, side: str, probe) -> dict:
+    return {
+        "path": task.path,
+        "workdir": workdir,
+        "seed": options.seed,
+        "inputs_file": os.path.join(workdir, "inputs.npy"),
+        "checkpoint": os.path.join(workdir, "original.weights.h5"),
+        "side": side,
+        "probe": probe.__dict__,
+    }
+
+
 def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
     started = time.perf_counter()
     site = task.site
@@ -245,6 +326,7 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
             form=site.form,
             end_line=site.end_line,
             binds=task.binds,
+            definition=task.definition,
         )
         converted_probe = probe_for(
             task.converted,
@@ -254,68 +336,182 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
             form=site.form,
             end_line=None,
             binds=task.binds,
+            definition=task.definition,
         )
     except (Unreachable, SyntaxError) as error:
-        return _verdict(task, "unverifiable", code="S2F302", detail=f" ({error})")
-    workdir = tempfile.mkdtemp(prefix="seq2func-verify-")
+        return _verdict(
+            task,
+            "unverifiable",
+            code="S2F302",
+            detail=f" ({error})",
+            keras=task.keras,
+            keras_reason=task.keras_reason,
+        )
+    workdirs: list[str] = []
+
+    def fresh() -> str:
+        workdirs.append(tempfile.mkdtemp(prefix="seq2func-verify-"))
+        return workdirs[-1]
+
+    keras, why = task.keras, task.keras_reason
     try:
-        common = {
-            "path": task.path,
-            "workdir": workdir,
-            "seed": options.seed,
-            "inputs_file": os.path.join(workdir, "inputs.npy"),
-            "checkpoint": os.path.join(workdir, "original.weights.h5"),
-        }
-        sides = {}
-        for side, probe in (
-            ("original", original_probe),
-            ("converted", converted_probe),
+        workdir = fresh()
+        original = _run_side(
+            slot,
+            task,
+            options,
+            keras,
+            _job(task, options, workdir, "original", original_probe),
+        )
+        if (
+            not original.get("ok")
+            and options.keras == "auto"
+            and keras == "3"
+            and keras2_only(original.get("error", ""))
         ):
-            worker = slot.get()
-            try:
-                sides[side] = worker.run(
-                    {**common, "side": side, "probe": probe.__dict__}, options.timeout
+            # Code written for Keras 2: both sides run again on Keras 2.
+            first = original
+            keras, why = "2", f"the original fails on Keras 3 ({first['error']})"
+            workdir = fresh()
+            original = _run_side(
+                slot,
+                task,
+                options,
+                keras,
+                _job(task, options, workdir, "original", original_probe),
+            )
+            if not original.get("ok"):
+                original["error"] = (
+                    f"on Keras 3: {first['error']}; on Keras 2: {original['error']}"
                 )
-            except WorkerTimeout:
-                slot.discard()
-                return _verdict(
-                    task,
-                    "error",
-                    code="S2F304",
-                    detail=f" (after {options.timeout:g} s, {side} side)",
-                )
-            except WorkerDied as died:
-                slot.discard()
-                return _verdict(
-                    task,
-                    "error",
-                    code="S2F305",
-                    detail=f" (exit code {died.args[0]}, {side} side)",
-                )
-        return _judge(task, sides, workdir, time.perf_counter() - started)
+        converted = _run_side(
+            slot,
+            task,
+            options,
+            keras,
+            _job(task, options, workdir, "converted", converted_probe),
+        )
+        verdict = _judge(
+            task, {"original": original, "converted": converted}, workdir, keras, why
+        )
+        if verdict.status == "different" and _numbers_only(verdict):
+            verdict = _rerun(
+                slot,
+                task,
+                options,
+                keras,
+                workdir,
+                fresh(),
+                (original_probe, converted_probe),
+                verdict,
+            )
+        return replace(verdict, seconds=round(time.perf_counter() - started, 3))
+    except _Stopped as stopped:
+        return stopped.verdict
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        for directory in workdirs:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
-def _judge(task: _Task, sides: dict, workdir: str, seconds: float) -> SiteVerification:
+_NUMERIC_CHECKS = frozenset({"initial weights", "outputs", "checkpoint"})
+
+
+def _numbers_only(verdict: SiteVerification) -> bool:
+    """Only numbers differ (the structure matched): a run-to-run change could explain it."""
+    failed = {c.name for c in verdict.checks if not c.passed}
+    return bool(failed) and failed <= _NUMERIC_CHECKS
+
+
+def _rerun(
+    slot: _Slot,
+    task: _Task,
+    options: Options,
+    keras: KerasFlavour,
+    first: str,
+    second: str,
+    probes: tuple,
+    verdict: SiteVerification,
+) -> SiteVerification:
+    """Run both sides again on the same sample: a side that disagrees with
+    itself makes the difference nondeterminism, never a "different"."""
+    shutil.copy(os.path.join(first, "inputs.npy"), os.path.join(second, "inputs.npy"))
+    for side, probe in zip(("original", "converted"), probes):
+        job = _job(task, options, second, side, probe)
+        again = _run_side(slot, task, options, keras, job)
+        if not again.get("ok"):
+            return verdict
+    unstable = same_run(first, second)
+    if unstable is None:
+        return verdict
+    detail = f" ({unstable}; the comparison said: {verdict.reason})"
+    return replace(
+        verdict,
+        status="unverifiable",
+        reason=_unwrap(detail),
+        diagnostics=(
+            diagnostics.make(
+                "S2F309",
+                model=task.site.label,
+                line=task.site.line,
+                detail=detail,
+                path=task.path,
+            ),
+            *(d for d in verdict.diagnostics if d.code != "S2F306"),
+        ),
+    )
+
+
+def _notes(task: _Task, original: dict, keras: KerasFlavour, why: str) -> list:
+    site, notes = task.site, []
+    for note in dict.fromkeys(original.get("notes", [])):
+        notes.append(
+            diagnostics.make(
+                "S2F303",
+                model=site.label,
+                line=site.line,
+                detail=f" ({note})",
+                path=task.path,
+            )
+        )
+    for skipped in original.get("skipped_imports", []):
+        if original.get("ok"):
+            reason = skipped["error"].split(": ", 1)[-1]
+            notes.append(
+                diagnostics.make(
+                    "S2F310",
+                    model=site.label,
+                    line=site.line,
+                    detail=f" `{skipped['statement']}` ({reason}; the model does not use it)",
+                    path=task.path,
+                )
+            )
+    if keras == "2":
+        version = original.get("keras_version", "")
+        notes.append(
+            diagnostics.make(
+                "S2F311",
+                model=site.label,
+                line=site.line,
+                detail=f" ({version}: {why})" if version else f" ({why})",
+                path=task.path,
+            )
+        )
+    return notes
+
+
+def _judge(
+    task: _Task, sides: dict, workdir: str, keras: KerasFlavour, why: str
+) -> SiteVerification:
     original = sides["original"]
     converted = sides.get("converted")
-    notes = [
-        diagnostics.make(
-            "S2F303",
-            model=task.site.label,
-            line=task.site.line,
-            detail=f" ({n})",
-            path=task.path,
-        )
-        for n in dict.fromkeys(original.get("notes", []))
-    ]
     common = dict(
         device=original.get("device", ""),
         backend=original.get("backend", ""),
+        keras=keras,
         keras_version=original.get("keras_version", ""),
-        seconds=round(seconds, 3),
-        extra_diagnostics=notes,
+        keras_reason=why,
+        sample_shape=original.get("sample_shape", ""),
+        extra_diagnostics=_notes(task, original, keras, why),
     )
     if not original.get("ok"):
         # The original no longer runs here (Keras 2 idioms, data it needs): check
@@ -332,40 +528,58 @@ def _judge(task: _Task, sides: dict, workdir: str, seconds: float) -> SiteVerifi
             original_summary=original.get("summary", ""),
             **common,
         )
-    if original.get("outputs_error"):
-        # Not a difference: the original cannot be called on a sample here, so
-        # there is nothing to hold the converted model's outputs against.
+    built = dict(
+        original_layers=rows(original),
+        converted_layers=rows(converted),
+        original_summary=original.get("summary", ""),
+        converted_summary=converted.get("summary", ""),
+        input_shape=original.get("input_shape", ""),
+        input_dtype=original.get("input_dtype", ""),
+    )
+    # Not differences: without outputs of the original worth comparing there is
+    # nothing to hold the converted model's outputs against.
+    unusable = (
+        original.get("sample_error")
+        or (
+            original.get("outputs_error")
+            and f"the original cannot be called on the sample: {original['outputs_error']}"
+        )
+        or original.get("nonfinite")
+    )
+    if unusable:
         return _verdict(
             task,
             "unverifiable",
-            code="S2F301",
-            detail=f" (the original model cannot be called on a sample batch: {original['outputs_error']})",
-            original_layers=rows(original),
-            converted_layers=rows(converted),
-            original_summary=original.get("summary", ""),
-            converted_summary=converted.get("summary", ""),
-            input_shape=original.get("input_shape", ""),
-            input_dtype=original.get("input_dtype", ""),
+            code="S2F308",
+            detail=f" ({unusable})",
+            **built,
             **common,
         )
     comparison = compare(original, converted, workdir)
     status = "equivalent" if comparison.equivalent else "different"
+    built.update(
+        original_layers=comparison.original_layers,
+        converted_layers=comparison.converted_layers,
+    )
     return _verdict(
         task,
         status,
         code=None if comparison.equivalent else "S2F306",
         detail="" if comparison.equivalent else f" ({comparison.differences[0]})",
         differences=comparison.differences,
-        expected_differences=EXPECTED,
+        expected_differences=expected_differences(keras),
         checks=comparison.checks,
-        original_layers=comparison.original_layers,
-        converted_layers=comparison.converted_layers,
-        original_summary=original.get("summary", ""),
-        converted_summary=converted.get("summary", ""),
-        input_shape=original.get("input_shape", ""),
-        input_dtype=original.get("input_dtype", ""),
+        **built,
         **common,
     )
+
+
+_DATA_ERRORS = (
+    "DownloadRefused",
+    "URL fetch failure",
+    "FileNotFoundError",
+    "No such file or directory",
+)
 
 
 def _original_failed(
@@ -376,11 +590,16 @@ def _original_failed(
         built = f"; the converted model builds with input {converted['input_shape']} {converted['input_dtype']}"
     else:
         built = f"; the converted code fails too: {(converted or {}).get('error', 'not run')}"
+    code, detail = "S2F301", f" ({error}{built})"
+    if original.get("missing_module"):
+        code, detail = "S2F312", f" ({original['missing_module']}: {error}{built})"
+    elif any(marker in error for marker in _DATA_ERRORS):
+        code = "S2F313"
     return _verdict(
         task,
         "unverifiable",
-        code="S2F301",
-        detail=f" ({error}{built})",
+        code=code,
+        detail=detail,
         converted_layers=rows(converted or {}),
         converted_summary=(converted or {}).get("summary", ""),
         input_shape=(converted or {}).get("input_shape", ""),

@@ -181,7 +181,7 @@ def ordinal_of(source: str, scope: str, target: str | None, line: int) -> int:
     if scope == "<module>":
         bindings = [node for _, node in _module_bindings(tree, target)]
     else:
-        function = _find_function(tree, scope)
+        function = _find_function(tree, scope, line)
         if function is None:
             return 1
         bindings = [n for n in ast.walk(function) if _binds_target(n, target)]
@@ -190,20 +190,47 @@ def ordinal_of(source: str, scope: str, target: str | None, line: int) -> int:
     return max(count, 1)
 
 
-def _find_function(tree: ast.Module, scope: str):
+def _definitions(tree: ast.Module, name: str) -> list[tuple[int, ast.stmt]]:
+    """(top-level index, node) of each module-level def or class called `name`."""
+    return [
+        (index, node)
+        for index, node in enumerate(tree.body)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and node.name == name
+    ]
+
+
+def definition_of(source: str, scope: str, line: int) -> int:
+    """Which definition of the scope's top-level name holds the site at `line`
+    (0 for the first); the converted source has the same definitions."""
+    if scope == "<module>":
+        return 0
+    definitions = _definitions(ast.parse(source), scope.split(".")[0])
+    for position, (_, node) in enumerate(definitions):
+        if node.lineno <= line <= node.end_lineno:
+            return position
+    return 0
+
+
+def _find_function(tree: ast.Module, scope: str, line: int | None = None):
+    """The def or class node of a dotted scope; at each level, the one that
+    holds `line` when several share the name."""
     parts = scope.split(".")
     nodes = tree.body
     found = None
     for part in parts:
-        found = next(
-            (
-                n
-                for n in nodes
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                and n.name == part
-            ),
-            None,
-        )
+        matching = [
+            n
+            for n in nodes
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and n.name == part
+        ]
+        holding = [
+            n
+            for n in matching
+            if line is not None and n.lineno <= line <= (n.end_lineno or n.lineno)
+        ]
+        found = (holding or matching or [None])[0]
         if found is None:
             return None
         nodes = found.body
@@ -219,11 +246,15 @@ def probe_for(
     form: str,
     end_line: int | None,
     binds: dict | None = None,
+    definition: int = 0,
 ) -> Probe:
     """How to reach the `ordinal`-th model bound to `target` in `scope` of `source`.
 
     `end_line` is the last line of the site in this source when known (the
     original); for the converted source the k-th binding marks the model.
+    `definition` says which top-level definition named like the scope's first
+    part holds the site (notebooks define `build_model` again and again; see
+    `definition_of`).
     """
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -251,17 +282,14 @@ def probe_for(
         )
 
     parts = scope.split(".")
-    top = next(
-        (
-            n
-            for n in tree.body
-            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == parts[0]
-        ),
-        None,
-    )
-    if top is None:
+    definitions = _definitions(tree, parts[0])
+    if len(definitions) <= definition:
         raise Unreachable(f"{scope} is not a module-level function or method")
-    code = _slice(tree, lines, len(tree.body) - 1, {parts[0]}, mutable_from=None)
+    anchor, top = definitions[definition]
+    # The slice ends at the definition that holds the site: the program after
+    # it (training, a later definition under the same name, the notebook's
+    # last cell) is not what builds this model.
+    code = _slice(tree, lines, anchor, {parts[0]}, mutable_from=None)
     if isinstance(top, ast.FunctionDef) and len(parts) == 1:
         kwargs = _arguments(top, binds, scope)
         return Probe(

@@ -65,7 +65,9 @@ def _bound_names(node: ast.AST) -> set[str]:
 
 def _read_names(node: ast.AST) -> set[str]:
     """Names the statement reads from outside: loop and comprehension variables,
-    parameters and lambda arguments it binds for itself do not count."""
+    parameters and lambda arguments it binds for itself do not count, nor the
+    local variables of a function it defines (a converted function's `x` and
+    `inputs` are its own, not the module's)."""
     reads = {
         sub.id
         for sub in ast.walk(node)
@@ -86,6 +88,19 @@ def _read_names(node: ast.AST) -> set[str]:
                 )
             }
             own |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+            if not isinstance(sub, ast.Lambda):
+                declared = {
+                    name
+                    for inner in ast.walk(sub)
+                    if isinstance(inner, (ast.Global, ast.Nonlocal))
+                    for name in inner.names
+                }
+                own |= {
+                    inner.id
+                    for statement in sub.body
+                    for inner in ast.walk(statement)
+                    if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store)
+                } - declared
     return reads - own
 
 

@@ -39,7 +39,11 @@ class WorkerTimeout(Exception):
 
 
 class DeviceUnavailable(RuntimeError):
-    """--device gpu where no GPU is visible."""
+    """--device gpu where no GPU is visible, or --keras 2 without tf-keras."""
+
+
+class KerasUnavailable(RuntimeError):
+    """The Keras a site needs cannot be imported (tf-keras is not installed)."""
 
 
 class Worker:
@@ -75,6 +79,8 @@ class Worker:
         hello = self._read(_START_TIMEOUT)
         if "fatal" in hello:
             self.close()
+            if hello.get("keras_missing"):
+                raise KerasUnavailable(hello["fatal"])
             raise DeviceUnavailable(hello["fatal"])
         self.device = hello["device"]
         self.backend = hello["backend"]
@@ -198,12 +204,19 @@ class _Slot:
     def __init__(self, options: Options):
         self.options = options
         self.workers: dict[KerasFlavour, Worker] = {}
+        self.unavailable: dict[KerasFlavour, str] = {}  # tried once, not again
 
     def get(self, keras: KerasFlavour = "3") -> Worker:
+        if keras in self.unavailable:
+            raise KerasUnavailable(self.unavailable[keras])
         if keras not in self.workers:
-            self.workers[keras] = Worker(
-                self.options.device, self.options.memory_mb, keras
-            )
+            try:
+                self.workers[keras] = Worker(
+                    self.options.device, self.options.memory_mb, keras
+                )
+            except KerasUnavailable as error:
+                self.unavailable[keras] = str(error)
+                raise
         return self.workers[keras]
 
     def discard(self, keras: KerasFlavour | None = None) -> None:
@@ -272,8 +285,22 @@ def _run_side(
     keras: KerasFlavour,
     job: dict,
 ) -> dict:
-    worker = slot.get(keras)
     side = job["side"]
+    try:
+        worker = slot.get(keras)
+    except KerasUnavailable as error:
+        if options.keras != "auto":  # asked for by name: a usage error
+            raise DeviceUnavailable(str(error)) from None
+        module = "tf_keras" if keras == "2" else "keras"
+        raise _Stopped(
+            _verdict(
+                task,
+                "unverifiable",
+                code="S2F312",
+                detail=f" ({module}: the code is written for Keras {keras}, and {error})",
+                keras=keras,
+            )
+        ) from None
     try:
         result = worker.run(job, options.timeout)
     except WorkerTimeout:

@@ -787,9 +787,9 @@ def main() -> None:
     try:
         keras = _import_keras(flavour)
     except ImportError as error:
-        protocol.write(
-            json.dumps({"fatal": f"Keras {flavour} cannot be imported: {error}"}) + "\n"
-        )
+        package = "tf-keras" if flavour == "2" else "keras"
+        message = f"{package} cannot be imported ({error}): pip install {package}"
+        protocol.write(json.dumps({"fatal": message, "keras_missing": True}) + "\n")
         protocol.flush()
         return
     try:

@@ -395,3 +395,26 @@ def test_a_function_site_is_sliced_up_to_its_own_definition():
     assert [s.status for s in report.sites] == ["equivalent", "equivalent"], [
         s.reason for s in report.sites
     ]
+
+
+def test_a_function_stops_once_its_model_is_complete(tmp_path):
+    """The code after the site in the same function (training on data the
+    probe does not load, writing files) never runs, on either side."""
+    pytest.importorskip("tensorflow")
+    marker = tmp_path / "trained"
+    source = textwrap.dedent(f"""\
+        import keras
+
+        def train(epochs=1):
+            model = keras.Sequential([keras.layers.Dense(4, input_shape=(3,))])
+            model.add(keras.layers.Dense(1))
+            model.compile(loss="mse")
+            open({str(marker)!r}, "w").write("training ran")
+            model.fit(load_training_data(), epochs=epochs)
+            return model
+        """)
+    converted = _converted(source)
+    assert "keras.Model(" in converted
+    (site,) = seq2func.verify_sources(source, converted).sites
+    assert site.status == "equivalent", site.reason
+    assert not marker.exists()

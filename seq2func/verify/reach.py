@@ -39,6 +39,12 @@ class Probe:
     class_name: str | None = None
     kwargs: dict = field(default_factory=dict)
     form: str = "list"
+    # In a function or method: the line after which the k-th model bound to the
+    # target is complete (the site's last add in the original, the assignment
+    # of the Functional model in the converted code); the worker stops the
+    # function there, so the code after the site (training, assertions,
+    # exports) never runs. None: run the function to its end.
+    complete_at: int | None = None
 
 
 def _bound_names(node: ast.AST) -> set[str]:
@@ -168,9 +174,12 @@ def _slice(
         )
         if statement.end_lineno <= last_line:
             continue
-        emitted.append(
-            "\n".join(lines[max(first, last_line + 1) - 1 : statement.end_lineno])
-        )
+        start = max(first, last_line + 1)
+        # Blank lines stand for the statements left out, so the probe's line
+        # numbers are the source's: tracebacks point at the user's lines, and
+        # the worker knows when a function has passed the end of the site.
+        emitted.extend([""] * (start - 1 - last_line))
+        emitted.extend(lines[start - 1 : statement.end_lineno])
         last_line = statement.end_lineno
     return "\n".join(emitted) + "\n"
 
@@ -315,6 +324,7 @@ def probe_for(
             function=parts[0],
             kwargs=kwargs,
             form=form,
+            complete_at=_complete_at(top, target, ordinal, end_line),
         )
     if isinstance(top, ast.ClassDef) and len(parts) == 2:
         method = next(
@@ -347,8 +357,27 @@ def probe_for(
             class_name=parts[0],
             kwargs=kwargs,
             form=form,
+            complete_at=_complete_at(method, target, ordinal, end_line),
         )
     raise Unreachable(f"{scope} is nested inside another function")
+
+
+def _complete_at(
+    function: ast.AST, target: str | None, ordinal: int, end_line: int | None
+) -> int | None:
+    """The line after which the site's model is complete in `function` (see
+    `Probe.complete_at`); None where the frame cannot be watched for it."""
+    if target is None or "." in target:
+        return None  # a returned model, or an attribute read after the call
+    if end_line is not None:
+        return end_line
+    bindings = sorted(
+        (n for n in ast.walk(function) if _binds_target(n, target)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    if len(bindings) < ordinal:
+        return None
+    return bindings[ordinal - 1].end_lineno
 
 
 def _arguments(

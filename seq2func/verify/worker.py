@@ -223,13 +223,22 @@ def _is_model(keras, value) -> bool:
     )
 
 
-class _Watcher:
-    """Watches a function's frame and keeps the k-th object bound to the target."""
+class _ModelComplete(BaseException):
+    """Raised into the watched function once its model is complete.
 
-    def __init__(self, code, target: str | None, ordinal: int):
+    A BaseException, so the user's own `except Exception` does not catch it.
+    """
+
+
+class _Watcher:
+    """Watches a function's frame and keeps the k-th object bound to the target;
+    with `complete_at`, stops the function once that model is complete."""
+
+    def __init__(self, code, target: str | None, ordinal: int, complete_at=None):
         self.code = code
         self.target = target
         self.ordinal = ordinal
+        self.complete_at = complete_at
         self.seen: list = []
         self.returned = None
 
@@ -245,6 +254,13 @@ class _Watcher:
                 self.seen.append(value)
         if event == "return":
             self.returned = arg
+        elif (
+            event == "line"
+            and self.complete_at is not None
+            and frame.f_lineno > self.complete_at
+            and len(self.seen) >= self.ordinal
+        ):
+            raise _ModelComplete()
         return self.local
 
     def model(self):
@@ -324,23 +340,37 @@ def _reach(job, namespace, skipped: list):
     if mode == "module":
         return _lookup(namespace, probe["target"])
     kwargs = probe["kwargs"]
+    complete_at = probe.get("complete_at")
     if mode == "function":
         function = namespace[probe["function"]]
-        watcher = _Watcher(function.__code__, probe["target"], probe["ordinal"])
+        watcher = _Watcher(
+            function.__code__, probe["target"], probe["ordinal"], complete_at
+        )
         sys.settrace(watcher)
         try:
             function(**kwargs)
+        except _ModelComplete:
+            pass
         finally:
             sys.settrace(None)
         return watcher.model()
     cls = namespace[probe["class_name"]]
     method = getattr(cls, probe["function"])
-    watcher = _Watcher(method.__code__, probe["target"], probe["ordinal"])
+    watcher = _Watcher(method.__code__, probe["target"], probe["ordinal"], complete_at)
+    instance = None
     sys.settrace(watcher)
     try:
-        instance = cls()
-        if probe["function"] != "__init__":
+        if probe["function"] == "__init__":
+            instance = cls()
+        else:
+            # The instance is made untraced to completion; only the method is
+            # stopped when its model is complete.
+            sys.settrace(None)
+            instance = cls()
+            sys.settrace(watcher)
             getattr(instance, probe["function"])(**kwargs)
+    except _ModelComplete:
+        pass
     finally:
         sys.settrace(None)
     target = probe["target"]

@@ -618,7 +618,8 @@ def _original_failed(
     else:
         built = f"; the converted code fails too: {(converted or {}).get('error', 'not run')}"
     code, detail = "S2F301", f" ({error}{built})"
-    if original.get("missing_module"):
+    if original.get("missing_module") and not keras2_only(error):
+        # (A Keras 2 module path missing from Keras 3 is no package to install.)
         code, detail = "S2F312", f" ({original['missing_module']}: {error}{built})"
     elif any(marker in error for marker in _DATA_ERRORS):
         code = "S2F313"

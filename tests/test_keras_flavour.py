@@ -52,6 +52,16 @@ def test_auto_chooses_keras_2_only_for_keras_2_code_and_explicit_choices_win():
         ),
         ("AttributeError: module 'keras.layers' has no attribute 'CuDNNLSTM'", True),
         ("ModuleNotFoundError: No module named 'sklearn'", False),
+        # A newer Keras 3 than the one installed, not Keras 2 code:
+        (
+            "AttributeError: module 'keras.src.layers' has no attribute 'TernaryDense'",
+            False,
+        ),
+        (
+            "ImportError: cannot import name 'unpack_int2' from 'keras.src.quantizers'",
+            False,
+        ),
+        ("ModuleNotFoundError: No module named 'keras.src.export.litert'", False),
         (
             "ValueError: Unrecognized keyword arguments passed to Dense: {'untis': 8}",
             False,

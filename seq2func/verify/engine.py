@@ -623,6 +623,15 @@ def _original_failed(
         code, detail = "S2F312", f" ({original['missing_module']}: {error}{built})"
     elif any(marker in error for marker in _DATA_ERRORS):
         code = "S2F313"
+    elif common["keras"] == "2" and common["keras_reason"].startswith(
+        "the file imports"
+    ):
+        # A file can import tf_keras beside Keras 3 (to compare the two, say):
+        # say how to verify it on Keras 3 instead.
+        detail = (
+            f" ({error}{built}; on Keras 2 because {common['keras_reason']}: "
+            "--keras 3 verifies it on Keras 3)"
+        )
     return _verdict(
         task,
         "unverifiable",

@@ -30,13 +30,16 @@ _KERAS2_ARGUMENTS = (
     "input_dtype",
     "weights",
 )
+# `keras.src` is Keras 3's own tree: what is missing there is a newer Keras 3
+# (a layer added after the installed release), never Keras 2 code.
+_PUBLIC = r"(?:keras|tensorflow\.keras)(?!\.src\b)"
 _KERAS2_ERRORS = (
     re.compile(
         r"Unrecognized keyword arguments?\b.*'(" + "|".join(_KERAS2_ARGUMENTS) + ")'"
     ),
-    re.compile(r"No module named '(keras|tensorflow\.keras)\.[\w.]+'"),
-    re.compile(r"module '(keras|tensorflow\.keras)[\w.]*' has no attribute '\w+'"),
-    re.compile(r"cannot import name '\w+' from '(keras|tensorflow\.keras)[\w.]*'"),
+    re.compile(rf"No module named '{_PUBLIC}\.[\w.]+'"),
+    re.compile(rf"module '{_PUBLIC}[\w.]*' has no attribute '\w+'"),
+    re.compile(rf"cannot import name '\w+' from '{_PUBLIC}[\w.]*'"),
 )
 
 

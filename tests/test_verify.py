@@ -56,6 +56,15 @@ model = keras.Sequential([
 """
 # The Lambda reads Python's clock, which no seed governs: the same side gives
 # other outputs on every run.
+STRING_INPUT = """\
+import keras
+
+model = keras.Sequential([
+    keras.Input(shape=(2,), dtype="string"),
+    keras.layers.StringLookup(vocabulary=["a", "b", "c"]),
+    keras.layers.Embedding(5, 3),
+])
+"""
 CLOCK_DEPENDENT = """\
 import time
 import keras
@@ -94,6 +103,7 @@ def pool_reports():
         ("keras2_seed_002", KERAS2_SEED_002),
         ("nan_original", NAN_ORIGINAL),
         ("clock_dependent", CLOCK_DEPENDENT),
+        ("string_input", STRING_INPUT),
     ):
         items.append((source, _converted(source), name))
         sites.append(seq2func.convert_source(source).sites)
@@ -345,6 +355,12 @@ def test_outputs_that_change_from_run_to_run_are_nondeterminism_not_different(
     assert not any(d.code == "S2F306" for d in site.diagnostics)
 
 
+def test_a_model_taking_strings_is_called_on_strings(pool_reports):
+    (site,) = pool_reports["string_input"].sites
+    assert site.status == "equivalent", site.reason
+    assert site.sample_shape == "(2, 2)"
+
+
 def test_conv1d_gru_on_open_lengths_is_equivalent_ten_runs_in_a_row(pool_reports):
     for run in range(RUNS):
         (site,) = pool_reports[f"conv_gru/{run}"].sites
@@ -399,18 +415,23 @@ def test_a_function_site_is_sliced_up_to_its_own_definition():
 
 def test_a_function_stops_once_its_model_is_complete(tmp_path):
     """The code after the site in the same function (training on data the
-    probe does not load, writing files) never runs, on either side."""
+    probe does not load, writing files) never runs, on either side, and the
+    globals only it reads (data from a module that is not installed) are not
+    needed."""
     pytest.importorskip("tensorflow")
     marker = tmp_path / "trained"
     source = textwrap.dedent(f"""\
         import keras
+        import seq2func_absent_data_module as data_module
+
+        training_data = data_module.load()
 
         def train(epochs=1):
             model = keras.Sequential([keras.layers.Dense(4, input_shape=(3,))])
             model.add(keras.layers.Dense(1))
             model.compile(loss="mse")
             open({str(marker)!r}, "w").write("training ran")
-            model.fit(load_training_data(), epochs=epochs)
+            model.fit(training_data, epochs=epochs)
             return model
         """)
     converted = _converted(source)

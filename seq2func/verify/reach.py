@@ -69,15 +69,27 @@ def _bound_names(node: ast.AST) -> set[str]:
     return names
 
 
-def _read_names(node: ast.AST) -> set[str]:
+def _read_names(node: ast.AST, until: tuple[ast.AST, int] | None = None) -> set[str]:
     """Names the statement reads from outside: loop and comprehension variables,
     parameters and lambda arguments it binds for itself do not count, nor the
     local variables of a function it defines (a converted function's `x` and
-    `inputs` are its own, not the module's)."""
+    `inputs` are its own, not the module's).
+
+    `until=(function, line)`: reads inside that function after `line` do not
+    count (the worker stops the function there, see `Probe.complete_at`).
+    """
+    after: set[int] = set()
+    if until is not None:
+        function, line = until
+        after = {
+            id(sub) for sub in ast.walk(function) if getattr(sub, "lineno", 0) > line
+        }
     reads = {
         sub.id
         for sub in ast.walk(node)
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load)
+        if isinstance(sub, ast.Name)
+        and isinstance(sub.ctx, ast.Load)
+        and id(sub) not in after
     }
     own: set[str] = set()
     for sub in ast.walk(node):
@@ -139,8 +151,12 @@ def _slice(
     stop: int,
     needed: set[str],
     mutable_from: int | None,
+    until: tuple[ast.AST, int] | None = None,
 ) -> str:
-    """The statements up to `stop` that the needed names depend on, in order."""
+    """The statements up to `stop` that the needed names depend on, in order.
+
+    `until` limits what the statement at `stop` reads (see `_read_names`).
+    """
     body = tree.body[: stop + 1]
     kept: list[ast.stmt] = []
     model_root = next(iter(needed))
@@ -148,7 +164,7 @@ def _slice(
     for index in range(len(body) - 1, -1, -1):
         statement = body[index]
         defined = _bound_names(statement)
-        reads = _read_names(statement)
+        reads = _read_names(statement, until if index == stop else None)
         # Between the constructor and the stop, statements that touch the model
         # (its add() calls, loops of them) are part of building it.
         mutates = (
@@ -313,7 +329,31 @@ def probe_for(
     # The slice ends at the definition that holds the site: the program after
     # it (training, a later definition under the same name, the notebook's
     # last cell) is not what builds this model.
-    code = _slice(tree, lines, anchor, {parts[0]}, mutable_from=None)
+    function = top
+    if isinstance(top, ast.ClassDef) and len(parts) == 2:
+        function = next(
+            (
+                n
+                for n in top.body
+                if isinstance(n, ast.FunctionDef) and n.name == parts[1]
+            ),
+            None,
+        )
+    complete_at = (
+        _complete_at(function, target, ordinal, end_line)
+        if function is not None
+        else None
+    )
+    # Globals the function reads only after its model is complete (the data a
+    # training loop reads, say) are not needed: the function stops before.
+    code = _slice(
+        tree,
+        lines,
+        anchor,
+        {parts[0]},
+        mutable_from=None,
+        until=(function, complete_at) if complete_at is not None else None,
+    )
     if isinstance(top, ast.FunctionDef) and len(parts) == 1:
         kwargs = _arguments(top, binds, scope)
         return Probe(
@@ -324,7 +364,7 @@ def probe_for(
             function=parts[0],
             kwargs=kwargs,
             form=form,
-            complete_at=_complete_at(top, target, ordinal, end_line),
+            complete_at=complete_at,
         )
     if isinstance(top, ast.ClassDef) and len(parts) == 2:
         method = next(
@@ -357,7 +397,7 @@ def probe_for(
             class_name=parts[0],
             kwargs=kwargs,
             form=form,
-            complete_at=_complete_at(method, target, ordinal, end_line),
+            complete_at=complete_at,
         )
     raise Unreachable(f"{scope} is nested inside another function")
 

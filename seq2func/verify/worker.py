@@ -23,6 +23,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -501,6 +502,14 @@ def _failed_import(
         return None
     if isinstance(error, ModuleNotFoundError) and error.name:
         return f"ModuleNotFoundError: No module named {error.name!r}", error.name
+    if isinstance(error, ImportError):
+        # A library's own word for an optional dependency it lacks (Keras says
+        # "This requires the scipy module. You can install it via ...").
+        named = re.search(
+            r"requires the '?([A-Za-z_][\w.]*)'? (?:module|package)", str(error)
+        )
+        if named:
+            return f"{type(error).__name__}: {_first_line(error)}", named.group(1)
     return None
 
 
@@ -556,6 +565,12 @@ def _shortest_input(model) -> int:
 
 def _random_sample(np, shape, dtype: str):
     rng = np.random.default_rng(0)
+    if dtype in (
+        "string",
+        "str",
+        "object",
+    ):  # a StringLookup or TextVectorization input
+        return rng.choice(np.array(["a", "b", "c"]), size=shape)
     if "int" in dtype:
         return rng.integers(0, 2, size=shape).astype(dtype)
     if dtype == "bool":

@@ -601,9 +601,15 @@ def _judge(
     )
 
 
+# Data the model's code reads and verification cannot reach: downloads (refused
+# for Keras's own get_file; other libraries meet a network that may not be
+# there) and files (the worker runs in an empty folder).
 _DATA_ERRORS = (
     "DownloadRefused",
     "URL fetch failure",
+    "URLError",
+    "HTTPError",
+    "ConnectionError",
     "FileNotFoundError",
     "No such file or directory",
 )

@@ -41,6 +41,7 @@ examples:
                                         converted code and compare them
   seq2func verify . --report report.md  write a Markdown report for a pull request
   seq2func verify train.py --bind units=32 --device cpu
+  seq2func verify legacy/ --keras 2     verify Keras 2 code on Keras 2 (tf-keras)
 
 Verification executes your model-building code (never training or data
 loading) in separate worker processes.
@@ -185,6 +186,13 @@ def _verify_options(sub: argparse.ArgumentParser) -> None:
         default=os.environ.get("DASK_SCHEDULER_ADDRESS") or None,
         metavar="ADDRESS",
         help="verify on the Dask cluster at ADDRESS (default: $DASK_SCHEDULER_ADDRESS)",
+    )
+    sub.add_argument(
+        "--keras",
+        choices=("auto", "2", "3"),
+        default="auto",
+        help="which Keras builds both sides: 3, 2 (tf-keras), or auto: Keras 2 for "
+        "code written for it (default)",
     )
 
 

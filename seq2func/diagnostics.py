@@ -61,6 +61,12 @@ TIMEOUT: Final = "S2F304"
 WORKER_CRASHED: Final = "S2F305"
 NOT_EQUIVALENT: Final = "S2F306"
 UNPROVEN_KEPT: Final = "S2F307"
+UNUSABLE_SAMPLE: Final = "S2F308"
+NONDETERMINISTIC: Final = "S2F309"
+IMPORT_SKIPPED: Final = "S2F310"
+VERIFIED_ON_KERAS_2: Final = "S2F311"
+MISSING_MODULE: Final = "S2F312"
+NEEDS_DATA: Final = "S2F313"
 
 
 @dataclass(frozen=True)
@@ -371,7 +377,8 @@ _TABLE = [
         "skip",
         "original-fails",
         "{model}: the original code does not run on the installed Keras{detail}",
-        "The original uses Keras 2 idioms; only the converted side could be checked.",
+        "Only the converted side could be checked. Code written for Keras 2 is "
+        "verified on Keras 2 with --keras 2 (needs tf-keras).",
     ),
     Code(
         "S2F302",
@@ -414,6 +421,53 @@ _TABLE = [
         "unproven-kept",
         "{model}: left unchanged because verification did not prove the rewrite{detail}",
         "See the verification result for this site; --write-unverified writes it anyway.",
+    ),
+    Code(
+        "S2F308",
+        "skip",
+        "unusable-sample",
+        "{model}: the original model gives no outputs that can be compared{detail}",
+        "Give the Input a full shape, or fix what makes the outputs NaN, Inf or "
+        "empty: such outputs prove nothing either way.",
+    ),
+    Code(
+        "S2F309",
+        "skip",
+        "nondeterministic",
+        "{model}: the model's outputs change from run to run{detail}",
+        "Remove randomness that the Keras seed does not govern from the model's "
+        "inference (Python's clock, unseeded generators), or compare by hand.",
+    ),
+    Code(
+        "S2F310",
+        "note",
+        "import-skipped",
+        "{model}: skipped an import that failed{detail}",
+        "Nothing to do: the model's code never reads what the import binds.",
+    ),
+    Code(
+        "S2F311",
+        "note",
+        "verified-on-keras-2",
+        "{model}: verified on Keras 2 (tf-keras){detail}",
+        "Both sides ran on Keras 2, as the code was written for it; --keras 3 "
+        "verifies on Keras 3 instead.",
+    ),
+    Code(
+        "S2F312",
+        "skip",
+        "missing-module",
+        "{model}: the model's code needs a module that is not installed{detail}",
+        "Install the module where seq2func runs (pip install ...) and verify again.",
+    ),
+    Code(
+        "S2F313",
+        "skip",
+        "needs-data",
+        "{model}: the model's code needs data that verification does not load{detail}",
+        "Verification downloads nothing and runs in an empty folder: write the shape "
+        "the model takes from its data into the code, or pass it to a function "
+        "with --bind NAME=VALUE.",
     ),
 ]
 

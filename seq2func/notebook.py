@@ -24,6 +24,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
+from .diagnostics import INTERNAL_ERROR, INVALID_NOTEBOOK, SYNTAX_ERROR
 from . import diagnostics
 from .analysis.traces import SiteTraces
 from .convert import convert_source, syntax_error_at
@@ -113,9 +114,11 @@ def _load(text: str, path: str | None) -> dict:
     try:
         notebook = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ConversionError("S2F005", f"not valid JSON: {error}", path) from None
+        raise ConversionError(
+            INVALID_NOTEBOOK, f"not valid JSON: {error}", path
+        ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise ConversionError("S2F005", 'no "cells" list', path)
+        raise ConversionError(INVALID_NOTEBOOK, 'no "cells" list', path)
     return notebook
 
 
@@ -350,7 +353,7 @@ def _cell_error(
     if cell.prefix and cell.lines and cell.lines[line - 1].startswith(cell.prefix):
         column += len(cell.prefix)
     return ConversionError(
-        "S2F001",
+        SYNTAX_ERROR,
         f"cannot parse: {message} (cell {cell.index}, line {line}, column {column + 1})",
         path,
     )
@@ -470,7 +473,7 @@ def convert_notebook(
             traces=site_traces,
         )
     except ConversionError as error:
-        if error.code != "S2F001":
+        if error.code != SYNTAX_ERROR:
             raise
         raise _syntax_error(joined, path, error) from None
     sites = tuple(_relocate(site, joined) for site in result.sites)
@@ -523,7 +526,7 @@ def _unchanged(
                 diagnostics=(
                     _in_cell(
                         diagnostics.make(
-                            "S2F199",
+                            INTERNAL_ERROR,
                             model=site.label,
                             line=site.line,
                             detail=f" ({why})",

@@ -260,3 +260,26 @@ def test_check_reports_the_files_and_sites_that_convert_then_changes(tmp_path, c
     assert changed == {
         p.name for p in tree.iterdir() if p.read_bytes() != before[p.name]
     }
+
+
+@pytest.mark.framework
+def test_verify_json_says_which_keras_ran_each_site(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    pytest.importorskip("tf_keras")
+    path = tmp_path / "legacy.py"
+    path.write_text(
+        "import keras\n\n"
+        "model = keras.Sequential()\n"
+        "model.add(keras.layers.Dense(4, batch_input_shape=(8, 3)))\n"
+        "model.add(keras.layers.Dense(1))\n"
+    )
+    assert cli.main(["verify", str(path), "--json", "-q", "-j", "1"]) == 0
+    (record,) = json.loads(capsys.readouterr().out)["files"][0]["verification"]
+    assert record["status"] == "equivalent"
+    assert record["keras"] == "2" and record["keras_version"].startswith("2.")
+    assert "batch_input_shape" in record["keras_reason"]
+    assert (
+        cli.main(["verify", str(path), "--json", "-q", "-j", "1", "--keras", "3"]) == 1
+    )
+    (record,) = json.loads(capsys.readouterr().out)["files"][0]["verification"]
+    assert (record["status"], record["keras"]) == ("unverifiable", "3")

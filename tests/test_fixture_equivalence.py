@@ -32,6 +32,11 @@ def test_converted_fixture_builds_an_equivalent_model(case, reports):
     expected = case.verify.split()[0]
     for site in report.sites:
         assert site.status == expected, (site.label, site.reason, site.differences)
+        # `# verify: equivalent on Keras 2 (...)`: code written for Keras 2 is
+        # verified on Keras 2 (tf-keras), both sides.
+        assert site.keras == (
+            "2" if "Keras 2" in case.verify else "3"
+        ), site.keras_reason
         if expected == "equivalent":
             assert all(check.passed for check in site.checks)
             assert {c.name for c in site.checks} == {

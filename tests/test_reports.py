@@ -185,3 +185,134 @@ def test_html_report_with_thousands_of_sites_still_renders(reports, chromium, tm
     page.write_text(html.render(data))
     text = _visible_text(_dom(chromium, page, tmp_path / "profile"))
     assert "3000 of 3000 sites" in text
+
+
+def _notebook_run():
+    """A verified notebook of five sites, one per cell, in every state a site can be in."""
+    from seq2func import diagnostics
+    from seq2func.results import Site
+    from seq2func.runner import FileOutcome
+    from seq2func.summary import Summary
+    from seq2func.verify.results import (
+        RunVerification,
+        SiteVerification,
+        VerificationReport,
+    )
+
+    verdicts = [
+        ("equivalent", None, ""),
+        (
+            "unverifiable",
+            "S2F312",
+            " (sklearn: ModuleNotFoundError: No module named 'sklearn')",
+        ),
+        (
+            "different",
+            "S2F306",
+            " (layer 0 (dense): output shape (None, 8) != (None, 16))",
+        ),
+        (
+            "unverifiable",
+            "S2F302",
+            " (build() needs argument `units`: pass --bind units=VALUE)",
+        ),
+        (
+            "unverifiable",
+            "S2F312",
+            " (gymnasium: ModuleNotFoundError: No module named 'gymnasium')",
+        ),
+    ]
+    sites, checked = [], []
+    for cell, (status, code, detail) in enumerate(verdicts, start=1):
+        site = Site(f"m{cell}", "<module>", 2, 0, 4, "converted", "list", cell=cell)
+        sites.append(site)
+        found = (
+            (diagnostics.make(code, model=site.label, line=2, detail=detail),)
+            if code
+            else ()
+        )
+        checked.append(
+            SiteVerification(
+                path="nb.ipynb",
+                line=2,
+                scope="<module>",
+                target=site.target,
+                status=status,
+                diagnostics=found,
+                reason=detail.strip()[1:-1],
+                keras="2" if cell == 5 else "3",
+                keras_version="2.21.0" if cell == 5 else "3.15.1",
+                keras_reason="the file imports tf_keras" if cell == 5 else "",
+                cell=cell,
+            )
+        )
+    outcome = FileOutcome(
+        "nb.ipynb",
+        "changed",
+        tuple(sites),
+        original="{}",
+        converted="{}",
+        kind="notebook",
+    )
+    verification = RunVerification(
+        {"nb.ipynb": VerificationReport(tuple(checked), "nb.ipynb")}
+    )
+    summary = Summary.of([outcome], verification=verification)
+    return [outcome], summary, verification
+
+
+def test_reports_lead_with_sites_that_need_a_person_grouped_by_reason():
+    from seq2func.reports import build
+
+    data = build(*_notebook_run(), command="verify")
+    order = [(s["label"], s["verification"]["status"]) for s in data["sites"]]
+    assert order == [
+        ("m3", "different"),
+        ("m4", "unverifiable"),  # S2F302
+        ("m2", "unverifiable"),  # S2F312, the two together
+        ("m5", "unverifiable"),
+        ("m1", "equivalent"),
+    ]
+    missing, unreachable = data["overview"]["unverifiable_by_reason"]
+    assert (missing["code"], missing["count"]) == ("S2F312", 2)
+    assert missing["modules"] == ["sklearn", "gymnasium"]
+    assert "gymnasium, sklearn" in missing["fix"]
+    assert (unreachable["code"], unreachable["count"]) == ("S2F302", 1)
+    assert "--bind" in unreachable["fix"]
+
+
+def test_json_report_of_a_notebook_validates_with_cells_keras_and_reasons():
+    jsonschema = pytest.importorskip("jsonschema")
+    from seq2func.reports import build, schema
+
+    data = json.loads(json.dumps(build(*_notebook_run(), command="verify")))
+    jsonschema.validate(data, schema())
+    assert [s["cell"] for s in data["sites"]] == [3, 4, 2, 5, 1]
+    keras = {s["label"]: s["verification"]["keras"] for s in data["sites"]}
+    assert keras["m5"] == "2" and keras["m1"] == "3"
+
+
+def test_html_report_shows_cells_and_a_bar_chart_of_reasons_with_fixes():
+    from seq2func.reports import build, html
+
+    page = html.render(build(*_notebook_run(), command="verify"))
+    text = _visible_text(page)
+    assert "cell 3, line 2" in text and "cell 5, line 2" in text
+    assert "line 1" not in text
+    assert "Unverifiable, by reason" in text
+    assert "S2F312 missing-module (sklearn, gymnasium)" in text
+    assert "Fix: Install what provides gymnasium, sklearn" in text
+    assert "pass it to a function with --bind" not in text  # no S2F313 here
+    assert "Fix: Pass values with --bind NAME=VALUE" in text
+    assert "2.21.0 (Keras 2, tf-keras)" in text
+    # The rows that need a person come first, in the table as in the details.
+    rows = re.findall(r"<tr data-status='(\w+)'", page)
+    assert rows == [
+        "different",
+        "unverifiable",
+        "unverifiable",
+        "unverifiable",
+        "equivalent",
+    ]
+    assert page.count("class='bar'") == 2
+    assert "http://" not in page and "https://" not in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from .markdown import _aligned
+from .model import located, reason_code, where
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-width:1200px;padding:16px 24px;color:#1d2330}
@@ -26,6 +27,12 @@ pre{background:#f7f7fb;padding:8px;overflow:auto;font-size:12px;border-radius:6p
 .side{display:grid;grid-template-columns:1fr 1fr;gap:12px} .input-row td{background:#eef6ff}
 .answer{background:#fffbe6;border-left:3px solid #e3b341;padding:6px 10px;margin:6px 0}
 input[type=search],select{padding:5px 8px;border:1px solid #ccd;border-radius:6px;margin:0 8px 8px 0}
+.reasons{margin:12px 0 16px} .reasons h2{margin-bottom:6px}
+.bar-row{display:grid;grid-template-columns:minmax(180px,260px) 1fr;gap:4px 12px;align-items:start;margin:6px 0}
+.bar-track{background:#f1f2f7;border-radius:4px;height:16px;position:relative}
+.bar{background:#e3b341;border-radius:4px;height:16px;min-width:3px}
+.bar-count{font-weight:600;margin-left:6px} .fix{color:#445;font-size:13px}
+tr.person td:first-child{border-left:3px solid #e3b341}
 """
 
 _JS = """
@@ -75,6 +82,7 @@ def render(data: dict) -> str:
         *(f"<div class='card'><b>{n}</b>{escape(label)}</div>" for label, n in cards),
         "</div>",
     ]
+    parts.append(_reasons(o.get("unverifiable_by_reason", []), v))
     if o["skipped_by_code"]:
         parts.append(
             "<p>Skipped by code: "
@@ -98,19 +106,23 @@ def render(data: dict) -> str:
             )
         ),
         "</select><span id='count' class='muted'></span></div>",
-        "<table id='sites'><thead><tr><th>file</th><th>line</th><th>model</th><th>conversion</th>"
-        "<th>verification</th><th>codes</th></tr></thead><tbody>",
+        "<table id='sites'><thead><tr><th>file</th><th>where</th><th>model</th><th>conversion</th>"
+        "<th>verification</th><th>reason</th><th>Keras</th><th>codes</th></tr></thead><tbody>",
     ]
     for index, site in enumerate(data["sites"]):
-        status = (
-            site["verification"]["status"] if site["verification"] else site["status"]
-        )
+        check = site["verification"]
+        status = check["status"] if check else site["status"]
         codes = " ".join(d["code"] for d in site["diagnostics"])
+        reason = reason_code(site)
+        position = (site["cell"] or 0) * 100000 + site["line"]
         parts.append(
-            f"<tr data-status='{escape(status)}'><td>{escape(site['path'])}</td>"
-            f"<td data-sort='{site['line']}'><a href='#site-{index}'>{site['line']}</a></td>"
+            f"<tr data-status='{escape(status)}'{' class=person' if reason else ''}>"
+            f"<td>{escape(site['path'])}</td>"
+            f"<td data-sort='{position}'><a href='#site-{index}'>{escape(where(site))}</a></td>"
             f"<td>{escape(site['label'])}</td><td class='{site['status']}'>{site['status']}</td>"
-            f"<td class='{status}'>{escape(site['verification']['status']) if site['verification'] else '—'}</td>"
+            f"<td class='{status}'>{escape(check['status']) if check else '—'}</td>"
+            f"<td>{_reason_cell(reason)}</td>"
+            f"<td>{escape(_keras(check)) if check else ''}</td>"
             f"<td>{escape(codes)}</td></tr>"
         )
     parts.append("</tbody></table>")
@@ -120,12 +132,55 @@ def render(data: dict) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _keras(check: dict) -> str:
+    version = check.get("keras_version") or ""
+    if check.get("keras") == "2":
+        return f"{version} (Keras 2, tf-keras)" if version else "Keras 2 (tf-keras)"
+    return version
+
+
+def _reason_cell(code: str | None) -> str:
+    if code is None:
+        return ""
+    from ..diagnostics import CODES
+
+    return f"<code>{escape(code)}</code> {escape(CODES[code].title)}"
+
+
+def _reasons(groups: list[dict], counts: dict) -> str:
+    """The unverifiable sites' reasons as a bar chart, each with its fix."""
+    if not groups:
+        return ""
+    largest = max(g["count"] for g in groups)
+    out = [
+        "<section class='reasons'><h2>Unverifiable, by reason</h2>",
+        f"<p class='muted'>{counts.get('unverifiable', 0)} unverifiable, "
+        f"{counts.get('different', 0)} different, {counts.get('error', 0)} in error: "
+        "these sites come first in the table below, grouped by reason.</p>",
+    ]
+    for group in groups:
+        width = max(2, round(100 * group["count"] / largest))
+        modules = (
+            f" ({escape(', '.join(group['modules']))})" if group["modules"] else ""
+        )
+        out.append(
+            f"<div class='bar-row'><div><code>{escape(group['code'])}</code> "
+            f"{escape(group['title'])}{modules}</div>"
+            f"<div><div style='display:flex;align-items:center'><div class='bar-track' style='flex:1'>"
+            f"<div class='bar' style='width:{width}%'></div></div>"
+            f"<span class='bar-count'>{group['count']}</span></div>"
+            f"<div class='fix'>Fix: {escape(group['fix'])}</div></div></div>"
+        )
+    out.append("</section>")
+    return "\n".join(out)
+
+
 def _site(index: int, site: dict) -> str:
     check = site["verification"]
     status = check["status"] if check else site["status"]
     out = [
         f"<details class='site' id='site-{index}'><summary><h2 style='display:inline'>"
-        f"{escape(site['path'])}:{site['line']} — {escape(site['label'])}</h2> "
+        f"{escape(located(site))} — {escape(site['label'])}</h2> "
         f"<span class='{status}'>{escape(status)}</span></summary>",
     ]
     for d in site["diagnostics"]:
@@ -143,12 +198,21 @@ def _site(index: int, site: dict) -> str:
     if check:
         out.append(
             f"<p><b class='{check['status']}'>{escape(check['status'])}</b> on {escape(check['device'])} "
-            f"({escape(check['backend'])}, Keras {escape(check['keras_version'])})"
+            f"({escape(check['backend'])}, Keras {escape(_keras(check))})"
             + (f" at {escape(check['host'])}" if check["host"] else "")
             + f" in {check['seconds']} s"
             + (f": {escape(check['reason'])}" if check["reason"] else "")
             + "</p>"
         )
+        if check.get("keras_reason") and check.get("keras") == "2":
+            out.append(
+                f"<p class='muted'>Both sides ran on Keras 2: {escape(check['keras_reason'])}.</p>"
+            )
+        if check.get("sample_shape"):
+            out.append(
+                f"<p class='muted'>Both sides were called on the same sample of shape "
+                f"<code>{escape(check['sample_shape'])}</code>.</p>"
+            )
         for d in check["diagnostics"]:
             out.append(
                 f"<p><code>{escape(d['code'])}</code> {escape(d['message'])}</p>"

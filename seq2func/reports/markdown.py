@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .model import located, reason_code, where
+
 _ICON = {
     "equivalent": "✅",
     "different": "❌",
@@ -41,32 +43,48 @@ def render(data: dict) -> str:
             + ", ".join(f"`{c}` {n}" for c, n in o["skipped_by_code"].items())
             + "."
         )
+    groups = o.get("unverifiable_by_reason", [])
+    if groups:
+        out += ["", "Unverifiable, by reason (these sites come first below):", ""]
+        for group in groups:
+            modules = f" ({', '.join(group['modules'])})" if group["modules"] else ""
+            out.append(
+                f"- `{group['code']}` {group['title']}{modules}: **{group['count']}**. "
+                f"Fix: {group['fix']}"
+            )
     out += [
         "",
-        _row(["file", "line", "model", "conversion", "verification"]),
+        _row(["file", "where", "model", "conversion", "verification"]),
         _row(["---"] * 5),
     ]
     for site in data["sites"]:
         status = site["verification"]["status"] if site["verification"] else None
+        code = reason_code(site)
         out.append(
             _row(
                 [
                     f"`{site['path']}`",
-                    site["line"],
+                    where(site),
                     f"`{site['label']}`",
                     site["status"],
-                    f"{_ICON[status]} {status or '—'}",
+                    f"{_ICON[status]} {status or '—'}" + (f" `{code}`" if code else ""),
                 ]
             )
         )
     for site in data["sites"]:
-        out += ["", f"## `{site['path']}`:{site['line']} — `{site['label']}`", ""]
+        path = f"`{site['path']}`"
+        out += ["", f"## {located(site, path)} — `{site['label']}`", ""]
         for d in site["diagnostics"]:
             out.append(f"- `{d['code']}` {d['message']}  \n  _{d['hint']}_")
         check = site["verification"]
         if check:
+            keras = check.get("keras_version") or "?"
+            if check.get("keras") == "2":
+                keras += (
+                    f" (Keras 2, tf-keras: {check.get('keras_reason') or 'asked for'})"
+                )
             out.append(
-                f"- **{check['status']}** on {check['device']} ({check['backend']})"
+                f"- **{check['status']}** on {check['device']} ({check['backend']}, Keras {keras})"
                 + (f" at {check['host']}" if check["host"] else "")
                 + f", {check['seconds']} s"
                 + (f": {check['reason']}" if check["reason"] else "")

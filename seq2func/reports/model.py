@@ -11,9 +11,14 @@ import platform
 from collections import Counter
 from dataclasses import asdict
 
+from ..diagnostics import MISSING_MODULE, NOT_EQUIVALENT
 from .. import __version__
+from ..diagnostics import CODES
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+
+# Verification outcomes that need a person, in the order reports list them.
+NEEDS_A_PERSON = ("different", "error", "unverifiable")
 
 
 def build(outcomes, summary, verification, command: str) -> dict:
@@ -27,6 +32,7 @@ def build(outcomes, summary, verification, command: str) -> dict:
         )
         for site in outcome.sites:
             sites.append(_site(outcome, site, checked.get((site.cell, site.line))))
+    sites = ordered(sites)
     statuses = Counter(s["verification"]["status"] for s in sites if s["verification"])
     backends = {
         s["verification"]["backend"]
@@ -68,6 +74,8 @@ def build(outcomes, summary, verification, command: str) -> dict:
                 k: statuses.get(k, 0)
                 for k in ("equivalent", "different", "unverifiable", "error")
             },
+            "unverifiable_by_reason": reasons(sites, ("unverifiable",)),
+            "needs_a_person_by_reason": reasons(sites, NEEDS_A_PERSON),
         },
         "files": [
             {
@@ -124,7 +132,10 @@ def _site(outcome, site, checked) -> dict:
             "device": data["device"],
             "host": data["host"],
             "backend": data["backend"],
+            "keras": data["keras"],
             "keras_version": data["keras_version"],
+            "keras_reason": data["keras_reason"],
+            "sample_shape": data["sample_shape"],
             "seconds": data["seconds"],
             "diagnostics": [
                 {
@@ -139,6 +150,86 @@ def _site(outcome, site, checked) -> dict:
         }
         record["answers"] = answers(checked)
     return record
+
+
+def reason_code(site: dict) -> str | None:
+    """The code that says why a verified site needs a person (its first skip)."""
+    check = site["verification"]
+    if not check or check["status"] not in NEEDS_A_PERSON:
+        return None
+    return next(
+        (d["code"] for d in check["diagnostics"] if d["kind"] == "skip"), NOT_EQUIVALENT
+    )
+
+
+def ordered(sites: list[dict]) -> list[dict]:
+    """Sites that need a person first (different, then errors, then
+    unverifiable), grouped by reason; then the rest, in file order."""
+
+    def key(indexed):
+        index, site = indexed
+        code = reason_code(site)
+        if code is None:
+            return (1, "", "", index)
+        status = site["verification"]["status"]
+        return (0, str(NEEDS_A_PERSON.index(status)), code, index)
+
+    return [site for _, site in sorted(enumerate(sites), key=key)]
+
+
+def _module_of(site: dict) -> str | None:
+    reason = site["verification"]["reason"]
+    head = reason.split(":", 1)[0]
+    return head if head and " " not in head else None
+
+
+def reasons(sites: list[dict], statuses: tuple[str, ...]) -> list[dict]:
+    """Per reason: how many sites, the fix, and for missing modules which ones."""
+    found: dict[str, dict] = {}
+    for site in sites:
+        code = reason_code(site)
+        if code is None or site["verification"]["status"] not in statuses:
+            continue
+        entry = CODES[code]
+        group = found.setdefault(
+            code,
+            {
+                "code": code,
+                "title": entry.title,
+                "count": 0,
+                "fix": entry.hint,
+                "modules": [],
+            },
+        )
+        group["count"] += 1
+        if code == MISSING_MODULE:
+            module = _module_of(site)
+            if module and module not in group["modules"]:
+                group["modules"].append(module)
+    for group in found.values():
+        if group["modules"]:
+            top = sorted({m.split(".")[0] for m in group["modules"]})
+            group["fix"] = (
+                f"Install what provides {', '.join(top)} where seq2func runs "
+                "(pip install ...), and verify again."
+            )
+    return sorted(found.values(), key=lambda g: (-g["count"], g["code"]))
+
+
+def where(site: dict) -> str:
+    """`cell 3, line 2` in a notebook, `line 2` in a file."""
+    if site.get("cell") is not None:
+        return f"cell {site['cell']}, line {site['line']}"
+    return f"line {site['line']}"
+
+
+def located(site: dict, path: str | None = None) -> str:
+    """`path:2` for a file, `path cell 3, line 2` for a notebook (the file's
+    lines say nothing in a notebook: each cell counts its own)."""
+    path = site["path"] if path is None else path
+    if site.get("cell") is not None:
+        return f"{path} {where(site)}"
+    return f"{path}:{site['line']}"
 
 
 def _site_diff(outcome, site) -> str:

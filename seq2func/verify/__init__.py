@@ -7,6 +7,7 @@ converting never imports it.
 from __future__ import annotations
 
 from .engine import DeviceUnavailable, Options, sites_to_verify, verify_many
+from .flavour import KerasChoice, KerasFlavour
 from .reach import parse_binds
 from .results import (
     Check,
@@ -19,6 +20,8 @@ from .results import (
 __all__ = [
     "Check",
     "DeviceUnavailable",
+    "KerasChoice",
+    "KerasFlavour",
     "LayerRow",
     "Options",
     "RunVerification",
@@ -42,6 +45,7 @@ def verify_sources(
     jobs: int = 1,
     include_skipped: bool = False,
     scheduler: str | None = None,
+    keras: KerasChoice = "auto",
 ) -> VerificationReport:
     """Prove that `converted` builds the same models as `original`.
 
@@ -49,7 +53,8 @@ def verify_sources(
     convert, and with `include_skipped` every model it finds. `converted` may
     come from anywhere, a person included; each model is matched by its scope
     and the name it is bound to. With `scheduler` (a Dask scheduler's address)
-    the sites are verified on that cluster.
+    the sites are verified on that cluster. `keras` chooses the Keras both sides run on:
+    "3", "2" (tf-keras), or "auto" (Keras 2 for code written for it).
     """
     options = Options(
         binds=dict(binds or {}),
@@ -57,6 +62,7 @@ def verify_sources(
         timeout=timeout,
         jobs=jobs,
         scheduler=scheduler,
+        keras=keras,
     )
     sites = [sites_to_verify(original, path, include_skipped)]
     return verify_many([(original, converted, path)], options, sites=sites)[0]

@@ -31,6 +31,7 @@ def _options(args) -> Options:
         timeout=args.timeout,
         jobs=args.jobs or os.cpu_count() or 1,
         scheduler=getattr(args, "scheduler", None),
+        keras=getattr(args, "keras", "auto"),
     )
 
 

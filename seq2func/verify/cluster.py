@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ..diagnostics import WORKER_CRASHED
 from .engine import (
     DeviceUnavailable,
     Options,
@@ -262,7 +263,7 @@ def _died(task: _Task, died_on: tuple[str, ...]) -> SiteVerification:
     return _verdict(
         task,
         "error",
-        code="S2F305",
+        code=WORKER_CRASHED,
         detail=f" (the Dask workers running it died: {', '.join(died_on)})",
     )
 

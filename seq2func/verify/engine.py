@@ -17,14 +17,29 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from ..diagnostics import (
+    IMPORT_SKIPPED,
+    MISSING_MODULE,
+    NEEDS_DATA,
+    NONDETERMINISTIC,
+    NOT_EQUIVALENT,
+    ORIGINAL_FAILS,
+    TIMEOUT,
+    UNREACHABLE,
+    UNUSABLE_SAMPLE,
+    VERIFIED_ON_KERAS_2,
+    WEIGHTS_NEUTRALISED,
+    WORKER_CRASHED,
+)
 from .. import diagnostics
 from ..convert import convert_source
 from ..results import Site
-from .compare import EXPECTED, compare, rows
+from .compare import compare, expected_differences, rows, same_run
 from .deferred import DeferredBuild, deferred_build
-from .reach import Unreachable, ordinal_of, probe_for
+from .flavour import KerasChoice, KerasFlavour, choose, keras2_only
+from .reach import Unreachable, definition_of, ordinal_of, probe_for
 from .results import SiteVerification, VerificationReport
 
 DEFAULT_MEMORY_MB = 16384
@@ -40,14 +55,28 @@ class WorkerTimeout(Exception):
 
 
 class DeviceUnavailable(RuntimeError):
-    """--device gpu where no GPU is visible."""
+    """--device gpu where no GPU is visible, or --keras 2 without tf-keras."""
+
+
+class KerasUnavailable(RuntimeError):
+    """The Keras a site needs cannot be imported (tf-keras is not installed)."""
 
 
 class Worker:
-    """One framework process, fed one job per line."""
+    """One framework process, fed one job per line, on one Keras for its life."""
 
-    def __init__(self, device: str, memory_mb: int | None):
-        env = dict(os.environ, SEQ2FUNC_DEVICE=device, TF_CPP_MIN_LOG_LEVEL="3")
+    def __init__(self, device: str, memory_mb: int | None, keras: KerasFlavour = "3"):
+        env = dict(
+            os.environ,
+            SEQ2FUNC_DEVICE=device,
+            SEQ2FUNC_KERAS=keras,
+            TF_CPP_MIN_LOG_LEVEL="3",
+        )
+        # TensorFlow's documented switch for Keras 2: tf.keras is tf-keras.
+        if keras == "2":
+            env["TF_USE_LEGACY_KERAS"] = "1"
+        else:
+            env.pop("TF_USE_LEGACY_KERAS", None)
         # Several workers share one GPU: none may take most of its memory up
         # front, as JAX and TensorFlow do by default (JAX ran out on an H100).
         env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
@@ -66,9 +95,13 @@ class Worker:
         hello = self._read(_START_TIMEOUT)
         if "fatal" in hello:
             self.close()
+            if hello.get("keras_missing"):
+                raise KerasUnavailable(hello["fatal"])
             raise DeviceUnavailable(hello["fatal"])
         self.device = hello["device"]
         self.backend = hello["backend"]
+        self.keras = keras
+        self.keras_version = hello.get("keras_version", "")
 
     def _read(self, timeout: float) -> dict:
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
@@ -103,6 +136,9 @@ class _Task:
     original_ordinal: int
     converted_ordinal: int
     binds: dict = field(default_factory=dict)
+    keras: KerasFlavour = "3"
+    keras_reason: str = ""  # why this Keras; empty for the default
+    definition: int = 0  # which definition of the site's function (see reach)
 
 
 @dataclass
@@ -113,6 +149,7 @@ class Options:
     jobs: int = 1
     memory_mb: int | None = DEFAULT_MEMORY_MB
     seed: int = 0
+    keras: KerasChoice = "auto"
     scheduler: str | None = None  # a Dask scheduler's address: verify on that cluster
 
 
@@ -135,6 +172,7 @@ def verify_many(
     tasks: list[_Task] = []
     for index, (original, converted, path) in enumerate(items):
         chosen = sites[index] if sites is not None else sites_to_verify(original, path)
+        keras, why = choose(original, options.keras)
         for site in chosen:
             ordinal = ordinal_of(original, site.scope, site.target, site.line)
             tasks.append(
@@ -147,6 +185,9 @@ def verify_many(
                     ordinal,
                     ordinal,
                     options.binds,
+                    keras,
+                    why,
+                    definition_of(original, site.scope, site.line),
                 )
             )
     results: list[SiteVerification | None] = [None] * len(tasks)
@@ -178,21 +219,32 @@ def verify_many(
 
 
 class _Slot:
-    """A worker that is started on first use and replaced when it dies or hangs."""
+    """One worker per Keras, each started on first use (so a run that needs only
+    Keras 3 never starts Keras 2) and replaced when it dies or hangs."""
 
     def __init__(self, options: Options):
         self.options = options
-        self.worker: Worker | None = None
+        self.workers: dict[KerasFlavour, Worker] = {}
+        self.unavailable: dict[KerasFlavour, str] = {}  # tried once, not again
 
-    def get(self) -> Worker:
-        if self.worker is None:
-            self.worker = Worker(self.options.device, self.options.memory_mb)
-        return self.worker
+    def get(self, keras: KerasFlavour = "3") -> Worker:
+        if keras in self.unavailable:
+            raise KerasUnavailable(self.unavailable[keras])
+        if keras not in self.workers:
+            try:
+                self.workers[keras] = Worker(
+                    self.options.device, self.options.memory_mb, keras
+                )
+            except KerasUnavailable as error:
+                self.unavailable[keras] = str(error)
+                raise
+        return self.workers[keras]
 
-    def discard(self) -> None:
-        if self.worker is not None:
-            self.worker.close()
-            self.worker = None
+    def discard(self, keras: KerasFlavour | None = None) -> None:
+        for flavour in [keras] if keras is not None else list(self.workers):
+            worker = self.workers.pop(flavour, None)
+            if worker is not None:
+                worker.close()
 
     def close(self) -> None:
         self.discard()
@@ -241,6 +293,76 @@ def _unwrap(detail: str) -> str:
     return detail.lstrip(":").strip()
 
 
+class _Stopped(Exception):
+    """A side timed out or killed its worker: the verdict is already made."""
+
+    def __init__(self, verdict: SiteVerification):
+        self.verdict = verdict
+
+
+def _run_side(
+    slot: _Slot,
+    task: _Task,
+    options: Options,
+    keras: KerasFlavour,
+    job: dict,
+) -> dict:
+    side = job["side"]
+    try:
+        worker = slot.get(keras)
+    except KerasUnavailable as error:
+        if options.keras != "auto":  # asked for by name: a usage error
+            raise DeviceUnavailable(str(error)) from None
+        module = "tf_keras" if keras == "2" else "keras"
+        raise _Stopped(
+            _verdict(
+                task,
+                "unverifiable",
+                code=MISSING_MODULE,
+                detail=f" ({module}: the code is written for Keras {keras}, and {error})",
+                keras=keras,
+            )
+        ) from None
+    try:
+        result = worker.run(job, options.timeout)
+    except WorkerTimeout:
+        slot.discard(keras)
+        raise _Stopped(
+            _verdict(
+                task,
+                "error",
+                code=TIMEOUT,
+                detail=f" (after {options.timeout:g} s, {side} side)",
+                keras=keras,
+            )
+        ) from None
+    except WorkerDied as died:
+        slot.discard(keras)
+        raise _Stopped(
+            _verdict(
+                task,
+                "error",
+                code=WORKER_CRASHED,
+                detail=f" (exit code {died.args[0]}, {side} side)",
+                keras=keras,
+            )
+        ) from None
+    result["keras"] = keras
+    return result
+
+
+def _job(task: _Task, options: Options, workdir: str, side: str, probe) -> dict:
+    return {
+        "path": task.path,
+        "workdir": workdir,
+        "seed": options.seed,
+        "inputs_file": os.path.join(workdir, "inputs.npy"),
+        "checkpoint": os.path.join(workdir, "original.weights.h5"),
+        "side": side,
+        "probe": probe.__dict__,
+    }
+
+
 def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
     started = time.perf_counter()
     site = task.site
@@ -253,6 +375,7 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
             form=site.form,
             end_line=site.end_line,
             binds=task.binds,
+            definition=task.definition,
         )
         converted_probe = probe_for(
             task.converted,
@@ -262,79 +385,197 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
             form=site.form,
             end_line=None,
             binds=task.binds,
+            definition=task.definition,
         )
     except (Unreachable, SyntaxError) as error:
-        return _verdict(task, "unverifiable", code="S2F302", detail=f" ({error})")
+        return _verdict(
+            task,
+            "unverifiable",
+            code=UNREACHABLE,
+            detail=f" ({error})",
+            keras=task.keras,
+            keras_reason=task.keras_reason,
+        )
     deferred = deferred_build(task.original, task.path, site)
     if deferred is not None:
         original_probe, converted_probe = deferred.probes(
             original_probe, converted_probe
         )
-    workdir = tempfile.mkdtemp(prefix="seq2func-verify-")
+    workdirs: list[str] = []
+
+    def fresh() -> str:
+        workdirs.append(tempfile.mkdtemp(prefix="seq2func-verify-"))
+        return workdirs[-1]
+
+    keras, why = task.keras, task.keras_reason
     try:
-        common = {
-            "path": task.path,
-            "workdir": workdir,
-            "seed": options.seed,
-            "inputs_file": os.path.join(workdir, "inputs.npy"),
-            "checkpoint": os.path.join(workdir, "original.weights.h5"),
-        }
-        sides = {}
-        for side, probe in (
-            ("original", original_probe),
-            ("converted", converted_probe),
+        workdir = fresh()
+        original = _run_side(
+            slot,
+            task,
+            options,
+            keras,
+            _job(task, options, workdir, "original", original_probe),
+        )
+        if (
+            not original.get("ok")
+            and options.keras == "auto"
+            and keras == "3"
+            and keras2_only(original.get("error", ""))
         ):
-            worker = slot.get()
-            try:
-                sides[side] = worker.run(
-                    {**common, "side": side, "probe": probe.__dict__}, options.timeout
+            # Code written for Keras 2: both sides run again on Keras 2.
+            first = original
+            keras, why = "2", f"the original fails on Keras 3 ({first['error']})"
+            workdir = fresh()
+            original = _run_side(
+                slot,
+                task,
+                options,
+                keras,
+                _job(task, options, workdir, "original", original_probe),
+            )
+            if not original.get("ok"):
+                original["error"] = (
+                    f"on Keras 3: {first['error']}; on Keras 2: {original['error']}"
                 )
-            except WorkerTimeout:
-                slot.discard()
-                return _verdict(
-                    task,
-                    "error",
-                    code="S2F304",
-                    detail=f" (after {options.timeout:g} s, {side} side)",
-                )
-            except WorkerDied as died:
-                slot.discard()
-                return _verdict(
-                    task,
-                    "error",
-                    code="S2F305",
-                    detail=f" (exit code {died.args[0]}, {side} side)",
-                )
-        return _judge(task, sides, workdir, time.perf_counter() - started, deferred)
+        converted = _run_side(
+            slot,
+            task,
+            options,
+            keras,
+            _job(task, options, workdir, "converted", converted_probe),
+        )
+        verdict = _judge(
+            task,
+            {"original": original, "converted": converted},
+            workdir,
+            keras,
+            why,
+            deferred,
+        )
+        if verdict.status == "different" and _numbers_only(verdict):
+            verdict = _rerun(
+                slot,
+                task,
+                options,
+                keras,
+                workdir,
+                fresh(),
+                (original_probe, converted_probe),
+                verdict,
+            )
+        return replace(verdict, seconds=round(time.perf_counter() - started, 3))
+    except _Stopped as stopped:
+        return stopped.verdict
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        for directory in workdirs:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+_NUMERIC_CHECKS = frozenset({"initial weights", "outputs", "checkpoint"})
+
+
+def _numbers_only(verdict: SiteVerification) -> bool:
+    """Only numbers differ (the structure matched): a run-to-run change could explain it."""
+    failed = {c.name for c in verdict.checks if not c.passed}
+    return bool(failed) and failed <= _NUMERIC_CHECKS
+
+
+def _rerun(
+    slot: _Slot,
+    task: _Task,
+    options: Options,
+    keras: KerasFlavour,
+    first: str,
+    second: str,
+    probes: tuple,
+    verdict: SiteVerification,
+) -> SiteVerification:
+    """Run both sides again on the same sample: a side that disagrees with
+    itself makes the difference nondeterminism, never a "different"."""
+    shutil.copy(os.path.join(first, "inputs.npy"), os.path.join(second, "inputs.npy"))
+    for side, probe in zip(("original", "converted"), probes):
+        job = _job(task, options, second, side, probe)
+        again = _run_side(slot, task, options, keras, job)
+        if not again.get("ok"):
+            return verdict
+    unstable = same_run(first, second)
+    if unstable is None:
+        return verdict
+    detail = f" ({unstable}; the comparison said: {verdict.reason})"
+    return replace(
+        verdict,
+        status="unverifiable",
+        reason=_unwrap(detail),
+        diagnostics=(
+            diagnostics.make(
+                NONDETERMINISTIC,
+                model=task.site.label,
+                line=task.site.line,
+                detail=detail,
+                path=task.path,
+            ),
+            *(d for d in verdict.diagnostics if d.code != NOT_EQUIVALENT),
+        ),
+    )
+
+
+def _notes(task: _Task, original: dict, keras: KerasFlavour, why: str) -> list:
+    site, notes = task.site, []
+    for note in dict.fromkeys(original.get("notes", [])):
+        notes.append(
+            diagnostics.make(
+                WEIGHTS_NEUTRALISED,
+                model=site.label,
+                line=site.line,
+                detail=f" ({note})",
+                path=task.path,
+            )
+        )
+    for skipped in original.get("skipped_imports", []):
+        if original.get("ok"):
+            reason = skipped["error"].split(": ", 1)[-1]
+            notes.append(
+                diagnostics.make(
+                    IMPORT_SKIPPED,
+                    model=site.label,
+                    line=site.line,
+                    detail=f" `{skipped['statement']}` ({reason}; the model does not use it)",
+                    path=task.path,
+                )
+            )
+    if keras == "2":
+        version = original.get("keras_version", "")
+        notes.append(
+            diagnostics.make(
+                VERIFIED_ON_KERAS_2,
+                model=site.label,
+                line=site.line,
+                detail=f" ({version}: {why})" if version else f" ({why})",
+                path=task.path,
+            )
+        )
+    return notes
 
 
 def _judge(
     task: _Task,
     sides: dict,
     workdir: str,
-    seconds: float,
+    keras: KerasFlavour,
+    why: str,
     deferred: DeferredBuild | None = None,
 ) -> SiteVerification:
     original = sides["original"]
     converted = sides.get("converted")
-    notes = [
-        diagnostics.make(
-            "S2F303",
-            model=task.site.label,
-            line=task.site.line,
-            detail=f" ({n})",
-            path=task.path,
-        )
-        for n in dict.fromkeys(original.get("notes", []))
-    ]
     common = dict(
         device=original.get("device", ""),
         backend=original.get("backend", ""),
+        keras=keras,
         keras_version=original.get("keras_version", ""),
-        seconds=round(seconds, 3),
-        extra_diagnostics=notes,
+        keras_reason=why,
+        sample_shape=original.get("sample_shape", ""),
+        extra_diagnostics=_notes(task, original, keras, why),
     )
     if not original.get("ok"):
         # The original no longer runs here (Keras 2 idioms, data it needs): check
@@ -345,50 +586,78 @@ def _judge(
         return _verdict(
             task,
             "error",
-            code="S2F306",
+            code=NOT_EQUIVALENT,
             detail=f" (the converted code fails: {error})",
             original_layers=rows(original),
             original_summary=original.get("summary", ""),
             **common,
         )
-    if original.get("outputs_error"):
-        # Not a difference: the original cannot be called on a sample here, so
-        # there is nothing to hold the converted model's outputs against.
-        return _verdict(
-            task,
-            "unverifiable",
-            code="S2F301",
-            detail=f" (the original model cannot be called on a sample batch: {original['outputs_error']})",
-            original_layers=rows(original),
-            converted_layers=rows(converted),
-            original_summary=original.get("summary", ""),
-            converted_summary=converted.get("summary", ""),
-            input_shape=original.get("input_shape", ""),
-            input_dtype=original.get("input_dtype", ""),
-            **common,
-        )
-    compared, batch_difference = (
-        deferred.relaxed(original, converted) if deferred else (original, None)
-    )
-    comparison = compare(compared, converted, workdir)
-    expected = EXPECTED + ((batch_difference,) if batch_difference else ())
-    status = "equivalent" if comparison.equivalent else "different"
-    return _verdict(
-        task,
-        status,
-        code=None if comparison.equivalent else "S2F306",
-        detail="" if comparison.equivalent else f" ({comparison.differences[0]})",
-        differences=comparison.differences,
-        expected_differences=expected,
-        checks=comparison.checks,
-        original_layers=comparison.original_layers,
-        converted_layers=comparison.converted_layers,
+    built = dict(
+        original_layers=rows(original),
+        converted_layers=rows(converted),
         original_summary=original.get("summary", ""),
         converted_summary=converted.get("summary", ""),
         input_shape=original.get("input_shape", ""),
         input_dtype=original.get("input_dtype", ""),
+    )
+    # Not differences: without outputs of the original worth comparing there is
+    # nothing to hold the converted model's outputs against.
+    unusable = (
+        original.get("sample_error")
+        or (
+            original.get("outputs_error")
+            and f"the original cannot be called on the sample: {original['outputs_error']}"
+        )
+        or original.get("nonfinite")
+    )
+    if unusable:
+        return _verdict(
+            task,
+            "unverifiable",
+            code=UNUSABLE_SAMPLE,
+            detail=f" ({unusable})",
+            **built,
+            **common,
+        )
+    # A model Keras built on its first data keeps that batch size (S2F211):
+    # expected, and compared as the converted model's open batch dimension.
+    compared, batch_difference = (
+        deferred.relaxed(original, converted) if deferred else (original, None)
+    )
+    comparison = compare(compared, converted, workdir)
+    expected = expected_differences(keras) + (
+        (batch_difference,) if batch_difference else ()
+    )
+    status = "equivalent" if comparison.equivalent else "different"
+    built.update(
+        original_layers=comparison.original_layers,
+        converted_layers=comparison.converted_layers,
+    )
+    return _verdict(
+        task,
+        status,
+        code=None if comparison.equivalent else NOT_EQUIVALENT,
+        detail="" if comparison.equivalent else f" ({comparison.differences[0]})",
+        differences=comparison.differences,
+        expected_differences=expected,
+        checks=comparison.checks,
+        **built,
         **common,
     )
+
+
+# Data the model's code reads and verification cannot reach: downloads (refused
+# for Keras's own get_file; other libraries meet a network that may not be
+# there) and files (the worker runs in an empty folder).
+_DATA_ERRORS = (
+    "DownloadRefused",
+    "URL fetch failure",
+    "URLError",
+    "HTTPError",
+    "ConnectionError",
+    "FileNotFoundError",
+    "No such file or directory",
+)
 
 
 def _original_failed(
@@ -399,11 +668,29 @@ def _original_failed(
         built = f"; the converted model builds with input {converted['input_shape']} {converted['input_dtype']}"
     else:
         built = f"; the converted code fails too: {(converted or {}).get('error', 'not run')}"
+    code, detail = ORIGINAL_FAILS, f" ({error}{built})"
+    if original.get("missing_module") and not keras2_only(error):
+        # (A Keras 2 module path missing from Keras 3 is no package to install.)
+        code, detail = (
+            MISSING_MODULE,
+            f" ({original['missing_module']}: {error}{built})",
+        )
+    elif any(marker in error for marker in _DATA_ERRORS):
+        code = NEEDS_DATA
+    elif common["keras"] == "2" and common["keras_reason"].startswith(
+        "the file imports"
+    ):
+        # A file can import tf_keras beside Keras 3 (to compare the two, say):
+        # say how to verify it on Keras 3 instead.
+        detail = (
+            f" ({error}{built}; on Keras 2 because {common['keras_reason']}: "
+            "--keras 3 verifies it on Keras 3)"
+        )
     return _verdict(
         task,
         "unverifiable",
-        code="S2F301",
-        detail=f" ({error}{built})",
+        code=code,
+        detail=detail,
         converted_layers=rows(converted or {}),
         converted_summary=(converted or {}).get("summary", ""),
         input_shape=(converted or {}).get("input_shape", ""),

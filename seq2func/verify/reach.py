@@ -40,6 +40,12 @@ class Probe:
     class_name: str | None = None
     kwargs: dict = field(default_factory=dict)
     form: str = "list"
+    # In a function or method: the line after which the k-th model bound to the
+    # target is complete (the site's last add in the original, the assignment
+    # of the Functional model in the converted code); the worker stops the
+    # function there, so the code after the site (training, assertions,
+    # exports) never runs. None: run the function to its end.
+    complete_at: int | None = None
 
 
 def _bound_names(node: ast.AST) -> set[str]:
@@ -64,13 +70,27 @@ def _bound_names(node: ast.AST) -> set[str]:
     return names
 
 
-def _read_names(node: ast.AST) -> set[str]:
+def _read_names(node: ast.AST, until: tuple[ast.AST, int] | None = None) -> set[str]:
     """Names the statement reads from outside: loop and comprehension variables,
-    parameters and lambda arguments it binds for itself do not count."""
+    parameters and lambda arguments it binds for itself do not count, nor the
+    local variables of a function it defines (a converted function's `x` and
+    `inputs` are its own, not the module's).
+
+    `until=(function, line)`: reads inside that function after `line` do not
+    count (the worker stops the function there, see `Probe.complete_at`).
+    """
+    after: set[int] = set()
+    if until is not None:
+        function, line = until
+        after = {
+            id(sub) for sub in ast.walk(function) if getattr(sub, "lineno", 0) > line
+        }
     reads = {
         sub.id
         for sub in ast.walk(node)
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load)
+        if isinstance(sub, ast.Name)
+        and isinstance(sub.ctx, ast.Load)
+        and id(sub) not in after
     }
     own: set[str] = set()
     for sub in ast.walk(node):
@@ -87,6 +107,19 @@ def _read_names(node: ast.AST) -> set[str]:
                 )
             }
             own |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+            if not isinstance(sub, ast.Lambda):
+                declared = {
+                    name
+                    for inner in ast.walk(sub)
+                    if isinstance(inner, (ast.Global, ast.Nonlocal))
+                    for name in inner.names
+                }
+                own |= {
+                    inner.id
+                    for statement in sub.body
+                    for inner in ast.walk(statement)
+                    if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store)
+                } - declared
     return reads - own
 
 
@@ -132,8 +165,12 @@ def _slice(
     stop: int,
     needed: set[str],
     mutable_from: int | None,
+    until: tuple[ast.AST, int] | None = None,
 ) -> str:
-    """The statements up to `stop` that the needed names depend on, in order."""
+    """The statements up to `stop` that the needed names depend on, in order.
+
+    `until` limits what the statement at `stop` reads (see `_read_names`).
+    """
     body = tree.body[: stop + 1]
     kept: list[ast.stmt] = []
     model_root = next(iter(needed))
@@ -141,7 +178,7 @@ def _slice(
     for index in range(len(body) - 1, -1, -1):
         statement = body[index]
         defined = _bound_names(statement)
-        reads = _read_names(statement)
+        reads = _read_names(statement, until if index == stop else None)
         # Between the constructor and the stop, statements that touch the model
         # (its add() calls, loops of them) are part of building it.
         mutates = (
@@ -173,9 +210,12 @@ def _slice(
         )
         if statement.end_lineno <= last_line:
             continue
-        emitted.append(
-            "\n".join(lines[max(first, last_line + 1) - 1 : statement.end_lineno])
-        )
+        start = max(first, last_line + 1)
+        # Blank lines stand for the statements left out, so the probe's line
+        # numbers are the source's: tracebacks point at the user's lines, and
+        # the worker knows when a function has passed the end of the site.
+        emitted.extend([""] * (start - 1 - last_line))
+        emitted.extend(lines[start - 1 : statement.end_lineno])
         last_line = statement.end_lineno
     return "\n".join(emitted) + "\n"
 
@@ -201,7 +241,7 @@ def ordinal_of(source: str, scope: str, target: str | None, line: int) -> int:
     if scope == "<module>":
         bindings = [node for _, node in _module_bindings(tree, target)]
     else:
-        function = _find_function(tree, scope)
+        function = _find_function(tree, scope, line)
         if function is None:
             return 1
         bindings = [n for n in ast.walk(function) if _binds_target(n, target)]
@@ -210,20 +250,47 @@ def ordinal_of(source: str, scope: str, target: str | None, line: int) -> int:
     return max(count, 1)
 
 
-def _find_function(tree: ast.Module, scope: str):
+def _definitions(tree: ast.Module, name: str) -> list[tuple[int, ast.stmt]]:
+    """(top-level index, node) of each module-level def or class called `name`."""
+    return [
+        (index, node)
+        for index, node in enumerate(tree.body)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and node.name == name
+    ]
+
+
+def definition_of(source: str, scope: str, line: int) -> int:
+    """Which definition of the scope's top-level name holds the site at `line`
+    (0 for the first); the converted source has the same definitions."""
+    if scope == "<module>":
+        return 0
+    definitions = _definitions(ast.parse(source), scope.split(".")[0])
+    for position, (_, node) in enumerate(definitions):
+        if node.lineno <= line <= node.end_lineno:
+            return position
+    return 0
+
+
+def _find_function(tree: ast.Module, scope: str, line: int | None = None):
+    """The def or class node of a dotted scope; at each level, the one that
+    holds `line` when several share the name."""
     parts = scope.split(".")
     nodes = tree.body
     found = None
     for part in parts:
-        found = next(
-            (
-                n
-                for n in nodes
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                and n.name == part
-            ),
-            None,
-        )
+        matching = [
+            n
+            for n in nodes
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and n.name == part
+        ]
+        holding = [
+            n
+            for n in matching
+            if line is not None and n.lineno <= line <= (n.end_lineno or n.lineno)
+        ]
+        found = (holding or matching or [None])[0]
         if found is None:
             return None
         nodes = found.body
@@ -239,11 +306,15 @@ def probe_for(
     form: str,
     end_line: int | None,
     binds: dict | None = None,
+    definition: int = 0,
 ) -> Probe:
     """How to reach the `ordinal`-th model bound to `target` in `scope` of `source`.
 
     `end_line` is the last line of the site in this source when known (the
     original); for the converted source the k-th binding marks the model.
+    `definition` says which top-level definition named like the scope's first
+    part holds the site (notebooks define `build_model` again and again; see
+    `definition_of`).
     """
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -271,17 +342,38 @@ def probe_for(
         )
 
     parts = scope.split(".")
-    top = next(
-        (
-            n
-            for n in tree.body
-            if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == parts[0]
-        ),
-        None,
-    )
-    if top is None:
+    definitions = _definitions(tree, parts[0])
+    if len(definitions) <= definition:
         raise Unreachable(f"{scope} is not a module-level function or method")
-    code = _slice(tree, lines, len(tree.body) - 1, {parts[0]}, mutable_from=None)
+    anchor, top = definitions[definition]
+    # The slice ends at the definition that holds the site: the program after
+    # it (training, a later definition under the same name, the notebook's
+    # last cell) is not what builds this model.
+    function = top
+    if isinstance(top, ast.ClassDef) and len(parts) == 2:
+        function = next(
+            (
+                n
+                for n in top.body
+                if isinstance(n, ast.FunctionDef) and n.name == parts[1]
+            ),
+            None,
+        )
+    complete_at = (
+        _complete_at(function, target, ordinal, end_line)
+        if function is not None
+        else None
+    )
+    # Globals the function reads only after its model is complete (the data a
+    # training loop reads, say) are not needed: the function stops before.
+    code = _slice(
+        tree,
+        lines,
+        anchor,
+        {parts[0]},
+        mutable_from=None,
+        until=(function, complete_at) if complete_at is not None else None,
+    )
     if isinstance(top, ast.FunctionDef) and len(parts) == 1:
         kwargs = _arguments(top, binds, scope)
         return Probe(
@@ -292,6 +384,7 @@ def probe_for(
             function=parts[0],
             kwargs=kwargs,
             form=form,
+            complete_at=complete_at,
         )
     if isinstance(top, ast.ClassDef) and len(parts) == 2:
         method = next(
@@ -324,8 +417,27 @@ def probe_for(
             class_name=parts[0],
             kwargs=kwargs,
             form=form,
+            complete_at=complete_at,
         )
     raise Unreachable(f"{scope} is nested inside another function")
+
+
+def _complete_at(
+    function: ast.AST, target: str | None, ordinal: int, end_line: int | None
+) -> int | None:
+    """The line after which the site's model is complete in `function` (see
+    `Probe.complete_at`); None where the frame cannot be watched for it."""
+    if target is None or "." in target:
+        return None  # a returned model, or an attribute read after the call
+    if end_line is not None:
+        return end_line
+    bindings = sorted(
+        (n for n in ast.walk(function) if _binds_target(n, target)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    if len(bindings) < ordinal:
+        return None
+    return bindings[ordinal - 1].end_lineno
 
 
 def _arguments(

@@ -57,7 +57,14 @@ class SiteVerification:
     # The machine the site was built on: a Dask worker's host on a cluster.
     host: str = ""
     backend: str = ""
-    keras_version: str = ""
+    keras: Literal["2", "3", ""] = ""  # which Keras built both sides ("" when none ran)
+    keras_version: str = ""  # that Keras's version ("2.21.0" is tf-keras)
+    keras_reason: str = (
+        ""  # why Keras 2 ran ("the file imports tf_keras"); "" for the default
+    )
+    sample_shape: str = (
+        ""  # the sample both sides were called on, None dimensions filled
+    )
     seconds: float = 0.0
     diagnostics: tuple[Diagnostic, ...] = ()
     reason: str = ""

@@ -228,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     traces = _trace_store(args)
     if traces is False:
         return 2
+    args.trace_store = traces  # verification builds traced originals the same way
     # A file converts differently once the store changes: its state keys the cache.
     cache = None if args.no_cache else Cache(cache_dir(), salt=_stamp(traces))
     # A check that writes neither files nor a report needs each file's verdict, not its new text.

@@ -504,6 +504,12 @@ def convert_notebook(
     return NotebookResult(new_text, sites, tuple(changed), path)
 
 
+def notebook_traces(text: str, path: str | None, traces: TraceIndex) -> SiteTraces:
+    """The trace store as the notebook's joined code sees it (for verification)."""
+    notebook = _load(text, path)
+    return SiteTraces(traces, path, _cell_locator(notebook, join_cells(notebook)))
+
+
 def _cell_locator(notebook: dict, joined: JoinedSource):
     """Map a position in the joined code to the cell as the notebook holds it."""
 

@@ -6,9 +6,11 @@ import os
 import sys
 from dataclasses import replace
 
+from ..analysis.traces import SiteTraces
 from ..convert import convert_source
-from ..notebook import notebook_sources
+from ..notebook import notebook_sources, notebook_traces
 from ..runner import FileOutcome
+from ..trace.lookup import TraceIndex
 from .cluster import ClusterError
 from .engine import DeviceUnavailable, Options, verify_many
 from .reach import parse_binds
@@ -53,8 +55,22 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
         )
         for o in candidates
     ]
+    store = getattr(args, "trace_store", None)
+    index = TraceIndex.open(store) if store else None
+    traces = [
+        (
+            None
+            if index is None
+            else (
+                notebook_traces(o.original, o.path, index)
+                if o.kind == "notebook"
+                else SiteTraces.for_file(index, o.original, o.path)
+            )
+        )
+        for o in candidates
+    ]
     try:
-        reports = verify_many(items, _options(args))
+        reports = verify_many(items, _options(args), traces=traces)
     except (DeviceUnavailable, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -83,6 +99,7 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
             path=outcome.path,
             line_length=args.line_length,
             keep_lines=unproven,
+            traces=index,
         )
         status = "changed" if redone.changed else "unchanged"
         kept.append(

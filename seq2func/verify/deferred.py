@@ -28,11 +28,15 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..analysis.index import TreeIndex
-from ..diagnostics import INPUT_FROM_FIRST_BUILD
+from ..analysis.traces import SiteTraces
+from ..diagnostics import INPUT_FROM_FIRST_BUILD, INPUT_FROM_TRACE
 from ..planning import find_sites
 from ..planning.plan import FirstBuild
 from ..results import Site
 from .reach import Probe
+
+# Inputs Keras took from the data of the model's first build, read or recorded.
+_DEFERRED = (INPUT_FROM_FIRST_BUILD, INPUT_FROM_TRACE)
 
 
 @dataclass(frozen=True)
@@ -87,20 +91,25 @@ class DeferredBuild:
         return relaxed, difference
 
 
-def deferred_build(source: str, path: str | None, site: Site) -> DeferredBuild | None:
-    """The site's first build, when the converter took its input from there (S2F210)."""
-    if not any(d.code == INPUT_FROM_FIRST_BUILD for d in site.diagnostics):
+def deferred_build(
+    source: str, path: str | None, site: Site, traces: SiteTraces | None = None
+) -> DeferredBuild | None:
+    """The site's first build, when the converter took its input from there
+    (S2F210) or from a trace of it (S2F208)."""
+    if not any(d.code in _DEFERRED for d in site.diagnostics):
         return None
-    return DeferredBuild(site, _first_build(source, path, site))
+    return DeferredBuild(site, _first_build(source, path, site, traces))
 
 
-def _first_build(source: str, path: str | None, site: Site) -> FirstBuild | None:
+def _first_build(
+    source: str, path: str | None, site: Site, traces: SiteTraces | None
+) -> FirstBuild | None:
     """Plans the original again: the batch shape is the planning's, not in the report."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
         return None
-    index = TreeIndex(module, path, source)
+    index = TreeIndex(module, path, source, traces=traces)
     for plan in find_sites(index):
         spec = plan.input
         if (plan.line, plan.column) == (site.line, site.column) and spec is not None:

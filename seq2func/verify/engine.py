@@ -34,6 +34,7 @@ from ..diagnostics import (
     WORKER_CRASHED,
 )
 from .. import diagnostics
+from ..analysis.traces import SiteTraces
 from ..convert import convert_source
 from ..results import Site
 from .compare import compare, expected_differences, rows, same_run
@@ -139,6 +140,9 @@ class _Task:
     keras: KerasFlavour = "3"
     keras_reason: str = ""  # why this Keras; empty for the default
     definition: int = 0  # which definition of the site's function (see reach)
+    # How the original was built when its input came from its first data or a
+    # trace: worked out here, so a Dask worker needs neither the store nor a replan.
+    deferred: DeferredBuild | None = None
 
 
 @dataclass
@@ -154,9 +158,12 @@ class Options:
 
 
 def sites_to_verify(
-    original: str, path: str | None, include_skipped: bool = False
+    original: str,
+    path: str | None,
+    include_skipped: bool = False,
+    traces: SiteTraces | None = None,
 ) -> tuple[Site, ...]:
-    sites = convert_source(original, path=path).sites
+    sites = convert_source(original, path=path, traces=traces).sites
     return tuple(
         s
         for s in sites
@@ -166,12 +173,23 @@ def sites_to_verify(
 
 
 def verify_many(
-    items: list[tuple[str, str, str | None]], options: Options, sites=None
+    items: list[tuple[str, str, str | None]],
+    options: Options,
+    sites=None,
+    traces: list[SiteTraces | None] | None = None,
 ) -> list[VerificationReport]:
-    """Verify several (original, converted, path) pairs with one pool of workers."""
+    """Verify several (original, converted, path) pairs with one pool of workers.
+
+    `traces` holds, per item, the recorded inputs its conversion used.
+    """
     tasks: list[_Task] = []
     for index, (original, converted, path) in enumerate(items):
-        chosen = sites[index] if sites is not None else sites_to_verify(original, path)
+        recorded = traces[index] if traces is not None else None
+        chosen = (
+            sites[index]
+            if sites is not None
+            else sites_to_verify(original, path, traces=recorded)
+        )
         keras, why = choose(original, options.keras)
         for site in chosen:
             ordinal = ordinal_of(original, site.scope, site.target, site.line)
@@ -188,6 +206,7 @@ def verify_many(
                     keras,
                     why,
                     definition_of(original, site.scope, site.line),
+                    deferred_build(original, path, site, recorded),
                 )
             )
     results: list[SiteVerification | None] = [None] * len(tasks)
@@ -396,7 +415,7 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
             keras=task.keras,
             keras_reason=task.keras_reason,
         )
-    deferred = deferred_build(task.original, task.path, site)
+    deferred = task.deferred
     if deferred is not None:
         original_probe, converted_probe = deferred.probes(
             original_probe, converted_probe

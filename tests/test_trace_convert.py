@@ -164,3 +164,20 @@ def test_convert_help_names_the_trace_options(flag, capsys):
     with pytest.raises(SystemExit):
         cli.main(["convert", "--help"])
     assert flag in capsys.readouterr().out
+
+
+@pytest.mark.framework
+def test_verify_builds_the_traced_original_on_its_recorded_input(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("SEQ2FUNC_CACHE_DIR", str(tmp_path / "cache"))
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    traces = tmp_path / "t.sqlite"
+    line, column = site_positions(SCRIPT)[0]
+    record(traces, SCRIPT, line, column, shape=(32, 20), path=script)
+    status = cli.main(["verify", str(script), "--traces", str(traces), "--json"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert '"equivalent"' in out
+    assert "batch" in out  # the recorded batch size, listed as expected

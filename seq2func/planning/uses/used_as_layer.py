@@ -5,8 +5,10 @@ Sequential to a Functional one: Keras 3 weight files key a nested model by
 its class, so weights the original saved would no longer load. A model held
 in a variable and called later is usually called on data, which a conversion
 keeps; only a call on a symbolic tensor (`keras.Input`, another layer's
-output) makes it a layer. Fixtures: `form_nested_sequential`,
-`safety_used_as_layer`.
+output: `analysis.symbolic`, following only the bindings that reach the
+argument) makes it a layer. A NumPy array, `tf.constant`, a function's
+parameter is data as far as the code says. Fixtures: `form_nested_sequential`,
+`safety_used_as_layer`, `later_called_on_*`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import libcst as cst
 
 from ...analysis import keras_names
 from ...analysis.index import TreeIndex
+from ...analysis.symbolic import is_symbolic
 from ...diagnostics import USED_AS_LAYER
 from ..plan import Skip
 from .base import Effects, Use
@@ -46,28 +49,8 @@ def used_as_layer(index: TreeIndex, node: cst.CSTNode, called: bool = True) -> b
 
 
 def _called_on_symbolic(index: TreeIndex, node: cst.CSTNode) -> bool:
-    """`model(inputs)` where `inputs` comes from keras.Input or another layer call."""
+    """`model(inputs)` where the value that reaches `inputs` is a KerasTensor."""
     call = index.parent(node)
     if not (isinstance(call, cst.Call) and call.func is node and call.args):
         return False
-    value = _symbolic_assignment(index, call.args[0].value)
-    if value is None:
-        return False
-    return keras_names.is_input(index.qualified(value.func)) or isinstance(
-        value.func, cst.Call
-    )
-
-
-def _symbolic_assignment(index: TreeIndex, expr: cst.BaseExpression) -> cst.Call | None:
-    if not isinstance(expr, cst.Name):
-        return None
-    for node in index.names.get(expr.value, []):
-        target = index.parent(node)
-        assign = index.parent(target) if isinstance(target, cst.AssignTarget) else None
-        if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
-            value = assign.value
-            if keras_names.is_input(index.qualified(value.func)) or isinstance(
-                value.func, cst.Call
-            ):
-                return value
-    return None
+    return any(is_symbolic(index, arg.value) for arg in call.args)

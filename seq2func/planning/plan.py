@@ -120,6 +120,8 @@ class Plan:
     build_call: cst.Call | None = None
     # The later uses of the model, found by the completion step for the uses step.
     later_uses: list = field(default_factory=list)
+    # Uses that may read this model or another bound to the same name.
+    shared_uses: list = field(default_factory=list)
     deferred_uses: list = field(default_factory=list)
     hoist_first: bool = (
         False  # build the first layer before the Input (it makes its own)

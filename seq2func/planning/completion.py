@@ -5,6 +5,9 @@ the Functional model exists only once, after the last layer. So each
 `model.add(layer)` statement in the site's block becomes `x = layer(x)` in
 place, `Model(...)` is written after the last of them (or in place of a
 `build()` it folds), and nothing may use the incomplete model in between.
+A statement sharing the last `add`'s line after it (`model.add(d);
+model.compile()`) runs on the complete model: `Model(...)` goes between
+them. Which uses are this model's at all is `owned_uses`'s to say.
 
 Raises S2F104 (the model is used before its last `add`, or before a later
 `build()`), and S2F109 (an `add()` whose argument cannot be read). Leaves
@@ -45,7 +48,7 @@ def describe(index: TreeIndex, ref: Ref) -> str:
     statement = index.enclosing_small(ref.node)
     if statement is None:
         return f"line {ref.line}"
-    text = index.code(statement).strip().splitlines()[0]
+    text = index.code(statement).strip().splitlines()[0].rstrip(";").rstrip()
     return f"`{text}` on line {ref.line}"
 
 

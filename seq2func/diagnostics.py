@@ -45,6 +45,7 @@ BUILD_FOLDED: Final = "S2F204"
 ISINSTANCE_REWRITTEN: Final = "S2F205"
 INPUT_MADE_EXPLICIT: Final = "S2F206"
 INPUT_SHAPE_KEPT: Final = "S2F207"
+OUTPUT_SHAPE_FROM_TENSOR: Final = "S2F220"
 ORIGINAL_FAILS: Final = "S2F301"
 UNREACHABLE: Final = "S2F302"
 WEIGHTS_NEUTRALISED: Final = "S2F303"
@@ -283,6 +284,14 @@ _TABLE = [
         "{model}: {detail}",
         "A layer object keeps its input_shape/input_dim; another Sequential it is added to "
         "first takes its input from them. The Functional model ignores them.",
+    ),
+    Code(
+        "S2F220",
+        "note",
+        "output-shape-from-tensor",
+        "{model}: {detail} reads the shape of the running tensor",
+        "Between add() calls the model's output is the last layer's output; "
+        "tuple(x.shape) gives the same tuple on Keras 2 and 3.",
     ),
     # Verification.
     Code(

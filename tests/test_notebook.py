@@ -149,6 +149,15 @@ def test_an_import_line_removed_first_in_a_later_cell_keeps_the_cell():
     assert not convert_notebook(result.text, "r.ipynb").changed
 
 
+def test_output_shape_read_in_a_cell_between_the_adds_reads_the_running_tensor():
+    text = USED_BETWEEN.replace('"model.summary()"', '"print(model.output_shape)"')
+    result = convert_notebook(text, "u.ipynb")
+    model = next(s for s in result.sites if s.target == "model")
+    assert model.status == "converted"
+    assert "S2F220" in {d.code for d in model.diagnostics}
+    assert sources(result.text)[3] == ["print(tuple(x.shape))"]
+
+
 def test_a_second_run_changes_nothing():
     once = convert_notebook(TUTORIAL, "t.ipynb").text
     assert not convert_notebook(once, "t.ipynb").changed

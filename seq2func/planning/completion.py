@@ -7,7 +7,8 @@ place, `Model(...)` is written after the last of them (or in place of a
 `build()` it folds), and nothing may use the incomplete model in between.
 A statement sharing the last `add`'s line after it (`model.add(d);
 model.compile()`) runs on the complete model: `Model(...)` goes between
-them. Which uses are this model's at all is `owned_uses`'s to say.
+them. Which uses are this model's at all is `owned_uses`'s to say; a read
+of `output_shape` between the adds is `mid_construction`'s.
 
 Raises S2F104 (the model is used before its last `add`, or before a later
 `build()`), and S2F109 (an `add()` whose argument cannot be read). Leaves
@@ -25,6 +26,7 @@ from ..analysis.index import TreeIndex
 from ..analysis.nodes import DEFERRED
 from ..analysis.references import Ref, references
 from ..diagnostics import AMBIGUOUS_ARGUMENTS, USED_BEFORE_COMPLETE
+from .mid_construction import take_reads
 from .owned_uses import owned_uses
 from .plan import Application, Completion, CompletionKind, Form, Plan, Skip
 
@@ -70,6 +72,7 @@ def _take_adds(index: TreeIndex, plan: Plan, live: list[Ref]) -> list[Ref]:
     adds = [r for r in live if _consumable(index, plan, r, "add")]
     if not adds:
         return live
+    joined = [(plan.small, app) for app in plan.applications]
     completion_stmt = index.top_statement(adds[-1].node, plan.block)
     for ref in adds:
         call = index.parent(index.parent(ref.node))
@@ -86,6 +89,7 @@ def _take_adds(index: TreeIndex, plan: Plan, live: list[Ref]) -> list[Ref]:
         )
         for _, text in index.comments_in(call, [argument]):
             plan.applications[-1].leading_comments.append(text)
+        joined.append((small, plan.applications[-1]))
     plan.form = Form.ADD
     if index.parent(completion_stmt) is plan.block and isinstance(
         completion_stmt, cst.SimpleStatementLine
@@ -95,6 +99,7 @@ def _take_adds(index: TreeIndex, plan: Plan, live: list[Ref]) -> list[Ref]:
         plan.completion = Completion(CompletionKind.AFTER, completion_stmt)
     done = _completed_at(index, plan, adds[-1])
     before = [r for r in live if r not in adds and r.start <= done]
+    before = take_reads(index, plan, before, joined, describe)
     if before:
         raise Skip(
             USED_BEFORE_COMPLETE, f": {describe(index, before[0])}", before[0].node

@@ -123,6 +123,8 @@ class Plan:
     # Uses that may read this model or another bound to the same name.
     shared_uses: list = field(default_factory=list)
     deferred_uses: list = field(default_factory=list)
+    # `model.output_shape` read between the adds (`mid_construction.MidRead`).
+    mid_reads: list = field(default_factory=list)
     hoist_first: bool = (
         False  # build the first layer before the Input (it makes its own)
     )

@@ -46,7 +46,7 @@ def render(
 ) -> None:
     """Add one converted site's edits."""
     for node, template in plan.node_rewrites.items():
-        edits.nodes[node] = template.format(Model=spelling.model)
+        edits.nodes[node] = template.format(Model=spelling.model, x=names.x)
     _SiteWriter(plan, spelling, names, module, edits).write()
 
 

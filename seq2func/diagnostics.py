@@ -46,6 +46,7 @@ ISINSTANCE_REWRITTEN: Final = "S2F205"
 INPUT_MADE_EXPLICIT: Final = "S2F206"
 INPUT_SHAPE_KEPT: Final = "S2F207"
 OUTPUT_SHAPE_FROM_TENSOR: Final = "S2F220"
+WEIGHTLESS_INNER_CONVERTED: Final = "S2F221"
 ORIGINAL_FAILS: Final = "S2F301"
 UNREACHABLE: Final = "S2F302"
 WEIGHTS_NEUTRALISED: Final = "S2F303"
@@ -292,6 +293,14 @@ _TABLE = [
         "{model}: {detail} reads the shape of the running tensor",
         "Between add() calls the model's output is the last layer's output; "
         "tuple(x.shape) gives the same tuple on Keras 2 and 3.",
+    ),
+    Code(
+        "S2F221",
+        "note",
+        "weightless-inner-converted",
+        "{model}: {detail}, and owns no weights: converted all the same",
+        "A model without weights has nothing under its class's key in a Keras 3 "
+        "weight file, so the outer model's weights still load.",
     ),
     # Verification.
     Code(

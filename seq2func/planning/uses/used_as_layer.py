@@ -2,7 +2,8 @@
 
 Converting such a model would change the outer model's layer from a
 Sequential to a Functional one: Keras 3 weight files key a nested model by
-its class, so weights the original saved would no longer load. A model held
+its class, so weights the original saved would no longer load, unless the
+model owns no weights (`weightless`: then it is converted, S2F221). A model held
 in a variable and called later is usually called on data, which a conversion
 keeps; only a call on a symbolic tensor (`keras.Input`, another layer's
 output: `analysis.symbolic`, following only the bindings that reach the
@@ -18,17 +19,26 @@ import libcst as cst
 from ...analysis import keras_names
 from ...analysis.index import TreeIndex
 from ...analysis.symbolic import is_symbolic
-from ...diagnostics import USED_AS_LAYER
+from ...diagnostics import USED_AS_LAYER, WEIGHTLESS_INNER_CONVERTED
 from ..plan import Skip
 from .base import Effects, Use
+from .weightless import outer_keys_move, owns_no_weights
 
 
 def used_as_layer_later(use: Use, effects: Effects) -> None:
     node = use.ref.node
-    if used_as_layer(use.index, node, called=False) or _called_on_symbolic(
-        use.index, node
+    if not (
+        used_as_layer(use.index, node, called=False)
+        or _called_on_symbolic(use.index, node)
     ):
+        return
+    if not owns_no_weights(use.index, use.plan):
         raise Skip(USED_AS_LAYER, "", node)
+    moved = outer_keys_move(use.index, use.plan, node)
+    if moved is not None:
+        raise Skip(USED_AS_LAYER, f" ({moved})", node)
+    detail = f"it is a layer of another model on line {use.line}"
+    effects.notes.append(use.note(WEIGHTLESS_INNER_CONVERTED, detail, node))
 
 
 def used_as_layer(index: TreeIndex, node: cst.CSTNode, called: bool = True) -> bool:

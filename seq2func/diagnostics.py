@@ -47,6 +47,7 @@ INPUT_MADE_EXPLICIT: Final = "S2F206"
 INPUT_SHAPE_KEPT: Final = "S2F207"
 OUTPUT_SHAPE_FROM_TENSOR: Final = "S2F220"
 WEIGHTLESS_INNER_CONVERTED: Final = "S2F221"
+LAYERS_FROM_MODEL: Final = "S2F222"
 ORIGINAL_FAILS: Final = "S2F301"
 UNREACHABLE: Final = "S2F302"
 WEIGHTS_NEUTRALISED: Final = "S2F303"
@@ -301,6 +302,13 @@ _TABLE = [
         "{model}: {detail}, and owns no weights: converted all the same",
         "A model without weights has nothing under its class's key in a Keras 3 "
         "weight file, so the outer model's weights still load.",
+    ),
+    Code(
+        "S2F222",
+        "note",
+        "layers-from-model",
+        "{model}: {detail}",
+        "The layers stay the other model's own objects, weights included, as they were.",
     ),
     # Verification.
     Code(

@@ -4,7 +4,8 @@ Reads the layer list (positional or `layers=`), `name=` and `trainable=`,
 and the comments written around each layer, which travel with it. Raises
 S2F102 (the layers are not a literal list: a variable, `*layers`) and S2F109
 (a second positional argument, which is `name` in Keras 2 and `trainable` in
-Keras 3, or an unknown keyword). Fixtures: `form_layers_keyword`,
+Keras 3, or an unknown keyword). Another model's layers
+(`Sequential(model_A.layers[:-1])`) are `layers_from_model`'s. Fixtures: `form_layers_keyword`,
 `form_name_and_trainable`, `comments_*`, `safety_unpacked_layers`,
 `safety_positional_name`.
 """
@@ -15,6 +16,7 @@ import libcst as cst
 
 from ..analysis.index import TreeIndex
 from ..diagnostics import AMBIGUOUS_ARGUMENTS, LAYERS_NOT_VISIBLE
+from .layers_from_model import taken_layers
 from .plan import Application, Plan, Skip
 
 
@@ -24,11 +26,14 @@ def read_constructor(index: TreeIndex, plan: Plan) -> None:
             if isinstance(arg.value, cst.SimpleString):
                 plan.model_name = arg.value.evaluated_value  # type: ignore[assignment]
     elements = _layer_elements(index, plan)
+    if isinstance(elements, Application):
+        plan.applications = [elements]
+        return
     plan.applications = [Application(expr=e.value, top_level=True) for e in elements]
     _attach_comments(index, plan, elements)
 
 
-def _layer_elements(index: TreeIndex, plan: Plan) -> list[cst.Element]:
+def _layer_elements(index: TreeIndex, plan: Plan) -> list[cst.Element] | Application:
     layers_value: cst.BaseExpression | None = None
     for position, arg in enumerate(plan.call.args):
         if arg.star:
@@ -54,6 +59,10 @@ def _layer_elements(index: TreeIndex, plan: Plan) -> list[cst.Element]:
     ):
         return []
     if not isinstance(layers_value, (cst.List, cst.Tuple)):
+        # `Sequential(model_A.layers[:-1])`: another model's layers, in a loop.
+        taken = taken_layers(index, layers_value)
+        if taken is not None:
+            return taken
         raise Skip(LAYERS_NOT_VISIBLE, f" ({index.code(layers_value)})")
     for element in layers_value.elements:
         if isinstance(element, cst.StarredElement):

@@ -43,13 +43,17 @@ from .input_arguments import (
     input_layer_arguments,
     strip_ignored,
 )
+from .layers_from_model import input_of_the_layers
 from .plan import Application, InputSource, InputSpec, Plan, Skip
 
 # Where the input comes from when the model's code gives none and no
 # build(shape) follows: each source returns an InputSpec, or None to pass on
 # (it may raise a more precise Skip). Tried in this order.
 LateSource = Callable[[TreeIndex, Plan, Application, Skip], InputSpec | None]
-LATE_SOURCES: tuple[LateSource, ...] = ()
+LATE_SOURCES: tuple[LateSource, ...] = (
+    # Issue 12: `Sequential(model_A.layers[:-1])` takes its input from model_A's.
+    input_of_the_layers,
+)
 
 
 def plan_input(index: TreeIndex, plan: Plan) -> None:

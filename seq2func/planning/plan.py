@@ -77,6 +77,8 @@ class Application:
     leading_comments: list[str] = field(default_factory=list)
     trailing_comment: str | None = None
     strip: tuple[str, ...] = ()  # keyword arguments to remove from the layer call
+    # `expr` is a list of layers, applied in turn: `for layer in expr: x = layer(x)`.
+    loop: bool = False
 
 
 @dataclass

@@ -26,6 +26,7 @@ class HelperNames:
     x: str
     outputs: str
     base: str = "base_model"
+    layer: str = "layer"  # the loop over another model's layers
 
 
 def fresh(base: str, taken: set[str] | frozenset[str]) -> str:
@@ -75,6 +76,8 @@ def helper_names(
     busy.add(x)
     outputs = fresh("outputs", busy)
     busy.add(outputs)
+    base = fresh("base_model", busy)
+    busy.add(base)
     return HelperNames(
-        inputs=inputs, x=x, outputs=outputs, base=fresh("base_model", busy)
+        inputs=inputs, x=x, outputs=outputs, base=base, layer=fresh("layer", busy)
     )

@@ -8,7 +8,9 @@ loses no weight. It changes the keys of the outer model's other sub-models,
 though: the key counts the classes in layer order (`sequential`,
 `sequential_1`, `functional`...), so a Sequential or Functional sub-model
 after it in the same outer model would move. The inner model is converted
-only when no layer that may be a model comes after it (`outer_keys_move`).
+only when nothing after it may be a model with weights (`outer_keys_move`):
+built-in layers, merge functions (`layers.add`), an application's
+`preprocess_input`, and Sequential models of weightless layers are fine.
 
 Measured on Keras 3.15.1: `outer = Sequential([Input((8, 8, 3)), inner,
 Conv2D, Flatten, Dense])` saved with `save_weights("w.weights.h5")` loads into
@@ -17,7 +19,9 @@ Rescaling, or Rescaling/Flatten/Reshape) with outputs equal to 0.0; the
 file holds `layers/sequential/layers/random_flip/vars` with no arrays (a
 random layer's seed state is not saved). With a Sequential with weights
 after the inner one the load fails ("Layer 'conv2d' expected 2 variables,
-but received 0"). tf_keras 2.21 `.h5` files load by layer order and name,
+but received 0"). In functional code, a converted weightless model followed by a
+weightless Sequential, `keras.applications.vgg16.preprocess_input` (plain
+operations, no layer) and `layers.add` (an `Add` layer) loads too. tf_keras 2.21 `.h5` files load by layer order and name,
 not class: both load. The classes below were built on an input on Keras
 3.15.1 and tf_keras 2.21; each had `len(layer.weights) == 0` (random layers
 hold a seed-generator state variable, which weight files do not store).
@@ -27,6 +31,7 @@ layers are not in the list. Fixtures: `later_weightless_*`.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import libcst as cst
@@ -115,6 +120,16 @@ WEIGHTLESS_LAYERS: Final = frozenset(
 )
 
 
+# Functions called on tensors that make no model: the merge layers' functional
+# forms (`layers.add([x, y])` makes an `Add` layer) and an application's
+# `preprocess_input` (plain operations on the tensor).
+_NO_MODEL_FUNCTIONS = re.compile(
+    r"^(src\.)?(layers(\.[a-z_0-9]+)*\."
+    r"(add|subtract|multiply|average|maximum|minimum|concatenate|dot)"
+    r"|applications(\.[a-z_0-9]+)*\.preprocess_input)$"
+)
+
+
 def owns_no_weights(index: TreeIndex, plan: Plan) -> bool:
     """Whether every layer of the model is an Input or a layer of `WEIGHTLESS_LAYERS`."""
     return bool(plan.applications) and all(
@@ -164,11 +179,34 @@ def outer_keys_move(index: TreeIndex, plan: Plan, node: cst.CSTNode) -> str | No
 def _first_not_plain(index: TreeIndex, exprs: list[cst.BaseExpression]) -> str | None:
     for expr in exprs:
         call = expr if isinstance(expr, cst.Call) else index.single_assignment(expr)
-        if call is None or not keras_names.keras_layer_class(
-            index.qualified(call.func)
+        if call is None or not (
+            keras_names.keras_layer_class(index.qualified(call.func))
+            or _weightless_sequential(index, call)
         ):
-            return f"`{index.code(expr)}` after it may be a model"
+            return f"`{index.code(expr)}` after it may be a model with weights"
     return None
+
+
+def _weightless_sequential(index: TreeIndex, call: cst.Call) -> bool:
+    """`Sequential([...])` of weightless layers: its key may move, it holds nothing."""
+    if not keras_names.sequential_family(index.qualified(call.func)):
+        return False
+    listed = next(
+        (
+            a.value
+            for a in call.args
+            if a.keyword is None or a.keyword.value == "layers"
+        ),
+        None,
+    )
+    return (
+        isinstance(listed, (cst.List, cst.Tuple))
+        and bool(listed.elements)
+        and all(
+            isinstance(e, cst.Element) and _weightless(index, e.value)
+            for e in listed.elements
+        )
+    )
 
 
 def _later_adds(index: TreeIndex, add_call: cst.Call) -> list[cst.BaseExpression]:
@@ -209,14 +247,21 @@ def _later_symbolic_call(index: TreeIndex, plan: Plan, call: cst.Call) -> str | 
 
 
 def _plain_call(index: TreeIndex, plan: Plan, call: cst.Call) -> bool:
-    """A layer of a built-in class called, the model itself again, or `keras.Model(...)`."""
+    """A built-in layer, a merge function, `preprocess_input`, a weightless
+    Sequential, the model itself again, or `keras.Model(...)`."""
     func = call.func
     if isinstance(func, cst.Name) and func.value == plan.target:
         return True
     qualified = index.qualified(func)
     if keras_names.is_model(qualified) or keras_names.is_input(qualified):
         return True
+    for name in qualified:
+        split = keras_names.split_family(name)
+        if split is not None and _NO_MODEL_FUNCTIONS.match(split[1]):
+            return True
     layer = func if isinstance(func, cst.Call) else index.single_assignment(func)
-    return layer is not None and bool(
+    if layer is None:
+        return False
+    return bool(
         keras_names.keras_layer_class(index.qualified(layer.func))
-    )
+    ) or _weightless_sequential(index, layer)

@@ -5,7 +5,7 @@ on data (a NumPy array, `tf.constant`, a batch) runs it. Only the first makes
 a model a layer of another one. A value is symbolic here when it is
 `keras.Input(...)`, a model's `.input`/`.output` (and their plural forms),
 an item of one, or the result of a call or arithmetic that takes one;
-a name is symbolic when a binding that reaches it (`analysis.reaching`)
+a name is symbolic when a binding that reaches it (`analysis.may_reach`)
 assigns such a value. Parameters, loop variables and imports are not: the
 code does not say what they hold.
 """
@@ -16,7 +16,7 @@ import libcst as cst
 
 from . import keras_names
 from .index import TreeIndex
-from .reaching import reaching_bindings
+from .may_reach import reaching_bindings
 
 # `base.output`, `model.inputs`: the symbolic tensors every built model holds.
 _SYMBOLIC_ATTRIBUTES = frozenset({"input", "inputs", "output", "outputs"})

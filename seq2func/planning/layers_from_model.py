@@ -33,7 +33,7 @@ import libcst as cst
 from ..analysis import keras_names
 from ..analysis.index import TreeIndex
 from ..analysis.nodes import has_star, int_literal, kwarg
-from ..analysis.reaching import reaching_bindings
+from ..analysis.may_reach import reaching_bindings
 from ..diagnostics import LAYERS_FROM_MODEL, NO_INPUT
 from .plan import Application, InputSource, InputSpec, Plan, Skip, diagnostic
 

@@ -3,7 +3,7 @@
 A name bound to a model may be bound again: `model = Sequential(...)` twice
 in a notebook, once per branch of an `if`, once per turn of a loop. A use
 reads this site's model when this site's assignment reaches it
-(`analysis.reaching`): an assignment after it on every path hides it, one
+(`analysis.may_reach`): an assignment after it on every path hides it, one
 in a branch or a loop does not, and the use may then read either model
 (`shared`): it may keep its code, but not be rewritten for one of them.
 
@@ -26,7 +26,7 @@ import libcst as cst
 
 from ..analysis.index import TreeIndex
 from ..analysis.nodes import DEFERRED
-from ..analysis.reaching import reaching_bindings
+from ..analysis.may_reach import reaching_bindings
 from ..analysis.references import Ref
 from .plan import Plan
 

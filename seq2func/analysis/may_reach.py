@@ -1,4 +1,8 @@
-"""Which assignments of a name may reach one read of it, and the values they assign.
+"""Every assignment of a name that may reach one read of it, and the values they assign.
+
+`analysis.reaching` asks for the one assignment a read sees for sure (and
+gives up otherwise); this module answers the other question, which
+assignments the read may see, for rules that must consider them all.
 
 LibCST's scope analysis gives every assignment of the name that comes before
 the read in its scope (and every one of an enclosing scope), whether a later

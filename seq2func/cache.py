@@ -60,8 +60,12 @@ def fingerprint() -> str:
 class Cache:
     """Sites of unchanged files, keyed by resolved path and content digest."""
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / f"convert-{fingerprint()}.json"
+    def __init__(self, folder: Path, salt: str = "") -> None:
+        # `salt` names what else decides a conversion (the trace store's state).
+        name = fingerprint()
+        if salt:
+            name += "-" + hashlib.sha256(salt.encode()).hexdigest()[:8]
+        self.path = folder / f"convert-{name}.json"
         self._entries: dict[str, dict] = {}
         self._dirty = False
         try:

@@ -23,6 +23,7 @@ from .files import FileError, atomic_write, decode, encode
 from .runner import FileOutcome, convert_text, run
 from .settings import SettingsError, load_settings
 from .summary import Summary, outcome_record
+from .trace import commands as trace_commands
 
 CONVERT_EXAMPLES = """\
 examples:
@@ -98,6 +99,18 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="neither read nor write the cache of files that need no conversion",
         )
+        traces = sub.add_mutually_exclusive_group()
+        traces.add_argument(
+            "--traces",
+            metavar="PATH",
+            help="trace store to read recorded inputs from"
+            " (default: $SEQ2FUNC_TRACES, else .seq2func/traces.sqlite, if it exists)",
+        )
+        traces.add_argument(
+            "--no-traces",
+            action="store_true",
+            help="ignore recorded inputs (seq2func trace)",
+        )
         level = sub.add_mutually_exclusive_group()
         level.add_argument(
             "-q", "--quiet", action="store_true", help="print errors only"
@@ -142,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     common(verify)
     _verify_options(verify)
+    trace_commands.add_parsers(commands)
     return parser
 
 
@@ -171,6 +185,8 @@ def _verify_options(sub: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command in ("trace", "traces"):
+        return trace_commands.main(args, parser)
     try:
         settings = load_settings(args.paths)
     except SettingsError as error:
@@ -195,7 +211,11 @@ def main(argv: list[str] | None = None) -> int:
             [p for p in args.paths if p not in missing], exclude, settings.project_root
         )
     ]
-    cache = None if args.no_cache else Cache(cache_dir())
+    traces = _trace_store(args)
+    if traces is False:
+        return 2
+    # A file converts differently once the store changes: its state keys the cache.
+    cache = None if args.no_cache else Cache(cache_dir(), salt=_stamp(traces))
     # A check that writes neither files nor a report needs each file's verdict, not its new text.
     check_only = (
         args.command == "convert" and args.check and not (args.verify or args.report)
@@ -208,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 line_length=args.line_length,
                 cache=cache,
                 check_only=check_only,
+                traces=traces,
             ),
             len(found),
             args,
@@ -216,6 +237,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify":
         return _verify_command(outcomes, args, missing)
     return _convert_command(outcomes, args, missing)
+
+
+def _trace_store(args) -> str | None | bool:
+    """The trace store to read, None for none, False after an error was printed."""
+    if args.no_traces:
+        return None
+    from .trace.store import resolve_store_path
+
+    path = resolve_store_path(args.traces)
+    if path.is_file():
+        return str(path)
+    if args.traces is not None:
+        print(f"error: {args.traces}: no trace store there", file=sys.stderr)
+        return False
+    return None
+
+
+def _stamp(traces: str | None) -> str:
+    if traces is None:
+        return ""
+    stamp = os.path.abspath(traces)
+    # Writers in WAL mode append to the -wal file before the database changes.
+    for name in (traces, traces + "-wal"):
+        if os.path.exists(name):
+            stat = os.stat(name)
+            stamp += f":{stat.st_mtime_ns}:{stat.st_size}"
+    return stamp
 
 
 def _progress(outcomes, total: int, args):

@@ -17,11 +17,13 @@ from .diagnostics import INTERNAL_ERROR, NAME_CONFLICT, SYNTAX_ERROR, UNPROVEN_K
 from .writing.formatting import black_settings
 from .writing.import_fixes import fix_imports
 from .writing.naming import HelperNames, TakenNames, helper_names
-from .analysis.index import TreeIndex
+from .analysis.index import TreeIndex, WholeFileNeeded
 from .analysis.narrowing import Narrowed, narrow
+from .analysis.traces import SiteTraces
 from .planning import find_sites
 from .planning.plan import Plan
 from .results import ConversionError, ConversionResult, Site
+from .trace.lookup import TraceIndex
 from .writing.rewrite import Edits, render, rewrite_module
 from .writing.spelling import Spelling, SpellingConflict, import_bindings, spell
 
@@ -35,18 +37,27 @@ def convert_source(
     *,
     line_length: int | None = None,
     keep_lines: frozenset[int] | set[int] = frozenset(),
+    traces: TraceIndex | SiteTraces | None = None,
 ) -> ConversionResult:
     """Rewrite every Sequential model in `source` that can be rewritten safely.
 
     Returns the new code and one `Site` per `Sequential(...)` found, each
     converted or skipped with diagnostics. Sites starting on a line in
     `keep_lines` are left as they are (verification could not prove them).
+    With `traces` (a store opened with `TraceIndex.open`), a model whose
+    code gives no input takes the one runs of the program recorded.
     Raises `ConversionError` (S2F001) when the source does not parse.
     """
-    return _convert_file(source, path, line_length, keep_lines)
+    site_traces = _site_traces(traces, source, path)
+    return _convert_file(source, path, line_length, keep_lines, traces=site_traces)
 
 
-def plan_source(source: str, path: str | None = None) -> tuple[Site, ...]:
+def plan_source(
+    source: str,
+    path: str | None = None,
+    *,
+    traces: TraceIndex | SiteTraces | None = None,
+) -> tuple[Site, ...]:
     """The sites `convert_source` reports, decided without writing any code.
 
     Every check that decides whether a site is converted or skipped runs
@@ -55,7 +66,18 @@ def plan_source(source: str, path: str | None = None) -> tuple[Site, ...]:
     converted, which is all `convert --check` needs to know.
     Raises `ConversionError` (S2F001) when the source does not parse.
     """
-    return _convert_file(source, path, None, frozenset(), plan_only=True).sites
+    site_traces = _site_traces(traces, source, path)
+    return _convert_file(
+        source, path, None, frozenset(), plan_only=True, traces=site_traces
+    ).sites
+
+
+def _site_traces(
+    traces: TraceIndex | SiteTraces | None, source: str, path: str | None
+) -> SiteTraces | None:
+    if isinstance(traces, TraceIndex):
+        return SiteTraces.for_file(traces, source, path)
+    return traces
 
 
 def _convert_file(
@@ -65,6 +87,7 @@ def _convert_file(
     keep_lines: frozenset[int] | set[int],
     *,
     plan_only: bool = False,
+    traces: SiteTraces | None = None,
 ) -> ConversionResult:
     """The narrowed file when narrowing applies, else the whole file."""
     if _MARKER not in source:
@@ -80,10 +103,13 @@ def _convert_file(
             line_length=line_length,
             keep_lines=keep_lines,
             plan_only=plan_only,
+            traces=traces,
         )
         if result is not None:
             return result
-    return _convert(source, path, line_length, keep_lines, plan_only=plan_only)
+    return _convert(
+        source, path, line_length, keep_lines, plan_only=plan_only, traces=traces
+    )
 
 
 def convert_narrowed(
@@ -93,6 +119,7 @@ def convert_narrowed(
     line_length: int | None = None,
     keep_lines: frozenset[int] | set[int] = frozenset(),
     plan_only: bool = False,
+    traces: SiteTraces | None = None,
 ) -> ConversionResult | None:
     """The conversion of a narrowed file, spliced back; None when the whole file must be converted."""
     source = "".join(narrowed.original_lines)
@@ -103,13 +130,16 @@ def convert_narrowed(
             path,
             line_length,
             keep_lines,
-            lambda: narrowed.names,
+            narrowed.has_name,
             elided_text=narrowed.elided_text,
             safety_net=False,
             plan_only=plan_only,
+            traces=traces,
         )
-    except ConversionError:
-        return None  # the whole file says it better, with its own positions
+    except (ConversionError, WholeFileNeeded):
+        # The whole file says it better, with its own positions, or a check
+        # needs a statement narrowing left out.
+        return None
     code = narrowed.splice(result.code) if result.changed else source
     if code is None or (code != source and _syntax_error(code, path) is not None):
         return None
@@ -145,29 +175,30 @@ def _convert(
     path: str | None,
     line_length: int | None,
     keep_lines: frozenset[int] | set[int],
-    file_names: Callable[[], frozenset[str]] = frozenset,
+    file_has_name: Callable[[str], bool] = lambda name: False,
     *,
     elided_text: str = "",
     safety_net: bool = True,
     plan_only: bool = False,
+    traces: SiteTraces | None = None,
 ) -> ConversionResult:
     """`convert_source` on `source` as given.
 
-    `file_names` (read only if a rewrite needs them) and `elided_text` are what only the whole file shows when
+    `file_has_name` (asked only if a rewrite needs a name) and `elided_text` are what only the whole file shows when
     `source` is narrowed: its identifiers, and the text of its blanked
     statements for the checks that read text (imports still named somewhere,
     a mixed-precision policy). With `plan_only` the sites are decided and no
     code is written: the result's code is the source.
     """
     module = _parse(source, path)
-    index = TreeIndex(module, path, source, elided_text)
+    index = TreeIndex(module, path, source, elided_text, traces)
     plans = find_sites(index)
     for plan in plans:
         if plan.line in keep_lines and plan.converted:
             _skip(plan, UNPROVEN_KEPT, path)
     unchanged = ConversionResult(source, source, (), path)
     bindings = import_bindings(module)
-    names = TakenNames(index, file_names)
+    names = TakenNames(index, file_has_name)
     spelled = (
         []
         if not any(p.converted for p in plans)

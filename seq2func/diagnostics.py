@@ -37,6 +37,9 @@ NAME_CONFLICT: Final = "S2F114"
 MISPLACED_INPUT: Final = "S2F115"
 NESTED_MODEL_ORDER: Final = "S2F116"
 USED_AS_LAYER: Final = "S2F117"
+VARYING_TRACED_INPUT: Final = "S2F118"
+STALE_TRACE: Final = "S2F119"
+TRACED_INPUT_NOT_CONVERTIBLE: Final = "S2F120"
 INTERNAL_ERROR: Final = "S2F199"
 IGNORED_INPUT_SHAPE_REMOVED: Final = "S2F201"
 LEGACY_ARGUMENT_MIGRATED: Final = "S2F202"
@@ -45,6 +48,9 @@ BUILD_FOLDED: Final = "S2F204"
 ISINSTANCE_REWRITTEN: Final = "S2F205"
 INPUT_MADE_EXPLICIT: Final = "S2F206"
 INPUT_SHAPE_KEPT: Final = "S2F207"
+INPUT_FROM_TRACE: Final = "S2F208"
+INPUT_FROM_FIRST_BUILD: Final = "S2F210"
+BATCH_DIMENSION_DROPPED: Final = "S2F211"
 OUTPUT_SHAPE_FROM_TENSOR: Final = "S2F220"
 WEIGHTLESS_INNER_CONVERTED: Final = "S2F221"
 LAYERS_FROM_MODEL: Final = "S2F222"
@@ -230,6 +236,29 @@ _TABLE = [
         "convert the outer model's code by hand if you want both.",
     ),
     Code(
+        "S2F118",
+        "skip",
+        "varying-traced-input",
+        "{model} was built with different inputs in the traced runs{detail}",
+        "A traced input is never hard-coded to one of several seen: add keras.Input(shape=...) "
+        "with None where the dimensions vary, or trace only the runs that matter "
+        "(seq2func trace --traces PATH).",
+    ),
+    Code(
+        "S2F119",
+        "skip",
+        "stale-trace",
+        "{model} has no input shape that can be known before it runs, and its trace is out of date{detail}",
+        "Trace the program again (seq2func trace -- COMMAND), then convert.",
+    ),
+    Code(
+        "S2F120",
+        "skip",
+        "traced-input-not-convertible",
+        "{model}: the traced input cannot be written as one keras.Input{detail}",
+        "Convert this model by hand, with one keras.Input per input.",
+    ),
+    Code(
         "S2F199",
         "skip",
         "internal-error",
@@ -286,6 +315,30 @@ _TABLE = [
         "{model}: {detail}",
         "A layer object keeps its input_shape/input_dim; another Sequential it is added to "
         "first takes its input from them. The Functional model ignores them.",
+    ),
+    Code(
+        "S2F208",
+        "note",
+        "input-from-trace",
+        "{model}: {detail}",
+        "The input was recorded by seq2func trace; trace again if the data fed to the model changes.",
+    ),
+    Code(
+        "S2F210",
+        "note",
+        "input-from-first-build",
+        "{model}: {detail}",
+        "Keras built the model on this data the first time it ran; the converted model "
+        "has that input from the start. Write keras.Input(shape=...) yourself if the "
+        "data can change shape.",
+    ),
+    Code(
+        "S2F211",
+        "note",
+        "batch-dimension-dropped",
+        "{model}: {detail}",
+        "Keras 3 keeps the size of the first batch a model is built on as its input's "
+        "batch dimension; keras.Input(shape=...) leaves it open, so any batch size fits.",
     ),
     Code(
         "S2F220",

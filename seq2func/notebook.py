@@ -25,8 +25,10 @@ import tokenize
 from dataclasses import dataclass
 
 from . import diagnostics
+from .analysis.traces import SiteTraces
 from .convert import convert_source, syntax_error_at
 from .results import ConversionError, Diagnostic, Site
+from .trace.lookup import TraceIndex
 
 _BOUNDARY = "# seq2func-cell {index}"
 _BOUNDARY_LINE = re.compile(r"^# seq2func-cell (\d+)$")
@@ -358,15 +360,30 @@ def _dump(notebook: dict, text: str) -> str | None:
     """Serialise as the file was: same indent, key order and escaping, or None if impossible."""
     match = re.search(r"\n( +)\"", text)
     indent = len(match.group(1)) if match else 1
-    for ensure_ascii in (False, True):
-        candidate = json.dumps(
-            json.loads(text), indent=indent, ensure_ascii=ensure_ascii
-        )
-        candidate += "\n" if text.endswith("\n") else ""
-        if candidate == text:
-            out = json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii)
-            return out + ("\n" if text.endswith("\n") else "")
-    return None
+    end = "\n" if text.endswith("\n") else ""
+    original = json.loads(text)
+    # Escaping shows only in non-ASCII strings: an ASCII file holding some was
+    # written with ensure_ascii, any other file (if any setting) without.
+    ensure_ascii = text.isascii() and not _all_ascii(original)
+    if json.dumps(original, indent=indent, ensure_ascii=ensure_ascii) + end != text:
+        return None
+    return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
+
+
+def _all_ascii(value: object) -> bool:
+    """Whether every string in the JSON value (keys too) is ASCII."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def _set_source(cell: dict, source: str) -> None:
@@ -430,15 +447,27 @@ def convert_notebook(
     *,
     line_length: int | None = None,
     keep_lines=frozenset(),
+    traces: TraceIndex | None = None,
 ) -> NotebookResult:
-    """Convert the Sequential models of a notebook; see the module docstring."""
+    """Convert the Sequential models of a notebook; see the module docstring.
+
+    With `traces`, a model whose code gives no input takes the one recorded
+    for its cell as the notebook holds it (`seq2func trace`).
+    """
     notebook = _load(text, path)
     joined = join_cells(notebook)
     if "Sequential" not in joined.code:
         return NotebookResult(text, (), (), path)
+    site_traces = None
+    if traces is not None:
+        site_traces = SiteTraces(traces, path, _cell_locator(notebook, joined))
     try:
         result = convert_source(
-            joined.code, path=path, line_length=line_length, keep_lines=keep_lines
+            joined.code,
+            path=path,
+            line_length=line_length,
+            keep_lines=keep_lines,
+            traces=site_traces,
         )
     except ConversionError as error:
         if error.code != "S2F001":
@@ -470,6 +499,17 @@ def convert_notebook(
             text, sites, path, "its JSON layout cannot be reproduced byte for byte"
         )
     return NotebookResult(new_text, sites, tuple(changed), path)
+
+
+def _cell_locator(notebook: dict, joined: JoinedSource):
+    """Map a position in the joined code to the cell as the notebook holds it."""
+
+    def locate(line: int, column: int) -> tuple[str, int, int, int | None]:
+        cell, cell_line = joined.locate(line)
+        source = _cell_source(notebook["cells"][cell])
+        return source, cell_line, column + joined.indent(cell), cell
+
+    return locate
 
 
 def _unchanged(

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .diagnostics import INVALID_NOTEBOOK, SYNTAX_ERROR
 from .cache import Cache
 from .files import FileError, decode, read_bytes
 from .results import ConversionError, Site
+
+if TYPE_CHECKING:
+    from .trace.lookup import TraceIndex
 
 Status = Literal["unchanged", "changed", "failed"]
 _MARKER = b"Sequential"
@@ -44,9 +48,12 @@ class FileOutcome:
 
 
 def convert_text(
-    text: str, path: str, line_length: int | None
+    text: str, path: str, line_length: int | None, traces: str | None = None
 ) -> tuple[str, tuple[Site, ...], str]:
-    """Convert one file's text; returns (new text, sites, kind)."""
+    """Convert one file's text; returns (new text, sites, kind).
+
+    `traces` is the path of a trace store to read recorded inputs from.
+    """
     if path.endswith(".ipynb"):
         try:
             from .notebook import convert_notebook
@@ -54,24 +61,49 @@ def convert_text(
             raise FileError(
                 INVALID_NOTEBOOK, "notebook support is not available"
             ) from None
-        result = convert_notebook(text, path, line_length=line_length)
+        with _trace_index(traces) as index:
+            result = convert_notebook(text, path, line_length=line_length, traces=index)
         return result.text, tuple(result.sites), "notebook"
     from .convert import convert_source
 
-    result = convert_source(text, path=path, line_length=line_length)
+    with _trace_index(traces) as index:
+        result = convert_source(text, path=path, line_length=line_length, traces=index)
     return result.code, result.sites, "python"
 
 
-def check_text(text: str, path: str) -> tuple[tuple[Site, ...], bool]:
+def check_text(
+    text: str, path: str, traces: str | None = None
+) -> tuple[tuple[Site, ...], bool]:
     """(sites, whether the file would change), without writing the new code."""
     from .convert import plan_source
 
-    sites = plan_source(text, path=path)
+    with _trace_index(traces) as index:
+        sites = plan_source(text, path=path, traces=index)
     return sites, any(site.status == "converted" for site in sites)
 
 
+@contextmanager
+def _trace_index(traces: str | None) -> Iterator[TraceIndex | None]:
+    """The trace store, open for one file: only files with models get here."""
+    if traces is None:
+        yield None
+        return
+    from .trace.lookup import TraceIndex
+
+    index = TraceIndex.open(traces)
+    try:
+        yield index
+    finally:
+        if index is not None:
+            index.close()
+
+
 def process_file(
-    path: str, line_length: int | None = None, *, check_only: bool = False
+    path: str,
+    line_length: int | None = None,
+    *,
+    check_only: bool = False,
+    traces: str | None = None,
 ) -> FileOutcome:
     kind = "notebook" if path.endswith(".ipynb") else "python"
     try:
@@ -80,11 +112,16 @@ def process_file(
         return FileOutcome(
             path, "failed", error_code=error.code, error=error.reason, kind=kind
         )
-    return process_bytes(path, data, line_length, check_only=check_only)
+    return process_bytes(path, data, line_length, check_only=check_only, traces=traces)
 
 
 def process_bytes(
-    path: str, data: bytes, line_length: int | None = None, *, check_only: bool = False
+    path: str,
+    data: bytes,
+    line_length: int | None = None,
+    *,
+    check_only: bool = False,
+    traces: str | None = None,
 ) -> FileOutcome:
     """The outcome of converting one file's bytes.
 
@@ -97,14 +134,14 @@ def process_bytes(
         if _MARKER not in data:
             return FileOutcome(path, "unchanged", encoding=source.encoding, kind=kind)
         if check_only and kind == "python":
-            sites, changes = check_text(source.text, path)
+            sites, changes = check_text(source.text, path, traces)
             return FileOutcome(
                 path,
                 "changed" if changes else "unchanged",
                 sites=sites,
                 encoding=source.encoding,
             )
-        code, sites, kind = convert_text(source.text, path, line_length)
+        code, sites, kind = convert_text(source.text, path, line_length, traces)
     except (FileError, ConversionError) as error:
         return FileOutcome(
             path, "failed", error_code=error.code, error=error.reason, kind=kind
@@ -139,6 +176,7 @@ def run(
     line_length: int | None = None,
     cache: Cache | None = None,
     check_only: bool = False,
+    traces: str | None = None,
 ) -> Iterator[FileOutcome]:
     """Outcomes in input order, whether run serially or in parallel.
 
@@ -160,7 +198,7 @@ def run(
     )
     try:
         for path in paths:
-            window.append(_start(path, pool, line_length, cache, check_only))
+            window.append(_start(path, pool, line_length, cache, check_only, traces))
             if isinstance(window[-1][0], Future):
                 in_flight += 1
             # Outcomes leave in input order. Models are rare in a tree, so the
@@ -186,7 +224,14 @@ def run(
             cache.save()
 
 
-def _start(path: str, pool, line_length, cache: Cache | None, check_only: bool):
+def _start(
+    path: str,
+    pool,
+    line_length,
+    cache: Cache | None,
+    check_only: bool,
+    traces: str | None,
+):
     """(outcome or future, digest to remember it under)."""
     kind = "notebook" if path.endswith(".ipynb") else "python"
     try:
@@ -216,10 +261,20 @@ def _start(path: str, pool, line_length, cache: Cache | None, check_only: bool):
                 None,
             )
     if pool is None:
-        return process_bytes(path, data, line_length, check_only=check_only), digest
+        outcome = process_bytes(
+            path, data, line_length, check_only=check_only, traces=traces
+        )
+        return outcome, digest
     _load_converter(formatting=not check_only)
     return (
-        pool.submit(process_bytes, path, data, line_length, check_only=check_only),
+        pool.submit(
+            process_bytes,
+            path,
+            data,
+            line_length,
+            check_only=check_only,
+            traces=traces,
+        ),
         digest,
     )
 

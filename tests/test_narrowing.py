@@ -206,3 +206,260 @@ def test_a_comment_naming_sequential_in_blanked_code_still_keeps_the_import():
     code, _ = converted_the_narrow_way(source)
     assert code == whole_file(source).code
     assert "import Model, Sequential" in code
+
+
+# What the checks of a site read, one rule each: every one must survive narrowing.
+PADDING = "".join(
+    f"\ndef helper_{n}(values):\n    return [v * {n} for v in values]\n"
+    for n in range(4)
+)
+KERAS_MODEL = "import keras\n\nmodel = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+
+
+def same_both_ways(source: str):
+    """The narrowed conversion equals the whole file's; returns it and the narrowed source."""
+    code, result = converted_the_narrow_way(source)
+    expected = whole_file(source)
+    assert code == expected.code
+    assert result.sites == expected.sites
+    return result, narrow(source).source
+
+
+def test_a_use_no_check_reads_leaves_its_arguments_out():
+    source = (
+        KERAS_MODEL
+        + PADDING
+        + "log = make_logger(verbose=True)\n"
+        + "model.summary(print_fn=log)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert "make_logger" not in narrowed and "model.summary" not in narrowed
+
+
+def test_the_data_a_model_is_first_built_on_is_kept_back_to_its_assignments():
+    source = (
+        "import keras\nimport numpy as np\n\n"
+        "raw = np.ones((60, 28, 28))\n"
+        + PADDING
+        + "x_train = raw.reshape((60, 784)).astype('float32') / 255\n"
+        + "model = keras.Sequential([keras.layers.Dense(2)])\n"
+        + "history = model.fit(x_train, epochs=2)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert "raw = np.ones" in narrowed and "model.fit" in narrowed
+
+
+def test_a_use_before_a_later_add_is_kept():
+    source = (
+        "import keras\n\nmodel = keras.Sequential()\n"
+        "model.add(keras.layers.Dense(2, input_shape=(3,)))\n"
+        + PADDING
+        + "model.summary()\nmodel.add(keras.layers.Dense(1))\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F104",)]
+    assert "model.summary()" in narrowed
+
+
+def test_a_use_before_a_later_build_is_kept():
+    source = (
+        "import keras\n\nmodel = keras.Sequential([keras.layers.Dense(2)])\n"
+        + PADDING
+        + "model.summary()\nmodel.build((None, 3))\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F104",)]
+
+
+def test_a_use_after_the_name_is_bound_again_is_left_out():
+    source = (
+        KERAS_MODEL
+        + "model.summary()\nmodel = keras.Sequential()\n"
+        + PADDING
+        + "model.add(keras.layers.Dense(2, input_shape=(3,)))\n"
+    )
+    _, narrowed = same_both_ways(source)
+    assert "model.summary()" not in narrowed
+
+
+def test_an_alias_taken_after_fit_is_followed():
+    source = (
+        KERAS_MODEL
+        + "model.fit(X, y)\n"
+        + PADDING
+        + "other = model\nfirst = other.layers[0]\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F106",)]
+
+
+def test_a_loop_over_models_is_followed():
+    source = (
+        KERAS_MODEL
+        + PADDING
+        + "for each in [model]:\n    each.fit(X)\nprint(each.layers[0])\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F106",)]
+
+
+def test_a_container_holding_the_model_is_followed():
+    source = (
+        KERAS_MODEL
+        + PADDING
+        + 'models = {"a": model}\nmodels["a"].fit(X)\nlayer = models["a"].layers[0]\n'
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F106",)]
+
+
+def test_a_model_saved_and_read_back_under_another_name_is_followed():
+    source = (
+        KERAS_MODEL
+        + 'model.save("m.keras")\n'
+        + PADDING
+        + 'restored = keras.models.load_model("m.keras")\nfirst = restored.layers[0]\n'
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F106",)]
+
+
+def test_a_function_the_model_is_passed_to_is_read():
+    source = (
+        KERAS_MODEL
+        + "\ndef grow(m):\n    m.add(keras.layers.Dense(1))\n"
+        + PADDING
+        + "grow(model)\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F105",)]
+
+
+def test_an_input_variable_bound_far_above_is_resolved():
+    source = (
+        "import keras\n\ninputs = keras.Input(shape=(3,))\n"
+        + PADDING
+        + "X = load()\nmodel = keras.Sequential([inputs, keras.layers.Dense(2)])\n"
+        + "model.fit(X)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert "inputs = keras.Input" in narrowed
+
+
+def test_an_input_variable_bound_twice_is_seen_twice():
+    source = (
+        "import keras\n\ninputs = keras.Input(shape=(3,))\n"
+        + PADDING
+        + "model = keras.Sequential([inputs, keras.layers.Dense(2)])\n"
+        + "inputs = keras.Input(shape=(4,))\n"
+    )
+    same_both_ways(source)
+
+
+def test_what_the_model_is_called_on_is_looked_up_everywhere():
+    source = (
+        "import keras\n\nx = keras.Input(shape=(3,))\n"
+        + PADDING
+        + KERAS_MODEL.split("\n", 2)[2]
+        + "y = model(x)\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F117",)]
+
+
+def test_a_name_bound_in_another_function_is_not_what_the_model_is_called_on():
+    """Issue 12: only the binding that reaches the call counts."""
+    source = (
+        KERAS_MODEL
+        + "y = model(x)\n"
+        + PADDING
+        + "\ndef symbolic():\n    x = keras.Input(shape=(3,))\n    return x\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [()]
+
+
+def test_a_build_shape_stored_to_in_a_function_between_is_seen():
+    source = (
+        "import keras\n\nshape = (None, 3)\nmodel = keras.Sequential()\n"
+        "model.add(keras.layers.Dense(2))\n"
+        + PADDING
+        + "\ndef reshape():\n    shape = 4\n    return shape\n\nmodel.build(shape)\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F101",)]
+
+
+def test_a_name_argument_rebound_in_a_loop_before_the_last_add_is_seen():
+    source = (
+        'import keras\n\nlabel = "a"\nmodel = keras.Sequential(name=label)\n'
+        "model.add(keras.layers.Dense(2, input_shape=(3,)))\n"
+        + PADDING
+        + 'for label in ["b"]:\n    pass\nmodel.add(keras.layers.Dense(1))\n'
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F109",)]
+
+
+def test_an_alias_of_keras_is_resolved_where_it_is_bound():
+    source = (
+        "import tensorflow as tf\n\nkeras = tf.keras\n"
+        + PADDING
+        + "model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert "keras = tf.keras" in narrowed
+
+
+def test_a_strict_marker_first_still_decides_where_new_imports_go():
+    source = (
+        "__strict__ = True\nimport keras\n"
+        + PADDING
+        + "\nmodel = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+        "from keras.models import Sequential\n"
+        "other = Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+    )
+    code, _ = converted_the_narrow_way(source)
+    assert code == whole_file(source).code
+    assert code.startswith("__strict__ = True\nimport keras\n")
+
+
+def test_blanked_statements_in_a_row_become_one_placeholder():
+    source = (
+        KERAS_MODEL
+        + "# one\nx = 1\n\n# two\ny = 2\n# Sequential, said a comment\nz = 3\n"
+        + PADDING
+    )
+    narrowed = narrow(source)
+    statements = [
+        line for line in narrowed.lines if not line.startswith((" ", "~", "#", "\n"))
+    ]
+    # x and y share one; the comment naming Sequential stays in sight between.
+    assert statements[-2:] == ['"""~seq2func~2\n', '"""~seq2func~4\n']
+    # Still one mark per blanked statement: x, y, z and the four helpers.
+    assert narrowed.source.count("~seq2func~") == 7
+    assert "# Sequential, said a comment" in narrowed.source
+    assert "# two" not in narrowed.source
+    same_both_ways(source)
+
+
+def test_a_weightless_model_called_in_functional_code_is_judged_on_the_whole_file():
+    """S2F221 reads every later call of the outer model's graph, kept or not:
+    the narrowed file hands over to the whole file."""
+    source = (
+        "import keras\n\n"
+        "augment = keras.Sequential([keras.layers.RandomFlip(input_shape=(8, 8, 3))])\n"
+        "base = keras.applications.MobileNetV2(input_shape=(8, 8, 3), weights=None)\n"
+        "inputs = keras.Input(shape=(8, 8, 3))\n"
+        "x = augment(inputs)\n" + PADDING + "x = base(x)\n"
+        "model = keras.Model(inputs, x)\n"
+    )
+    narrowed = narrow(source)
+    assert narrowed is not None and conversion.convert_narrowed(narrowed) is None
+    result = conversion.convert_source(source)
+    assert result == whole_file(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F117",)]

@@ -8,6 +8,7 @@ nothing: planning asks it, and only planning decides.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import CodeRange, ExpressionContext
@@ -16,9 +17,16 @@ from . import metadata
 from .nodes import DEFERRED, inside, lazy_value
 from .reduced import reduced_module
 
+if TYPE_CHECKING:
+    from .traces import SiteTraces
+
 # Text, not names: these set a global dtype policy, which decides every
 # implicit InputLayer's dtype, wherever in the file they are.
 _MIXED_PRECISION_HINTS = ("mixed_precision", "set_global_policy", "set_dtype_policy")
+
+
+class WholeFileNeeded(Exception):
+    """A check needs statements narrowing blanked out: convert the whole file instead."""
 
 
 class TreeIndex:
@@ -30,9 +38,12 @@ class TreeIndex:
         path: str | None = None,
         source: str | None = None,
         elided_text: str = "",
+        traces: SiteTraces | None = None,
     ) -> None:
         self.module = module
         self.path = path
+        # What runs of the program recorded about its sites (`seq2func trace`).
+        self.traces = traces
         source = source if source is not None else module.code
         walked = metadata.walk(module)
         self.parents: dict[cst.CSTNode, cst.CSTNode] = walked.parents
@@ -40,6 +51,8 @@ class TreeIndex:
         self.names: dict[str, list[cst.Name]] = walked.names
         self.attributes: dict[str, list[cst.Attribute]] = walked.attributes
         self.candidates: list[cst.CSTNode] = walked.candidates
+        # Some statements stand blanked in `module` (`analysis.narrowing`).
+        self.narrowed = bool(elided_text)
         # A policy set anywhere in the file counts, even blanked out of `module`.
         self.mixed_precision = any(
             hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS
@@ -147,6 +160,15 @@ class TreeIndex:
             if isinstance(a, cst.BaseCompoundStatement):
                 return None
         return None
+
+    def through_subscripts(
+        self, node: cst.CSTNode
+    ) -> tuple[cst.CSTNode, cst.CSTNode | None]:
+        """`node[i][j]` as a whole, and what holds it: an item of a list is read the same way."""
+        current, parent = node, self.parents.get(node)
+        while isinstance(parent, cst.Subscript) and parent.value is current:
+            current, parent = parent, self.parents.get(parent)
+        return current, parent
 
     def top_level(self, node: cst.CSTNode) -> cst.CSTNode:
         """The module-level statement that holds `node`."""

@@ -5,42 +5,36 @@ metadata cost grows with every statement, while Python's own parser is an
 order of magnitude cheaper, so `narrow` reads the file with `ast`, keeps the
 statements the conversion may depend on (top-level ones, and the statements of
 a top-level class one by one), and stands one string literal spanning the same
-lines in for each of the rest (a few nodes for LibCST however long the
-statement). Lines and columns stay where they were, so every position the
+lines in for the rest (a few nodes for LibCST however long the
+statements). Lines and columns stay where they were, so every position the
 conversion reports holds for the real file. `Narrowed.splice`
 puts the blanked statements back around the converted code, and refuses
 (returns None) whenever the conversion touched a blanked line, in which case
 the caller converts the whole file instead.
 
-Each blanked statement becomes exactly one placeholder statement, so the
-module keeps its shape: the leading import block ends where it ended, and new
-imports land where they would have. A statement is kept when it
-- imports outside a function, or is the module's docstring;
-- names `Sequential` or `InputLayer` in its code (not in a string or a
-  comment), or a name an import binds to one of those;
-- binds a module-level name a kept statement mentions; or reads one that is
-  neither a builtin nor bound only by imports, `def` and `class` (a model, a
-  setting: reading may mutate it); or touches an attribute a kept statement assigns
-  (`self.model`), or assigns one it touches. Keeping a statement of a class
-  keeps the class's header.
-The last rule is applied until nothing more is kept. Names local to a
-function are resolved the way Python does, so `model` as a parameter
-elsewhere does not keep an unrelated function.
+Blanked statements in a row, with the comments between them, become one
+placeholder statement (each still marked on its own first line), and the
+module's first statement always its own: the leading import block ends
+where it ended, and new imports land where they would have. Which
+statements are kept is `keeping.Keeping`'s to say: the imports, what names Sequential, and what
+the conversion's checks can read from there (a model's story, the bindings
+of the names they resolve); the facts it reads of each statement come from
+`facts.Facts`. Names local to a function are resolved the way Python does,
+so `model` as a parameter elsewhere does not keep an unrelated function.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import difflib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-# Names that make a statement matter by themselves.
-_SEEDS = frozenset({"Sequential", "InputLayer"})
-_BUILTINS = frozenset(dir(builtins))
+from .facts import Facts
+from .names import identifiers, module_binds
+from .keeping import Keeping
+
 _WORD = re.compile(r"\w+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 # Below this many blanked lines the saving does not pay for the bookkeeping.
@@ -60,10 +54,32 @@ class Narrowed:
     )
     tree: ast.Module = field(repr=False, compare=False)
 
+    def has_name(self, name: str) -> bool:
+        """Whether `name` is a variable name of the whole file, blanked statements
+        included (`names.identifiers`): asked when a rewrite needs a new name.
+
+        Only the statements that spell the word are walked.
+        """
+        found = self._found.get(name)
+        if found is None:
+            found = self._found[name] = any(
+                name in words and name in identifiers(statement)
+                for statement, words in self._statement_words
+            )
+        return found
+
     @cached_property
-    def names(self) -> frozenset[str]:
-        """Every variable name of the whole file, blanked statements included (read when a rewrite needs one)."""
-        return frozenset(_identifiers(self.tree))
+    def _statement_words(self) -> list[tuple[ast.stmt, frozenset[str]]]:
+        found = []
+        for statement in self.tree.body:
+            start, end = _span([statement])
+            text = "".join(self.original_lines[start:end])
+            found.append((statement, frozenset(_WORD.findall(text))))
+        return found
+
+    @cached_property
+    def _found(self) -> dict[str, bool]:
+        return {}
 
     @property
     def elided_text(self) -> str:
@@ -107,10 +123,10 @@ class _Unit:
     parent: int | None = None  # the header unit of a class-body statement
     class_end: int = 0  # for a header, the line after the class's last
 
-    def facts(self) -> _Facts:
+    def facts(self) -> Facts:
         if self.header_of is not None:
-            return _Facts.of_header(self.header_of)
-        return _Facts.of(self.statements, in_class=self.parent is not None)
+            return Facts.of_header(self.header_of)
+        return Facts.of(self.statements, in_class=self.parent is not None)
 
 
 def narrow(source: str) -> Narrowed | None:
@@ -125,99 +141,24 @@ def narrow(source: str) -> Narrowed | None:
         return None
     units = _units(groups)
     texts = ["".join(lines[unit.start : unit.end]) for unit in units]
-    # Words are a superset of a unit's identifiers, found at C speed: a unit
-    # sharing none with what is kept cannot matter, so only the others are walked.
-    words = [frozenset(_WORD.findall(text)) for text in texts]
-    facts: dict[int, _Facts] = {}
 
-    def facts_of(index: int) -> _Facts:
-        if index not in facts:
-            facts[index] = units[index].facts()
-        return facts[index]
+    def binds_of(index: int) -> frozenset[str] | None:
+        unit = units[index]
+        if unit.parent is not None or unit.header_of is not None:
+            return None  # a class is read by the full walk
+        return module_binds(unit.statements, texts[index])
 
-    keep = [False] * len(units)
-    # Names whose rebinding matters to what is kept, and (a subset) names
-    # whose every use matters. An import is kept for what it binds: code that
-    # merely reads an imported name changes nothing.
-    rebinding: set[str] = set()
-    mentioned: set[str] = set()
-    attributes: set[str] = set()
-    assigned_attributes: set[str] = set()
-    seed_names = set(_SEEDS)
-    for index in range(len(units)):
-        if "import" in words[index] and facts_of(index).imports:
-            keep[index] = True
-            rebinding |= facts_of(index).mentions
-            seed_names.update(facts_of(index).seed_aliases)
-    if _is_docstring(groups[0]):
-        keep[0] = True  # it decides where new imports go
-    definitions = _definition_names(tree, words)
-
-    pending: list[int] = []
-    for index in range(len(units)):
-        if words[index] & seed_names and facts_of(index).every & seed_names:
-            pending.append(index)
-            if units[index].header_of is not None:
-                # A subclass of Sequential is judged on its whole body.
-                pending.extend(
-                    i for i, unit in enumerate(units) if unit.parent == index
-                )
-    mentions_sequential = bool(pending)
-    while pending:
-        for index in pending:
-            for unit in (index, units[index].parent):
-                if unit is None or (keep[unit] and unit != index):
-                    continue
-                keep[unit] = True
-                mentioned |= facts_of(unit).mentions
-                attributes |= facts_of(unit).attributes
-                assigned_attributes |= facts_of(unit).assigned_attributes
-        rebinding |= mentioned
-        wanted = rebinding | attributes
-        pending = [
-            index
-            for index in range(len(units))
-            if not keep[index]
-            and not words[index].isdisjoint(wanted)
-            and facts_of(index).matters(
-                rebinding, mentioned, attributes, assigned_attributes, definitions
-            )
-        ]
-
-    elided: set[int] = set()
-    narrowed = list(lines)
-
-    def blank(index: int, start: int, end: int, indent: str) -> None:
-        elided.update(range(start, end))
-        for line in range(start, end):
-            if index == 0:
-                # First in the file a string would be the module's docstring,
-                # which moves where imports go: an Ellipsis it is.
-                text = "(..." if line == start else ""
-                text += ")" if line == end - 1 else ""
-                text += f"  # ~seq2func~{index}~{line - start}"
-            else:
-                text = (
-                    f'{indent}"""~seq2func~{index}'
-                    if line == start
-                    else f"~{index}~{line - start}"
-                )
-                if line == end - 1:
-                    text += '"""'
-            narrowed[line] = text + _ending(lines[line])
-
-    for index, unit in enumerate(units):
-        if keep[index]:
-            continue
-        if unit.header_of is not None:
-            blank(index, unit.start, unit.class_end, "")  # nothing of the class is kept
-        elif unit.parent is None:
-            blank(index, unit.start, unit.end, "")
-        elif keep[unit.parent]:
-            first = lines[unit.start]
-            blank(
-                index, unit.start, unit.end, first[: len(first) - len(first.lstrip())]
-            )
+    keeping = Keeping(
+        texts,
+        lambda index: units[index].facts(),
+        binds_of,
+        [unit.parent for unit in units],
+    )
+    keeping.keep_imports(first=_places_imports(groups[0]))
+    mentions_sequential = keeping.seed()
+    if mentions_sequential:
+        keeping.grow()
+    narrowed, elided = _blanked(lines, units, keeping.kept)
     if len(elided) < _WORTH_IT:
         return None
     return Narrowed(
@@ -228,6 +169,82 @@ def narrow(source: str) -> Narrowed | None:
         mentions_sequential=mentions_sequential,
         tree=tree,
     )
+
+
+def _blanked(
+    lines: list[str], units: list[_Unit], kept: list[bool]
+) -> tuple[list[str], set[int]]:
+    """The lines with every unit not kept blanked, and the indexes of the blanked lines.
+
+    Consecutive blanked units, with the comments and blank lines between
+    them, become one placeholder: fewer nodes for LibCST, the same lines.
+    Each unit still starts a line of its own in it.
+    """
+    elided: set[int] = set()
+    narrowed = list(lines)
+    for run in _runs(lines, units, kept):
+        elided.update(range(run.start, run.end))
+        for line in range(run.start, run.end):
+            narrowed[line] = run.text(line) + _ending(lines[line])
+    return narrowed, elided
+
+
+@dataclass
+class _Run:
+    """Blanked units in a row, under one parent (None: the module)."""
+
+    first: int  # the first unit's index
+    parent: int | None
+    start: int
+    end: int
+    indent: str
+    starts: dict[int, int]  # line -> index of the unit starting on it
+
+    def text(self, line: int) -> str:
+        offset = f"~{self.first}~{line - self.start}"
+        if self.first == 0:
+            # First in the file a string would be the module's docstring,
+            # which moves where imports go: an Ellipsis it is.
+            text = "(..." if line == self.start else ""
+            text += ")" if line == self.end - 1 else ""
+            return text + f"  # ~seq2func{offset}"
+        if line == self.start:
+            text = f'{self.indent}"""~seq2func~{self.first}'
+        elif line in self.starts:
+            text = f"~seq2func~{self.starts[line]}"
+        else:
+            text = offset
+        return text + ('"""' if line == self.end - 1 else "")
+
+
+def _runs(lines: list[str], units: list[_Unit], kept: list[bool]) -> list[_Run]:
+    """The runs of blanked units. A comment naming Sequential between two stays
+    in sight, as the whole file's text shows it to the checks that search text."""
+    runs: list[_Run] = []
+    run: _Run | None = None
+    for index, unit in enumerate(units):
+        if unit.parent is not None and not kept[unit.parent]:
+            continue  # blanked with its class
+        if kept[index]:
+            run = None
+            continue
+        end = unit.class_end if unit.header_of is not None else unit.end
+        if (
+            run is not None
+            and run.first != 0  # the import edits read the module's first statement
+            and run.parent == unit.parent
+            and not any("Sequential" in lines[i] for i in range(run.end, unit.start))
+        ):
+            run.end = end
+            run.starts[unit.start] = index
+            continue
+        first = lines[unit.start]
+        indent = (
+            "" if unit.parent is None else first[: len(first) - len(first.lstrip())]
+        )
+        run = _Run(index, unit.parent, unit.start, end, indent, {unit.start: index})
+        runs.append(run)
+    return runs
 
 
 def _units(groups: list[list[ast.stmt]]) -> list[_Unit]:
@@ -264,50 +281,6 @@ def _units(groups: list[list[ast.stmt]]) -> list[_Unit]:
     return units
 
 
-def _definition_names(tree: ast.Module, words: list[frozenset[str]]) -> frozenset[str]:
-    """Module-level names that only imports, `def` and `class` bind.
-
-    Reading one elsewhere changes nothing a conversion decides: what the name
-    means is set where it is bound, and those statements are kept when a kept
-    statement uses the name. A name also assigned (`model = ...`) is not one.
-    """
-    defined: set[str] = set()
-    other: set[str] = set()
-    every_global = any("global" in w for w in words)
-    stack: list[ast.AST] = list(tree.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            defined.update(
-                alias.asname or alias.name.split(".")[0] for alias in node.names
-            )
-            continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defined.add(node.name)
-            stack.extend(node.decorator_list)
-            if isinstance(node, ast.ClassDef):
-                stack.extend(node.bases)
-                stack.extend(
-                    node.body
-                )  # errs towards "assigned": class attributes count
-            elif every_global:
-                stack.extend(n for n in ast.walk(node) if isinstance(n, ast.Global))
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            other.add(node.id)
-        elif (
-            isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar))
-            and node.name
-        ):
-            other.add(node.name)
-        elif isinstance(node, ast.Global):
-            other.update(node.names)
-        stack.extend(ast.iter_child_nodes(node))
-    return frozenset(defined - other)
-
-
 def _ending(line: str) -> str:
     for ending in ("\r\n", "\n", "\r"):
         if line.endswith(ending):
@@ -335,262 +308,19 @@ def _span(group: list[ast.stmt]) -> tuple[int, int]:
     return start - 1, max(s.end_lineno or s.lineno for s in group)
 
 
-def _is_docstring(group: list[ast.stmt]) -> bool:
+def _places_imports(group: list[ast.stmt]) -> bool:
+    """A docstring or `__strict__ = ...` first: new imports go after it
+    (`writing.imports._skip_first`), so it must be seen as it is."""
     first = group[0]
+    if isinstance(first, ast.Assign):
+        targets = first.targets
+        return (
+            len(targets) == 1
+            and isinstance(targets[0], ast.Name)
+            and targets[0].id == "__strict__"
+        )
     return (
         isinstance(first, ast.Expr)
         and isinstance(first.value, ast.Constant)
         and isinstance(first.value.value, str)
     )
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """What one top-level statement mentions at module level."""
-
-    mentions: frozenset[str]  # module-level names it reads or binds (builtins included)
-    binds: frozenset[str]  # module-level names it binds
-    attributes: frozenset[str]  # attribute names it reads or writes, at any depth
-    assigned_attributes: frozenset[
-        str
-    ]  # attribute names it assigns (`self.model = ...`)
-    every: frozenset[str]  # every name and attribute it mentions, in any scope
-    imports: bool  # it imports outside any function
-    seed_aliases: frozenset[str]  # names its imports bind to Sequential or InputLayer
-
-    @classmethod
-    def of(cls, statements: Sequence[ast.stmt], in_class: bool = False) -> _Facts:
-        collector = _Collector()
-        for statement in statements:
-            if in_class and isinstance(
-                statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-            ):
-                collector.members.add(statement)
-            collector.visit(statement)
-        return cls._from(collector)
-
-    @classmethod
-    def of_header(cls, node: ast.ClassDef) -> _Facts:
-        collector = _Collector()
-        collector._name(node.name, True)
-        for part in [*node.decorator_list, *node.bases, *node.keywords]:
-            collector.visit(part)
-        return cls._from(collector)
-
-    @classmethod
-    def _from(cls, collector: _Collector) -> _Facts:
-        return cls(
-            mentions=frozenset(collector.mentions),
-            binds=frozenset(collector.binds),
-            attributes=frozenset(collector.attributes),
-            assigned_attributes=frozenset(collector.assigned_attributes),
-            every=frozenset(collector.every),
-            imports=collector.imports,
-            seed_aliases=frozenset(collector.seed_aliases),
-        )
-
-    def matters(
-        self,
-        rebinding: set[str],
-        mentioned: set[str],
-        attributes: set[str],
-        assigned_attributes: set[str],
-        definitions: frozenset[str],
-    ) -> bool:
-        """Whether a unit can change what the kept ones mean.
-
-        It does when it binds a name they use, reads a name of theirs that is
-        neither a builtin nor a definition (a model, a setting: reading may
-        mutate it), touches an attribute they assign, or assigns an attribute
-        they touch.
-        """
-        if (
-            not self.binds.isdisjoint(rebinding)
-            or (self.mentions & mentioned) - _BUILTINS - definitions
-        ):
-            return True
-        return not self.attributes.isdisjoint(
-            assigned_attributes
-        ) or not self.assigned_attributes.isdisjoint(attributes)
-
-
-class _Collector(ast.NodeVisitor):
-    """Module-level names of one statement, with Python's rules for function scopes.
-
-    Errs towards "module level": a name it cannot prove local counts as a
-    mention, which keeps more statements, never fewer.
-    """
-
-    def __init__(self) -> None:
-        self.mentions: set[str] = set()
-        self.binds: set[str] = set()
-        self.attributes: set[str] = set()
-        self.assigned_attributes: set[str] = set()
-        self.imports = False
-        self.seed_aliases: set[str] = set()
-        self.every: set[str] = set()  # every name and attribute, in any scope
-        self._locals: list[frozenset[str]] = []  # one set per enclosing function
-        self.members: set[ast.stmt] = set()  # definitions whose names belong to a class
-
-    def _name(self, name: str, binding: bool) -> None:
-        self.every.add(name)
-        if any(name in scope for scope in self._locals):
-            return
-        self.mentions.add(name)
-        if binding and not self._locals:
-            self.binds.add(name)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        self._name(node.id, not isinstance(node.ctx, ast.Load))
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        self.every.add(node.attr)
-        self.attributes.add(node.attr)
-        if not isinstance(node.ctx, ast.Load):
-            self.assigned_attributes.add(node.attr)
-        self.visit(node.value)
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self._name(node.name, True)
-        self.generic_visit(node)
-
-    def visit_MatchAs(self, node: ast.MatchAs) -> None:
-        if node.name:
-            self._name(node.name, True)
-        self.generic_visit(node)
-
-    def visit_MatchStar(self, node: ast.MatchStar) -> None:
-        if node.name:
-            self._name(node.name, True)
-
-    def visit_Global(self, node: ast.Global) -> None:
-        for name in node.names:
-            self.mentions.add(name)
-            self.binds.add(name)
-
-    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
-        # A function's own imports bind nothing the rest of the file sees.
-        self.imports = self.imports or not self._locals
-        for alias in node.names:
-            bound = alias.asname or alias.name.split(".")[0]
-            if bound != "*":
-                self._name(bound, True)
-            if alias.name.rsplit(".", 1)[-1] in _SEEDS:
-                self.seed_aliases.add(bound)
-
-    visit_Import = _import
-    visit_ImportFrom = _import
-
-    def _function(
-        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
-    ) -> None:
-        arguments = node.args
-        for default in [
-            *arguments.defaults,
-            *(d for d in arguments.kw_defaults if d is not None),
-        ]:
-            self.visit(default)
-        if not isinstance(node, ast.Lambda):
-            if node not in self.members:
-                self._name(node.name, True)
-            for decorator in node.decorator_list:
-                self.visit(decorator)
-            for annotation in _annotations(node):
-                self.visit(annotation)
-        self._locals.append(frozenset(_function_locals(node)))
-        for statement in node.body if isinstance(node.body, list) else [node.body]:
-            self.visit(statement)
-        self._locals.pop()
-
-    visit_FunctionDef = _function
-    visit_AsyncFunctionDef = _function
-    visit_Lambda = _function
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if node not in self.members:
-            self._name(node.name, True)
-        # A method's name lives in the class, not the module: `build` in two
-        # classes links nothing. Other class attributes still count, to err
-        # towards keeping.
-        self.members.update(
-            s
-            for s in node.body
-            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        )
-        self.generic_visit(node)
-
-
-def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
-    arguments = node.args
-    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-    every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
-    found = [a.annotation for a in every if a.annotation is not None]
-    return found + ([node.returns] if node.returns is not None else [])
-
-
-def _function_locals(
-    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
-) -> set[str]:
-    """Parameters and the names the function's own body binds, less `global`/`nonlocal` ones."""
-    arguments = node.args
-    found = {
-        a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-    }
-    found |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
-    declared: set[str] = set()
-    stack: list[ast.AST] = (
-        list(node.body) if isinstance(node.body, list) else [node.body]
-    )
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ast.Name) and not isinstance(current.ctx, ast.Load):
-            found.add(current.id)
-        elif isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found.add(current.name)
-            # Their decorators and defaults run here; their bodies are another scope.
-            stack.extend(getattr(current, "decorator_list", ()))
-            continue
-        elif isinstance(
-            current,
-            (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
-        ):
-            continue  # another scope; a name it binds there stays a mention here
-        elif isinstance(current, (ast.Import, ast.ImportFrom)):
-            found |= {
-                alias.asname or alias.name.split(".")[0] for alias in current.names
-            }
-        elif isinstance(current, ast.ExceptHandler) and current.name:
-            found.add(current.name)
-        elif isinstance(current, (ast.Global, ast.Nonlocal)):
-            declared.update(current.names)
-        stack.extend(ast.iter_child_nodes(current))
-    return found - declared
-
-
-def _identifiers(tree: ast.AST) -> set[str]:
-    """Every name the file binds or reads as a variable (not `obj.attr` or `f(key=...)`):
-    what a new variable could shadow. Module paths count too, to stay clear of them."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            found.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found.add(node.name)
-        elif isinstance(node, ast.arg):
-            found.add(node.arg)
-        elif isinstance(node, ast.alias):
-            found.update(node.name.split("."))
-            if node.asname:
-                found.add(node.asname)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.update(node.module.split("."))
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            found.update(node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            found.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            found.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            found.add(node.rest)
-    return found

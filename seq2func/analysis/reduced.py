@@ -66,7 +66,7 @@ def reduced_module(
 
 
 def _reduced_class(statement, group, code, text, kept_units) -> cst.ClassDef:
-    """The class with only its statements that mention Sequential or import."""
+    """The class with only its statements that mention Sequential or import, and its setUp."""
     inner = line_groups(group[0].body)
     whole = _ATTRIBUTE_SITE.search(code) or "Sequential" in code.split(":", 1)[0]
     if whole or len(inner) != len(statement.body.body):
@@ -75,7 +75,15 @@ def _reduced_class(statement, group, code, text, kept_units) -> cst.ClassDef:
     units = []
     for unit, unit_group in zip(statement.body.body, inner):
         unit_code = text(unit_group)
-        if "Sequential" in unit_code or "import" in unit_code:
+        if "Sequential" in unit_code or "import" in unit_code or _is_set_up(unit):
             units.append(unit)
             kept_units.add(unit)
     return statement.with_changes(body=statement.body.with_changes(body=units))
+
+
+def _is_set_up(unit: cst.BaseStatement) -> bool:
+    """A test class's `setUp`: the data a test method fits a model on may come from it."""
+    return isinstance(unit, cst.FunctionDef) and unit.name.value in (
+        "setUp",
+        "setup_method",
+    )

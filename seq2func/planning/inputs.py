@@ -37,6 +37,7 @@ from ..diagnostics import (
     OPAQUE_FIRST_LAYER,
     UNKNOWN_DTYPE,
 )
+from .first_build import input_from_first_build
 from .input_arguments import (
     input_from_build,
     input_from_layer,
@@ -45,14 +46,19 @@ from .input_arguments import (
 )
 from .layers_from_model import input_of_the_layers
 from .plan import Application, InputSource, InputSpec, Plan, Skip
+from .traced_input import traced_input
 
 # Where the input comes from when the model's code gives none and no
 # build(shape) follows: each source returns an InputSpec, or None to pass on
 # (it may raise a more precise Skip). Tried in this order.
 LateSource = Callable[[TreeIndex, Plan, Application, Skip], InputSpec | None]
+# What the code says (the data of the first build) comes before what a run
+# recorded: a trace is consulted only where the code cannot be read.
 LATE_SOURCES: tuple[LateSource, ...] = (
-    # Issue 12: `Sequential(model_A.layers[:-1])` takes its input from model_A's.
+    # `Sequential(model_A.layers[:-1])`: model_A's code gives the input (issue 12).
     input_of_the_layers,
+    input_from_first_build,
+    traced_input,
 )
 
 

@@ -14,7 +14,8 @@ input only from its first element. Measured on Keras 3.15.1 (and tf_keras
 - `A` a Functional model on `keras.Input`: a slice from 0 starts with A's
   InputLayer, and B's input is that very layer (`A.input`).
 - `A` with `keras.Input` as its first element, or a slice that starts after
-  the first layer: B has no input until it is built (S2F101).
+  the first layer: B has no input until it is built on data; the other
+  late sources (a trace) are asked, else S2F111 says why.
 
 In every case the layers stay A's own objects, weights included. The
 converted code applies them to the input in a loop,
@@ -31,10 +32,10 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import keras_names
-from ..analysis.index import TreeIndex
+from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.nodes import has_star, int_literal, kwarg
 from ..analysis.may_reach import reaching_bindings
-from ..diagnostics import LAYERS_FROM_MODEL, NO_INPUT
+from ..diagnostics import LAYERS_FROM_MODEL
 from .plan import Application, InputSource, InputSpec, Plan, Skip, diagnostic
 
 
@@ -48,29 +49,34 @@ def taken_layers(index: TreeIndex, value: cst.BaseExpression) -> Application | N
 def input_of_the_layers(
     index: TreeIndex, plan: Plan, first: Application, skip: Skip
 ) -> InputSpec | None:
-    """Where Keras found the input of a model made of another model's layers."""
+    """Where Keras found the input of a model made of another model's layers.
+
+    None, with the reason in `skip`, when the other model's code does not
+    give it: the new model is then built by its first data, which a later
+    source (a trace) may know.
+    """
     if not first.loop:
         return None
     written = first.expr
     name, lower = _source_model(written)  # type: ignore[misc]
     bindings = reaching_bindings(index, name) or []
     values = [b.value for b in bindings]
+    spec = None
     if len(values) != 1 or not isinstance(values[0], cst.Call):
-        raise Skip(NO_INPUT, f" (`{name.value}` may be more than one model)", name)
-    if lower not in (None, 0):
-        raise Skip(NO_INPUT, " (its first layer is not the first of its model)", name)
-    model = values[0]
-    qualified = index.qualified(model.func)
-    if keras_names.sequential_family(qualified):
-        spec = _from_first_layer(index, plan, model)
-    elif keras_names.is_model(qualified):
-        spec = _from_functional(index, plan, model, first, name)
+        reason = f"`{name.value}` may be more than one model"
+    elif lower not in (None, 0):
+        reason = f"`{index.code(written)}` does not start with the first layer"
     else:
-        spec = None
+        model = values[0]
+        qualified = index.qualified(model.func)
+        if keras_names.sequential_family(qualified):
+            spec = _from_first_layer(index, plan, model)
+        elif keras_names.is_model(qualified):
+            spec = _from_functional(index, plan, model, first, name)
+        reason = f"the layers of `{name.value}` carry no input shape Keras reads"
     if spec is None:
-        raise Skip(
-            NO_INPUT, f" (the input of `{name.value}` cannot be read)", first.expr
-        )
+        skip.detail = f" ({reason})"
+        return None
     detail = f"`{index.code(written)}` applied to the input in a loop"
     plan.notes.append(diagnostic(index, plan, LAYERS_FROM_MODEL, detail, written))
     return spec
@@ -145,6 +151,8 @@ def _from_functional(
     if inputs is None:
         return None
     bound = index.single_assignment(inputs.value)
+    if bound is None and index.narrowed:
+        raise WholeFileNeeded  # the binding may be a statement narrowing left out
     if bound is None or not keras_names.is_input(index.qualified(bound.func)):
         return None
     # B's input is A's own InputLayer; the loop starts after it.

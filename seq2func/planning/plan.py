@@ -54,6 +54,17 @@ class InputSource(str, enum.Enum):
     VARIABLE = "variable"  # a first element bound to `keras.Input(...)`
     LAYER = "layer"  # `input_shape=`/`input_dim=` on the first layer, or a base model
     BUILD = "build"  # a later `model.build(shape)`
+    TRACE = "trace"  # what runs of the program recorded (`seq2func trace`)
+    FIRST_BUILD = "first-build"  # the data of its first fit/predict/call
+
+
+@dataclass(frozen=True)
+class FirstBuild:
+    """The call that built the original model, and the batch shape Keras gave it there."""
+
+    call: str  # `model.fit(x_train, ...)`, as messages quote it
+    line: int
+    batch_shape: tuple[int | None, ...]  # the original's InputLayer batch shape
 
 
 class Skip(Exception):
@@ -90,6 +101,7 @@ class InputSpec:
     arguments: str | None = None
     variable: str | None = None
     small: cst.BaseSmallStatement | None = None  # the `add(Input(...))` that carried it
+    first_build: FirstBuild | None = None  # for InputSource.FIRST_BUILD
 
 
 @dataclass

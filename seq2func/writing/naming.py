@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ class HelperNames:
     layer: str = "layer"  # the loop over another model's layers
 
 
-def fresh(base: str, taken: set[str] | frozenset[str]) -> str:
+def fresh(base: str, taken: Container[str]) -> str:
     """`base`, or `base_1`, `base_2`, ... the first one not taken."""
     if base not in taken:
         return base
@@ -45,39 +45,47 @@ class TakenNames:
     Most sites need none: their file already spells Input and Model.
     """
 
-    def __init__(
-        self, index: TreeIndex, file_names: Callable[[], frozenset[str]]
-    ) -> None:
+    def __init__(self, index: TreeIndex, file_has_name: Callable[[str], bool]) -> None:
         self._index = index
-        self._file_names = file_names
+        self._file_has_name = file_has_name
 
     @cached_property
     def _names(self) -> frozenset[str]:
-        return self._index.variable_names() | self._file_names()
+        return self._index.variable_names()
 
     def __contains__(self, name: object) -> bool:
-        return name in self._names
+        return name in self._names or (
+            isinstance(name, str) and self._file_has_name(name)
+        )
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
+
+class _Busy:
+    """The taken names, and the helper names other sites already use."""
+
+    def __init__(self, taken: TakenNames, extra: set[str]) -> None:
+        self._taken = taken
+        self.extra = extra
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.extra or name in self._taken
 
 
 def helper_names(
     plan: Plan, taken: TakenNames, chosen: list[tuple[Plan, HelperNames]]
 ) -> HelperNames:
     """`inputs`, `x`, `outputs`, unless the program uses them or an overlapping site does."""
-    busy = set(taken)
+    busy = _Busy(taken, set())
     for other, names in chosen:
         if other.scope_node is plan.scope_node and other.end_line >= plan.line:
-            busy.update(dataclasses.astuple(names))
+            busy.extra.update(dataclasses.astuple(names))
     inputs = fresh("inputs", busy)
-    busy.add(inputs)
+    busy.extra.add(inputs)
     x = fresh("x", busy)
-    busy.add(x)
+    busy.extra.add(x)
     outputs = fresh("outputs", busy)
-    busy.add(outputs)
+    busy.extra.add(outputs)
     base = fresh("base_model", busy)
-    busy.add(base)
+    busy.extra.add(base)
     return HelperNames(
         inputs=inputs, x=x, outputs=outputs, base=base, layer=fresh("layer", busy)
     )

@@ -187,19 +187,34 @@ class Rewriter(cst.CSTTransformer):
     """Applies `Edits` to the module; every other node is returned as it was."""
 
     def __init__(
-        self, module: cst.Module, edits: Edits, settings: BlackSettings
+        self,
+        module: cst.Module,
+        edits: Edits,
+        settings: BlackSettings,
+        holding: set[cst.CSTNode] | None = None,
     ) -> None:
         self.module = module
         self.edits = edits
         self.settings = settings
+        # The edited nodes and their ancestors, when known: a node outside it
+        # holds no edit, and is returned as it was without a visit.
+        self.holding = holding
         self.indents: list[int] = [0]
         # Keyed by id, holding the marker itself: a freed marker's id could be
         # reused by a new statement, which would then be dropped as a marker.
         self.markers: dict[int, cst.SimpleStatementLine] = {}
+        self.formatted: dict[tuple[str, int], str] = {}
 
     def _statements(self, lines: list[str]) -> list[cst.BaseStatement]:
         text = "\n".join(lines) + "\n"
-        formatted = format_statements(text, self.settings, self.indents[-1])
+        # A notebook often builds the same model in several cells: black
+        # need not format the same lines at the same depth twice.
+        key = (text, self.indents[-1])
+        formatted = self.formatted.get(key)
+        if formatted is None:
+            formatted = self.formatted[key] = format_statements(
+                text, self.settings, self.indents[-1]
+            )
         return list(cst.parse_module(formatted).body)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
@@ -268,7 +283,14 @@ class Rewriter(cst.CSTTransformer):
         )
         return cst.FlattenSentinel(statements)
 
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.holding is not None and node not in self.holding:
+            return False
+        return super().on_visit(node)
+
     def on_leave(self, original, updated):
+        if self.holding is not None and original not in self.holding:
+            return updated
         result = super().on_leave(original, updated)
         if (
             isinstance(original, cst.BaseCompoundStatement)
@@ -289,7 +311,13 @@ def rewrite_module(
     """Visit only the top-level statements that hold an edit; the rest stay as parsed."""
     edited = [*edits.replace, *edits.after, *edits.nodes]
     touched = {index.top_level(node) for node in edited}
-    rewriter = Rewriter(module, edits, settings)
+    # Within those, only the way down to an edit: the rest stays as parsed too.
+    holding: set[cst.CSTNode] = set()
+    for node in edited:
+        while node is not None and node not in holding:
+            holding.add(node)
+            node = index.parent(node)
+    rewriter = Rewriter(module, edits, settings, holding)
     body: list[cst.BaseStatement] = []
     for statement in module.body:
         if statement not in touched:

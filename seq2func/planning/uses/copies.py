@@ -127,11 +127,8 @@ def check_copies(
 
 def _sequential_use(index: TreeIndex, node: cst.CSTNode) -> str | None:
     """The code of a use of `node` (or of an item of it) whose meaning a Functional model changes."""
-    current = node
-    parent = index.parent(current)
     # Items of a display or a loop over it: `models[0].layers`.
-    while isinstance(parent, cst.Subscript) and parent.value is current:
-        current, parent = parent, index.parent(parent)
+    current, parent = index.through_subscripts(node)
     if isinstance(parent, cst.Attribute) and parent.value is current:
         name = parent.attr.value
         if name in _SEQUENTIAL_ATTRIBUTES or is_sequential_state(name):

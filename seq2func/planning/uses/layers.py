@@ -122,8 +122,7 @@ def _hands_out(use: Use, attribute: cst.Attribute) -> bool:
     parent = index.parent(current)
     if isinstance(parent, cst.Call) and parent.func is current:  # get_layer(...)
         current, parent = parent, index.parent(parent)
-    while isinstance(parent, cst.Subscript) and parent.value is current:
-        current, parent = parent, index.parent(parent)
+    current, parent = index.through_subscripts(current)
     if isinstance(parent, cst.Attribute) and parent.value is current:
         return False
     if isinstance(parent, cst.Arg) and parent.value is current:

@@ -37,7 +37,7 @@ from typing import Final
 import libcst as cst
 
 from ...analysis import keras_names
-from ...analysis.index import TreeIndex
+from ...analysis.index import TreeIndex, WholeFileNeeded
 from ...analysis.symbolic import is_symbolic
 from ..plan import Plan
 
@@ -230,6 +230,9 @@ def _later_adds(index: TreeIndex, add_call: cst.Call) -> list[cst.BaseExpression
 
 def _later_symbolic_call(index: TreeIndex, plan: Plan, call: cst.Call) -> str | None:
     """In functional code, a later call on a tensor that may be a model's."""
+    if index.narrowed:
+        # The outer model's graph may run through statements narrowing left out.
+        raise WholeFileNeeded
     root = index.scope_root(call)
     start = index.pos(call).end
     for node in index.walk(root):

@@ -1,0 +1,163 @@
+"""Time notebook conversion over a folder of notebooks, and check it against the whole-source path.
+
+    python benchmarks/bench_notebooks.py [--tree DIR] [--repeat 5] [--save FILE]
+                                         [--before FILE] [--check-identical]
+
+Times, per notebook that mentions Sequential, `convert_notebook` (what
+`seq2func convert` runs on a notebook; notebooks have no plan-only path:
+`--check` converts them too) in one process, best of --repeat runs, and
+prints milliseconds per notebook, the total and the average. --save writes
+the figures as JSON; --before reads figures saved earlier (on the same
+machine) and prints them beside these, with the ratio.
+
+--check-identical converts every notebook and `.py` file of the tree that
+mentions Sequential (the others are never narrowed) a second way, with
+narrowing switched off so the joined cells (the file) are analysed whole,
+and reports every file whose text, changed cells or sites differ (exit
+status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from seq2func import convert  # noqa: E402
+from seq2func.notebook import convert_notebook  # noqa: E402
+from seq2func.results import ConversionError  # noqa: E402
+
+DEFAULT_TREE = "/tmp/real/handson"
+
+
+def notebooks(tree: Path) -> list[Path]:
+    """The notebooks under `tree` that mention Sequential (the others cost nothing)."""
+    found = sorted(
+        p for p in tree.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
+    return [p for p in found if "Sequential" in p.read_text(encoding="utf-8")]
+
+
+def best_of(text: str, path: str, repeat: int, clock=time.perf_counter) -> float:
+    """Seconds of the fastest of `repeat` conversions."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = clock()
+        convert_notebook(text, path)
+        best = min(best, clock() - start)
+    return best
+
+
+@contextlib.contextmanager
+def whole_source() -> Iterator[None]:
+    """Conversion without narrowing: every joined source is analysed whole."""
+    with mock.patch.object(convert, "narrow", lambda source: None):
+        yield
+
+
+def outcome(text: str, path: str):
+    try:
+        if path.endswith(".ipynb"):
+            result = convert_notebook(text, path)
+            return (result.text, result.cells_changed, result.sites)
+        converted = convert.convert_source(text, path)
+        return (converted.code, (), converted.sites)
+    except ConversionError as error:
+        return ("error", error.code, error.reason)
+
+
+def check_identical(tree: Path) -> int:
+    """How many files convert differently narrowed and whole; prints each."""
+    paths = sorted(
+        p
+        for pattern in ("*.ipynb", "*.py")
+        for p in tree.rglob(pattern)
+        if ".ipynb_checkpoints" not in p.parts
+    )
+    different = checked = 0
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "Sequential" not in text:
+            continue
+        checked += 1
+        narrowed = outcome(text, str(path))
+        with whole_source():
+            whole = outcome(text, str(path))
+        same = narrowed == whole
+        different += not same
+        sites = narrowed[2] if narrowed[0] != "error" else ()
+        converted = sum(site.status == "converted" for site in sites)
+        print(
+            f"{'identical' if same else 'DIFFERENT':9}  {path.relative_to(tree)} "
+            f"({len(sites)} sites, {converted} converted)"
+        )
+    print(f"{checked - different} of {checked} files identical")
+    return different
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tree", default=DEFAULT_TREE, type=Path)
+    parser.add_argument("--repeat", default=5, type=int)
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="cpu: this process's CPU time, steadier on a shared machine",
+    )
+    parser.add_argument("--save", type=Path, help="write the figures as JSON here")
+    parser.add_argument("--before", type=Path, help="figures saved by an earlier run")
+    parser.add_argument(
+        "--check-identical",
+        action="store_true",
+        help="compare every notebook's conversion with the whole-source one",
+    )
+    args = parser.parse_args(argv)
+    if args.check_identical:
+        return 1 if check_identical(args.tree) else 0
+
+    paths = notebooks(args.tree)
+    # Imports and caches (black, LibCST's grammar) are paid once, not per file.
+    convert_notebook(paths[0].read_text(encoding="utf-8"), str(paths[0]))
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    figures = {
+        path.name: best_of(
+            path.read_text(encoding="utf-8"), str(path), args.repeat, clock
+        )
+        * 1000
+        for path in paths
+    }
+    before = json.loads(args.before.read_text()) if args.before else {}
+    header = f"{'notebook':60} {'before ms':>10} {'after ms':>10} {'speed-up':>9}"
+    print(header if before else f"{'notebook':60} {'ms':>10}")
+    for name, ms in figures.items():
+        print(_row(name, before.get(name), ms))
+    total = sum(figures.values())
+    old_total = sum(before[n] for n in figures if n in before) if before else None
+    print(_row("total", old_total, total))
+    average_before = old_total / len(figures) if old_total is not None else None
+    print(_row(f"average of {len(figures)}", average_before, total / len(figures)))
+    if args.save:
+        args.save.write_text(json.dumps(figures, indent=1) + "\n")
+    return 0
+
+
+def _row(name: str, before: float | None, after: float) -> str:
+    if before is None:
+        return f"{name:60} {after:10.1f}"
+    return f"{name:60} {before:10.1f} {after:10.1f} {before / after:8.2f}x"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

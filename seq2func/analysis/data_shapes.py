@@ -1,0 +1,387 @@
+"""The literal shape of a data expression: `np.ones((64, 20))`, `x.reshape(-1, 784) / 255`.
+
+A model with no input is built by Keras on the first data it meets (its
+first `fit`, `predict`, `evaluate`, `*_on_batch` or call). When that data's
+shape is written in the code, the model's input is known before it runs.
+This module reads it, following names to the one assignment that reaches
+them (`analysis.reaching`):
+
+- `np.ones/zeros/empty/full(shape)`, `np.random.rand/randn(N, d)`,
+  `np.random.random/randint/normal/uniform(..., size=)`, the same methods of a
+  generator (`rng = np.random.default_rng(0)`, `RandomState`),
+  `tf.ones/zeros/fill`, `tf.random.normal/uniform(shape)`;
+- `np.array([[...], ...])` / `tf.constant(...)` of a literal nested list;
+- `keras.utils.pad_sequences(..., maxlen=M)` (and
+  `keras.preprocessing.sequence.pad_sequences`): `(rows, M)`;
+- `.reshape(shape)` / `.reshape(N, d)` / `np.reshape(x, shape)` (one `-1`
+  allowed), `np.expand_dims(x, axis)`;
+- what keeps every dimension but the first: slices `x[:100]`, index arrays
+  `x[idx]` (`idx` from `np.random.permutation`/`np.arange`/...), `.astype()`,
+  `.copy()`, `tf.cast`, arithmetic with a number (`x / 255`, `2.0 * x`).
+
+Dimensions are integers, integer arithmetic (`28 * 28`), names bound once to
+them, or `<data>.shape[i]`; they are folded to integers. The first
+dimension (the rows) may stay unknown; every other must be known. Anything
+else raises `Unknown`, whose message says what could not be read.
+
+The data's dtype is not read: measured on Keras 3.15 (TensorFlow backend),
+the `InputLayer` a Sequential gets when it is built on data always has the
+first layer's compute dtype (`Sequential.build` makes it with
+`dtype=self._layers[0].compute_dtype`), whatever the data's dtype: float64,
+int64 or int32 data into `Dense` gives float32, int data into `Embedding`
+gives float32, and any data into `Dense(dtype="float64")` gives float64, for
+`fit`, `predict`, `evaluate`, `train_on_batch`, `predict_on_batch`,
+`test_on_batch` and `model(x)` alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import libcst as cst
+
+from . import keras_names
+from .data_constructors import (
+    ARRAY_FROM_VALUE,
+    CONSTRUCTORS,
+    EXPAND_DIMS,
+    GENERATOR_METHODS,
+    GENERATORS,
+    INDEX_ARRAYS,
+    PAD_SEQUENCES,
+    RESHAPES,
+    SHAPE_KEEPING_METHODS,
+    Dims,
+    ShapeArgument,
+    adds_last_axis,
+    argument,
+    is_none,
+    is_number,
+    is_shape_of,
+    nested_shape,
+)
+from .index import TreeIndex
+from .nodes import slice_bound
+from .reaching import Unknown, reaching_value
+
+__all__ = ["DataShape", "Unknown", "data_shape", "integer_value"]
+
+_ARITHMETIC = (
+    cst.Add,
+    cst.Subtract,
+    cst.Multiply,
+    cst.Divide,
+    cst.FloorDivide,
+    cst.Modulo,
+    cst.Power,
+)
+
+
+@dataclass(frozen=True)
+class DataShape:
+    """The shape of a batch of data: its rows (None when the code does not say) and the rest."""
+
+    rows: int | None
+    features: tuple[int, ...]
+
+    @property
+    def text(self) -> str:
+        """The features as a Python tuple: `(784,)`, `(28, 28, 1)`."""
+        inner = ", ".join(str(d) for d in self.features)
+        return f"({inner},)" if len(self.features) == 1 else f"({inner})"
+
+
+def data_shape(index: TreeIndex, expr: cst.BaseExpression) -> DataShape:
+    """The shape of the data `expr` evaluates to; raises `Unknown` with the reason."""
+    dims = _Reader(index).shape(expr)
+    if len(dims) < 2:
+        raise Unknown(f"`{_short(index, expr)}` has no dimension besides the rows")
+    features = dims[1:]
+    if any(d is None for d in features):
+        raise Unknown(f"the dimensions of `{_short(index, expr)}` are not all known")
+    return DataShape(dims[0], tuple(d for d in features if d is not None))
+
+
+def integer_value(index: TreeIndex, expr: cst.BaseExpression) -> int:
+    """The integer `expr` states (`20`, `maxlen`, `28 * 28`); raises `Unknown`."""
+    return _Reader(index).integer(expr)
+
+
+def _short(index: TreeIndex, node: cst.CSTNode, limit: int = 60) -> str:
+    text = " ".join(index.code(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _Reader:
+    """Reads shapes and integers out of expressions, following names."""
+
+    def __init__(self, index: TreeIndex) -> None:
+        self.index = index
+
+    # ------------------------------------------------------------ shapes
+    def shape(self, expr: cst.CSTNode) -> Dims:
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            return self._named(expr)
+        if isinstance(expr, cst.Call):
+            return self._call(expr)
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(
+            expr.operator, _ARITHMETIC
+        ):
+            if is_number(expr.left):
+                return self.shape(expr.right)
+            if is_number(expr.right):
+                return self.shape(expr.left)
+        if isinstance(expr, cst.UnaryOperation) and isinstance(
+            expr.operator, (cst.Minus, cst.Plus)
+        ):
+            return self.shape(expr.expression)
+        raise Unknown(f"`{_short(self.index, expr)}` is not a shape the code states")
+
+    def _named(self, expr: cst.Name | cst.Attribute) -> Dims:
+        value = reaching_value(self.index, expr)
+        if isinstance(value, cst.AugAssign):
+            if not (isinstance(value.operator, _AUGMENTED) and is_number(value.value)):
+                raise Unknown(f"`{_short(self.index, value)}` may change its shape")
+            return self.shape(value.target)
+        return self.shape(value)
+
+    def _call(self, call: cst.Call) -> Dims:
+        if any(arg.star for arg in call.args):
+            raise Unknown(f"`{_short(self.index, call)}` unpacks its arguments")
+        for name in _names(self.index.qualified(call.func)):
+            if name in CONSTRUCTORS:
+                return self._shapeargument(call, CONSTRUCTORS[name])
+            if name in ARRAY_FROM_VALUE:
+                return self._from_value(call)
+            if name in RESHAPES:
+                return self._reshape(argument(call, 0, None), call, 1)
+            if name in EXPAND_DIMS:
+                return self._expand_dims(call)
+            if name in PAD_SEQUENCES:
+                return self._padded(call)
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == "reshape":
+                return self._reshape(func.value, call, 0)
+            if method in SHAPE_KEEPING_METHODS:
+                return self.shape(func.value)
+            if method in GENERATOR_METHODS and self._is_generator(func.value):
+                return self._shapeargument(call, GENERATOR_METHODS[method])
+        raise Unknown(f"`{_short(self.index, call)}` is not a shape the code states")
+
+    def _padded(self, call: cst.Call) -> Dims:
+        maxlen = argument(call, 1, "maxlen")
+        if maxlen is None or is_none(maxlen):
+            raise Unknown(
+                "pad_sequences() without maxlen= pads to the longest sequence"
+            )
+        return (None, self.integer(maxlen))
+
+    def _shapeargument(self, call: cst.Call, where: ShapeArgument) -> Dims:
+        if where.varargs:
+            if any(arg.keyword is not None for arg in call.args):
+                raise Unknown(f"`{_short(self.index, call)}` has keyword arguments")
+            return tuple(self.integer(arg.value) for arg in call.args)
+        value = argument(call, where.position, where.keyword)
+        if value is None:
+            raise Unknown(f"`{_short(self.index, call)}` makes a single number")
+        return self.dims(value)
+
+    def _from_value(self, call: cst.Call) -> Dims:
+        value = argument(call, 0, None)
+        if value is None:
+            raise Unknown(f"`{_short(self.index, call)}` has no value")
+        if isinstance(value, (cst.List, cst.Tuple)):
+            return nested_shape(value)
+        return self.shape(value)
+
+    def _is_generator(self, receiver: cst.BaseExpression) -> bool:
+        if isinstance(receiver, (cst.Name, cst.Attribute)):
+            try:
+                receiver = reaching_value(self.index, receiver)  # type: ignore[assignment]
+            except Unknown:
+                return False
+        return isinstance(receiver, cst.Call) and bool(
+            self.index.qualified(receiver.func) & GENERATORS
+        )
+
+    def _reshape(
+        self, data: cst.BaseExpression | None, call: cst.Call, first: int
+    ) -> Dims:
+        """`.reshape((N, d))`, `.reshape(N, d)`, `np.reshape(x, (N, d))`: one -1 allowed.
+
+        The new shape alone says it, whatever `data` is (an array of another size
+        would make the original fail); only a -1 needs `data`'s shape.
+        """
+        positional = [a for a in call.args if a.keyword is None][first:]
+        keyword = next(
+            (
+                a
+                for a in call.args
+                if a.keyword and a.keyword.value in ("shape", "newshape")
+            ),
+            None,
+        )
+        if keyword is not None:
+            shape = self.dims(keyword.value)
+        elif len(positional) == 1:
+            shape = self.dims(positional[0].value)
+        elif positional:
+            shape = tuple(self.integer(a.value) for a in positional)
+        else:
+            raise Unknown(f"`{_short(self.index, call)}` has no shape")
+        if shape.count(-1) > 1 or any(d is not None and d < -1 for d in shape):
+            raise Unknown(f"`{_short(self.index, call)}` is not a valid shape")
+        if -1 not in shape:
+            return shape
+        known = [d for d in shape if d != -1]
+        try:
+            base = self.shape(data) if data is not None else (None,)
+        except Unknown:
+            base = (None,)
+        if all(d is not None for d in base) and all(d for d in known):
+            total = math.prod(base)  # type: ignore[arg-type]
+            rest = math.prod(known)  # type: ignore[arg-type]
+            if total % rest:
+                raise Unknown(f"`{_short(self.index, call)}` does not fit the data")
+            return tuple(total // rest if d == -1 else d for d in shape)
+        if shape[0] != -1:
+            raise Unknown(
+                f"`{_short(self.index, call)}` leaves a feature dimension open"
+            )
+        return (None, *shape[1:])
+
+    def _expand_dims(self, call: cst.Call) -> Dims:
+        data = argument(call, 0, None)
+        if data is None:
+            raise Unknown(f"`{_short(self.index, call)}` has no data")
+        base = list(self.shape(data))
+        axis_node = argument(call, 1, "axis")
+        if axis_node is None:
+            raise Unknown(f"`{_short(self.index, call)}` has no axis")
+        axis = self.integer(axis_node)
+        position = axis if axis >= 0 else len(base) + 1 + axis
+        if not 0 <= position <= len(base):
+            raise Unknown(f"`{_short(self.index, call)}` has an axis out of range")
+        base.insert(position, 1)
+        return tuple(base)
+
+    def _subscript(self, node: cst.Subscript) -> Dims:
+        """`x[a:b]` and `x[idx]` with an array of indices: the rows change, nothing else."""
+        if adds_last_axis(node):
+            return (*self.shape(node.value), 1)
+        if len(node.slice) != 1:
+            raise Unknown(f"`{_short(self.index, node)}` indexes more than the rows")
+        if is_shape_of(node):
+            raise Unknown(f"`{_short(self.index, node)}` is a number, not data")
+        base = self.shape(node.value)
+        element = node.slice[0].slice
+        if isinstance(element, cst.Slice):
+            return (self._sliced_rows(base[0], element), *base[1:])
+        return (self._index_rows(node, element.value), *base[1:])
+
+    def _sliced_rows(self, rows: int | None, element: cst.Slice) -> int | None:
+        bounds = [slice_bound(b) for b in (element.lower, element.upper, element.step)]
+        if rows is None or not all(b is None or isinstance(b, int) for b in bounds):
+            return None
+        return len(range(rows)[slice(*bounds)])  # type: ignore[misc]
+
+    def _index_rows(self, node: cst.Subscript, value: cst.BaseExpression) -> int | None:
+        """The number of rows `x[value]` selects; `Unknown` unless value is an index array."""
+        if isinstance(value, cst.List):
+            integers = all(isinstance(e.value, cst.Integer) for e in value.elements)
+            return len(value.elements) if integers else None  # else a boolean mask
+        if isinstance(value, (cst.Name, cst.Attribute)):
+            value = reaching_value(self.index, value)  # type: ignore[assignment]
+        if isinstance(value, cst.Call):
+            made_by = self.index.qualified(value.func) & INDEX_ARRAYS
+            if made_by:
+                return self._index_count(value, next(iter(made_by)))
+        # An integer index would drop the rows' dimension altogether.
+        raise Unknown(f"`{_short(self.index, node)}` may be a single row")
+
+    def _index_count(self, call: cst.Call, made_by: str) -> int | None:
+        """How many indices `np.random.permutation(n)`, `np.arange(a, b)`, ... make."""
+        try:
+            if made_by == "numpy.random.permutation":
+                return self.integer(argument(call, 0, "x"))  # type: ignore[arg-type]
+            if made_by == "numpy.arange" and all(a.keyword is None for a in call.args):
+                return len(range(*(self.integer(a.value) for a in call.args)))
+            if made_by == "numpy.random.choice":
+                size = argument(call, 1, "size")
+                return self.integer(size) if size is not None else None
+        except (Unknown, TypeError, ValueError):
+            return None
+        return None
+
+    # ------------------------------------------------------------ integers
+    def dims(self, expr: cst.BaseExpression) -> Dims:
+        """A shape argument: an integer, a tuple or list of them, or a name bound to one."""
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            if any(isinstance(e, cst.StarredElement) for e in expr.elements):
+                raise Unknown(f"`{_short(self.index, expr)}` unpacks a shape")
+            return tuple(self.integer(e.value) for e in expr.elements)
+        if isinstance(expr, cst.Name):
+            value = reaching_value(self.index, expr)
+            if isinstance(value, cst.BaseExpression):
+                return self.dims(value)
+        return (self.integer(expr),)
+
+    def integer(self, expr: cst.BaseExpression) -> int:
+        """The value of an integer expression: literals, arithmetic, names, `x.shape[i]`."""
+        if isinstance(expr, cst.Integer):
+            return int(expr.evaluated_value)
+        if isinstance(expr, cst.UnaryOperation) and isinstance(
+            expr.operator, cst.Minus
+        ):
+            return -self.integer(expr.expression)
+        if isinstance(expr, cst.BinaryOperation):
+            fold = _FOLDS.get(type(expr.operator))
+            if fold is not None:
+                left, right = self.integer(expr.left), self.integer(expr.right)
+                if isinstance(expr.operator, cst.Power) and not 0 <= right <= 64:
+                    raise Unknown(f"`{_short(self.index, expr)}` is too large")
+                if isinstance(expr.operator, cst.FloorDivide) and right == 0:
+                    raise Unknown(f"`{_short(self.index, expr)}` divides by zero")
+                return fold(left, right)
+        if isinstance(expr, cst.Name):
+            value = reaching_value(self.index, expr)
+            if isinstance(value, cst.BaseExpression):
+                return self.integer(value)
+        if is_shape_of(expr):
+            position = self.integer(expr.slice[0].slice.value)  # type: ignore[union-attr]
+            dims = self.shape(expr.value.value)  # type: ignore[union-attr]
+            if -len(dims) <= position < len(dims) and dims[position] is not None:
+                return dims[position]  # type: ignore[return-value]
+        raise Unknown(f"`{_short(self.index, expr)}` is not a number the code states")
+
+
+_FOLDS = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.FloorDivide: lambda a, b: a // b,
+    cst.Power: lambda a, b: a**b,
+}
+_AUGMENTED = (
+    cst.AddAssign,
+    cst.SubtractAssign,
+    cst.MultiplyAssign,
+    cst.DivideAssign,
+    cst.FloorDivideAssign,
+    cst.ModuloAssign,
+    cst.PowerAssign,
+)
+
+
+def _names(qualified: set[str]) -> list[str]:
+    """The qualified names, a Keras one (`tf.keras.ops.ones`) as `keras.ops.ones`."""
+    found = []
+    for name in qualified:
+        split = keras_names.split_family(name)
+        found.append(f"keras.{split[1]}" if split is not None else name)
+    return found

@@ -1,0 +1,263 @@
+"""The one assignment whose value a read of a name, or of `self.attr`, sees the first time it runs.
+
+Planning sometimes needs the value behind a name: the data a model is first
+fitted on, a dimension in a shape. Python gives the name whichever
+assignment ran last, so the answer is known from the code only when exactly
+one assignment can reach the read:
+
+- it is the last assignment to the name before the read, in the same scope;
+- it sits in a block the read is also in (or in a `with` block of one), so
+  it ran whenever the read runs: an assignment in an `if` branch, a loop or a
+  `try` body may or may not have run;
+- it is a plain `name = value` (or one element of `a, b = x, y`), or an
+  augmented `name op= value` whose own input is found the same way;
+- nothing in between changes the object's shape in place (`x.resize(...)`,
+  `x.shape = ...`).
+
+A read inside a loop is judged for its first run, which is the one a
+first `fit` builds a model on. `self.attr` read in a method is followed to its
+assignment earlier in the same method, else to the class's `setUp` (a test
+class: unittest runs `setUp` before every test), when no other method
+assigns it. Anything else raises `Unknown` with the reason, which the
+caller shows to the user.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import ExpressionContext
+
+from .index import TreeIndex
+from .nodes import lazy_value
+
+Position = tuple[int, int]
+
+# Methods a test runner calls before each test method.
+_SETUP_METHODS = ("setUp", "setup_method")
+# Calls and assignments that change an array's shape in place.
+_IN_PLACE = ("resize", "shape")
+
+
+class Unknown(Exception):
+    """What the code does not say; the message says why, for a diagnostic."""
+
+
+def reaching_value(index: TreeIndex, node: cst.BaseExpression) -> cst.CSTNode:
+    """The value `node` reads: an expression, or an `AugAssign` whose target to read on.
+
+    Raises `Unknown` when no single assignment reaches the read.
+    """
+    if isinstance(node, cst.Name):
+        return _name_value(index, node)
+    if (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == "self"
+    ):
+        return _self_value(index, node)
+    raise Unknown(f"`{index.code(node)}` is not a name")
+
+
+def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
+    scope = lazy_value(index.scopes.get(name))
+    if scope is None:
+        raise Unknown(f"`{name.value}` is not analysed")
+    try:
+        assignments = list(scope[name.value])
+    except Exception:
+        raise Unknown(f"`{name.value}` is not assigned here") from None
+    root = index.scope_root(name)
+    stores = []
+    for assignment in assignments:
+        node = getattr(assignment, "node", None)
+        if assignment.scope is not scope or node is None:
+            raise Unknown(f"`{name.value}` is not assigned in this scope")
+        if node is not root and index.is_deferred_below(node, root):
+            # `global x` / `nonlocal x` in a function: it may run at any time.
+            raise Unknown(
+                f"`{name.value}` is assigned in a function on line {index.line(node)}"
+            )
+        stores.append(node)
+    use = _statement(index, name)
+    return _reaching(index, name.value, stores, _start(index, use), _blocks(index, use))
+
+
+def _self_value(index: TreeIndex, node: cst.Attribute) -> cst.CSTNode:
+    label = index.code(node)
+    method = index.enclosing_function(node)
+    cls = index.parent(index.parent(method)) if method is not None else None
+    if not isinstance(cls, cst.ClassDef):
+        raise Unknown(f"`{label}` is not read in a method")
+    stores = [
+        a
+        for a in index.attributes.get(node.attr.value, [])
+        if index.code(a) == label
+        and index.context(a) is ExpressionContext.STORE
+        and cls in index.ancestors(a)
+    ]
+    use = _statement(index, node)
+    start = _start(index, use)
+    own = [s for s in stores if method in index.ancestors(s)]
+    if any(_before(index, s, start) for s in own):
+        return _reaching(index, label, own, start, _blocks(index, use))
+    setup = _setup(cls)
+    if setup is None:
+        raise Unknown(f"`{label}` is not assigned before it is read")
+    elsewhere = [s for s in stores if s not in own and setup not in index.ancestors(s)]
+    if elsewhere:
+        raise Unknown(f"`{label}` is also assigned on line {index.line(elsewhere[0])}")
+    in_setup = [s for s in stores if setup in index.ancestors(s)]
+    end = index.pos(setup).end
+    return _reaching(index, label, in_setup, (end.line, end.column), {setup.body})
+
+
+def _setup(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    """The `setUp` of a test class (one whose base is a `...TestCase`)."""
+    if not any(
+        isinstance(b.value, (cst.Name, cst.Attribute))
+        and _last_name(b.value).endswith("TestCase")
+        for b in cls.bases
+    ):
+        return None
+    for statement in cls.body.body:
+        if (
+            isinstance(statement, cst.FunctionDef)
+            and statement.name.value in _SETUP_METHODS
+        ):
+            return statement
+    return None
+
+
+def _last_name(node: cst.Name | cst.Attribute) -> str:
+    return node.value if isinstance(node, cst.Name) else node.attr.value
+
+
+def _reaching(
+    index: TreeIndex,
+    label: str,
+    stores: list[cst.CSTNode],
+    start: Position,
+    blocks: set[cst.CSTNode],
+) -> cst.CSTNode:
+    """The value of the last store before `start`, when it ran for sure."""
+    before = [s for s in stores if _before(index, s, start)]
+    if not before:
+        raise Unknown(f"`{label}` is not assigned before line {start[0]}")
+    last = max(before, key=lambda s: _start(index, s))
+    value = _assigned_value(index, last, label)
+    statement = index.parent(_assignment(index, last))
+    block = _lifted(index, index.parent(statement))
+    if block not in blocks:
+        raise Unknown(
+            f"`{label}` is assigned on line {index.line(last)} in a block that may not run"
+        )
+    changed = _changed_in_place(index, label, _start(index, last), start)
+    if changed is not None:
+        raise Unknown(
+            f"`{index.code(changed)}` on line {index.line(changed)} changes its shape"
+        )
+    return value
+
+
+def _assigned_value(index: TreeIndex, store: cst.CSTNode, label: str) -> cst.CSTNode:
+    parent = index.parent(store)
+    if isinstance(parent, cst.AssignTarget):
+        return index.parent(parent).value  # type: ignore[union-attr]
+    if isinstance(parent, cst.AugAssign) and parent.target is store:
+        return parent
+    if isinstance(parent, cst.Element):
+        value = _unpacked(index, parent)
+        if value is not None:
+            return value
+    raise Unknown(f"`{label}` is {_kind(store, parent)} on line {index.line(store)}")
+
+
+def _unpacked(index: TreeIndex, element: cst.Element) -> cst.BaseExpression | None:
+    """`y` for the `b` of `a, b = x, y`."""
+    targets = index.parent(element)
+    target = index.parent(targets) if targets is not None else None
+    if not (
+        isinstance(targets, (cst.Tuple, cst.List))
+        and isinstance(target, cst.AssignTarget)
+    ):
+        return None
+    value = index.parent(target).value  # type: ignore[union-attr]
+    if not isinstance(value, (cst.Tuple, cst.List)):
+        return None
+    if len(value.elements) != len(targets.elements) or any(
+        isinstance(e, cst.StarredElement) for e in (*value.elements, *targets.elements)
+    ):
+        return None
+    return value.elements[list(targets.elements).index(element)].value
+
+
+def _kind(store: cst.CSTNode, parent: cst.CSTNode | None) -> str:
+    if isinstance(store, cst.Param) or isinstance(parent, cst.Param):
+        return "a parameter"
+    if isinstance(parent, (cst.For, cst.CompFor)):
+        return "a loop variable"
+    if isinstance(store, (cst.Import, cst.ImportFrom)) or isinstance(
+        parent, cst.ImportAlias
+    ):
+        return "imported"
+    if isinstance(parent, (cst.AsName, cst.WithItem)):
+        return "bound by `as`"
+    return "bound in a way the converter does not read"
+
+
+def _assignment(index: TreeIndex, store: cst.CSTNode) -> cst.CSTNode:
+    """The `Assign`/`AugAssign` statement a store belongs to."""
+    for a in index.ancestors(store):
+        if isinstance(a, cst.BaseSmallStatement):
+            return a
+    raise Unknown("not an assignment statement")
+
+
+def _statement(index: TreeIndex, node: cst.CSTNode) -> cst.CSTNode:
+    """The simple statement (or compound statement header) that holds `node`."""
+    for a in index.ancestors(node):
+        if isinstance(a, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            return a
+    return node
+
+
+def _blocks(index: TreeIndex, node: cst.CSTNode) -> set[cst.CSTNode]:
+    """The blocks a statement runs in: where an assignment that reaches it for sure may sit."""
+    return {
+        a
+        for a in index.ancestors(node)
+        if isinstance(a, (cst.IndentedBlock, cst.Module))
+    }
+
+
+def _lifted(index: TreeIndex, block: cst.CSTNode | None) -> cst.CSTNode | None:
+    """A `with` body runs whenever the `with` does: count it as the block around it."""
+    while isinstance(block, cst.IndentedBlock) and isinstance(
+        index.parent(block), cst.With
+    ):
+        block = index.parent(index.parent(block))
+    return block
+
+
+def _start(index: TreeIndex, node: cst.CSTNode) -> Position:
+    where = index.pos(node).start
+    return (where.line, where.column)
+
+
+def _before(index: TreeIndex, node: cst.CSTNode, start: Position) -> bool:
+    return _start(index, node) < start
+
+
+def _changed_in_place(
+    index: TreeIndex, label: str, start: Position, end: Position
+) -> cst.CSTNode | None:
+    """`x.resize(...)` or `x.shape = ...` between the assignment and the read."""
+    for attr in _IN_PLACE:
+        for node in index.attributes.get(attr, []):
+            if index.code(node.value) != label or not index.known(node):
+                continue
+            if not start < _start(index, node) < end:
+                continue
+            if attr == "resize" or index.context(node) is ExpressionContext.STORE:
+                return node
+    return None

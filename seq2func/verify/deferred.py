@@ -1,0 +1,164 @@
+"""Verifying a model whose input the converter read from the data of its first build (S2F210).
+
+The original model is built only when the program first runs it on data: a
+`fit`, `predict` or call after its statements, which the module-level probe
+drops (`reach`: data loading, training and the rest of the program never run
+there). So the original's probe replays that build: after the model's
+statements, `model.build(batch_shape)` with the batch shape Keras gave the
+original there. That is what the first `fit`/call runs (`Sequential.build`
+on the data's shape; measured on Keras 3.15: the same `InputLayer` batch
+shape and dtype, the first layer's compute dtype, and the same weights).
+In a function or method, the probe runs the whole body, first build
+included; a method of a test class gets its `setUp` first, as unittest
+runs it.
+
+Keras 3 keeps the first batch's size as the original's input batch dimension
+(S2F211); the converted `keras.Input(shape=...)` has None there. The
+comparison reads the original's batch dimension as None (in the input and
+in every layer's shapes), and the report lists the difference among the
+expected ones, with the number.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..analysis.index import TreeIndex
+from ..diagnostics import INPUT_FROM_FIRST_BUILD
+from ..planning import find_sites
+from ..planning.plan import FirstBuild
+from ..results import Site
+from .reach import Probe
+
+
+@dataclass(frozen=True)
+class DeferredBuild:
+    """A site converted from its first build, and that build when it could be found again."""
+
+    site: Site
+    first_build: FirstBuild | None
+
+    def probes(self, original: Probe, converted: Probe) -> tuple[Probe, Probe]:
+        """The two probes, the original's building the model the way its first call did."""
+        first = self.first_build
+        if original.mode == "module" and first is not None and original.target:
+            shape = _tuple_text(first.batch_shape)
+            code = f"{original.code}{original.target}.build({shape})\n"
+            return dataclasses.replace(original, code=code), converted
+        return with_set_up(original), with_set_up(converted)
+
+    def relaxed(self, original: dict, converted: dict) -> tuple[dict, str | None]:
+        """The original's result with its batch dimension read as the converted model's.
+
+        Returns the result to compare and the expected difference to list; the
+        result unchanged and None when the two batch dimensions agree, or when
+        the shapes differ in more than the batch dimension (a real difference).
+        """
+        kept = _parse(original.get("input_shape"))
+        open_ = _parse(converted.get("input_shape"))
+        if (
+            kept is None
+            or open_ is None
+            or len(kept) != len(open_)
+            or kept[1:] != open_[1:]
+            or kept[0] is None
+            or open_[0] is not None
+        ):
+            return original, None
+        batch = kept[0]
+        relaxed = dict(original)
+        relaxed["input_shape"] = converted["input_shape"]
+        relaxed["layers"] = [
+            _unbatched(row, batch) for row in original.get("layers", [])
+        ]
+        where = (
+            f" (the first batch of `{self.first_build.call}`)"
+            if self.first_build
+            else ""
+        )
+        difference = (
+            f"the original's input batch dimension is {batch}{where}, the converted "
+            "model's is None: Keras 3 keeps the size of the first batch a model is built on"
+        )
+        return relaxed, difference
+
+
+def deferred_build(source: str, path: str | None, site: Site) -> DeferredBuild | None:
+    """The site's first build, when the converter took its input from there (S2F210)."""
+    if not any(d.code == INPUT_FROM_FIRST_BUILD for d in site.diagnostics):
+        return None
+    return DeferredBuild(site, _first_build(source, path, site))
+
+
+def _first_build(source: str, path: str | None, site: Site) -> FirstBuild | None:
+    """Plans the original again: the batch shape is the planning's, not in the report."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return None
+    index = TreeIndex(module, path, source)
+    for plan in find_sites(index):
+        spec = plan.input
+        if (plan.line, plan.column) == (site.line, site.column) and spec is not None:
+            return spec.first_build
+    return None
+
+
+def with_set_up(probe: Probe) -> Probe:
+    """A test method's probe that runs the class's `setUp` first, as unittest does."""
+    if probe.mode != "method" or probe.function in (None, "__init__", "setUp"):
+        return probe
+    if not _has_set_up(probe.code, probe.class_name):
+        return probe
+    code = (
+        f"{probe.code}"
+        f"def _seq2func_set_up_first(cls):\n"
+        f"    made = cls.__init__\n"
+        f"    def __init__(self, *args, **kwargs):\n"
+        f"        made(self, *args, **kwargs)\n"
+        f"        self.setUp()\n"
+        f"    cls.__init__ = __init__\n"
+        f"_seq2func_set_up_first({probe.class_name})\n"
+    )
+    return dataclasses.replace(probe, code=code)
+
+
+def _has_set_up(code: str, class_name: str | None) -> bool:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return any(
+                isinstance(s, ast.FunctionDef) and s.name == "setUp" for s in node.body
+            )
+    return False
+
+
+def _parse(shape: str | None) -> tuple | None:
+    try:
+        value = ast.literal_eval(shape) if shape else None
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, tuple) else None
+
+
+def _tuple_text(shape: tuple) -> str:
+    inner = ", ".join(str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def _unbatched(row: dict, batch: int) -> dict:
+    """A layer row with shapes that start with the kept batch size starting with None."""
+    prefix = f"({batch},"
+    changed = dict(row)
+    for key in ("output_shape", "input_shape"):
+        value = row.get(key)
+        if isinstance(value, str) and value.startswith(prefix):
+            changed[key] = "(None," + value[len(prefix) :]
+    return changed

@@ -1,0 +1,118 @@
+"""`analysis.data_shapes`: the literal shape of the data a model is first run on.
+
+Each source binds `data` and ends with `use(data)`; the shape is read at that
+read. The fixtures `input_first_build_*` pin the same reader end to end.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from seq2func.analysis.data_shapes import DataShape, Unknown, data_shape
+from seq2func.analysis.index import TreeIndex
+
+HEADER = "import numpy as np\nimport tensorflow as tf\nimport keras\nfrom keras import Sequential\n"
+
+
+def read(body: str) -> DataShape:
+    module = cst.parse_module(HEADER + body + "use(data)\n")
+    index = TreeIndex(module)
+    call = module.body[-1].body[0].value  # type: ignore[attr-defined]
+    return data_shape(index, call.args[0].value)
+
+
+@pytest.mark.parametrize(
+    "body, rows, features",
+    [
+        ("data = np.zeros((10, 3), dtype='int32')\n", 10, (3,)),
+        ("data = np.ones(shape=[4, 2, 2])\n", 4, (2, 2)),
+        ("data = np.full((5, 6), 0.5)\n", 5, (6,)),
+        ("data = np.empty((7, 28 * 28))\n", 7, (784,)),
+        ("data = np.random.rand(3, 4)\n", 3, (4,)),
+        ("data = np.random.randn(2, 3, 4)\n", 2, (3, 4)),
+        ("data = np.random.random(size=(8, 2))\n", 8, (2,)),
+        ("data = np.random.randint(0, 5, (6, 3))\n", 6, (3,)),
+        ("data = np.random.normal(0, 1, size=(9, 1))\n", 9, (1,)),
+        ("rng = np.random.RandomState(0)\ndata = rng.rand(5, 5)\n", 5, (5,)),
+        ("data = np.random.default_rng().uniform(size=(2, 3))\n", 2, (3,)),
+        ("data = tf.ones([3, 2])\n", 3, (2,)),
+        ("data = tf.random.uniform((4, 5), maxval=2)\n", 4, (5,)),
+        ("data = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])\n", 3, (2,)),
+        ("data = np.array(np.ones((5, 2)))\n", 5, (2,)),
+        ("data = np.reshape(np.ones((4, 6)), (-1, 3))\n", 8, (3,)),
+        ("data = np.ones((4, 6)).reshape(2, 12)\n", 2, (12,)),
+        ("data = np.ones((4, 6)).reshape(-1, 2, 3)\n", 4, (2, 3)),
+        (
+            "data = keras.utils.pad_sequences(seqs, maxlen=5).reshape(-1, 5)\n",
+            None,
+            (5,),
+        ),
+        ("x = np.ones((9, 3))\ndata = x[2:5]\n", 3, (3,)),
+        ("x = np.ones((9, 3))\ndata = x[::2]\n", 5, (3,)),
+        ("x = np.ones((9, 3))\ndata = x[:n]\n", None, (3,)),
+        ("x = np.ones((9, 3))\ndata = x[[0, 2]]\n", 2, (3,)),
+        ("x = np.ones((9, 3))\nidx = np.arange(2, 6)\ndata = x[idx]\n", 4, (3,)),
+        ("x = np.ones((9, 3))\ndata = -(x - 0.5) * 2\n", 9, (3,)),
+        ("x = np.ones((9, 3))\ndata = tf.cast(x, tf.float32)\n", 9, (3,)),
+        ("x, y = np.ones((9, 3)), np.ones((9,))\ndata = x.copy()\n", 9, (3,)),
+        ("d = 4\nn = d * 2\ndata = np.ones((n, d))\n", 8, (4,)),
+        (
+            "x = np.ones((9, 3))\ndata = np.ones((x.shape[0], x.shape[1] + 1))\n",
+            9,
+            (4,),
+        ),
+        ("shape = (3, 2)\ndata = np.zeros(shape)\n", 3, (2,)),
+        ("data = np.ones((2, 3))\ndata *= 2\n", 2, (3,)),
+        ("x = np.ones((9, 3))\ndata = x[..., np.newaxis]\n", 9, (3, 1)),
+        ("data = np.ones((9, 3))[..., None]\n", 9, (3, 1)),
+        ("data = tf.reshape(tf.zeros((2, 6)), (-1, 3))\n", 4, (3,)),
+        ("data = keras.ops.ones((3, 3))\n", 3, (3,)),
+        ("data = keras.random.normal((5, 2))\n", 5, (2,)),
+        (
+            "data = load().reshape((60000, 28 * 28)).astype('float32') / 255\n",
+            60000,
+            (784,),
+        ),
+        ("data = load().reshape(-1, 28, 28)\n", None, (28, 28)),
+        (
+            "data = np.ones((2, 3))\nwith open('f') as f:\n    data = np.ones((2, 4))\n",
+            2,
+            (4,),
+        ),
+    ],
+)
+def test_shapes_the_code_states(body, rows, features):
+    assert read(body) == DataShape(rows, features)
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ("data = np.load('x.npy')\n", "is not a shape the code states"),
+        ("data = np.ones(10)\n", "no dimension besides the rows"),
+        ("data = np.ones((4, n))\n", "is not assigned"),
+        ("if c:\n    data = np.ones((2, 3))\n", "may not run"),
+        ("data = np.ones((2, 3))\nfor data in batches:\n    pass\n", "loop variable"),
+        ("data = np.ones((2, 3))\ndata.resize((3, 2))\n", "changes its shape"),
+        ("data = np.ones((2, 3))\ndata += other\n", "may change its shape"),
+        ("data = np.ones((4, 6)).reshape(-1, -1)\n", "not a valid shape"),
+        ("data = keras.utils.pad_sequences(seqs)\n", "without maxlen"),
+        ("x = np.ones((9, 3))\ndata = x[:, 0]\n", "indexes more than the rows"),
+        ("data = load().reshape(28, -1)\n", "leaves a feature dimension open"),
+        ("x = np.ones((9, 3))\ndata = x[0]\n", "may be a single row"),
+        ("x = np.ones((9, 3))\ndata = x @ w\n", "is not a shape the code states"),
+        ("data = rng.normal(size=(2, 3))\n", "is not a shape the code states"),
+        ("data = np.random.rand(*dims)\n", "unpacks its arguments"),
+        ("data = np.array([[1, 2], [3]])\n", "not rectangular"),
+    ],
+)
+def test_everything_else_is_unknown_with_a_reason(body, reason):
+    with pytest.raises(Unknown, match=reason):
+        read(body)
+
+
+def test_a_name_assigned_in_a_function_with_global_is_unknown():
+    body = "data = np.ones((2, 3))\ndef f():\n    global data\n    data = 1\n"
+    with pytest.raises(Unknown, match="in a function"):
+        read(body)

@@ -12,6 +12,9 @@ any time after its `def` ran. So a function defined after an assignment
 that always replaces this model (and the site not in a loop, which would
 bind it again after the `def`) never sees it; one defined before, or
 between, may run while this model is bound, and its uses count for it.
+An assignment whose value reads the name (`model = wrap(model)`) may hand
+the same model back: what it reaches may be this model too (shared), and it
+replaces nothing.
 
 Targets that are attributes (`self.model`) are not followed by binding:
 their uses run up to the next assignment of the attribute in the same
@@ -55,7 +58,13 @@ def owned_uses(index: TreeIndex, plan: Plan, refs: list[Ref]) -> OwnedUses:
         if bindings is None:
             return _by_position(refs, site_end)  # no scope facts: the old way
         reaching = {id(b.target) for b in bindings}
-        if id(target) not in reaching:
+        # `model = wrap(model)` may hand the same object back.
+        through = {
+            id(b.target)
+            for b in bindings
+            if b.value is not None and _mentions(index, b.value, target.value)
+        }
+        if id(target) not in reaching and not reaching & through:
             continue
         if reaching == {id(target)} and ref.start > site_end:
             owned.live.append(ref)
@@ -101,7 +110,11 @@ def _deferred(
     replacing = [
         r
         for r in refs
-        if r.rebinds and not r.deferred and r.start > site_end and not in_loop
+        if r.rebinds
+        and not r.deferred
+        and r.start > site_end
+        and not in_loop
+        and not _passes_on(index, r)
     ]
     found = []
     for ref in refs:
@@ -114,6 +127,28 @@ def _deferred(
             continue  # defined once this model is replaced: it never reads it
         found.append(ref)
     return found
+
+
+def _passes_on(index: TreeIndex, rebind: Ref) -> bool:
+    """`model = wrap(model)`: the new value may be the same object; not a plain store
+    counts too (`model += ...`, `for model in ...`)."""
+    parent = index.parent(rebind.node)
+    assign = index.parent(parent) if isinstance(parent, cst.AssignTarget) else parent
+    value = getattr(assign, "value", None)
+    if not isinstance(assign, (cst.Assign, cst.AnnAssign)) or value is None:
+        return True
+    return _mentions(index, value, rebind.node.value)  # type: ignore[attr-defined]
+
+
+def _mentions(index: TreeIndex, value: cst.CSTNode, name: str) -> bool:
+    return any(
+        isinstance(n, cst.Name)
+        and n.value == name
+        and not (
+            isinstance(index.parent(n), cst.Attribute) and index.parent(n).attr is n
+        )
+        for n in index.walk(value)
+    )
 
 
 def _outermost_deferred(

@@ -7,8 +7,9 @@ package (one file per family of use); a use of the model as a value (passed,
 copied, called) goes through `VALUE_RULES` in order. A rule either leaves the
 use alone, plans a rewrite that keeps its meaning (in `Effects`), or raises
 `Skip`. Rules never change the plan themselves: a use inside a function may
-run at any time, so a rewrite there cannot be trusted, and its effects are
-refused (S2F106) instead of applied.
+run at any time, and one after a rebinding in a branch or a loop may read
+another model of the same name (`owned_uses`), so a rewrite there cannot be
+trusted, and its effects are refused (S2F106) instead of applied.
 
 To add a rule for a new kind of use: write a module here with a function
 `rule(use: Use, effects: Effects) -> None`, register it in `ATTRIBUTE_RULES`

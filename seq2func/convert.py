@@ -17,7 +17,7 @@ from .diagnostics import INTERNAL_ERROR, NAME_CONFLICT, SYNTAX_ERROR, UNPROVEN_K
 from .writing.formatting import black_settings
 from .writing.import_fixes import fix_imports
 from .writing.naming import HelperNames, TakenNames, helper_names
-from .analysis.index import TreeIndex
+from .analysis.index import TreeIndex, WholeFileNeeded
 from .analysis.narrowing import Narrowed, narrow
 from .analysis.traces import SiteTraces
 from .planning import find_sites
@@ -136,8 +136,10 @@ def convert_narrowed(
             plan_only=plan_only,
             traces=traces,
         )
-    except ConversionError:
-        return None  # the whole file says it better, with its own positions
+    except (ConversionError, WholeFileNeeded):
+        # The whole file says it better, with its own positions, or a check
+        # needs a statement narrowing left out.
+        return None
     code = narrowed.splice(result.code) if result.changed else source
     if code is None or (code != source and _syntax_error(code, path) is not None):
         return None

@@ -54,6 +54,9 @@ INPUT_FROM_FIRST_BUILD: Final = "S2F210"
 BATCH_DIMENSION_DROPPED: Final = "S2F211"
 BUILD_REPEATED_REMOVED: Final = "S2F215"
 INPUT_KEPT_IN_CONFIG: Final = "S2F216"
+OUTPUT_SHAPE_FROM_TENSOR: Final = "S2F220"
+WEIGHTLESS_INNER_CONVERTED: Final = "S2F221"
+LAYERS_FROM_MODEL: Final = "S2F222"
 ORIGINAL_FAILS: Final = "S2F301"
 UNREACHABLE: Final = "S2F302"
 WEIGHTS_NEUTRALISED: Final = "S2F303"
@@ -370,6 +373,29 @@ _TABLE = [
         "{model}: {detail} stays on the layer, whose config records it",
         "Keras 2 layers (as batch_input_shape) and custom layers without a get_config() "
         "of their own record input_shape in get_config(); the Functional model ignores it.",
+    ),
+    Code(
+        "S2F220",
+        "note",
+        "output-shape-from-tensor",
+        "{model}: {detail} reads the shape of the running tensor",
+        "Between add() calls the model's output is the last layer's output; "
+        "tuple(x.shape) gives the same tuple on Keras 2 and 3.",
+    ),
+    Code(
+        "S2F221",
+        "note",
+        "weightless-inner-converted",
+        "{model}: {detail}, and owns no weights: converted all the same",
+        "A model without weights has nothing under its class's key in a Keras 3 "
+        "weight file, so the outer model's weights still load.",
+    ),
+    Code(
+        "S2F222",
+        "note",
+        "layers-from-model",
+        "{model}: {detail}",
+        "The layers stay the other model's own objects, weights included, as they were.",
     ),
     # Verification.
     Code(

@@ -142,3 +142,26 @@ def test_syntax_error_says_what_python_says_and_where():
     assert "cannot parse: Missing parentheses in call to 'print'" in caught.value.reason
     assert caught.value.reason.endswith("(line 2, column 1)")
     assert caught.value.line == 2
+
+
+CALLED_ON_DATA = textwrap.dedent("""\
+    import keras
+    import tensorflow as tf
+
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(1,))])
+    x = tf.constant([[5.0]])
+    print(model(x))
+
+
+    def head(y):
+        x = keras.layers.Dense(1)(y)
+        return x
+    """)
+
+
+def test_a_model_called_on_data_converts_once_whatever_another_scope_binds():
+    """Issue 12: `x = layer(y)` in another scope made `model(x)` a layer call (S2F117)."""
+    once = seq2func.convert_source(CALLED_ON_DATA)
+    assert [s.status for s in once.sites] == ["converted"]
+    twice = seq2func.convert_source(once.code)
+    assert not twice.changed and twice.code == once.code

@@ -361,13 +361,25 @@ def test_an_input_variable_bound_twice_is_seen_twice():
 
 def test_what_the_model_is_called_on_is_looked_up_everywhere():
     source = (
+        "import keras\n\nx = keras.Input(shape=(3,))\n"
+        + PADDING
+        + KERAS_MODEL.split("\n", 2)[2]
+        + "y = model(x)\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F117",)]
+
+
+def test_a_name_bound_in_another_function_is_not_what_the_model_is_called_on():
+    """Issue 12: only the binding that reaches the call counts."""
+    source = (
         KERAS_MODEL
         + "y = model(x)\n"
         + PADDING
         + "\ndef symbolic():\n    x = keras.Input(shape=(3,))\n    return x\n"
     )
     result, _ = same_both_ways(source)
-    assert [site.skip_codes for site in result.sites] == [("S2F117",)]
+    assert [site.skip_codes for site in result.sites] == [()]
 
 
 def test_a_build_shape_stored_to_in_a_function_between_is_seen():
@@ -450,3 +462,21 @@ def test_a_kept_class_keeps_its_init_for_the_custom_layer_rule():
     code, result = converted_the_narrow_way(source)
     assert [site.skip_codes for site in result.sites] == [("S2F111",)]
     assert code == source
+
+
+def test_a_weightless_model_called_in_functional_code_is_judged_on_the_whole_file():
+    """S2F221 reads every later call of the outer model's graph, kept or not:
+    the narrowed file hands over to the whole file."""
+    source = (
+        "import keras\n\n"
+        "augment = keras.Sequential([keras.layers.RandomFlip(input_shape=(8, 8, 3))])\n"
+        "base = keras.applications.MobileNetV2(input_shape=(8, 8, 3), weights=None)\n"
+        "inputs = keras.Input(shape=(8, 8, 3))\n"
+        "x = augment(inputs)\n" + PADDING + "x = base(x)\n"
+        "model = keras.Model(inputs, x)\n"
+    )
+    narrowed = narrow(source)
+    assert narrowed is not None and conversion.convert_narrowed(narrowed) is None
+    result = conversion.convert_source(source)
+    assert result == whole_file(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F117",)]

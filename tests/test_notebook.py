@@ -118,6 +118,46 @@ def test_a_cell_in_between_that_uses_the_incomplete_model_skips_it():
     )
 
 
+KERAS_LATER = (NOTEBOOKS / "keras_imports_in_later_cell.ipynb").read_text(
+    encoding="utf-8"
+)
+IMPORT_REMOVED = (NOTEBOOKS / "import_line_removed_in_later_cell.ipynb").read_text(
+    encoding="utf-8"
+)
+
+
+def test_new_imports_go_into_the_cell_that_imports_keras():
+    result = convert_notebook(KERAS_LATER, "k.ipynb")
+    assert [s.status for s in result.sites] == ["converted"]
+    assert result.cells_changed == (2, 3)
+    cells = sources(result.text)
+    assert "".join(cells[2]).startswith(
+        "from tensorflow.keras.models import Model\n"
+        "from tensorflow.keras.layers import Input, Dense, Activation\n"
+    )
+    assert cells[1] == sources(KERAS_LATER)[1]
+    assert not convert_notebook(result.text, "k.ipynb").changed
+
+
+def test_an_import_line_removed_first_in_a_later_cell_keeps_the_cell():
+    result = convert_notebook(IMPORT_REMOVED, "r.ipynb")
+    assert [s.status for s in result.sites] == ["converted"]
+    cells = sources(result.text)
+    assert cells[0] == ["import numpy as np"]
+    assert cells[1] == ["from tensorflow import keras"]
+    assert "".join(cells[2]).startswith("inputs = keras.Input(shape=(3,))\n")
+    assert not convert_notebook(result.text, "r.ipynb").changed
+
+
+def test_output_shape_read_in_a_cell_between_the_adds_reads_the_running_tensor():
+    text = USED_BETWEEN.replace('"model.summary()"', '"print(model.output_shape)"')
+    result = convert_notebook(text, "u.ipynb")
+    model = next(s for s in result.sites if s.target == "model")
+    assert model.status == "converted"
+    assert "S2F220" in {d.code for d in model.diagnostics}
+    assert sources(result.text)[3] == ["print(tuple(x.shape))"]
+
+
 def test_a_second_run_changes_nothing():
     once = convert_notebook(TUTORIAL, "t.ipynb").text
     assert not convert_notebook(once, "t.ipynb").changed

@@ -439,3 +439,35 @@ def test_a_function_stops_once_its_model_is_complete(tmp_path):
     (site,) = seq2func.verify_sources(source, converted).sites
     assert site.status == "equivalent", site.reason
     assert not marker.exists()
+
+
+SUBMODEL_WITH_WEIGHTS = """\
+import keras
+
+inner = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(3)], name="inner")
+extra = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(3)], name="extra")
+model = keras.Sequential([keras.Input(shape=(3,)), inner, extra, keras.layers.Dense(1)])
+"""
+SUBMODEL_CONVERTED_BY_HAND = """\
+import keras
+
+inner_inputs = keras.Input(shape=(3,))
+inner = keras.Model(inner_inputs, keras.layers.Dense(3)(inner_inputs), name="inner")
+extra = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(3)], name="extra")
+inputs = keras.Input(shape=(3,))
+x = inner(inputs)
+x = extra(x)
+outputs = keras.layers.Dense(1)(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+"""
+
+
+def test_a_sub_model_with_weights_made_functional_fails_the_checkpoint_check():
+    """What S2F117 guards against: Keras 3 keys a nested model's weights by class."""
+    pytest.importorskip("tensorflow")
+    report = seq2func.verify_sources(SUBMODEL_WITH_WEIGHTS, SUBMODEL_CONVERTED_BY_HAND)
+    (site,) = report.sites
+    assert site.status == "different"
+    assert any(
+        "weights saved by the original do not load" in d for d in site.differences
+    ), site.differences

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 _MIXED_PRECISION_HINTS = ("mixed_precision", "set_global_policy", "set_dtype_policy")
 
 
+class WholeFileNeeded(Exception):
+    """A check needs statements narrowing blanked out: convert the whole file instead."""
+
+
 class TreeIndex:
     """Facts about one parsed module, looked up by node."""
 
@@ -47,6 +51,8 @@ class TreeIndex:
         self.names: dict[str, list[cst.Name]] = walked.names
         self.attributes: dict[str, list[cst.Attribute]] = walked.attributes
         self.candidates: list[cst.CSTNode] = walked.candidates
+        # Some statements stand blanked in `module` (`analysis.narrowing`).
+        self.narrowed = bool(elided_text)
         # A policy set anywhere in the file counts, even blanked out of `module`.
         self.mixed_precision = any(
             hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS

@@ -16,6 +16,7 @@ which `input_shape=` arguments stay before the input step reads them.
 | completion.complete | the add() layers, where Model(...) goes | S2F104 S2F109 |
 | uses.check_uses | later uses: rewrite or skip | S2F103 S2F105 S2F106 S2F117 |
 | inputs.plan_input | where the input comes from | S2F101-S2F103 S2F109 S2F111-S2F113 S2F115 S2F116 |
+| mid_construction.check_reads | `output_shape` read between the adds: the running tensor's | S2F104 |
 | model_arguments.check_model_arguments | name=/trainable= still mean the same | S2F109 |
 """
 
@@ -32,6 +33,7 @@ from .binding import bind
 from .completion import complete
 from .constructor import read_constructor
 from .inputs import plan_input
+from .mid_construction import check_reads
 from .model_arguments import check_model_arguments
 from .plan import CompletionKind, Form, Plan, Skip, diagnostic
 from .uses import check_uses
@@ -44,6 +46,7 @@ STEPS: tuple[Step, ...] = (
     complete,
     check_uses,
     plan_input,
+    check_reads,
     check_model_arguments,
 )
 

@@ -5,6 +5,10 @@ the Functional model exists only once, after the last layer. So each
 `model.add(layer)` statement in the site's block becomes `x = layer(x)` in
 place, `Model(...)` is written after the last of them (or in place of a
 `build()` it folds), and nothing may use the incomplete model in between.
+A statement sharing the last `add`'s line after it (`model.add(d);
+model.compile()`) runs on the complete model: `Model(...)` goes between
+them. Which uses are this model's at all is `owned_uses`'s to say; a read
+of `output_shape` between the adds is `mid_construction`'s.
 
 Raises S2F104 (the model is used before its last `add`, or before a later
 `build()`), and S2F109 (an `add()` whose argument cannot be read). Leaves
@@ -22,6 +26,8 @@ from ..analysis.index import TreeIndex
 from ..analysis.nodes import DEFERRED
 from ..analysis.references import Ref, references
 from ..diagnostics import AMBIGUOUS_ARGUMENTS, USED_BEFORE_COMPLETE
+from .mid_construction import take_reads
+from .owned_uses import owned_uses
 from .plan import Application, Completion, CompletionKind, Form, Plan, Skip
 
 
@@ -30,19 +36,13 @@ def complete(index: TreeIndex, plan: Plan) -> None:
         return  # returned at once: nothing in this scope can add to it
     assert plan.target is not None and plan.scope_node is not None
     refs = references(index, plan.target, plan.call, plan.small, plan.scope_node)
-    end = index.pos(plan.small).end
-    after = [r for r in refs if r.start > (end.line, end.column)]
-    # A later assignment to the target starts another model's story.
-    rebind = next((r for r in after if not r.deferred and r.rebinds), None)
-    live = [
-        r
-        for r in after
-        if not r.deferred and (rebind is None or r.start < rebind.start)
-    ]
-    rest = _take_adds(index, plan, live)
+    owned = owned_uses(index, plan, refs)
+    rest = _take_adds(index, plan, owned.live)
     rest = _take_build(index, plan, rest)
+    _check_shared_before_complete(index, plan, owned.shared)
     plan.later_uses = rest
-    plan.deferred_uses = [r for r in refs if r.deferred]
+    plan.shared_uses = owned.shared
+    plan.deferred_uses = owned.deferred
 
 
 def describe(index: TreeIndex, ref: Ref) -> str:
@@ -50,7 +50,7 @@ def describe(index: TreeIndex, ref: Ref) -> str:
     statement = index.enclosing_small(ref.node)
     if statement is None:
         return f"line {ref.line}"
-    text = index.code(statement).strip().splitlines()[0]
+    text = index.code(statement).strip().splitlines()[0].rstrip(";").rstrip()
     return f"`{text}` on line {ref.line}"
 
 
@@ -72,6 +72,7 @@ def _take_adds(index: TreeIndex, plan: Plan, live: list[Ref]) -> list[Ref]:
     adds = [r for r in live if _consumable(index, plan, r, "add")]
     if not adds:
         return live
+    joined = [(plan.small, app) for app in plan.applications]
     completion_stmt = index.top_statement(adds[-1].node, plan.block)
     for ref in adds:
         call = index.parent(index.parent(ref.node))
@@ -88,21 +89,52 @@ def _take_adds(index: TreeIndex, plan: Plan, live: list[Ref]) -> list[Ref]:
         )
         for _, text in index.comments_in(call, [argument]):
             plan.applications[-1].leading_comments.append(text)
+        joined.append((small, plan.applications[-1]))
     plan.form = Form.ADD
-    completion_end = index.pos(completion_stmt).end
-    done = (completion_end.line, completion_end.column)
-    before = [r for r in live if r not in adds and r.start <= done]
-    if before:
-        raise Skip(
-            USED_BEFORE_COMPLETE, f": {describe(index, before[0])}", before[0].node
-        )
     if index.parent(completion_stmt) is plan.block and isinstance(
         completion_stmt, cst.SimpleStatementLine
     ):
         plan.completion = Completion(CompletionKind.LINE, completion_stmt)
     else:
         plan.completion = Completion(CompletionKind.AFTER, completion_stmt)
+    done = _completed_at(index, plan, adds[-1])
+    before = [r for r in live if r not in adds and r.start <= done]
+    before = take_reads(index, plan, before, joined, describe)
+    if before:
+        raise Skip(
+            USED_BEFORE_COMPLETE, f": {describe(index, before[0])}", before[0].node
+        )
     return [r for r in live if r.start > done]
+
+
+def _completed_at(index: TreeIndex, plan: Plan, last_add: Ref) -> tuple[int, int]:
+    """Where the model is complete: the end of the last `add(...)` statement itself
+    when it is a line of the site's block (`model.add(d); model.compile()` uses the
+    complete model), else the end of the compound statement that holds it."""
+    node = plan.completion.node
+    if plan.completion.kind is CompletionKind.LINE:
+        node = index.enclosing_small(last_add.node)
+    end = index.pos(node).end  # type: ignore[arg-type]
+    return (end.line, end.column)
+
+
+def _check_shared_before_complete(
+    index: TreeIndex, plan: Plan, shared: list[Ref]
+) -> None:
+    """A use between the constructor and the last `add` that may read this model."""
+    start = index.pos(plan.small).end
+    if plan.completion.kind is CompletionKind.CONSTRUCTOR:
+        return
+    end = index.pos(plan.completion.node).end  # type: ignore[arg-type]
+    early = [
+        r
+        for r in shared
+        if (start.line, start.column) < r.start <= (end.line, end.column)
+    ]
+    if early:
+        raise Skip(
+            USED_BEFORE_COMPLETE, f": {describe(index, early[0])}", early[0].node
+        )
 
 
 def _take_build(index: TreeIndex, plan: Plan, rest: list[Ref]) -> list[Ref]:

@@ -5,8 +5,9 @@ and the comments written around each layer, which travel with it. Raises
 S2F102 (the layers are not a literal list: a variable, `*layers`) and S2F109
 (a second positional argument, which is `name` in Keras 2 and `trainable` in
 Keras 3, or an unknown keyword). The arguments of `Sequential(**config)`
-are read from a literal dict bound just before (`config_dict`), and Keras 2's
-`Sequential(layer)` is a list of one (`keras2`). Fixtures:
+are read from a literal dict bound just before (`config_dict`), Keras 2's
+`Sequential(layer)` is a list of one (`keras2`), and another model's layers
+(`Sequential(model_A.layers[:-1])`) are `layers_from_model`'s. Fixtures:
 `form_layers_keyword`, `form_name_and_trainable`, `comments_*`,
 `safety_unpacked_layers`, `safety_positional_name`, `input_config_dict_*`,
 `keras2_bare_layer`.
@@ -20,6 +21,7 @@ from ..analysis.index import TreeIndex
 from ..diagnostics import AMBIGUOUS_ARGUMENTS, LAYERS_NOT_VISIBLE
 from . import keras2
 from .config_dict import config_arguments
+from .layers_from_model import taken_layers
 from .plan import Application, Plan, Skip
 
 
@@ -30,6 +32,9 @@ def read_constructor(index: TreeIndex, plan: Plan) -> None:
                 plan.model_name = arg.value.evaluated_value  # type: ignore[assignment]
     arguments = _arguments(index, plan)
     elements = _layer_elements(index, plan, arguments)
+    if isinstance(elements, Application):
+        plan.applications = [elements]
+        return
     plan.applications = [Application(expr=e.value, top_level=True) for e in elements]
     # The layers' comments are where the layers are: in the call, or in a config dict.
     container = plan.removed[-1] if plan.removed else plan.call
@@ -52,7 +57,7 @@ def _arguments(index: TreeIndex, plan: Plan) -> list[cst.Arg]:
 
 def _layer_elements(
     index: TreeIndex, plan: Plan, arguments: list[cst.Arg]
-) -> list[cst.Element]:
+) -> list[cst.Element] | Application:
     layers_value: cst.BaseExpression | None = None
     for position, arg in enumerate(arguments):
         if arg.star:
@@ -80,6 +85,10 @@ def _layer_elements(
     if not isinstance(layers_value, (cst.List, cst.Tuple)):
         if keras2.bare_layer(index, plan, layers_value):  # Keras 2: one layer (item 9)
             return [cst.Element(layers_value)]
+        # `Sequential(model_A.layers[:-1])`: another model's layers, in a loop.
+        taken = taken_layers(index, layers_value)
+        if taken is not None:
+            return taken
         raise Skip(LAYERS_NOT_VISIBLE, f" ({index.code(layers_value)})")
     for element in layers_value.elements:
         if isinstance(element, cst.StarredElement):

@@ -54,6 +54,7 @@ from .input_arguments import (
     input_layer_arguments,
     strip_ignored,
 )
+from .layers_from_model import input_of_the_layers
 from .plan import Application, Form, InputSource, InputSpec, Plan, Skip
 from .traced_input import traced_input
 
@@ -63,7 +64,12 @@ from .traced_input import traced_input
 LateSource = Callable[[TreeIndex, Plan, Application, Skip], InputSpec | None]
 # What the code says (the data of the first build) comes before what a run
 # recorded: a trace is consulted only where the code cannot be read.
-LATE_SOURCES: tuple[LateSource, ...] = (input_from_first_build, traced_input)
+LATE_SOURCES: tuple[LateSource, ...] = (
+    # `Sequential(model_A.layers[:-1])`: model_A's code gives the input (issue 12).
+    input_of_the_layers,
+    input_from_first_build,
+    traced_input,
+)
 
 
 def plan_input(index: TreeIndex, plan: Plan, late: bool = True) -> None:

@@ -88,6 +88,8 @@ class Application:
     leading_comments: list[str] = field(default_factory=list)
     trailing_comment: str | None = None
     strip: tuple[str, ...] = ()  # keyword arguments to remove from the layer call
+    # `expr` is a list of layers, applied in turn: `for layer in expr: x = layer(x)`.
+    loop: bool = False
 
 
 @dataclass
@@ -134,7 +136,11 @@ class Plan:
     build_call: cst.Call | None = None
     # The later uses of the model, found by the completion step for the uses step.
     later_uses: list = field(default_factory=list)
+    # Uses that may read this model or another bound to the same name.
+    shared_uses: list = field(default_factory=list)
     deferred_uses: list = field(default_factory=list)
+    # `model.output_shape` read between the adds (`mid_construction.MidRead`).
+    mid_reads: list = field(default_factory=list)
     hoist_first: bool = (
         False  # build the first layer before the Input (it makes its own)
     )

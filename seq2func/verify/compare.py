@@ -69,15 +69,33 @@ def _real_layers(result: dict) -> list[dict]:
     return [r for r in result.get("layers", []) if not r["explicit_input"]]
 
 
+def _converted_submodel(a: dict, b: dict) -> bool:
+    """A Sequential sub-model converted at its own site (one without weights, S2F221).
+
+    Its class, its config and a default name (`sequential` -> `functional`)
+    change as the model's own do; its layers are compared at its own site,
+    and what it computes by the checks on weights and outputs here.
+    """
+    return (a["class_name"], b["class_name"]) == ("Sequential", "Functional")
+
+
 def _layers(original: dict, converted: dict) -> Check:
     left, right = _real_layers(original), _real_layers(converted)
+    submodels = 0
     for index, (a, b) in enumerate(zip(left, right)):
-        for key, what in (
+        keys = (
             ("class_name", "class"),
             ("name", "name"),
             ("output_shape", "output shape"),
             ("config", "config"),
-        ):
+        )
+        if _converted_submodel(a, b):
+            submodels += 1
+            default_names = a["name"].startswith("sequential") and b["name"].startswith(
+                "functional"
+            )
+            keys = keys[2:3] if default_names else keys[1:3]
+        for key, what in keys:
             if a[key] != b[key]:
                 detail = f"layer {index} ({a['name']}): {what} {_short(a[key])} != {_short(b[key])}"
                 if key == "config":
@@ -92,9 +110,10 @@ def _layers(original: dict, converted: dict) -> Check:
             False,
             f"{len(left)} layers != {len(right)}: first unmatched is {extra['name']} ({extra['class_name']}) in the {side}",
         )
-    return Check(
-        "layers", True, f"{len(left)} layers: same class, name, config and output shape"
-    )
+    detail = f"{len(left)} layers: same class, name, config and output shape"
+    if submodels:
+        detail += f" ({submodels} sub-model converted to Functional: output shape)"
+    return Check("layers", True, detail)
 
 
 def _config_difference(a: str, b: str) -> str:

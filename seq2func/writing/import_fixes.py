@@ -8,8 +8,13 @@ import libcst as cst
 
 from ..analysis import keras_names
 from ..analysis.index import TreeIndex
-from ..analysis.nodes import is_docstring_line
-from .imports import add_from_imports, is_import_line, remove_from_imports
+from ..analysis.nodes import dotted, is_docstring_line
+from .imports import (
+    add_from_imports,
+    is_import_line,
+    remove_from_imports,
+    still_unused,
+)
 
 
 def fix_imports(
@@ -21,40 +26,133 @@ def fix_imports(
 ) -> cst.Module:
     """Add the imports the rewrite needs and drop the ones it left unused.
 
-    The import edits run on the file's leading import block only: the rest of
-    the file is searched for the names once, as text, which errs on the side
-    of keeping an import.
+    The import edits run on the block of import lines that holds the file's
+    Keras imports (`_keras_block`), and new lines go right after its last
+    Keras import: in a notebook, that is the cell that imports Keras, not
+    cell 0. The rest of the file is searched for the names once, as text,
+    which errs on the side of keeping an import. A line left with no name is
+    removed, but its comments stay (in a notebook, a cell's first line
+    carries the cell's boundary).
     """
     body = list(module.body)
-    # The leading block of imports (after a docstring); conditional imports
-    # and ones further down are part of it only if the block reaches them.
-    last = -1
-    for position, statement in enumerate(body):
-        if (
-            is_import_line(statement)
-            or (position == 0 and is_docstring_line(statement))
-            or _is_future(statement)
-        ):
-            last = position
-        elif last >= 0 or position > 0:
-            break
-    head, rest = body[: last + 1], body[last + 1 :]
-    rest_code = "".join(module.code_for_node(s) for s in rest) + elided_text
+    first, last = _keras_block(body, wanted, bindings)
+    outside = body[:first] + body[last:]
+    rest_code = "".join(module.code_for_node(s) for s in outside) + elided_text
     removals = _unused_imports(index, bindings, rest_code)
+    if not wanted and not removals:
+        return module
     whole = any(
         _imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals
     )
-    if whole:
-        # The import to remove sits further down: use the whole file.
-        head, rest = body, []
-    if not wanted and not removals:
-        return module
-    block = module.with_changes(body=head, footer=())
+    block = module.with_changes(body=body[first:last], header=(), footer=())
     block = add_from_imports(block, wanted)
-    block = remove_from_imports(
-        block, removals, check_uses=whole, elided_text=elided_text
-    )
-    return module.with_changes(body=[*block.body, *rest])
+    body = [*body[:first], *block.body, *body[last:]]
+    last = first + len(block.body)
+    if not removals:
+        return module.with_changes(body=body)
+    if whole:  # an import to remove sits outside the block: the whole file, checked
+        removals = still_unused(module.with_changes(body=body), removals, elided_text)
+        first, last = 0, len(body)
+    return _remove(module, body, removals, first, last)
+
+
+def _remove(
+    module: cst.Module,
+    body: list[cst.BaseStatement],
+    removals: list[tuple[str, str, str | None]],
+    first: int,
+    last: int,
+) -> cst.Module:
+    """Remove the imports from `body[first:last]`; a line that goes hands its
+    comments (and the blank lines among them) to the statement after it."""
+    kept: list[cst.BaseStatement] = body[:first]
+    pending: list[cst.EmptyLine] = []
+    for position, statement in enumerate(body[first:], start=first):
+        if position < last and removals:
+            alone = module.with_changes(body=[statement], header=(), footer=())
+            edited = remove_from_imports(alone, removals, check_uses=False).body
+            if not edited:
+                if any(line.comment is not None for line in statement.leading_lines):
+                    pending.extend(statement.leading_lines)
+                continue
+            statement = edited[0]
+        if pending:
+            statement = statement.with_changes(
+                leading_lines=[*pending, *statement.leading_lines]
+            )
+            pending = []
+        kept.append(statement)
+    return module.with_changes(body=kept, footer=[*pending, *module.footer])
+
+
+def _keras_block(body: list[cst.BaseStatement], wanted, bindings) -> tuple[int, int]:
+    """`body[first:last]`: the import lines to edit.
+
+    The run of import lines that holds the import of `Sequential` (else of
+    another name from Keras), up to its last Keras import; without one, the
+    leading block of imports (after a docstring).
+    """
+    keras_lines = [
+        position
+        for position, statement in enumerate(body)
+        if is_import_line(statement) and _imports_keras(statement)
+    ]
+    if not keras_lines:
+        return _leading_block(body)
+    sequential = [p for p in keras_lines if _binds_sequential(body[p], bindings)]
+    anchor = (sequential or keras_lines)[0]
+    first = anchor
+    while first > 0 and is_import_line(body[first - 1]):
+        first -= 1
+    last = anchor
+    while last + 1 < len(body) and is_import_line(body[last + 1]):
+        last += 1
+    return first, max(p for p in keras_lines if p <= last) + 1
+
+
+def _leading_block(body: list[cst.BaseStatement]) -> tuple[int, int]:
+    """The imports at the top of the file, after a docstring."""
+    first = 1 if body and is_docstring_line(body[0]) else 0
+    last = first
+    while last < len(body) and (is_import_line(body[last]) or _is_future(body[last])):
+        last += 1
+    return first, last
+
+
+def _imports_keras(statement: cst.BaseStatement) -> bool:
+    for small in statement.body:  # type: ignore[attr-defined]
+        if isinstance(small, cst.ImportFrom):
+            if small.relative or small.module is None:
+                continue
+            module = dotted(small.module)
+            names = [] if isinstance(small.names, cst.ImportStar) else small.names
+            if any(
+                keras_names.split_family(name) is not None
+                for name in [module, *(f"{module}.{a.evaluated_name}" for a in names)]
+            ):
+                return True
+        elif isinstance(small, cst.Import):
+            if any(
+                keras_names.split_family(dotted(a.name)) is not None
+                for a in small.names
+            ):
+                return True
+    return False
+
+
+def _binds_sequential(statement: cst.BaseStatement, bindings) -> bool:
+    for small in statement.body:  # type: ignore[attr-defined]
+        if isinstance(small, cst.ImportFrom) and not isinstance(
+            small.names, cst.ImportStar
+        ):
+            for alias in small.names:
+                name = alias.evaluated_alias or alias.evaluated_name
+                binding = bindings.get(name)
+                if binding is not None and keras_names.sequential_family(
+                    {binding.qualified}
+                ):
+                    return True
+    return False
 
 
 def _is_future(statement: cst.BaseStatement) -> bool:

@@ -101,20 +101,25 @@ def remove_from_imports(
         return module
     unused = removals
     if check_uses:
-        code = (
-            "".join(
-                module.code_for_node(s) for s in module.body if not is_import_line(s)
-            )
-            + elided_text
-        )
-        unused = [
-            r
-            for r in removals
-            if not re.search(rf"\b{re.escape(r[2] or r[1])}\b", code)
-        ]
+        unused = still_unused(module, removals, elided_text)
     if not unused:
         return module
     return module.visit(_RemoveFromImports(unused))
+
+
+def still_unused(
+    module: cst.Module,
+    removals: Sequence[tuple[str, str, str | None]],
+    elided_text: str = "",
+) -> list[tuple[str, str, str | None]]:
+    """The removals whose name is written nowhere outside the imports (text search)."""
+    code = (
+        "".join(module.code_for_node(s) for s in module.body if not is_import_line(s))
+        + elided_text
+    )
+    return [
+        r for r in removals if not re.search(rf"\b{re.escape(r[2] or r[1])}\b", code)
+    ]
 
 
 class _RemoveFromImports(cst.CSTTransformer):

@@ -26,6 +26,7 @@ class HelperNames:
     x: str
     outputs: str
     base: str = "base_model"
+    layer: str = "layer"  # the loop over another model's layers
 
 
 def fresh(base: str, taken: Container[str]) -> str:
@@ -83,6 +84,8 @@ def helper_names(
     busy.extra.add(x)
     outputs = fresh("outputs", busy)
     busy.extra.add(outputs)
+    base = fresh("base_model", busy)
+    busy.extra.add(base)
     return HelperNames(
-        inputs=inputs, x=x, outputs=outputs, base=fresh("base_model", busy)
+        inputs=inputs, x=x, outputs=outputs, base=base, layer=fresh("layer", busy)
     )

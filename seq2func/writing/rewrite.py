@@ -46,7 +46,7 @@ def render(
 ) -> None:
     """Add one converted site's edits."""
     for node, template in plan.node_rewrites.items():
-        edits.nodes[node] = template.format(Model=spelling.model)
+        edits.nodes[node] = template.format(Model=spelling.model, x=names.x)
     for small in plan.removed:
         edits.replace[small] = []
     _SiteWriter(plan, spelling, names, module, edits).write()
@@ -68,7 +68,9 @@ class _SiteWriter:
         self.module, self.edits = module, edits
         self.apps = list(plan.applications)
         self.inputs = plan.input.variable or names.inputs
-        self.first_in_compound = not self.apps[0].top_level
+        # A first loop, or a first layer in a compound statement, needs the
+        # running tensor set before it.
+        self.first_in_compound = not self.apps[0].top_level or self.apps[0].loop
 
     def write(self) -> None:
         plan, apps, edits = self.plan, self.apps, self.edits
@@ -133,8 +135,11 @@ class _SiteWriter:
         names = self.names
         first = position == 0 and not self.first_in_compound
         previous = self.inputs if first else names.x
-        last = position == len(self.apps) - 1 and app.top_level
+        last = position == len(self.apps) - 1 and app.top_level and not app.loop
         code = _expression_code(app, self.module, self.edits.nodes)
+        if app.loop:
+            loop = f"for {names.layer} in {code}:\n    {names.x} = {names.layer}({names.x})"
+            return [*app.leading_comments, loop]
         line = f"{names.outputs if last else names.x} = {code}({previous})"
         if app.trailing_comment:
             line += f"  {app.trailing_comment}"
@@ -142,7 +147,10 @@ class _SiteWriter:
 
     def _model_line(self) -> str:
         plan = self.plan
-        output = self.names.outputs if self.apps[-1].top_level else self.names.x
+        last = self.apps[-1]
+        output = (
+            self.names.outputs if last.top_level and not last.loop else self.names.x
+        )
         arguments = [
             f"inputs={self.inputs}",
             f"outputs={output}",

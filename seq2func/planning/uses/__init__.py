@@ -7,8 +7,9 @@ package (one file per family of use); a use of the model as a value (passed,
 copied, called) goes through `VALUE_RULES` in order. A rule either leaves the
 use alone, plans a rewrite that keeps its meaning (in `Effects`), or raises
 `Skip`. Rules never change the plan themselves: a use inside a function may
-run at any time, so a rewrite there cannot be trusted, and its effects are
-refused (S2F106) instead of applied.
+run at any time, and one after a rebinding in a branch or a loop may read
+another model of the same name (`owned_uses`), so a rewrite there cannot be
+trusted, and its effects are refused (S2F106) instead of applied.
 
 To add a rule for a new kind of use: write a module here with a function
 `rule(use: Use, effects: Effects) -> None`, register it in `ATTRIBUTE_RULES`
@@ -23,7 +24,15 @@ from ...analysis.index import TreeIndex
 from ...analysis.references import Ref
 from ...diagnostics import CHANGED_AFTER_COMPLETE, SEQUENTIAL_SEMANTICS
 from ..plan import Form, Plan, Skip
-from . import copies, layers, mutation, serialization, type_tests, used_as_layer
+from . import (
+    copies,
+    layers,
+    mutation,
+    private_state,
+    serialization,
+    type_tests,
+    used_as_layer,
+)
 from .base import Effects, Use
 
 Rule = Callable[[Use, Effects], None]
@@ -34,9 +43,10 @@ ATTRIBUTE_RULES: dict[str, tuple[Rule, ...]] = {
     "layers": (layers.hands_out_layers, layers.rewrite_layers),
     "get_layer": (layers.hands_out_layers, layers.get_layer_by_index),
     **{name: (serialization.serialized,) for name in serialization.SERIALIZERS},
+    "__class__": (type_tests.class_attribute,),
 }
-# `model._<name>`: private state.
-PRIVATE_RULES: tuple[Rule, ...] = (mutation.private_state,)
+# `model._<name>`: private state (only Sequential's own counts).
+PRIVATE_RULES: tuple[Rule, ...] = (private_state.sequential_state,)
 # The model as a value: called, passed, stored, tested.
 VALUE_RULES: tuple[Rule, ...] = (
     used_as_layer.used_as_layer_later,
@@ -72,25 +82,29 @@ def check_uses(index: TreeIndex, plan: Plan) -> None:
         return  # returned at once: its uses are the caller's, in another scope
     for ref in plan.later_uses:
         effects_of(Use(index, plan, ref)).apply_to(plan)
+    for ref in plan.shared_uses:
+        _check_unsure_use(index, plan, ref, shared=True)
     for ref in plan.deferred_uses:
-        _check_deferred_use(index, plan, ref)
+        _check_unsure_use(index, plan, ref, shared=False)
     copies.check_round_trip(index, plan)
 
 
-def _check_deferred_use(index: TreeIndex, plan: Plan, ref: Ref) -> None:
-    """Code in a function may run at any time, so nothing there can be rewritten."""
+def _check_unsure_use(index: TreeIndex, plan: Plan, ref: Ref, shared: bool) -> None:
+    """A use that may run at any time (in a function), or read another model bound
+    to the same name (after a rebinding in a branch or a loop): nothing there can
+    be rewritten for this model alone."""
     if ref.rebinds:
         return
     use = Use(index, plan, ref)
+    read = index.code(use.attribute or ref.node)
+    if shared:
+        where = f"`{read}` on line {ref.line} may read another model bound to `{plan.target}`"
+    else:
+        where = f"in a function on line {ref.line}"
     if use.attribute_name in ("add", "pop"):
-        raise Skip(
-            CHANGED_AFTER_COMPLETE,
-            f" ({use.attribute_name}() in a function on line {ref.line})",
-            ref.node,
-        )
+        detail = f" ({where})" if shared else f" ({use.attribute_name}() {where})"
+        raise Skip(CHANGED_AFTER_COMPLETE, detail, ref.node)
     effects = effects_of(use)
     if effects.rewrites:
-        raise Skip(
-            SEQUENTIAL_SEMANTICS, f" (in a function on line {ref.line})", ref.node
-        )
+        raise Skip(SEQUENTIAL_SEMANTICS, f" ({where})", ref.node)
     effects.apply_to(plan)

@@ -4,7 +4,8 @@
 `keras.models.clone_model(model)` and a model saved and loaded back in the
 same file all reach the model (or a copy that is Functional too) by another
 way than its name. If one of them reads `.layers`, `add`/`pop`, `get_layer`
-or private state, or is tested with `isinstance`/`type`, the site is skipped
+or Sequential's own private state (`private_state`), or is tested with
+`isinstance`/`type`/`.__class__`, the site is skipped
 (S2F106), naming the read and the name it went through. Only the copy's own
 binding is followed, so a same-named local elsewhere does not count.
 Fixtures: `form_alias_and_clone_*`, `form_copy_name_*`,
@@ -21,11 +22,12 @@ from ...analysis.index import TreeIndex
 from ...diagnostics import SEQUENTIAL_SEMANTICS
 from ..plan import Plan, Skip
 from .base import Effects, Use
+from .private_state import is_sequential_state
 
 _DISPLAYS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
 _ITEMS = (cst.Element, cst.DictElement, cst.StarredElement)
 # What a copy may not read: the answers a Functional model gives differently.
-_SEQUENTIAL_ATTRIBUTES = ("layers", "add", "pop", "get_layer")
+_SEQUENTIAL_ATTRIBUTES = ("layers", "add", "pop", "get_layer", "__class__")
 
 
 def through_copies(use: Use, effects: Effects) -> None:
@@ -129,7 +131,7 @@ def _sequential_use(index: TreeIndex, node: cst.CSTNode) -> str | None:
     current, parent = index.through_subscripts(node)
     if isinstance(parent, cst.Attribute) and parent.value is current:
         name = parent.attr.value
-        if name in _SEQUENTIAL_ATTRIBUTES or name.startswith("_"):
+        if name in _SEQUENTIAL_ATTRIBUTES or is_sequential_state(name):
             return index.code(parent)
         return None
     if isinstance(parent, cst.Arg) and parent.value is current:

@@ -80,7 +80,8 @@ def _subscript(
     use: Use, effects: Effects, subscript: cst.Subscript, layers_code: str
 ) -> bool:
     """Rewrite `layers[i]` or `layers[a:b]`; False when the subscript is not literal."""
-    count = sum(1 for a in use.plan.applications if a.top_level)
+    # A loop over another model's layers adds any number of them, maybe none.
+    count = sum(1 for a in use.plan.applications if a.top_level and not a.loop)
     index = subscript.slice[0].slice
     if isinstance(index, cst.Index):
         value = int_literal(index.value)

@@ -1,14 +1,12 @@
-"""Uses that change the model, or reach state only a Sequential has.
+"""Uses that change the model.
 
 - `model.add/pop/build(...)` after the model is complete (S2F103): the
   Functional model is fixed once made.
-- `model._layers`, `model._functional` and other private state (S2F106): it
-  exists only on Sequential.
 - `f(model)` where `f` is a function of this file that adds, pops or reads
   `.layers` (S2F105): it may change the model where this file cannot see.
 
 Fixtures: `safety_pop_after`, `safety_mutate_in_other_block`,
-`safety_private_attribute`, `safety_handed_to_local_function`,
+`safety_handed_to_local_function`,
 `safety_handed_to_safe_function`.
 """
 
@@ -17,7 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ...analysis.index import TreeIndex
-from ...diagnostics import CHANGED_AFTER_COMPLETE, ESCAPES, SEQUENTIAL_SEMANTICS
+from ...diagnostics import CHANGED_AFTER_COMPLETE, ESCAPES
 from ..plan import Skip
 from .base import Effects, Use
 
@@ -30,14 +28,6 @@ def changed_after_complete(use: Use, effects: Effects) -> None:
     raise Skip(
         CHANGED_AFTER_COMPLETE,
         f" ({use.attribute_name}() on line {use.line})",
-        use.ref.node,
-    )
-
-
-def private_state(use: Use, effects: Effects) -> None:
-    raise Skip(
-        SEQUENTIAL_SEMANTICS,
-        f" (.{use.attribute_name} on line {use.line})",
         use.ref.node,
     )
 

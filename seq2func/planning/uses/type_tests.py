@@ -2,8 +2,9 @@
 
 `isinstance(model, Sequential)` becomes a test for `Model` (S2F205), which
 the converted model passes as the original passed its own. A tuple of
-classes, or `type(model)`, cannot be rewritten to mean the same (S2F106).
-Fixtures: `safety_isinstance_in_function`.
+classes, `type(model)` or `model.__class__`, cannot be rewritten to mean
+the same (S2F106).
+Fixtures: `safety_isinstance_in_function`, `safety_class_attribute`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ def type_test(use: Use, effects: Effects) -> None:
     elif func == "type":
         call, _ = use.call_with_argument  # type: ignore[misc]
         raise Skip(SEQUENTIAL_SEMANTICS, f" (type() on line {use.line})", call)
+
+
+def class_attribute(use: Use, effects: Effects) -> None:
+    """`model.__class__`: the class itself, as `type(model)` gives it."""
+    raise Skip(SEQUENTIAL_SEMANTICS, f" (.__class__ on line {use.line})", use.attribute)
 
 
 def _isinstance(use: Use, effects: Effects) -> None:

@@ -2,11 +2,14 @@
 
 Converting such a model would change the outer model's layer from a
 Sequential to a Functional one: Keras 3 weight files key a nested model by
-its class, so weights the original saved would no longer load. A model held
+its class, so weights the original saved would no longer load, unless the
+model owns no weights (`weightless`: then it is converted, S2F221). A model held
 in a variable and called later is usually called on data, which a conversion
 keeps; only a call on a symbolic tensor (`keras.Input`, another layer's
-output) makes it a layer. Fixtures: `form_nested_sequential`,
-`safety_used_as_layer`.
+output: `analysis.symbolic`, following only the bindings that reach the
+argument) makes it a layer. A NumPy array, `tf.constant`, a function's
+parameter is data as far as the code says. Fixtures: `form_nested_sequential`,
+`safety_used_as_layer`, `later_called_on_*`.
 """
 
 from __future__ import annotations
@@ -15,17 +18,27 @@ import libcst as cst
 
 from ...analysis import keras_names
 from ...analysis.index import TreeIndex
-from ...diagnostics import USED_AS_LAYER
+from ...analysis.symbolic import is_symbolic
+from ...diagnostics import USED_AS_LAYER, WEIGHTLESS_INNER_CONVERTED
 from ..plan import Skip
 from .base import Effects, Use
+from .weightless import outer_keys_move, owns_no_weights
 
 
 def used_as_layer_later(use: Use, effects: Effects) -> None:
     node = use.ref.node
-    if used_as_layer(use.index, node, called=False) or _called_on_symbolic(
-        use.index, node
+    if not (
+        used_as_layer(use.index, node, called=False)
+        or _called_on_symbolic(use.index, node)
     ):
+        return
+    if not owns_no_weights(use.index, use.plan):
         raise Skip(USED_AS_LAYER, "", node)
+    moved = outer_keys_move(use.index, use.plan, node)
+    if moved is not None:
+        raise Skip(USED_AS_LAYER, f" ({moved})", node)
+    detail = f"it is a layer of another model on line {use.line}"
+    effects.notes.append(use.note(WEIGHTLESS_INNER_CONVERTED, detail, node))
 
 
 def used_as_layer(index: TreeIndex, node: cst.CSTNode, called: bool = True) -> bool:
@@ -46,35 +59,8 @@ def used_as_layer(index: TreeIndex, node: cst.CSTNode, called: bool = True) -> b
 
 
 def _called_on_symbolic(index: TreeIndex, node: cst.CSTNode) -> bool:
-    """`model(inputs)` where `inputs` comes from keras.Input or another layer call."""
+    """`model(inputs)` where the value that reaches `inputs` is a KerasTensor."""
     call = index.parent(node)
     if not (isinstance(call, cst.Call) and call.func is node and call.args):
         return False
-    return _symbolic_assignment(index, call.args[0].value) is not None
-
-
-def _symbolic_assignment(
-    index: TreeIndex, expr: cst.BaseExpression, depth: int = 0
-) -> cst.Call | None:
-    """The symbolic call a name is assigned: `keras.Input(...)`, `layer(...)(t)`, or
-    any call on a symbolic name (`x = encoder(inputs)`, as converted code calls a
-    model that was a Sequential's first layer)."""
-    if not isinstance(expr, cst.Name) or depth > 4:
-        return None
-    for node in index.names.get(expr.value, []):
-        target = index.parent(node)
-        assign = index.parent(target) if isinstance(target, cst.AssignTarget) else None
-        if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
-            value = assign.value
-            if keras_names.is_input(index.qualified(value.func)) or isinstance(
-                value.func, cst.Call
-            ):
-                return value
-            if (
-                value.args
-                and value.args[0].keyword is None
-                and value.args[0].value is not node
-                and _symbolic_assignment(index, value.args[0].value, depth + 1)
-            ):
-                return value
-    return None
+    return any(is_symbolic(index, arg.value) for arg in call.args)

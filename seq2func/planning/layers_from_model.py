@@ -1,0 +1,172 @@
+"""`Sequential(model_A.layers[:-1])`: a model made of the layers of another (transfer learning).
+
+Keras adds the listed layer objects one by one, and the new model gets an
+input only from its first element. Measured on Keras 3.15.1 (and tf_keras
+2.21) with `B = Sequential(A.layers[:-1]); B.add(Dense(1))`:
+
+- `A` a Sequential whose first layer was given `input_shape=[28, 28]`: the
+  layer object keeps it, and B makes its own InputLayer from it: input
+  `(None, 28, 28)`, float32 (Keras 2 takes the layer's dtype instead), a new
+  auto-named `input_layer_N`. The same holds when `A` is converted, as long
+  as the slice skips its InputLayer (the `layers` rule shifts it, S2F203)
+  and the layer keeps `input_shape=` (it does: the layers are handed out,
+  S2F207).
+- `A` a Functional model on `keras.Input`: a slice from 0 starts with A's
+  InputLayer, and B's input is that very layer (`A.input`).
+- `A` with `keras.Input` as its first element, or a slice that starts after
+  the first layer: B has no input until it is built on data; the other
+  late sources (a trace) are asked, else S2F111 says why.
+
+In every case the layers stay A's own objects, weights included. The
+converted code applies them to the input in a loop,
+`for layer in A.layers[...]: x = layer(x)`, then the added layers
+(S2F222). The slice is written as the file has it: when A is converted, its
+own `layers` rule has already shifted it past the InputLayer.
+`taken_layers` is asked by the constructor step for a layer list that is
+not a literal; `input_of_the_layers` is an entry of `inputs.LATE_SOURCES`.
+Fixtures: `form_layers_of_another_model*`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis import keras_names
+from ..analysis.index import TreeIndex, WholeFileNeeded
+from ..analysis.nodes import has_star, int_literal, kwarg
+from ..analysis.may_reach import reaching_bindings
+from ..diagnostics import LAYERS_FROM_MODEL
+from .plan import Application, InputSource, InputSpec, Plan, Skip, diagnostic
+
+
+def taken_layers(index: TreeIndex, value: cst.BaseExpression) -> Application | None:
+    """The loop over `X.layers` or `X.layers[a:b]` (no step), as one application."""
+    if _source_model(value) is None:
+        return None
+    return Application(expr=value, top_level=True, loop=True)
+
+
+def input_of_the_layers(
+    index: TreeIndex, plan: Plan, first: Application, skip: Skip
+) -> InputSpec | None:
+    """Where Keras found the input of a model made of another model's layers.
+
+    None, with the reason in `skip`, when the other model's code does not
+    give it: the new model is then built by its first data, which a later
+    source (a trace) may know.
+    """
+    if not first.loop:
+        return None
+    written = first.expr
+    name, lower = _source_model(written)  # type: ignore[misc]
+    bindings = reaching_bindings(index, name) or []
+    values = [b.value for b in bindings]
+    spec = None
+    if len(values) != 1 or not isinstance(values[0], cst.Call):
+        reason = f"`{name.value}` may be more than one model"
+    elif lower not in (None, 0):
+        reason = f"`{index.code(written)}` does not start with the first layer"
+    else:
+        model = values[0]
+        qualified = index.qualified(model.func)
+        if keras_names.sequential_family(qualified):
+            spec = _from_first_layer(index, plan, model)
+        elif keras_names.is_model(qualified):
+            spec = _from_functional(index, plan, model, first, name)
+        reason = f"the layers of `{name.value}` carry no input shape Keras reads"
+    if spec is None:
+        skip.detail = f" ({reason})"
+        return None
+    detail = f"`{index.code(written)}` applied to the input in a loop"
+    plan.notes.append(diagnostic(index, plan, LAYERS_FROM_MODEL, detail, written))
+    return spec
+
+
+def _source_model(value: cst.BaseExpression) -> tuple[cst.Name, int | None] | None:
+    """(`X`, the slice's lower bound) for `X.layers` / `X.layers[a:b]`."""
+    lower = None
+    if isinstance(value, cst.Subscript):
+        if len(value.slice) != 1 or not isinstance(value.slice[0].slice, cst.Slice):
+            return None
+        part = value.slice[0].slice
+        if part.step is not None:
+            return None
+        if part.lower is not None:
+            lower = int_literal(part.lower)
+            if lower is None:
+                return None
+        if part.upper is not None and int_literal(part.upper) is None:
+            return None
+        value = value.value
+    if (
+        isinstance(value, cst.Attribute)
+        and value.attr.value == "layers"
+        and isinstance(value.value, cst.Name)
+    ):
+        return value.value, lower
+    return None
+
+
+def _from_first_layer(
+    index: TreeIndex, plan: Plan, model: cst.Call
+) -> InputSpec | None:
+    """A Sequential's first listed layer, given `input_shape=`/`input_dim=`."""
+    listed = next(
+        (
+            a.value
+            for a in model.args
+            if a.keyword is None or a.keyword.value == "layers"
+        ),
+        None,
+    )
+    if not isinstance(listed, (cst.List, cst.Tuple)) or not listed.elements:
+        return None
+    first = listed.elements[0].value
+    if not isinstance(first, cst.Call) or has_star(first):
+        return None
+    qualified = index.qualified(first.func)
+    if not keras_names.keras_layer_class(qualified) or index.mixed_precision:
+        return None
+    if kwarg(first, "dtype") is not None:
+        return None  # Keras 2 gives the InputLayer that dtype, Keras 3 float32
+    shape = kwarg(first, "input_shape")
+    dim = None if keras_names.is_embedding(qualified) else kwarg(first, "input_dim")
+    if (shape is None) == (dim is None) or kwarg(first, "batch_input_shape"):
+        return None
+    given = shape or dim
+    if index.rebound_between(given.value, model, plan.call):  # type: ignore[union-attr]
+        return None
+    code = index.code(given.value)  # type: ignore[union-attr]
+    arguments = f"shape={code}" if shape is not None else f"shape=({code},)"
+    return InputSpec(InputSource.LAYER, arguments=arguments)
+
+
+def _from_functional(
+    index: TreeIndex, plan: Plan, model: cst.Call, first: Application, name: cst.Name
+) -> InputSpec | None:
+    """A Functional model on one `keras.Input`: the slice starts with its InputLayer."""
+    inputs = kwarg(model, "inputs")
+    if inputs is None and model.args and model.args[0].keyword is None:
+        inputs = model.args[0]
+    if inputs is None:
+        return None
+    bound = index.single_assignment(inputs.value)
+    if bound is None and index.narrowed:
+        raise WholeFileNeeded  # the binding may be a statement narrowing left out
+    if bound is None or not keras_names.is_input(index.qualified(bound.func)):
+        return None
+    # B's input is A's own InputLayer; the loop starts after it.
+    first.expr = _shifted(first.expr)
+    return InputSpec(InputSource.VARIABLE, variable=f"{name.value}.input")
+
+
+def _shifted(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`X.layers[1:b]` for `X.layers[:b]` / `X.layers[0:b]` / `X.layers`."""
+    if isinstance(expr, cst.Subscript):
+        part = expr.slice[0].slice
+        assert isinstance(part, cst.Slice)
+        upper = part.upper
+        text = cst.Module([]).code_for_node(upper) if upper is not None else ""
+        owner = cst.Module([]).code_for_node(expr.value)
+        return cst.parse_expression(f"{owner}[1:{text}]")
+    return cst.parse_expression(f"{cst.Module([]).code_for_node(expr)}[1:]")

@@ -3,6 +3,9 @@
 Exit status: 0 success; 1 `--check` found work, or verification found a
 site that is not equivalent or could not be proven; 2 usage errors or files
 that could not be processed (reported after every other file was processed).
+
+It is long because argparse declarations are: the options of four
+subcommands, each with its help, are one table read top to bottom.
 """
 
 from __future__ import annotations

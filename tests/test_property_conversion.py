@@ -67,7 +67,7 @@ def test_converted_program_builds_an_equivalent_model_and_keeps_its_values(progr
     keras = pytest.importorskip("keras")
     from seq2func.verify.compare import compare
     from seq2func.verify.reach import probe_for
-    from seq2func.verify.worker import run_job
+    from seq2func.verify.worker import _Downloads, run_job
 
     result = seq2func.convert_source(program.source)
     converted = result.code
@@ -100,7 +100,7 @@ def test_converted_program_builds_an_equivalent_model_and_keeps_its_values(progr
                 "checkpoint": os.path.join(workdir, "original.weights.h5"),
                 "device_name": "CPU",
             }
-            results[side] = run_job(keras, job)
+            results[side] = run_job(keras, job, _Downloads(keras))
             assert results[side]["ok"], results[side].get("traceback")
         comparison = compare(results["original"], results["converted"], workdir)
         assert comparison.equivalent, comparison.differences

@@ -53,7 +53,14 @@ class DeferredBuild:
             shape = _tuple_text(first.batch_shape)
             code = f"{original.code}{original.target}.build({shape})\n"
             return dataclasses.replace(original, code=code), converted
-        return with_set_up(original), with_set_up(converted)
+        # In a function the first build comes after the model is complete, so
+        # both sides run the whole body (the same data, the same training)
+        # instead of stopping at completion.
+        whole = [
+            dataclasses.replace(with_set_up(probe), complete_at=None)
+            for probe in (original, converted)
+        ]
+        return whole[0], whole[1]
 
     def relaxed(self, original: dict, converted: dict) -> tuple[dict, str | None]:
         """The original's result with its batch dimension read as the converted model's.

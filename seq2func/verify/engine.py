@@ -190,8 +190,9 @@ def verify_many(
             if sites is not None
             else sites_to_verify(original, path, traces=recorded)
         )
-        keras, why = choose(original, options.keras)
+        file_keras, file_why = choose(original, options.keras)
         for site in chosen:
+            keras, why = _site_keras(original, site, file_keras, file_why)
             ordinal = ordinal_of(original, site.scope, site.target, site.line)
             tasks.append(
                 _Task(
@@ -235,6 +236,20 @@ def verify_many(
         )
         reports.append(VerificationReport(sites=found, path=path))
     return reports
+
+
+def _site_keras(
+    source: str, site: Site, keras: KerasFlavour, why: str
+) -> tuple[KerasFlavour, str]:
+    """A `keras.Sequential` in a file that imports tf_keras only beside it is
+    Keras 3 code, as the converter read it (planning/keras2.py): it runs on Keras 3."""
+    if keras != "2" or not why.startswith("the file imports tf_keras"):
+        return keras, why
+    lines = source.splitlines()
+    text = lines[site.line - 1][site.column :] if site.line <= len(lines) else ""
+    if text.startswith(("keras.", "tf.keras.")):
+        return "3", ""
+    return keras, why
 
 
 class _Slot:

@@ -7,6 +7,7 @@ replaced, and the site is reported while the others finish.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import select
@@ -247,9 +248,27 @@ def _site_keras(
         return keras, why
     lines = source.splitlines()
     text = lines[site.line - 1][site.column :] if site.line <= len(lines) else ""
-    if text.startswith(("keras.", "tf.keras.")):
+    if text.startswith("tf.keras.") or (
+        text.startswith("keras.") and _keras_is_keras3(source)
+    ):
         return "3", ""
     return keras, why
+
+
+def _keras_is_keras3(source: str) -> bool:
+    """Whether the name `keras` is the Keras 3 package (not `import tf_keras as keras`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    bound = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if (alias.asname or alias.name.split(".")[0]) == "keras"
+    ]
+    return bool(bound) and all(name.split(".")[0] == "keras" for name in bound)
 
 
 class _Slot:

@@ -22,6 +22,7 @@ expected ones, with the number.
 from __future__ import annotations
 
 import ast
+import json
 import dataclasses
 from dataclasses import dataclass
 
@@ -177,4 +178,35 @@ def _unbatched(row: dict, batch: int) -> dict:
         value = row.get(key)
         if isinstance(value, str) and value.startswith(prefix):
             changed[key] = "(None," + value[len(prefix) :]
+    if "config" in row:
+        # A wrapped layer's config records the shape it was built on
+        # (`Bidirectional`'s backward_layer: build_config.input_shape).
+        config = row["config"]
+        if isinstance(config, str):  # the worker sends it as sorted JSON
+            try:
+                loaded = json.loads(config)
+            except ValueError:
+                return changed
+            config = json.dumps(_unbatched_config(loaded, batch), sort_keys=True)
+        else:
+            config = _unbatched_config(config, batch)
+        changed["config"] = config
     return changed
+
+
+def _unbatched_config(value, batch: int):
+    if isinstance(value, dict):
+        found = {}
+        for key, item in value.items():
+            if (
+                key == "input_shape"
+                and isinstance(item, (list, tuple))
+                and item
+                and item[0] == batch
+            ):
+                item = type(item)([None, *item[1:]])
+            found[key] = _unbatched_config(item, batch)
+        return found
+    if isinstance(value, list):
+        return [_unbatched_config(item, batch) for item in value]
+    return value

@@ -309,15 +309,10 @@ class TreeIndex:
 
     def single_value(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
         """The value a name is bound to by `name = value`, when the scope binds it exactly once."""
-        if not isinstance(expr, cst.Name):
+        found = self._assignments(expr)
+        if found is None:
             return None
-        scope = lazy_value(self.scopes.get(expr))
-        if scope is None:
-            return None
-        try:
-            assignments = list(scope[expr.value])
-        except Exception:
-            return None
+        scope, assignments = found
         # Only the reference's own scope: a global may be rebound anywhere.
         if len(assignments) != 1 or assignments[0].scope is not scope:
             return None
@@ -328,20 +323,24 @@ class TreeIndex:
             return assign.value
         return None
 
-    def single_class(self, expr: cst.BaseExpression) -> cst.ClassDef | None:
-        """The class a name refers to, when its scope binds the name once, by that class."""
+    def _assignments(self, expr: cst.BaseExpression) -> tuple[object, list] | None:
+        """The scope a name is read in, and what that scope says binds it."""
         if not isinstance(expr, cst.Name):
             return None
         scope = lazy_value(self.scopes.get(expr))
         if scope is None:
             return None
         try:
-            assignments = list(scope[expr.value])
-        except Exception:
+            return scope, list(scope[expr.value])
+        except Exception:  # names the scope cannot resolve
             return None
-        if len(assignments) != 1:
+
+    def single_class(self, expr: cst.BaseExpression) -> cst.ClassDef | None:
+        """The class a name refers to, when its scope binds the name once, by that class."""
+        found = self._assignments(expr)
+        if found is None or len(found[1]) != 1:
             return None
-        node = getattr(assignments[0], "node", None)
+        node = getattr(found[1][0], "node", None)
         return node if isinstance(node, cst.ClassDef) else None
 
     def rebound_between(

@@ -461,15 +461,16 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
         return workdirs[-1]
 
     keras, why = task.keras, task.keras_reason
+
+    def run(side: str, workdir: str, probe) -> dict:
+        # Reads `keras` when called: a Keras 2 fallback reruns both sides there.
+        return _run_side(
+            slot, task, options, keras, _job(task, options, workdir, side, probe)
+        )
+
     try:
         workdir = fresh()
-        original = _run_side(
-            slot,
-            task,
-            options,
-            keras,
-            _job(task, options, workdir, "original", original_probe),
-        )
+        original = run("original", workdir, original_probe)
         if (
             not original.get("ok")
             and options.keras == "auto"
@@ -480,24 +481,12 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
             first = original
             keras, why = "2", f"the original fails on Keras 3 ({first['error']})"
             workdir = fresh()
-            original = _run_side(
-                slot,
-                task,
-                options,
-                keras,
-                _job(task, options, workdir, "original", original_probe),
-            )
+            original = run("original", workdir, original_probe)
             if not original.get("ok"):
                 original["error"] = (
                     f"on Keras 3: {first['error']}; on Keras 2: {original['error']}"
                 )
-        converted = _run_side(
-            slot,
-            task,
-            options,
-            keras,
-            _job(task, options, workdir, "converted", converted_probe),
-        )
+        converted = run("converted", workdir, converted_probe)
         verdict = _judge(
             task,
             {"original": original, "converted": converted},

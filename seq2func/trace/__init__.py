@@ -14,6 +14,6 @@ Two halves with different rules:
   private name (`_seq2func_trace`, see `startup.py`) whatever Python runs it
   and whatever `seq2func` that Python could import. This file therefore
   imports nothing.
-- The reading half (`lookup`, `listing`, `run`) runs in seq2func's own
-  process and may use the rest of the package.
+- The reading half (`lookup` with `found`, `builds` and `texts`; `listing`,
+  `run`) runs in seq2func's own process and may use the rest of the package.
 """

@@ -275,7 +275,8 @@ class _FakeSlot:
 
 
 def test_the_warm_pool_reuses_a_slot_and_closes_it_when_idle_too_long(monkeypatch):
-    from seq2func.verify import Options, cluster
+    from seq2func.verify import Options
+    from seq2func.verify import cluster_worker as cluster
 
     monkeypatch.setattr(cluster, "WARM_IDLE_S", 0.5)
     pool = cluster._WarmPool()

@@ -50,6 +50,25 @@ filter();
 
 
 def render(data: dict) -> str:
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        "<title>seq2func report</title><style>",
+        _CSS,
+        "</style></head><body>",
+        "<h1>seq2func report</h1>",
+        *_overview(data),
+        *_filters(),
+        *_table(data["sites"]),
+    ]
+    for index, site in enumerate(data["sites"]):
+        parts.append(_site(index, site))
+    parts += ["<script>", _JS, "</script></body></html>"]
+    return "\n".join(parts) + "\n"
+
+
+def _overview(data: dict) -> list[str]:
+    """The settings line, a card per count, the reasons chart, skips by code."""
     o, s = data["overview"], data["settings"]
     v = o["verification"]
     cards = [
@@ -65,12 +84,6 @@ def render(data: dict) -> str:
             (k, v[k]) for k in ("equivalent", "different", "unverifiable", "error")
         ]
     parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        "<title>seq2func report</title><style>",
-        _CSS,
-        "</style></head><body>",
-        "<h1>seq2func report</h1>",
         f"<div class='muted'>seq2func {escape(s['seq2func'])} · Python {escape(s['python'])}"
         + (
             f" · Keras {escape(s['keras'] or '?')} · {escape(s['backend'] or '?')} backend · {escape(s['device'] or '?')}"
@@ -91,7 +104,11 @@ def render(data: dict) -> str:
             )
             + "</p>"
         )
-    parts += [
+    return parts
+
+
+def _filters() -> list[str]:
+    return [
         "<div><input id='q' type='search' placeholder='filter: file, model, code…'>",
         "<select id='st'><option value=''>every status</option>",
         *(
@@ -106,10 +123,16 @@ def render(data: dict) -> str:
             )
         ),
         "</select><span id='count' class='muted'></span></div>",
+    ]
+
+
+def _table(sites: list[dict]) -> list[str]:
+    """The sortable site table, a row per site linking to its details."""
+    parts = [
         "<table id='sites'><thead><tr><th>file</th><th>where</th><th>model</th><th>conversion</th>"
         "<th>verification</th><th>reason</th><th>Keras</th><th>codes</th></tr></thead><tbody>",
     ]
-    for index, site in enumerate(data["sites"]):
+    for index, site in enumerate(sites):
         check = site["verification"]
         status = check["status"] if check else site["status"]
         codes = " ".join(d["code"] for d in site["diagnostics"])
@@ -126,10 +149,7 @@ def render(data: dict) -> str:
             f"<td>{escape(codes)}</td></tr>"
         )
     parts.append("</tbody></table>")
-    for index, site in enumerate(data["sites"]):
-        parts.append(_site(index, site))
-    parts += ["<script>", _JS, "</script></body></html>"]
-    return "\n".join(parts) + "\n"
+    return parts
 
 
 def _keras(check: dict) -> str:
@@ -196,60 +216,73 @@ def _site(index: int, site: dict) -> str:
             "<h3>Before and after</h3><pre>" + _diff_html(site["diff"]) + "</pre>"
         )
     if check:
-        out.append(
-            f"<p><b class='{check['status']}'>{escape(check['status'])}</b> on {escape(check['device'])} "
-            f"({escape(check['backend'])}, Keras {escape(_keras(check))})"
-            + (f" at {escape(check['host'])}" if check["host"] else "")
-            + f" in {check['seconds']} s"
-            + (f": {escape(check['reason'])}" if check["reason"] else "")
-            + "</p>"
-        )
-        if check.get("keras_reason") and check.get("keras") == "2":
-            out.append(
-                f"<p class='muted'>Both sides ran on Keras 2: {escape(check['keras_reason'])}.</p>"
-            )
-        if check.get("sample_shape"):
-            out.append(
-                f"<p class='muted'>Both sides were called on the same sample of shape "
-                f"<code>{escape(check['sample_shape'])}</code>.</p>"
-            )
-        for d in check["diagnostics"]:
-            out.append(
-                f"<p><code>{escape(d['code'])}</code> {escape(d['message'])}</p>"
-            )
-        if check["checks"]:
-            out.append(
-                "<h3>Checks</h3><table><tr><th>check</th><th>result</th><th>detail</th></tr>"
-            )
-            for c in check["checks"]:
-                result = "pass" if c["passed"] else "fail"
-                out.append(
-                    f"<tr><td>{escape(c['name'])}</td><td class='{'equivalent' if c['passed'] else 'different'}'>{result}</td><td>{escape(c['detail'])}</td></tr>"
-                )
-            out.append("</table>")
-        if check["expected_differences"]:
-            out.append(
-                "<p class='muted'>Expected, introduced by Keras: "
-                + "; ".join(map(escape, check["expected_differences"]))
-                + ".</p>"
-            )
-        if check["original_layers"] or check["converted_layers"]:
-            out.append(
-                "<h3>Summaries, row by row</h3><table><tr><th>original layer</th><th>output shape</th><th>params</th>"
-                "<th>converted layer</th><th>output shape</th><th>params</th></tr>"
-            )
-            for left, right in _aligned(
-                check["original_layers"], check["converted_layers"]
-            ):
-                marker = (
-                    " class='input-row'"
-                    if right is not None and right["explicit_input"]
-                    else ""
-                )
-                out.append(f"<tr{marker}>{_cells(left)}{_cells(right)}</tr>")
-            out.append("</table>")
+        out += _verification(check)
     out.append("</details>")
     return "\n".join(out)
+
+
+def _verification(check: dict) -> list[str]:
+    """A verified site's verdict, its notes and diagnostics, checks and summaries."""
+    out = [
+        f"<p><b class='{check['status']}'>{escape(check['status'])}</b> on {escape(check['device'])} "
+        f"({escape(check['backend'])}, Keras {escape(_keras(check))})"
+        + (f" at {escape(check['host'])}" if check["host"] else "")
+        + f" in {check['seconds']} s"
+        + (f": {escape(check['reason'])}" if check["reason"] else "")
+        + "</p>"
+    ]
+    if check.get("keras_reason") and check.get("keras") == "2":
+        out.append(
+            f"<p class='muted'>Both sides ran on Keras 2: {escape(check['keras_reason'])}.</p>"
+        )
+    if check.get("sample_shape"):
+        out.append(
+            f"<p class='muted'>Both sides were called on the same sample of shape "
+            f"<code>{escape(check['sample_shape'])}</code>.</p>"
+        )
+    for d in check["diagnostics"]:
+        out.append(f"<p><code>{escape(d['code'])}</code> {escape(d['message'])}</p>")
+    if check["checks"]:
+        out += _checks(check["checks"])
+    if check["expected_differences"]:
+        out.append(
+            "<p class='muted'>Expected, introduced by Keras: "
+            + "; ".join(map(escape, check["expected_differences"]))
+            + ".</p>"
+        )
+    if check["original_layers"] or check["converted_layers"]:
+        out += _summaries(check)
+    return out
+
+
+def _checks(checks: list[dict]) -> list[str]:
+    out = [
+        "<h3>Checks</h3><table><tr><th>check</th><th>result</th><th>detail</th></tr>"
+    ]
+    for c in checks:
+        result = "pass" if c["passed"] else "fail"
+        out.append(
+            f"<tr><td>{escape(c['name'])}</td><td class='{'equivalent' if c['passed'] else 'different'}'>{result}</td><td>{escape(c['detail'])}</td></tr>"
+        )
+    out.append("</table>")
+    return out
+
+
+def _summaries(check: dict) -> list[str]:
+    """Both models' summaries side by side, the explicit input's row marked."""
+    out = [
+        "<h3>Summaries, row by row</h3><table><tr><th>original layer</th><th>output shape</th><th>params</th>"
+        "<th>converted layer</th><th>output shape</th><th>params</th></tr>"
+    ]
+    for left, right in _aligned(check["original_layers"], check["converted_layers"]):
+        marker = (
+            " class='input-row'"
+            if right is not None and right["explicit_input"]
+            else ""
+        )
+        out.append(f"<tr{marker}>{_cells(left)}{_cells(right)}</tr>")
+    out.append("</table>")
+    return out
 
 
 def _cells(row) -> str:

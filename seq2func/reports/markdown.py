@@ -22,12 +22,19 @@ def _row(cells) -> str:
 
 
 def render(data: dict) -> str:
+    out = ["# seq2func report", "", *_overview(data)]
+    out += ["", *_table(data["sites"])]
+    for site in data["sites"]:
+        out += _site(site)
+    return "\n".join(out) + "\n"
+
+
+def _overview(data: dict) -> list[str]:
+    """The counts, skips by code, and the reasons sites need a person."""
     o = data["overview"]
     s = data["settings"]
     v = o["verification"]
     out = [
-        "# seq2func report",
-        "",
         f"{o['files_scanned']} files scanned, {o['files_changed']} changed, {o['files_failed']} failed. "
         f"{o['sites']} Sequential sites: {o['converted']} converted, {o['skipped']} skipped.",
     ]
@@ -52,12 +59,15 @@ def render(data: dict) -> str:
                 f"- `{group['code']}` {group['title']}{modules}: **{group['count']}**. "
                 f"Fix: {group['fix']}"
             )
-    out += [
-        "",
+    return out
+
+
+def _table(sites: list[dict]) -> list[str]:
+    out = [
         _row(["file", "where", "model", "conversion", "verification"]),
         _row(["---"] * 5),
     ]
-    for site in data["sites"]:
+    for site in sites:
         status = site["verification"]["status"] if site["verification"] else None
         code = reason_code(site)
         out.append(
@@ -71,68 +81,76 @@ def render(data: dict) -> str:
                 ]
             )
         )
-    for site in data["sites"]:
-        path = f"`{site['path']}`"
-        out += ["", f"## {located(site, path)} — `{site['label']}`", ""]
-        for d in site["diagnostics"]:
-            out.append(f"- `{d['code']}` {d['message']}  \n  _{d['hint']}_")
-        check = site["verification"]
-        if check:
-            keras = check.get("keras_version") or "?"
-            if check.get("keras") == "2":
-                keras += (
-                    f" (Keras 2, tf-keras: {check.get('keras_reason') or 'asked for'})"
-                )
-            out.append(
-                f"- **{check['status']}** on {check['device']} ({check['backend']}, Keras {keras})"
-                + (f" at {check['host']}" if check["host"] else "")
-                + f", {check['seconds']} s"
-                + (f": {check['reason']}" if check["reason"] else "")
-            )
-            for d in check["diagnostics"]:
-                out.append(f"- `{d['code']}` {d['message']}")
-        for answer in site["answers"]:
-            out.append(f"- **{answer['question']}** {answer['answer']}")
-        if site["diff"]:
-            out += [
-                "",
-                "<details><summary>diff</summary>",
-                "",
-                "```diff",
-                site["diff"].rstrip("\n"),
-                "```",
-                "",
-                "</details>",
+    return out
+
+
+def _site(site: dict) -> list[str]:
+    """A site's section: diagnostics, verdict, answers, diff, checks and summaries."""
+    path = f"`{site['path']}`"
+    out = ["", f"## {located(site, path)} — `{site['label']}`", ""]
+    for d in site["diagnostics"]:
+        out.append(f"- `{d['code']}` {d['message']}  \n  _{d['hint']}_")
+    check = site["verification"]
+    if check:
+        out += _verdict(check)
+    for answer in site["answers"]:
+        out.append(f"- **{answer['question']}** {answer['answer']}")
+    if site["diff"]:
+        out += [
+            "",
+            "<details><summary>diff</summary>",
+            "",
+            "```diff",
+            site["diff"].rstrip("\n"),
+            "```",
+            "",
+            "</details>",
+        ]
+    if check and check["checks"]:
+        out += _checks_and_summaries(check)
+    return out
+
+
+def _verdict(check: dict) -> list[str]:
+    keras = check.get("keras_version") or "?"
+    if check.get("keras") == "2":
+        keras += f" (Keras 2, tf-keras: {check.get('keras_reason') or 'asked for'})"
+    out = [
+        f"- **{check['status']}** on {check['device']} ({check['backend']}, Keras {keras})"
+        + (f" at {check['host']}" if check["host"] else "")
+        + f", {check['seconds']} s"
+        + (f": {check['reason']}" if check["reason"] else "")
+    ]
+    for d in check["diagnostics"]:
+        out.append(f"- `{d['code']}` {d['message']}")
+    return out
+
+
+def _checks_and_summaries(check: dict) -> list[str]:
+    out = ["", "<details><summary>checks and summaries</summary>", ""]
+    out += [_row(["check", "result", "detail"]), _row(["---"] * 3)]
+    for c in check["checks"]:
+        out.append(
+            _row([c["name"], "pass" if c["passed"] else "**fail**", c["detail"]])
+        )
+    out += [
+        "",
+        _row(
+            [
+                "original",
+                "output shape",
+                "params",
+                "converted",
+                "output shape",
+                "params",
             ]
-        if check and check["checks"]:
-            out += ["", "<details><summary>checks and summaries</summary>", ""]
-            out += [_row(["check", "result", "detail"]), _row(["---"] * 3)]
-            for c in check["checks"]:
-                out.append(
-                    _row(
-                        [c["name"], "pass" if c["passed"] else "**fail**", c["detail"]]
-                    )
-                )
-            out += [
-                "",
-                _row(
-                    [
-                        "original",
-                        "output shape",
-                        "params",
-                        "converted",
-                        "output shape",
-                        "params",
-                    ]
-                ),
-                _row(["---"] * 6),
-            ]
-            for left, right in _aligned(
-                check["original_layers"], check["converted_layers"]
-            ):
-                out.append(_row([*_cells(left), *_cells(right)]))
-            out += ["", "</details>"]
-    return "\n".join(out) + "\n"
+        ),
+        _row(["---"] * 6),
+    ]
+    for left, right in _aligned(check["original_layers"], check["converted_layers"]):
+        out.append(_row([*_cells(left), *_cells(right)]))
+    out += ["", "</details>"]
+    return out
 
 
 def _cells(row) -> list[str]:

@@ -22,6 +22,26 @@ NEEDS_A_PERSON = ("different", "error", "unverifiable")
 
 
 def build(outcomes, summary, verification, command: str) -> dict:
+    sites = ordered(_sites(outcomes, verification))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        "settings": _settings(sites, verification),
+        "overview": _overview(summary, sites),
+        "files": [
+            {
+                "path": o.path,
+                "status": o.status,
+                "error": o.error and {"code": o.error_code, "reason": o.error},
+            }
+            for o in outcomes
+        ],
+        "sites": sites,
+    }
+
+
+def _sites(outcomes, verification) -> list[dict]:
+    """A record per site, in file order, with its verification when it had one."""
     sites = []
     for outcome in outcomes:
         report = (
@@ -32,60 +52,48 @@ def build(outcomes, summary, verification, command: str) -> dict:
         )
         for site in outcome.sites:
             sites.append(_site(outcome, site, checked.get((site.cell, site.line))))
-    sites = ordered(sites)
-    statuses = Counter(s["verification"]["status"] for s in sites if s["verification"])
-    backends = {
-        s["verification"]["backend"]
-        for s in sites
-        if s["verification"] and s["verification"]["backend"]
-    }
-    devices = {
-        s["verification"]["device"]
-        for s in sites
-        if s["verification"] and s["verification"]["device"]
-    }
-    versions = {
-        s["verification"]["keras_version"]
-        for s in sites
-        if s["verification"] and s["verification"]["keras_version"]
-    }
+    return sites
+
+
+def _settings(sites: list[dict], verification) -> dict:
+    """What ran: seq2func and Python, and the Keras, backends and devices that verified."""
+
+    def verified(key: str) -> str | None:
+        found = {
+            s["verification"][key]
+            for s in sites
+            if s["verification"] and s["verification"][key]
+        }
+        return ", ".join(sorted(found)) or None
+
     return {
-        "schema_version": SCHEMA_VERSION,
-        "command": command,
-        "settings": {
-            "seq2func": __version__,
-            "python": platform.python_version(),
-            "keras": ", ".join(sorted(versions)) or None,
-            "backend": ", ".join(sorted(backends)) or None,
-            "device": ", ".join(sorted(devices)) or None,
-            "verified": verification is not None,
+        "seq2func": __version__,
+        "python": platform.python_version(),
+        "keras": verified("keras_version"),
+        "backend": verified("backend"),
+        "device": verified("device"),
+        "verified": verification is not None,
+    }
+
+
+def _overview(summary, sites: list[dict]) -> dict:
+    statuses = Counter(s["verification"]["status"] for s in sites if s["verification"])
+    return {
+        "files_scanned": summary.files,
+        "files_with_models": summary.with_models,
+        "files_changed": summary.changed,
+        "files_failed": summary.failed,
+        "sites": summary.sites,
+        "converted": summary.converted,
+        "skipped": summary.skipped,
+        "skipped_by_code": summary.skipped_by_code,
+        "failed_by_code": summary.failed_by_code,
+        "verification": {
+            k: statuses.get(k, 0)
+            for k in ("equivalent", "different", "unverifiable", "error")
         },
-        "overview": {
-            "files_scanned": summary.files,
-            "files_with_models": summary.with_models,
-            "files_changed": summary.changed,
-            "files_failed": summary.failed,
-            "sites": summary.sites,
-            "converted": summary.converted,
-            "skipped": summary.skipped,
-            "skipped_by_code": summary.skipped_by_code,
-            "failed_by_code": summary.failed_by_code,
-            "verification": {
-                k: statuses.get(k, 0)
-                for k in ("equivalent", "different", "unverifiable", "error")
-            },
-            "unverifiable_by_reason": reasons(sites, ("unverifiable",)),
-            "needs_a_person_by_reason": reasons(sites, NEEDS_A_PERSON),
-        },
-        "files": [
-            {
-                "path": o.path,
-                "status": o.status,
-                "error": o.error and {"code": o.error_code, "reason": o.error},
-            }
-            for o in outcomes
-        ],
-        "sites": sites,
+        "unverifiable_by_reason": reasons(sites, ("unverifiable",)),
+        "needs_a_person_by_reason": reasons(sites, NEEDS_A_PERSON),
     }
 
 
@@ -101,54 +109,56 @@ def _site(outcome, site, checked) -> dict:
         "label": site.label,
         "status": site.status,
         "form": site.form,
-        "diagnostics": [
-            {
-                "code": d.code,
-                "kind": d.kind,
-                "line": d.line,
-                "message": d.message,
-                "hint": d.hint,
-            }
-            for d in site.diagnostics
-        ],
+        "diagnostics": [_diagnostic(asdict(d)) for d in site.diagnostics],
         "diff": _site_diff(outcome, site),
         "verification": None,
         "answers": [],
     }
     if checked is not None:
-        data = asdict(checked)
-        record["verification"] = {
-            "status": data["status"],
-            "reason": data["reason"],
-            "differences": list(data["differences"]),
-            "expected_differences": list(data["expected_differences"]),
-            "checks": data["checks"],
-            "original_layers": data["original_layers"],
-            "converted_layers": data["converted_layers"],
-            "original_summary": data["original_summary"],
-            "converted_summary": data["converted_summary"],
-            "input_shape": data["input_shape"],
-            "input_dtype": data["input_dtype"],
-            "device": data["device"],
-            "host": data["host"],
-            "backend": data["backend"],
-            "keras": data["keras"],
-            "keras_version": data["keras_version"],
-            "keras_reason": data["keras_reason"],
-            "sample_shape": data["sample_shape"],
-            "seconds": data["seconds"],
-            "diagnostics": [
-                {
-                    "code": d["code"],
-                    "kind": d["kind"],
-                    "line": d["line"],
-                    "message": d["message"],
-                    "hint": d["hint"],
-                }
-                for d in data["diagnostics"]
-            ],
-        }
+        record["verification"] = _verification(asdict(checked))
         record["answers"] = answers(checked)
+    return record
+
+
+def _diagnostic(d: dict) -> dict:
+    return {
+        "code": d["code"],
+        "kind": d["kind"],
+        "line": d["line"],
+        "message": d["message"],
+        "hint": d["hint"],
+    }
+
+
+# The fields of a SiteVerification a report keeps, in the report's order.
+_VERIFICATION_FIELDS = (
+    "status",
+    "reason",
+    "differences",
+    "expected_differences",
+    "checks",
+    "original_layers",
+    "converted_layers",
+    "original_summary",
+    "converted_summary",
+    "input_shape",
+    "input_dtype",
+    "device",
+    "host",
+    "backend",
+    "keras",
+    "keras_version",
+    "keras_reason",
+    "sample_shape",
+    "seconds",
+)
+
+
+def _verification(data: dict) -> dict:
+    record = {name: data[name] for name in _VERIFICATION_FIELDS}
+    record["differences"] = list(data["differences"])
+    record["expected_differences"] = list(data["expected_differences"])
+    record["diagnostics"] = [_diagnostic(d) for d in data["diagnostics"]]
     return record
 
 

@@ -19,6 +19,9 @@ patched before the program can make one:
   deferred `Sequential` in `_build_graph_network_for_inferred_shape`, which
   is wrapped the same way.
 
+The wrappers are in `keras_patches.py`; this module keeps the state they
+report to and what it records.
+
 Each model object is recorded once, at its first build; later builds of the
 same site are other objects (a function called again, another run), and
 are recorded too.
@@ -49,7 +52,7 @@ from itertools import islice
 from types import FrameType, ModuleType
 from typing import Any
 
-from . import cells, describe, hooks, keys, startup, store
+from . import cells, describe, hooks, keras_patches, keys, startup, store
 
 DEBUG_ENV = "SEQ2FUNC_TRACE_DEBUG"
 # Modules whose own Sequential(...) calls are not sites of the program.
@@ -238,28 +241,7 @@ class Recorder:
             describe.data_leaves(outer, structure, names),
             describe.data_leaves(inner, structure, names),
         )
-        has_layer = structure == "tensor" and input_layer is not None
-        leaves = tuple(
-            describe.Leaf(
-                key=key,
-                shape=shape,
-                dtype=(
-                    describe.dtype_name(getattr(input_layer, "dtype", None))
-                    if has_layer
-                    else None
-                ),
-                sparse=(
-                    bool(getattr(input_layer, "sparse", False)) if has_layer else False
-                ),
-                ragged=(
-                    bool(getattr(input_layer, "ragged", False)) if has_layer else False
-                ),
-                data_dtype=fed.dtype,
-                data_sparse=fed.sparse,
-                data_ragged=fed.ragged,
-            ).to_json()
-            for (key, shape), fed in zip(shaped, data)
-        )
+        leaves = _leaves(shaped, data, structure, input_layer)
         name = getattr(model, "name", None)
         self.writer.add_build(
             store.BuildRow(
@@ -299,93 +281,37 @@ class Recorder:
         cells.patch_nbclient(module, self.guarded(self.note_cell))
 
     def patch_keras3(self, module: ModuleType) -> None:
-        sequential = module.Sequential
-        _patch_new(self, sequential)
-        original_lock = sequential._lock_state
-        on_built = self.guarded(self._built_keras3)
-
-        @functools.wraps(original_lock)
-        def _lock_state(model):
-            original_lock(model)
-            if self.enabled and self._pending:
-                on_built(model)
-
-        sequential._lock_state = _lock_state
-
-    def _built_keras3(self, model: Any) -> None:
-        layers = getattr(model, "_layers", None) or []
-        first = layers[0] if layers else None
-        input_layer = first if type(first).__name__ == "InputLayer" else None
-        shapes = getattr(model, "_build_shapes_dict", None)
-        if isinstance(shapes, dict) and len(shapes) == 1:
-            input_shape = next(iter(shapes.values()))
-        elif input_layer is not None:
-            input_shape = input_layer.batch_shape
-        else:
-            return
-        config = sys.modules.get("keras.src.backend.config")
-        backend = config.backend() if hasattr(config, "backend") else None
-        version = getattr(sys.modules.get("keras.src.version"), "__version__", None)
-        self.built(model, input_shape, input_layer, version, backend)
+        keras_patches.patch_keras3(self, module)
 
     def patch_keras2(self, module: ModuleType) -> None:
-        sequential = module.Sequential
-        _patch_new(self, sequential)
-        original = sequential._build_graph_network_for_inferred_shape
-        on_built = self.guarded(self._built_keras2)
-
-        @functools.wraps(original)
-        def _build_graph_network_for_inferred_shape(
-            model, input_shape, input_dtype=None
-        ):
-            result = original(model, input_shape, input_dtype)
-            if self.enabled and self._pending:
-                on_built(model)
-            return result
-
-        sequential._build_graph_network_for_inferred_shape = (
-            _build_graph_network_for_inferred_shape
-        )
-
-    def _built_keras2(self, model: Any) -> None:
-        if not getattr(model, "_graph_initialized", False):
-            return  # not built yet: Keras 2 falls back to running the layers one by one
-        inputs = list(getattr(model, "inputs", None) or [])
-        if len(inputs) != 1:
-            return
-        tensor = inputs[0]
-        layer = _Keras2Input(
-            describe.dtype_name(tensor.dtype),
-            "Sparse" in type(tensor).__name__,
-            "Ragged" in type(tensor).__name__,
-        )
-        version = getattr(sys.modules.get("tf_keras"), "__version__", None)
-        self.built(model, tensor.shape, layer, version, "tensorflow")
+        keras_patches.patch_keras2(self, module)
 
 
-@dataclass(frozen=True)
-class _Keras2Input:
-    """What Keras 2's implicit input layer says about itself, read from its tensor."""
-
-    dtype: str | None
-    sparse: bool
-    ragged: bool
-
-
-def _patch_new(recorder: Recorder, sequential: type) -> None:
-    original_new = sequential.__new__
-    site_of = recorder.guarded(recorder.site_of)
-    constructed = recorder.guarded(recorder.constructed)
-
-    @functools.wraps(original_new)
-    def __new__(cls, *args, **kwargs):
-        site = site_of(sys._getframe(1)) if recorder.enabled else None
-        model = original_new(cls, *args, **kwargs)
-        if site is not None:
-            constructed(model, site)
-        return model
-
-    sequential.__new__ = staticmethod(__new__)
+def _leaves(
+    shaped: list[tuple[str | int | None, describe.Shape]],
+    data: list[describe.DataLeaf],
+    structure: describe.Structure,
+    input_layer: Any,
+) -> tuple[dict, ...]:
+    """Each input of a build as stored: its shape, its InputLayer's flags, its data."""
+    has_layer = structure == "tensor" and input_layer is not None
+    return tuple(
+        describe.Leaf(
+            key=key,
+            shape=shape,
+            dtype=(
+                describe.dtype_name(getattr(input_layer, "dtype", None))
+                if has_layer
+                else None
+            ),
+            sparse=bool(getattr(input_layer, "sparse", False)) if has_layer else False,
+            ragged=bool(getattr(input_layer, "ragged", False)) if has_layer else False,
+            data_dtype=fed.dtype,
+            data_sparse=fed.sparse,
+            data_ragged=fed.ragged,
+        ).to_json()
+        for (key, shape), fed in zip(shaped, data)
+    )
 
 
 def _public_call(model: object) -> tuple[str, Any, Any]:

@@ -57,7 +57,26 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
     ]
     store = getattr(args, "trace_store", None)
     index = TraceIndex.open(store) if store else None
-    traces = [
+    traces = _traces(candidates, index)
+    try:
+        reports = verify_many(items, _options(args), traces=traces)
+    except (DeviceUnavailable, ClusterError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    reports = [_in_cells(r, joined[r.path]) if r.path in joined else r for r in reports]
+    verification = RunVerification({o.path: r for o, r in zip(candidates, reports)})
+    if only_verify or getattr(args, "write_unverified", False):
+        return outcomes, verification
+    kept = [
+        _proven_only(outcome, verification.reports.get(outcome.path), args, index)
+        for outcome in outcomes
+    ]
+    return kept, verification
+
+
+def _traces(candidates: list[FileOutcome], index: TraceIndex | None) -> list:
+    """What the trace store recorded for each file's sites; None without a store."""
+    return [
         (
             None
             if index is None
@@ -69,40 +88,28 @@ def verify_outcomes(outcomes: list[FileOutcome], args, only_verify: bool = False
         )
         for o in candidates
     ]
-    try:
-        reports = verify_many(items, _options(args), traces=traces)
-    except (DeviceUnavailable, ClusterError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    reports = [_in_cells(r, joined[r.path]) if r.path in joined else r for r in reports]
-    verification = RunVerification({o.path: r for o, r in zip(candidates, reports)})
-    if only_verify or getattr(args, "write_unverified", False):
-        return outcomes, verification
-    kept = []
-    for outcome in outcomes:
-        report = verification.reports.get(outcome.path)
-        unproven = (
-            {s.line for s in report.sites if s.status != "equivalent"}
-            if report
-            else set()
-        )
-        if not unproven:
-            kept.append(outcome)
-            continue
-        if outcome.kind == "notebook":  # a notebook is written whole or not at all
-            kept.append(
-                replace(outcome, status="unchanged", converted=outcome.original)
-            )
-            continue
-        redone = convert_source(
-            outcome.original,
-            path=outcome.path,
-            line_length=args.line_length,
-            keep_lines=unproven,
-            traces=index,
-        )
-        status = "changed" if redone.changed else "unchanged"
-        kept.append(
-            replace(outcome, status=status, sites=redone.sites, converted=redone.code)
-        )
-    return kept, verification
+
+
+def _proven_only(
+    outcome: FileOutcome,
+    report: VerificationReport | None,
+    args,
+    index: TraceIndex | None,
+) -> FileOutcome:
+    """The outcome to write: converted again with its unproven sites left as they were."""
+    unproven = (
+        {s.line for s in report.sites if s.status != "equivalent"} if report else set()
+    )
+    if not unproven:
+        return outcome
+    if outcome.kind == "notebook":  # a notebook is written whole or not at all
+        return replace(outcome, status="unchanged", converted=outcome.original)
+    redone = convert_source(
+        outcome.original,
+        path=outcome.path,
+        line_length=args.line_length,
+        keep_lines=unproven,
+        traces=index,
+    )
+    status = "changed" if redone.changed else "unchanged"
+    return replace(outcome, status=status, sites=redone.sites, converted=redone.code)

@@ -26,10 +26,24 @@ def add_from_imports(
     end = start
     while end < len(module.body) and _is_single_import(module.body[end]):
         end += 1
+    mapping = _not_imported(module.body[start:end], wanted)
+    if not mapping:
+        return module
+    body = list(module.body)
+    _merge_into(body, start, end, mapping)
+    if not mapping:
+        return module.with_changes(body=body)
+    return module.with_changes(body=_with_new_imports(module, body, end, mapping))
+
+
+def _not_imported(
+    leading: Sequence[cst.BaseStatement], wanted: Iterable[tuple[str, str]]
+) -> dict[str, set[str]]:
+    """The names the leading imports do not bring in yet, by module."""
     mapping: dict[str, set[str]] = {}
     for module_name, name in wanted:
         mapping.setdefault(module_name, set()).add(name)
-    for statement in module.body[start:end]:
+    for statement in leading:
         node = statement.body[0]  # type: ignore[attr-defined]
         if isinstance(node, cst.ImportFrom):
             imported = _absolute(node)
@@ -42,10 +56,14 @@ def add_from_imports(
                     }
                     if not mapping[imported]:
                         del mapping[imported]
-    if not mapping:
-        return module
+    return mapping
 
-    body = list(module.body)
+
+def _merge_into(
+    body: list[cst.BaseStatement], start: int, end: int, mapping: dict[str, set[str]]
+) -> None:
+    """Add names to the `from` imports of their module in body[start:end], in place;
+    the modules merged leave `mapping`."""
     for index in range(start, end):
         node = body[index].body[0]  # type: ignore[attr-defined]
         if not isinstance(node, cst.ImportFrom) or isinstance(
@@ -62,9 +80,15 @@ def add_from_imports(
         body[index] = body[index].with_changes(
             body=[node.with_changes(names=[*added, *node.names])]
         )
-    if not mapping:
-        return module.with_changes(body=body)
 
+
+def _with_new_imports(
+    module: cst.Module,
+    body: list[cst.BaseStatement],
+    end: int,
+    mapping: dict[str, set[str]],
+) -> list[cst.BaseStatement]:
+    """`body` with a new `from` import per module after the leading imports (at `end`)."""
     new = [
         cst.parse_statement(
             f"from {name} import {', '.join(sorted(objects))}",
@@ -81,7 +105,7 @@ def add_from_imports(
             after[0] = first.with_changes(
                 leading_lines=(cst.EmptyLine(), *first.leading_lines)
             )
-    return module.with_changes(body=[*body[:end], *new, *after])
+    return [*body[:end], *new, *after]
 
 
 def remove_from_imports(

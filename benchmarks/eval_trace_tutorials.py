@@ -1,6 +1,6 @@
 """How many sites skipped for a missing input can be converted once traced, on tutorial-style code.
 
-    python benchmarks/eval_trace_tutorials.py [--each] [--keep DIR]
+    python benchmarks/eval_trace_tutorials.py [--each] [--keep DIR] [--verify]
 
 Copies `fixtures/trace_tutorials` (10+ scripts and 3 notebooks in the style
 of fchollet/deep-learning-with-python-notebooks, on synthetic data) to a
@@ -10,7 +10,9 @@ its own with `--each`; the notebooks with nbclient), and looks up every site
 that was skipped for a missing input (S2F101, S2F111, S2F112) at the
 position the converter reports. Prints, per site, what the trace gives and
 the share of those sites with an input `keras.Input` can be written from
-(the issue's target: 90%).
+(the issue's target: 90%). With `--verify`, `seq2func verify --traces` then
+builds both sides of each of those sites and the figure that counts is the
+share verified equivalent.
 """
 
 from __future__ import annotations
@@ -85,12 +87,35 @@ def _skipped_sites(folder: Path):
                 yield path, site.cell, site, _cell_source(cells[site.cell])
 
 
+def _verify(folder: Path, traces: Path) -> dict[tuple, str]:
+    """Each verified site's status, by (file name, cell, line)."""
+    command = [sys.executable, "-m", "seq2func", "verify", "--traces", str(traces)]
+    command += ["--json", "-q", "-j", "1", "--exclude", "run_all.py", "."]
+    result = subprocess.run(
+        command, cwd=folder, env=_env(), capture_output=True, text=True
+    )
+    try:
+        files = json.loads(result.stdout)["files"]
+    except (ValueError, KeyError):
+        print(result.stdout[-2000:], result.stderr[-4000:], file=sys.stderr)
+        return {}
+    return {
+        (Path(v["path"]).name, v["cell"], v["line"]): v["status"]
+        + (f" ({v['reason']})" if v["reason"] else "")
+        for f in files
+        for v in f.get("verification") or []
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--each", action="store_true", help="one traced process per script"
     )
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
+    parser.add_argument(
+        "--verify", action="store_true", help="verify the traced conversions too"
+    )
     args = parser.parse_args()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="trace-tutorials-"))
     if folder.exists():
@@ -111,6 +136,8 @@ def main() -> int:
         _trace(sorted(p.name for p in folder.glob("*.ipynb")), folder, traces) != 0
     )
 
+    verified = _verify(folder, traces) if args.verify else {}
+    statuses: list[str] = []
     convertible = total = 0
     with TraceIndex.open(traces) as index:
         for path, cell, site, unit in _skipped_sites(folder):
@@ -122,8 +149,11 @@ def main() -> int:
                 rendered = input_arguments(found)
                 if isinstance(rendered, InputArguments):
                     convertible += 1
+                    status = verified.get((path.name, cell, site.line), "not verified")
+                    statuses.append(status.split(" ", 1)[0])
                     print(
                         f"  ok   {label}: {input_text(found)} -> Input({rendered.text})"
+                        + (f"; {status}" if args.verify else "")
                     )
                 else:
                     print(f"  no   {label}: {rendered.reason}")
@@ -139,6 +169,13 @@ def main() -> int:
         f"without a trace; {convertible} ({share:.0%}) have a trace keras.Input can be "
         f"written from{'; some programs failed' if failures else ''}"
     )
+    if args.verify:
+        counts = {s: statuses.count(s) for s in dict.fromkeys(statuses)}
+        share = counts.get("equivalent", 0) / total if total else 0.0
+        print(
+            f"verified with traces: {', '.join(f'{n} {s}' for s, n in counts.items())}"
+            f" ({share:.0%} of {total} equivalent)"
+        )
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
     return 0 if share >= 0.9 and not failures else 1

@@ -10,7 +10,10 @@ on the data's shape; measured on Keras 3.15: the same `InputLayer` batch
 shape and dtype, the first layer's compute dtype, and the same weights).
 In a function or method, the probe runs the whole body, first build
 included; a method of a test class gets its `setUp` first, as unittest
-runs it.
+runs it. A body that returns its model unbuilt (`def build_model(): ...
+return model`, fitted by the caller) leaves the first build outside the
+probe, so the worker builds the model it reaches unbuilt with the same
+batch shape (`Probe.build_shape`); a model the body built is left as it is.
 
 Keras 3 keeps the first batch's size as the original's input batch dimension
 (S2F211); the converted `keras.Input(shape=...)` has None there. The
@@ -61,6 +64,10 @@ class DeferredBuild:
             dataclasses.replace(with_set_up(probe), complete_at=None)
             for probe in (original, converted)
         ]
+        if first is not None:
+            # A body that returns its model unbuilt leaves the first build to
+            # its caller, which the probe never runs: the worker replays it.
+            whole[0] = dataclasses.replace(whole[0], build_shape=first.batch_shape)
         return whole[0], whole[1]
 
     def relaxed(self, original: dict, converted: dict) -> tuple[dict, str | None]:

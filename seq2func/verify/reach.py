@@ -46,6 +46,10 @@ class Probe:
     # function there, so the code after the site (training, assertions,
     # exports) never runs. None: run the function to its end.
     complete_at: int | None = None
+    # The batch shape the original's first `fit`/call built it with (a traced or
+    # first-build site): the worker builds a model it reaches unbuilt with it,
+    # as a function's model returned to a caller that fits it (see deferred).
+    build_shape: tuple[int | None, ...] | None = None
 
 
 def _bound_names(node: ast.AST) -> set[str]:

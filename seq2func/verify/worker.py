@@ -675,6 +675,9 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
         downloads.sweep()
         with contextlib.redirect_stdout(io.StringIO()):
             model = _reach(job, namespace, skipped)
+            shape = job["probe"].get("build_shape")
+            if shape is not None and _is_model(keras, model) and not model.built:
+                model.build(tuple(shape))
         if model is None or not _is_model(keras, model):
             raise LookupError("the model was not reached (the code did not bind it)")
         if not model.built or not getattr(model, "inputs", None):

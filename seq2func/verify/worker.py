@@ -9,7 +9,14 @@ are built with `weights=None`.
 
 A worker runs one Keras for its whole life (`SEQ2FUNC_KERAS`): "3" imports
 `keras`; "2" imports tf-keras with `TF_USE_LEGACY_KERAS=1`, so `tf.keras` is
-Keras 2, and makes `import keras` mean tf-keras too (see `_KerasTwoAlias`).
+Keras 2, and makes `import keras` mean tf-keras too (see
+`worker_keras._KerasTwoAlias`).
+
+This module is the process and one job's steps; the `worker_*` modules hold
+what the steps use: `worker_keras` (importing the Keras), `worker_downloads`
+(downloads refused), `worker_probe` (running the user's code to the model),
+`worker_model` (reading a built model) and `worker_sample` (the sample it is
+called on). None of them imports the framework at module level.
 """
 
 from __future__ import annotations
@@ -23,10 +30,10 @@ import time
 import traceback
 from dataclasses import asdict
 
-from .worker_keras import _import_keras
 from .worker_downloads import _Downloads
-from .worker_probe import SkippedImport, _failed_import, _first_line, _reach
+from .worker_keras import _import_keras
 from .worker_model import _as_numpy, _dtype_name, _is_model, _rows, _summary
+from .worker_probe import SkippedImport, _failed_import, _first_line, _reach
 from .worker_sample import _choose_sample, _reset_states
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -74,8 +81,6 @@ def _device(keras, requested: str) -> str:
 
 
 def run_job(keras, job, downloads: _Downloads) -> dict:
-    import numpy as np
-
     started = time.perf_counter()
     notes: list[str] = []
     skipped: list[SkippedImport] = []
@@ -98,101 +103,142 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
     try:
         downloads.notes = notes
         downloads.sweep()
-        with contextlib.redirect_stdout(io.StringIO()):
-            model = _reach(job, namespace, skipped)
-            shape = job["probe"].get("build_shape")
-            if shape is not None and _is_model(keras, model) and not model.built:
-                model.build(tuple(shape))
-        if model is None or not _is_model(keras, model):
-            raise LookupError("the model was not reached (the code did not bind it)")
-        if not model.built or not getattr(model, "inputs", None):
-            raise ValueError("the model has no input: it is not built")
+        model = _built_model(keras, job, namespace, skipped)
         result["skipped_imports"] = [asdict(entry) for entry in skipped]
-        functional = job["side"] == "converted"
-        result["layers"] = _rows(keras, model, functional)
-        result["summary"] = _summary(model)
-        inputs = model.inputs[0]
-        dtype = _dtype_name(inputs.dtype)
-        result["input_shape"] = str(tuple(inputs.shape))
-        result["input_dtype"] = dtype
-        trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
-        non_trainable = int(sum(np.prod(w.shape) for w in model.non_trainable_weights))
-        result["params"] = {
-            "total": trainable + non_trainable,
-            "trainable": trainable,
-            "non_trainable": non_trainable,
-        }
-        weights = [np.asarray(w) for w in model.get_weights()]
-        np.savez(os.path.join(workdir, f"{job['side']}_weights.npz"), *weights)
-        result["weight_paths"] = [
-            getattr(w, "path", None) or w.name for w in model.weights
-        ]
-        batch = job["inputs_file"]
-        if not os.path.exists(batch):
-            # The original side chooses the sample and the converted side reads
-            # it, so both are called on the same numbers.
-            sample, problem = _choose_sample(keras, model, list(inputs.shape), dtype)
-            if problem:
-                result["sample_error"] = problem
-            np.save(batch, sample)
-        sample = np.load(batch)
-        result["sample_shape"] = str(tuple(sample.shape))
+        dtype = _describe(keras, model, job, result)
+        sample = _sample(keras, model, job, result, dtype)
         # Choosing the sample ran the model: both sides call it from the same
         # random state and fresh recurrent states, whatever happened before.
         keras.utils.set_random_seed(seed)
         _reset_states(model)
-        try:
-            outputs = _as_numpy(keras, model(sample, training=False))
-            np.save(os.path.join(workdir, f"{job['side']}_outputs.npy"), outputs)
-            if outputs.dtype.kind in "fc" and not np.all(np.isfinite(outputs)):
-                kinds = [
-                    word
-                    for word, present in (
-                        ("NaN", np.isnan(outputs).any()),
-                        ("Inf", np.isinf(outputs).any()),
-                    )
-                    if present
-                ]
-                result["nonfinite"] = (
-                    f"{' and '.join(kinds)} in {int(np.size(outputs) - np.isfinite(outputs).sum())} "
-                    f"of {int(np.size(outputs))} output values on a sample of shape {tuple(sample.shape)}"
-                )
-        except Exception as error:  # e.g. the original's inputs do not fit this model
-            result["outputs_error"] = f"{type(error).__name__}: {_first_line(error)}"
-        checkpoint = job["checkpoint"]
-        if job["side"] == "original":
-            model.save_weights(checkpoint)
-        elif not os.path.exists(checkpoint):
-            result["checkpoint_loaded"] = False
-            result["checkpoint_error"] = "the original saved no weights"
-        else:
-            try:
-                model.load_weights(checkpoint)
-                result["checkpoint_loaded"] = True
-                keras.utils.set_random_seed(seed)
-                _reset_states(model)
-                loaded = _as_numpy(keras, model(sample, training=False))
-                np.save(os.path.join(workdir, "converted_outputs_loaded.npy"), loaded)
-            except Exception as error:
-                result.setdefault("checkpoint_loaded", False)
-                result["checkpoint_error"] = (
-                    f"{type(error).__name__}: {_first_line(error)}"
-                )
+        _call(keras, model, job, sample, result)
+        _checkpoint(keras, model, job, sample, result)
         result["ok"] = True
     except Exception as error:
-        result["ok"] = False
-        result["error"] = f"{type(error).__name__}: {_first_line(error)}"
-        failed = _failed_import(error, skipped)
-        if failed is not None:
-            result["error"], missing = failed
-            if missing is not None:
-                result["missing_module"] = missing
-        result["skipped_imports"] = [asdict(entry) for entry in skipped]
-        result["traceback"] = traceback.format_exc(limit=-3)
+        _failed(error, skipped, result)
     finally:
         os.chdir(previous)
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _built_model(keras, job, namespace: dict, skipped: list[SkippedImport]):
+    with contextlib.redirect_stdout(io.StringIO()):
+        model = _reach(job, namespace, skipped)
+        shape = job["probe"].get("build_shape")
+        if shape is not None and _is_model(keras, model) and not model.built:
+            model.build(tuple(shape))
+    if model is None or not _is_model(keras, model):
+        raise LookupError("the model was not reached (the code did not bind it)")
+    if not model.built or not getattr(model, "inputs", None):
+        raise ValueError("the model has no input: it is not built")
+    return model
+
+
+def _describe(keras, model, job, result: dict) -> str:
+    """Records the model's layers, input, parameters and weights; returns its
+    input's dtype."""
+    import numpy as np
+
+    workdir = job["workdir"]
+    functional = job["side"] == "converted"
+    result["layers"] = _rows(keras, model, functional)
+    result["summary"] = _summary(model)
+    inputs = model.inputs[0]
+    dtype = _dtype_name(inputs.dtype)
+    result["input_shape"] = str(tuple(inputs.shape))
+    result["input_dtype"] = dtype
+    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    non_trainable = int(sum(np.prod(w.shape) for w in model.non_trainable_weights))
+    result["params"] = {
+        "total": trainable + non_trainable,
+        "trainable": trainable,
+        "non_trainable": non_trainable,
+    }
+    weights = [np.asarray(w) for w in model.get_weights()]
+    np.savez(os.path.join(workdir, f"{job['side']}_weights.npz"), *weights)
+    result["weight_paths"] = [getattr(w, "path", None) or w.name for w in model.weights]
+    return dtype
+
+
+def _sample(keras, model, job, result: dict, dtype: str):
+    import numpy as np
+
+    batch = job["inputs_file"]
+    if not os.path.exists(batch):
+        # The original side chooses the sample and the converted side reads
+        # it, so both are called on the same numbers.
+        shape = list(model.inputs[0].shape)
+        sample, problem = _choose_sample(keras, model, shape, dtype)
+        if problem:
+            result["sample_error"] = problem
+        np.save(batch, sample)
+    sample = np.load(batch)
+    result["sample_shape"] = str(tuple(sample.shape))
+    return sample
+
+
+def _call(keras, model, job, sample, result: dict) -> None:
+    import numpy as np
+
+    workdir = job["workdir"]
+    try:
+        outputs = _as_numpy(keras, model(sample, training=False))
+        np.save(os.path.join(workdir, f"{job['side']}_outputs.npy"), outputs)
+        if outputs.dtype.kind in "fc" and not np.all(np.isfinite(outputs)):
+            kinds = [
+                word
+                for word, present in (
+                    ("NaN", np.isnan(outputs).any()),
+                    ("Inf", np.isinf(outputs).any()),
+                )
+                if present
+            ]
+            result["nonfinite"] = (
+                f"{' and '.join(kinds)} in {int(np.size(outputs) - np.isfinite(outputs).sum())} "
+                f"of {int(np.size(outputs))} output values on a sample of shape {tuple(sample.shape)}"
+            )
+    except Exception as error:  # e.g. the original's inputs do not fit this model
+        result["outputs_error"] = f"{type(error).__name__}: {_first_line(error)}"
+
+
+def _checkpoint(keras, model, job, sample, result: dict) -> None:
+    """The original saves its weights; the converted side loads them and is
+    called again on the sample."""
+    import numpy as np
+
+    workdir = job["workdir"]
+    seed = job.get("seed", 0)
+    checkpoint = job["checkpoint"]
+    if job["side"] == "original":
+        model.save_weights(checkpoint)
+    elif not os.path.exists(checkpoint):
+        result["checkpoint_loaded"] = False
+        result["checkpoint_error"] = "the original saved no weights"
+    else:
+        try:
+            model.load_weights(checkpoint)
+            result["checkpoint_loaded"] = True
+            keras.utils.set_random_seed(seed)
+            _reset_states(model)
+            loaded = _as_numpy(keras, model(sample, training=False))
+            np.save(os.path.join(workdir, "converted_outputs_loaded.npy"), loaded)
+        except Exception as error:
+            result.setdefault("checkpoint_loaded", False)
+            result["checkpoint_error"] = f"{type(error).__name__}: {_first_line(error)}"
+
+
+def _failed(error: Exception, skipped: list[SkippedImport], result: dict) -> None:
+    """Records why the job failed; called while `error` is being handled."""
+    result["ok"] = False
+    result["error"] = f"{type(error).__name__}: {_first_line(error)}"
+    failed = _failed_import(error, skipped)
+    if failed is not None:
+        result["error"], missing = failed
+        if missing is not None:
+            result["missing_module"] = missing
+    result["skipped_imports"] = [asdict(entry) for entry in skipped]
+    result["traceback"] = traceback.format_exc(limit=-3)
 
 
 def main() -> None:

@@ -108,28 +108,8 @@ def _job(task: _Task, options: Options, workdir: str, side: str, probe) -> dict:
 
 def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
     started = time.perf_counter()
-    site = task.site
     try:
-        original_probe = probe_for(
-            task.original,
-            scope=site.scope,
-            target=site.target,
-            ordinal=task.original_ordinal,
-            form=site.form,
-            end_line=site.end_line,
-            binds=task.binds,
-            definition=task.definition,
-        )
-        converted_probe = probe_for(
-            task.converted,
-            scope=site.scope,
-            target=site.target,
-            ordinal=task.converted_ordinal,
-            form=site.form,
-            end_line=None,
-            binds=task.binds,
-            definition=task.definition,
-        )
+        original_probe, converted_probe = _probes(task)
     except (Unreachable, SyntaxError) as error:
         return _verdict(
             task,
@@ -150,6 +130,54 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
         workdirs.append(tempfile.mkdtemp(prefix="seq2func-verify-"))
         return workdirs[-1]
 
+    try:
+        probes = (original_probe, converted_probe)
+        sides, workdir, keras, why = _sides(slot, task, options, probes, fresh)
+        verdict = _judge(task, sides, workdir, keras, why, deferred)
+        if verdict.status == "different" and _numbers_only(verdict):
+            verdict = _rerun(
+                slot, task, options, keras, workdir, fresh(), probes, verdict
+            )
+        return replace(verdict, seconds=round(time.perf_counter() - started, 3))
+    except _Stopped as stopped:
+        return stopped.verdict
+    finally:
+        for directory in workdirs:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _probes(task: _Task) -> tuple:
+    """The probes that reach the site's model in each source."""
+    site = task.site
+    original_probe = probe_for(
+        task.original,
+        scope=site.scope,
+        target=site.target,
+        ordinal=task.original_ordinal,
+        form=site.form,
+        end_line=site.end_line,
+        binds=task.binds,
+        definition=task.definition,
+    )
+    converted_probe = probe_for(
+        task.converted,
+        scope=site.scope,
+        target=site.target,
+        ordinal=task.converted_ordinal,
+        form=site.form,
+        end_line=None,
+        binds=task.binds,
+        definition=task.definition,
+    )
+    return original_probe, converted_probe
+
+
+def _sides(
+    slot: _Slot, task: _Task, options: Options, probes: tuple, fresh
+) -> tuple[dict, str, KerasFlavour, str]:
+    """Both sides run in one new folder: (their results, the folder, the Keras
+    they ran on, why that Keras)."""
+    original_probe, converted_probe = probes
     keras, why = task.keras, task.keras_reason
 
     def run(side: str, workdir: str, probe) -> dict:
@@ -158,50 +186,25 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
             slot, task, options, keras, _job(task, options, workdir, side, probe)
         )
 
-    try:
+    workdir = fresh()
+    original = run("original", workdir, original_probe)
+    if (
+        not original.get("ok")
+        and options.keras == "auto"
+        and keras == "3"
+        and keras2_only(original.get("error", ""))
+    ):
+        # Code written for Keras 2: both sides run again on Keras 2.
+        first = original
+        keras, why = "2", f"the original fails on Keras 3 ({first['error']})"
         workdir = fresh()
         original = run("original", workdir, original_probe)
-        if (
-            not original.get("ok")
-            and options.keras == "auto"
-            and keras == "3"
-            and keras2_only(original.get("error", ""))
-        ):
-            # Code written for Keras 2: both sides run again on Keras 2.
-            first = original
-            keras, why = "2", f"the original fails on Keras 3 ({first['error']})"
-            workdir = fresh()
-            original = run("original", workdir, original_probe)
-            if not original.get("ok"):
-                original["error"] = (
-                    f"on Keras 3: {first['error']}; on Keras 2: {original['error']}"
-                )
-        converted = run("converted", workdir, converted_probe)
-        verdict = _judge(
-            task,
-            {"original": original, "converted": converted},
-            workdir,
-            keras,
-            why,
-            deferred,
-        )
-        if verdict.status == "different" and _numbers_only(verdict):
-            verdict = _rerun(
-                slot,
-                task,
-                options,
-                keras,
-                workdir,
-                fresh(),
-                (original_probe, converted_probe),
-                verdict,
+        if not original.get("ok"):
+            original["error"] = (
+                f"on Keras 3: {first['error']}; on Keras 2: {original['error']}"
             )
-        return replace(verdict, seconds=round(time.perf_counter() - started, 3))
-    except _Stopped as stopped:
-        return stopped.verdict
-    finally:
-        for directory in workdirs:
-            shutil.rmtree(directory, ignore_errors=True)
+    converted = run("converted", workdir, converted_probe)
+    return {"original": original, "converted": converted}, workdir, keras, why
 
 
 _NUMERIC_CHECKS = frozenset({"initial weights", "outputs", "checkpoint"})

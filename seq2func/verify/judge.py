@@ -141,14 +141,7 @@ def _judge(
     )
     # Not differences: without outputs of the original worth comparing there is
     # nothing to hold the converted model's outputs against.
-    unusable = (
-        original.get("sample_error")
-        or (
-            original.get("outputs_error")
-            and f"the original cannot be called on the sample: {original['outputs_error']}"
-        )
-        or original.get("nonfinite")
-    )
+    unusable = _unusable_sample(original)
     if unusable:
         return _verdict(
             task,
@@ -158,6 +151,32 @@ def _judge(
             **built,
             **common,
         )
+    return _compared(task, original, converted, workdir, keras, deferred, built, common)
+
+
+def _unusable_sample(original: dict):
+    """Why the original's outputs cannot be compared, if they cannot."""
+    return (
+        original.get("sample_error")
+        or (
+            original.get("outputs_error")
+            and f"the original cannot be called on the sample: {original['outputs_error']}"
+        )
+        or original.get("nonfinite")
+    )
+
+
+def _compared(
+    task: _Task,
+    original: dict,
+    converted: dict,
+    workdir: str,
+    keras: KerasFlavour,
+    deferred: DeferredBuild | None,
+    built: dict,
+    common: dict,
+) -> SiteVerification:
+    """The verdict from comparing two models that both built and ran."""
     # A model Keras built on its first data keeps that batch size (S2F211):
     # expected, and compared as the converted model's open batch dimension.
     compared, batch_difference = (

@@ -3,6 +3,12 @@
 Each worker is a separate Python process that imports the framework once and
 builds many models; a crash, hang or out-of-memory costs that worker, which is
 replaced, and the site is reported while the others finish.
+
+This module makes the sites of a run into tasks and runs them on a local pool
+(or, with a scheduler, on a Dask cluster: `cluster.py`). One site is verified
+by `site_run.verify_site`, in a worker process that `processes.py` starts and
+replaces, and judged by `judge.py`; the worker process itself is `worker.py`.
+`Options` and `_Task` stay here: Dask pickles them by this module's path.
 """
 
 from __future__ import annotations
@@ -16,11 +22,11 @@ from ..convert import convert_source
 from ..results import Site
 from .deferred import DeferredBuild, deferred_build
 from .flavour import KerasChoice, KerasFlavour, choose
+from .judge import _verdict as _verdict  # re-exported: cluster.py imports it here
+from .processes import DeviceUnavailable as DeviceUnavailable  # re-exported
+from .processes import _Slot
 from .reach import definition_of, ordinal_of
 from .results import SiteVerification, VerificationReport
-from .processes import DeviceUnavailable as DeviceUnavailable
-from .processes import _Slot
-from .judge import _verdict as _verdict
 from .site_run import verify_site
 
 DEFAULT_MEMORY_MB = 16384
@@ -81,6 +87,42 @@ def verify_many(
 
     `traces` holds, per item, the recorded inputs its conversion used.
     """
+    tasks = _tasks(items, options, sites, traces)
+    results: list[SiteVerification | None] = [None] * len(tasks)
+    if tasks and options.scheduler:
+        from .cluster import run_on_cluster  # Dask is imported only when asked for
+
+        results = run_on_cluster(tasks, options)
+    elif tasks:
+        workers = max(1, min(options.jobs, len(tasks)))
+        slots = [_Slot(options) for _ in range(workers)]
+        queue = list(enumerate(tasks))
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = [
+                    pool.submit(_drain, slot, queue, results, options) for slot in slots
+                ]
+                for future in futures:
+                    future.result()
+        finally:
+            for slot in slots:
+                slot.close()
+    reports = []
+    for index, (_, _, path) in enumerate(items):
+        found = tuple(
+            r for t, r in zip(tasks, results) if t.index == index and r is not None
+        )
+        reports.append(VerificationReport(sites=found, path=path))
+    return reports
+
+
+def _tasks(
+    items: list[tuple[str, str, str | None]],
+    options: Options,
+    sites,
+    traces: list[SiteTraces | None] | None,
+) -> list[_Task]:
+    """One task per site of every item, each on the Keras its code is written for."""
     tasks: list[_Task] = []
     for index, (original, converted, path) in enumerate(items):
         recorded = traces[index] if traces is not None else None
@@ -109,32 +151,7 @@ def verify_many(
                     deferred_build(original, path, site, recorded),
                 )
             )
-    results: list[SiteVerification | None] = [None] * len(tasks)
-    if tasks and options.scheduler:
-        from .cluster import run_on_cluster  # Dask is imported only when asked for
-
-        results = run_on_cluster(tasks, options)
-    elif tasks:
-        workers = max(1, min(options.jobs, len(tasks)))
-        slots = [_Slot(options) for _ in range(workers)]
-        queue = list(enumerate(tasks))
-        try:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = [
-                    pool.submit(_drain, slot, queue, results, options) for slot in slots
-                ]
-                for future in futures:
-                    future.result()
-        finally:
-            for slot in slots:
-                slot.close()
-    reports = []
-    for index, (_, _, path) in enumerate(items):
-        found = tuple(
-            r for t, r in zip(tasks, results) if t.index == index and r is not None
-        )
-        reports.append(VerificationReport(sites=found, path=path))
-    return reports
+    return tasks
 
 
 def _site_keras(

@@ -2,6 +2,14 @@
 
 This package imports NumPy and, inside its worker processes, the framework;
 converting never imports it.
+
+In the parent: `engine` turns a run's sites into tasks and runs them on a
+pool, `site_run` verifies one site, `processes` starts and replaces the worker
+processes, `judge` gives the verdict from the two sides' reports, `reach` and
+`deferred` make the probes that reach each model, `compare` compares, `flavour`
+chooses the Keras, `results` holds what is reported; `cluster` and
+`cluster_worker` run the sites on Dask. In the worker process: `worker` and
+the `worker_*` modules it uses.
 """
 
 from __future__ import annotations

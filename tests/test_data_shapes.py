@@ -116,3 +116,73 @@ def test_a_name_assigned_in_a_function_with_global_is_unknown():
     body = "data = np.ones((2, 3))\ndef f():\n    global data\n    data = 1\n"
     with pytest.raises(Unknown, match="in a function"):
         read(body)
+
+
+VECTORIZE = (
+    "def vectorize(sequences, dimension=10000):\n"
+    "    results = np.zeros((len(sequences), dimension))\n"
+    "    for i, sequence in enumerate(sequences):\n"
+    "        results[i, sequence] = 1.0\n"
+    "    return results\n"
+)
+
+
+@pytest.mark.parametrize(
+    "body, rows, features",
+    [
+        (VECTORIZE + "data = vectorize(raw)\n", None, (10000,)),
+        (VECTORIZE + "data = vectorize(raw, 64)[100:]\n", None, (64,)),
+        (VECTORIZE + "data = vectorize(raw, dimension=8) / 2\n", None, (8,)),
+        (
+            "def encode(sequences, num_classes):\n"
+            "    return np.zeros((len(sequences), num_classes))\n"
+            "data = encode(raw, num_classes=46)\n",
+            None,
+            (46,),
+        ),
+        (
+            "def make(n, *, d=3):\n    x = np.ones((n, d))\n    x = x * 2\n    return x\n"
+            "data = make(5)\n",
+            5,
+            (3,),
+        ),
+    ],
+)
+def test_what_a_function_of_the_file_returns(body, rows, features):
+    assert read(body) == DataShape(rows, features)
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (
+            "def f(n):\n    if n:\n        return np.ones((n, 2))\n"
+            "    return np.ones((n, 3))\ndata = f(4)\n",
+            "one `return`",
+        ),
+        ("def f(n):\n    return np.ones((n, d))\ndata = f(4)\n", "not assigned"),
+        ("def f(n, d):\n    return np.ones((n, d))\ndata = f(4)\n", "leaves `d` out"),
+        ("def f(d):\n    return np.ones((2, d))\ndata = f(*a)\n", "unpacks"),
+        ("def f(d):\n    return np.ones((2, d))\ndata = f(x=1)\n", "does not match"),
+        ("@cache\ndef f(d):\n    return np.ones((2, d))\ndata = f(3)\n", "decorated"),
+        ("def f(d):\n    yield np.ones((2, d))\ndata = f(3)\n", "generator"),
+        ("def f(d):\n    return f(d)\ndata = f(3)\n", "calls itself"),
+        (
+            "def f(d):\n    return np.ones((2, d))\n"
+            "def f(d):\n    return np.ones((2, 1))\ndata = f(3)\n",
+            "is not a shape the code states",
+        ),
+        (
+            # Rebound in the body, a parameter is not read as the argument.
+            "def f(d):\n    d = d + 1\n    return np.ones((2, d))\ndata = f(3)\n",
+            "is a parameter",
+        ),
+    ],
+)
+def test_a_function_that_may_return_something_else_is_unknown(body, reason):
+    with pytest.raises(Unknown, match=reason):
+        read(body)
+
+
+def test_the_rows_of_a_constructed_shape_may_be_unknown():
+    assert read("data = np.zeros((len(raw), 5))\n") == DataShape(None, (5,))

@@ -17,7 +17,8 @@ them (`analysis.reaching`):
   allowed), `np.expand_dims(x, axis)`;
 - what keeps every dimension but the first: slices `x[:100]`, index arrays
   `x[idx]` (`idx` from `np.random.permutation`/`np.arange`/...), `.astype()`,
-  `.copy()`, `tf.cast`, arithmetic with a number (`x / 255`, `2.0 * x`).
+  `.copy()`, `tf.cast`, arithmetic with a number (`x / 255`, `2.0 * x`);
+- what a function of the file returns, `vectorize(raw)` (`data_functions`).
 
 Dimensions are integers, integer arithmetic (`28 * 28`), names bound once to
 them, or `<data>.shape[i]`; they are folded to integers. The first
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from . import keras_names
+from .data_functions import parameter_value, returned
 from .data_constructors import (
     ARRAY_FROM_VALUE,
     CONSTRUCTORS,
@@ -118,6 +120,18 @@ class _Reader:
 
     def __init__(self, index: TreeIndex) -> None:
         self.index = index
+        # The parameters of the same-file functions being read through
+        # (`data_functions`), by `Param` identity, and those functions.
+        self.arguments: dict[int, cst.BaseExpression] = {}
+        self.calling: set[int] = set()
+
+    def value(self, node: cst.BaseExpression) -> cst.CSTNode:
+        """What a name reads: a parameter's argument, else its reaching assignment."""
+        if isinstance(node, cst.Name) and self.arguments:
+            argument = parameter_value(self.index, node, self.arguments)
+            if argument is not None:
+                return argument
+        return reaching_value(self.index, node)
 
     # ------------------------------------------------------------ shapes
     def shape(self, expr: cst.CSTNode) -> Dims:
@@ -141,7 +155,7 @@ class _Reader:
         raise Unknown(f"`{_short(self.index, expr)}` is not a shape the code states")
 
     def _named(self, expr: cst.Name | cst.Attribute) -> Dims:
-        value = reaching_value(self.index, expr)
+        value = self.value(expr)
         if isinstance(value, cst.AugAssign):
             if not (isinstance(value.operator, _AUGMENTED) and is_number(value.value)):
                 raise Unknown(f"`{_short(self.index, value)}` may change its shape")
@@ -171,7 +185,24 @@ class _Reader:
                 return self.shape(func.value)
             if method in GENERATOR_METHODS and self._is_generator(func.value):
                 return self._shapeargument(call, GENERATOR_METHODS[method])
+        if isinstance(func, cst.Name):
+            return self._returned(call)
         raise Unknown(f"`{_short(self.index, call)}` is not a shape the code states")
+
+    def _returned(self, call: cst.Call) -> Dims:
+        """The shape a function of this file returns (`data_functions`)."""
+        found = returned(self.index, call)
+        key = id(found.function)
+        if key in self.calling:
+            raise Unknown(f"`{found.function.name.value}` calls itself")
+        saved = self.arguments
+        self.calling.add(key)
+        self.arguments = {**saved, **found.arguments}
+        try:
+            return self.shape(found.value)
+        finally:
+            self.arguments = saved
+            self.calling.discard(key)
 
     def _padded(self, call: cst.Call) -> Dims:
         maxlen = argument(call, 1, "maxlen")
@@ -185,7 +216,7 @@ class _Reader:
         if where.varargs:
             if any(arg.keyword is not None for arg in call.args):
                 raise Unknown(f"`{_short(self.index, call)}` has keyword arguments")
-            return tuple(self.integer(arg.value) for arg in call.args)
+            return self.listed([arg.value for arg in call.args])
         value = argument(call, where.position, where.keyword)
         if value is None:
             raise Unknown(f"`{_short(self.index, call)}` makes a single number")
@@ -231,7 +262,7 @@ class _Reader:
         elif len(positional) == 1:
             shape = self.dims(positional[0].value)
         elif positional:
-            shape = tuple(self.integer(a.value) for a in positional)
+            shape = self.listed([a.value for a in positional])
         else:
             raise Unknown(f"`{_short(self.index, call)}` has no shape")
         if shape.count(-1) > 1 or any(d is not None and d < -1 for d in shape):
@@ -320,16 +351,31 @@ class _Reader:
 
     # ------------------------------------------------------------ integers
     def dims(self, expr: cst.BaseExpression) -> Dims:
-        """A shape argument: an integer, a tuple or list of them, or a name bound to one."""
+        """A shape argument: an integer, a tuple or list of them, or a name bound to one.
+
+        The first dimension is the rows, which may stay unknown
+        (`np.zeros((len(sequences), 10000))`): it only decides the batch
+        dimension Keras keeps, which `first_batch` treats as unknown then.
+        """
         if isinstance(expr, (cst.Tuple, cst.List)):
             if any(isinstance(e, cst.StarredElement) for e in expr.elements):
                 raise Unknown(f"`{_short(self.index, expr)}` unpacks a shape")
-            return tuple(self.integer(e.value) for e in expr.elements)
+            return self.listed([e.value for e in expr.elements])
         if isinstance(expr, cst.Name):
-            value = reaching_value(self.index, expr)
+            value = self.value(expr)
             if isinstance(value, cst.BaseExpression):
                 return self.dims(value)
         return (self.integer(expr),)
+
+    def listed(self, values: list[cst.BaseExpression]) -> Dims:
+        """Dimensions given one by one; the first, the rows, may be unknown."""
+        if not values:
+            return ()
+        try:
+            rows: int | None = self.integer(values[0])
+        except Unknown:
+            rows = None
+        return (rows, *(self.integer(v) for v in values[1:]))
 
     def integer(self, expr: cst.BaseExpression) -> int:
         """The value of an integer expression: literals, arithmetic, names, `x.shape[i]`."""
@@ -349,7 +395,7 @@ class _Reader:
                     raise Unknown(f"`{_short(self.index, expr)}` divides by zero")
                 return fold(left, right)
         if isinstance(expr, cst.Name):
-            value = reaching_value(self.index, expr)
+            value = self.value(expr)
             if isinstance(value, cst.BaseExpression):
                 return self.integer(value)
         if is_shape_of(expr):

@@ -186,3 +186,49 @@ def test_a_function_that_may_return_something_else_is_unknown(body, reason):
 
 def test_the_rows_of_a_constructed_shape_may_be_unknown():
     assert read("data = np.zeros((len(raw), 5))\n") == DataShape(None, (5,))
+
+
+@pytest.mark.parametrize(
+    "body, rows, features",
+    [
+        ("data = np.vstack((np.ones((3, 2)), np.zeros((4, 2))))\n", 7, (2,)),
+        (
+            "data = np.concatenate([np.ones((3, 2)), np.ones((3, 5))], axis=1)\n",
+            3,
+            (7,),
+        ),
+        (
+            "data = np.concatenate([np.ones((3, 2)), np.ones((3, 5))], axis=-1)\n",
+            3,
+            (7,),
+        ),
+        (
+            "x = np.ones((9, 4))\ndata = np.concatenate([x, np.ones((len(x), 4))])\n",
+            None,
+            (4,),
+        ),
+        ("data = np.hstack([np.ones((3, 2)), np.ones((3, 1))])\n", 3, (3,)),
+        (
+            "data = np.random.multivariate_normal(mean=[0, 3], cov=c, size=1000)\n",
+            1000,
+            (2,),
+        ),
+    ],
+)
+def test_arrays_joined_or_drawn(body, rows, features):
+    assert read(body) == DataShape(rows, features)
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ("data = np.vstack((np.ones((3, 2)), np.ones((3, 5))))\n", "do not fit"),
+        ("data = np.vstack((np.ones(3), np.ones(3)))\n", "fewer than two"),
+        ("data = np.concatenate(parts)\n", "does not list"),
+        ("data = np.concatenate([np.ones((3, 2))], axis=2)\n", "out of range"),
+        ("data = np.random.multivariate_normal(m, c, size=5)\n", "literal mean"),
+    ],
+)
+def test_arrays_joined_that_may_not_fit_are_unknown(body, reason):
+    with pytest.raises(Unknown, match=reason):
+        read(body)

@@ -68,6 +68,9 @@ CONSTRUCTORS: dict[str, ShapeArgument] = {
     "keras.random.truncated_normal": _SHAPE,
 }
 
+# `(mean, cov, size)`: `size` samples, each as long as the literal `mean`.
+MULTIVARIATE_NORMAL = "numpy.random.multivariate_normal"
+
 # `rng.<method>(...)` on a NumPy generator (`default_rng`) or `RandomState`.
 GENERATORS = frozenset(
     {"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"}

@@ -44,6 +44,7 @@ import libcst as cst
 
 from . import keras_names
 from .data_functions import parameter_value, returned
+from .data_stacking import STACKS, joined
 from .data_constructors import (
     ARRAY_FROM_VALUE,
     CONSTRUCTORS,
@@ -51,6 +52,7 @@ from .data_constructors import (
     GENERATOR_METHODS,
     GENERATORS,
     INDEX_ARRAYS,
+    MULTIVARIATE_NORMAL,
     PAD_SEQUENCES,
     RESHAPES,
     SHAPE_KEEPING_METHODS,
@@ -176,6 +178,10 @@ class _Reader:
                 return self._expand_dims(call)
             if name in PAD_SEQUENCES:
                 return self._padded(call)
+            if name in STACKS:
+                return self._stacked(call, STACKS[name])
+            if name == MULTIVARIATE_NORMAL:
+                return self._multivariate(call)
         func = call.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -203,6 +209,26 @@ class _Reader:
         finally:
             self.arguments = saved
             self.calling.discard(key)
+
+    def _stacked(self, call: cst.Call, axis: int | None) -> Dims:
+        """`np.concatenate([a, b], axis=1)`, `np.vstack((a, b))` (`data_stacking`)."""
+        arrays = argument(call, 0, "tup" if axis is not None else "arrays")
+        if not isinstance(arrays, (cst.List, cst.Tuple)) or any(
+            isinstance(e, cst.StarredElement) for e in arrays.elements
+        ):
+            raise Unknown(f"`{_short(self.index, call)}` joins arrays it does not list")
+        if axis is None:
+            stated = argument(call, 1, "axis")
+            axis = 0 if stated is None else self.integer(stated)
+        return joined([self.shape(e.value) for e in arrays.elements], axis)
+
+    def _multivariate(self, call: cst.Call) -> Dims:
+        """`np.random.multivariate_normal(mean, cov, size)`: `size` then len(mean)."""
+        mean = argument(call, 0, "mean")
+        size = argument(call, 2, "size")
+        if mean is None or size is None or not isinstance(mean, (cst.List, cst.Tuple)):
+            raise Unknown(f"`{_short(self.index, call)}` has no literal mean and size")
+        return (*self.dims(size), *nested_shape(mean))
 
     def _padded(self, call: cst.Call) -> Dims:
         maxlen = argument(call, 1, "maxlen")

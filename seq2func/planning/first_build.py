@@ -62,6 +62,7 @@ from ..diagnostics import (
     UNKNOWN_DTYPE,
 )
 from .completion import describe, method_call
+from .dormant_functions import may_run_later
 from .first_batch import BUILDING_METHODS, Batch, original_batch
 from .input_arguments import _compute_dtype
 from .plan import (
@@ -239,7 +240,10 @@ def _explain(skip: Skip, reason: str) -> None:
 
 def _first_build(index: TreeIndex, plan: Plan, skip: Skip) -> _BuildCall | None:
     """The first later use, when it builds the model on data and surely runs."""
-    deferred = next((r for r in plan.deferred_uses if not r.rebinds), None)
+    deferred = next(
+        (r for r in may_run_later(index, plan, plan.deferred_uses) if not r.rebinds),
+        None,
+    )
     for ref in plan.later_uses:
         method, call = _use_of(index, ref)
         if method in _HARMLESS:

@@ -232,3 +232,31 @@ def test_arrays_joined_or_drawn(body, rows, features):
 def test_arrays_joined_that_may_not_fit_are_unknown(body, reason):
     with pytest.raises(Unknown, match=reason):
         read(body)
+
+
+def read_in_function(module_code: str) -> DataShape:
+    """The shape of `data` at `use(data)`, the last statement of the last function."""
+    module = cst.parse_module(HEADER + module_code)
+    index = TreeIndex(module)
+    function = [s for s in module.body if isinstance(s, cst.FunctionDef)][-1]
+    call = function.body.body[-1].body[0].value  # type: ignore[attr-defined]
+    return data_shape(index, call.args[0].value)
+
+
+def test_a_module_constant_assigned_once_above_the_function_is_read():
+    code = "DIM = 2 * 3\ndef test():\n    data = np.ones((4, DIM))\n    use(data)\n"
+    assert read_in_function(code) == DataShape(4, (6,))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def test():\n    data = np.ones((4, DIM))\n    use(data)\nDIM = 6\n",
+        "DIM = 6\nDIM = 7\ndef test():\n    data = np.ones((4, DIM))\n    use(data)\n",
+        "if c:\n    DIM = 6\ndef test():\n    data = np.ones((4, DIM))\n    use(data)\n",
+        "DIM = [6]\ndef test():\n    data = np.ones((4, DIM[0]))\n    use(data)\n",
+    ],
+)
+def test_a_module_name_that_may_hold_another_value_is_unknown(code):
+    with pytest.raises(Unknown):
+        read_in_function(code)

@@ -67,6 +67,9 @@ def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
     except Exception:
         raise Unknown(f"`{name.value}` is not assigned here") from None
     root = index.scope_root(name)
+    constant = _module_constant(index, name, root, assignments)
+    if constant is not None:
+        return constant
     stores = []
     for assignment in assignments:
         node = getattr(assignment, "node", None)
@@ -80,6 +83,49 @@ def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
         stores.append(node)
     use = _statement(index, name)
     return _reaching(index, name.value, stores, _start(index, use), _blocks(index, use))
+
+
+def _module_constant(
+    index: TreeIndex, name: cst.Name, root: cst.CSTNode, assignments: list
+) -> cst.BaseExpression | None:
+    """`INPUT_DIM = 3` at the top of the module, read in a function defined below it.
+
+    Assigned once, by a top-level statement that ran before the function's
+    `def`, to integers (an int, arithmetic, a tuple of them): whenever the
+    function runs, the name holds that value.
+    """
+    if root is index.module or len(assignments) != 1:
+        return None
+    node = getattr(assignments[0], "node", None)
+    target = index.parent(node) if node is not None else None
+    assign = index.parent(target) if isinstance(target, cst.AssignTarget) else None
+    line = index.parent(assign) if isinstance(assign, cst.Assign) else None
+    if (
+        line is None
+        or index.parent(line) is not index.module
+        or len(assign.targets) != 1  # type: ignore[union-attr]
+        or not _integers(assign.value)  # type: ignore[union-attr]
+    ):
+        return None
+    outermost = index.top_level(root)
+    if _start(index, line) >= _start(index, outermost):
+        return None
+    return assign.value  # type: ignore[union-attr]
+
+
+def _integers(value: cst.BaseExpression) -> bool:
+    """An immutable integer expression: literals, names, arithmetic, tuples."""
+    if isinstance(value, (cst.Integer, cst.Name)):
+        return True
+    if isinstance(value, cst.UnaryOperation):
+        return _integers(value.expression)
+    if isinstance(value, cst.BinaryOperation):
+        return _integers(value.left) and _integers(value.right)
+    if isinstance(value, cst.Tuple):
+        return all(
+            isinstance(e, cst.Element) and _integers(e.value) for e in value.elements
+        )
+    return False
 
 
 def _self_value(index: TreeIndex, node: cst.Attribute) -> cst.CSTNode:

@@ -5,7 +5,8 @@ Shared by `first_build` (the site's own later uses) and `returned_model`
 the model and on which argument, how to quote it in a message, and whether
 it runs for sure once a given block has run (not under an `if`, a `while`, a
 comprehension or a conditional expression; a `with`, a `try` body and a
-`for` over a non-empty literal `range` are fine).
+`for` over a non-empty literal `range` are fine). Fixtures:
+`input_first_build_*`.
 """
 
 from __future__ import annotations

@@ -70,6 +70,7 @@ from .build_calls import (
     use_of,
 )
 from .first_batch import Batch, original_batch
+from .returned_model import NotBuilt, is_return, is_return_build, returned_builds
 from .input_arguments import _compute_dtype
 from .plan import (
     Application,
@@ -102,19 +103,18 @@ def input_from_first_build(
     layer_class = keras_names.keras_layer_class(index.qualified(first.expr.func))
     if layer_class is None:
         return None
-    found = _first_build(index, plan, skip)
-    if found is None:
+    builds = _first_build(index, plan, skip)
+    if builds is None:
         return None
+    found = builds[0]
     reason = _unlike_measured(index, plan, layer_class, found)
     if reason is not None:
         _explain(skip, reason)
         return None
-    line = index.line(found.call)
-    try:
-        shape = data_shape(index, found.data)
-    except Unknown as unknown:
-        _explain(skip, f"the data of {found.line_text} on line {line}: {unknown}")
+    read = _read_builds(index, plan, builds, skip)
+    if read is None:
         return None
+    shape, batch = read
     mismatch = _input_length_mismatch(index, first.expr, shape)
     if mismatch is not None:
         _explain(skip, mismatch)
@@ -124,17 +124,7 @@ def input_from_first_build(
             UNKNOWN_DTYPE, " (a global dtype policy is set in this file)", first.expr
         )
     dtype_text = _compute_dtype(index, first.expr)
-    batch = original_batch(found.method, found.call, shape.rows)
-    if batch is None:
-        _explain(skip, f"{found.line_text} on line {line} does not build the model")
-        return None
-    reader = _reads_batch(index, plan, found) if batch.dropped else None
-    if reader is not None:
-        _explain(
-            skip,
-            f"{reader} reads the batch dimension Keras kept from {found.line_text}",
-        )
-        return None
+    line = index.line(found.call)
     _note(index, plan, found, shape, batch)
     return InputSpec(
         InputSource.FIRST_BUILD,
@@ -143,8 +133,53 @@ def input_from_first_build(
             call=found.quoted,
             line=line,
             batch_shape=(batch.size, *shape.features),
+            by_caller=is_return_build(index, plan, found),
         ),
     )
+
+
+def _read_builds(
+    index: TreeIndex, plan: Plan, builds: tuple[BuildCall, ...], skip: Skip
+) -> tuple[DataShape, Batch] | None:
+    """The data's shape, the same at every build, and the first one's batch dimension.
+
+    Several builds are the callers' of a function that returns the model
+    (`returned_model`): one whose batch dimension differs from the first's
+    makes that one unknown, which S2F211 reports.
+    """
+    shape: DataShape | None = None
+    batch: Batch | None = None
+    for found in builds:
+        line = index.line(found.call)
+        try:
+            this = data_shape(index, found.data)
+        except Unknown as unknown:
+            _explain(skip, f"the data of {found.line_text} on line {line}: {unknown}")
+            return None
+        if shape is not None and this.features != shape.features:
+            _explain(
+                skip,
+                f"the data of {found.line_text} on line {line} has another shape,"
+                f" {this.text}, than {shape.text}",
+            )
+            return None
+        this_batch = original_batch(found.method, found.call, this.rows)
+        if this_batch is None:
+            _explain(skip, f"{found.line_text} on line {line} does not build the model")
+            return None
+        reader = _reads_batch(index, plan, found) if this_batch.dropped else None
+        if reader is not None:
+            _explain(
+                skip,
+                f"{reader} reads the batch dimension Keras kept from {found.line_text}",
+            )
+            return None
+        if shape is None or batch is None:
+            shape, batch = this, this_batch
+        elif this_batch != batch:
+            batch = Batch(None, False)
+    assert shape is not None and batch is not None
+    return shape, batch
 
 
 def _unlike_measured(
@@ -229,8 +264,11 @@ def _explain(skip: Skip, reason: str) -> None:
         skip.detail = f" ({reason})"
 
 
-def _first_build(index: TreeIndex, plan: Plan, skip: Skip) -> BuildCall | None:
-    """The first later use, when it builds the model on data and surely runs."""
+def _first_build(
+    index: TreeIndex, plan: Plan, skip: Skip
+) -> tuple[BuildCall, ...] | None:
+    """The first later use, when it builds the model on data and surely runs;
+    after `return model`, each caller's (`returned_model`)."""
     deferred = next(
         (r for r in may_run_later(index, plan, plan.deferred_uses) if not r.rebinds),
         None,
@@ -239,6 +277,12 @@ def _first_build(index: TreeIndex, plan: Plan, skip: Skip) -> BuildCall | None:
         method, call = use_of(index, ref)
         if method in HARMLESS:
             continue
+        if is_return(index, ref) and (deferred is None or ref.start < deferred.start):
+            try:
+                return returned_builds(index, plan, ref)
+            except NotBuilt as reason:
+                _explain(skip, f"the model is returned on line {ref.line}: {reason}")
+                return None
         if method is None or call is None:
             _explain(skip, f"{describe(index, ref)} runs before the model is built")
             return None
@@ -257,7 +301,7 @@ def _first_build(index: TreeIndex, plan: Plan, skip: Skip) -> BuildCall | None:
         if data is None:
             _explain(skip, f"{where} has no data argument the converter can read")
             return None
-        return BuildCall(call, method, data, quote(index, ref, method, call))
+        return (BuildCall(call, method, data, quote(index, ref, method, call)),)
     return None
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import keras_names
-from ..analysis.index import TreeIndex
+from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.reaching import Unknown, reaching_value
 from ..analysis.references import Ref, references
 from ..diagnostics import INPUT_SHAPE_KEPT, OPAQUE_FIRST_LAYER
@@ -101,6 +101,10 @@ def settle_arguments(
     strip, first.strip = first.strip, ()
     if not strip:
         return
+    if index.narrowed:
+        # Narrowing keeps a name's bindings, not every read of it, which
+        # decides whether the input arguments may leave the call.
+        raise WholeFileNeeded
     others = _other_uses(index, first, call)
     if others:
         for arg in call.args:

@@ -65,6 +65,9 @@ class FirstBuild:
     call: str  # `model.fit(x_train, ...)`, as messages quote it
     line: int
     batch_shape: tuple[int | None, ...]  # the original's InputLayer batch shape
+    # Made in a function that returns it unbuilt, built by a caller
+    # (planning/returned_model.py): the function alone leaves it unbuilt.
+    by_caller: bool = False
 
 
 class Skip(Exception):

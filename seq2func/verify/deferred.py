@@ -61,6 +61,10 @@ class DeferredBuild:
             dataclasses.replace(with_set_up(probe), complete_at=None)
             for probe in (original, converted)
         ]
+        if first is not None and first.by_caller:
+            # A caller builds the model the function returns: the probe does,
+            # as the original's module-level probe does.
+            whole[0] = dataclasses.replace(whole[0], build=first.batch_shape)
         return whole[0], whole[1]
 
     def relaxed(self, original: dict, converted: dict) -> tuple[dict, str | None]:

@@ -46,6 +46,9 @@ class Probe:
     # function there, so the code after the site (training, assertions,
     # exports) never runs. None: run the function to its end.
     complete_at: int | None = None
+    # The batch shape to build the model the function returns with, when a
+    # caller builds it (`deferred`); None: the probe's model as it comes.
+    build: tuple | None = None
 
 
 def _bound_names(node: ast.AST) -> set[str]:

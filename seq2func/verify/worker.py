@@ -354,7 +354,7 @@ def _reach(job, namespace, skipped: list):
             pass
         finally:
             sys.settrace(None)
-        return watcher.model()
+        return _built(watcher.model(), probe.get("build"))
     cls = namespace[probe["class_name"]]
     method = getattr(cls, probe["function"])
     watcher = _Watcher(method.__code__, probe["target"], probe["ordinal"], complete_at)
@@ -377,7 +377,14 @@ def _reach(job, namespace, skipped: list):
     target = probe["target"]
     if target and target.startswith("self."):
         return getattr(instance, target.split(".", 1)[1], None)
-    return watcher.model()
+    return _built(watcher.model(), probe.get("build"))
+
+
+def _built(model, shape):
+    """The model a function returned, built as its caller's first `fit` built it."""
+    if shape is not None and model is not None and not model.built:
+        model.build(tuple(shape))
+    return model
 
 
 def _lookup(namespace, target):

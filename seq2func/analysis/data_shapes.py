@@ -44,14 +44,14 @@ import libcst as cst
 
 from . import keras_names
 from .data_functions import parameter_value, returned
-from .data_stacking import STACKS, joined
+from .data_rows import index_rows, sliced_rows
+from .data_stacking import STACKS, multivariate, stacked
 from .data_constructors import (
     ARRAY_FROM_VALUE,
     CONSTRUCTORS,
     EXPAND_DIMS,
     GENERATOR_METHODS,
     GENERATORS,
-    INDEX_ARRAYS,
     MULTIVARIATE_NORMAL,
     PAD_SEQUENCES,
     RESHAPES,
@@ -66,7 +66,6 @@ from .data_constructors import (
     nested_shape,
 )
 from .index import TreeIndex
-from .nodes import slice_bound
 from .reaching import Unknown, reaching_value
 
 __all__ = ["DataShape", "Unknown", "data_shape", "integer_value"]
@@ -211,24 +210,10 @@ class _Reader:
             self.calling.discard(key)
 
     def _stacked(self, call: cst.Call, axis: int | None) -> Dims:
-        """`np.concatenate([a, b], axis=1)`, `np.vstack((a, b))` (`data_stacking`)."""
-        arrays = argument(call, 0, "tup" if axis is not None else "arrays")
-        if not isinstance(arrays, (cst.List, cst.Tuple)) or any(
-            isinstance(e, cst.StarredElement) for e in arrays.elements
-        ):
-            raise Unknown(f"`{_short(self.index, call)}` joins arrays it does not list")
-        if axis is None:
-            stated = argument(call, 1, "axis")
-            axis = 0 if stated is None else self.integer(stated)
-        return joined([self.shape(e.value) for e in arrays.elements], axis)
+        return stacked(call, axis, self.shape, self.integer)
 
     def _multivariate(self, call: cst.Call) -> Dims:
-        """`np.random.multivariate_normal(mean, cov, size)`: `size` then len(mean)."""
-        mean = argument(call, 0, "mean")
-        size = argument(call, 2, "size")
-        if mean is None or size is None or not isinstance(mean, (cst.List, cst.Tuple)):
-            raise Unknown(f"`{_short(self.index, call)}` has no literal mean and size")
-        return (*self.dims(size), *nested_shape(mean))
+        return multivariate(call, self.dims)
 
     def _padded(self, call: cst.Call) -> Dims:
         maxlen = argument(call, 1, "maxlen")
@@ -338,42 +323,9 @@ class _Reader:
         base = self.shape(node.value)
         element = node.slice[0].slice
         if isinstance(element, cst.Slice):
-            return (self._sliced_rows(base[0], element), *base[1:])
-        return (self._index_rows(node, element.value), *base[1:])
-
-    def _sliced_rows(self, rows: int | None, element: cst.Slice) -> int | None:
-        bounds = [slice_bound(b) for b in (element.lower, element.upper, element.step)]
-        if rows is None or not all(b is None or isinstance(b, int) for b in bounds):
-            return None
-        return len(range(rows)[slice(*bounds)])  # type: ignore[misc]
-
-    def _index_rows(self, node: cst.Subscript, value: cst.BaseExpression) -> int | None:
-        """The number of rows `x[value]` selects; `Unknown` unless value is an index array."""
-        if isinstance(value, cst.List):
-            integers = all(isinstance(e.value, cst.Integer) for e in value.elements)
-            return len(value.elements) if integers else None  # else a boolean mask
-        if isinstance(value, (cst.Name, cst.Attribute)):
-            value = reaching_value(self.index, value)  # type: ignore[assignment]
-        if isinstance(value, cst.Call):
-            made_by = self.index.qualified(value.func) & INDEX_ARRAYS
-            if made_by:
-                return self._index_count(value, next(iter(made_by)))
-        # An integer index would drop the rows' dimension altogether.
-        raise Unknown(f"`{_short(self.index, node)}` may be a single row")
-
-    def _index_count(self, call: cst.Call, made_by: str) -> int | None:
-        """How many indices `np.random.permutation(n)`, `np.arange(a, b)`, ... make."""
-        try:
-            if made_by == "numpy.random.permutation":
-                return self.integer(argument(call, 0, "x"))  # type: ignore[arg-type]
-            if made_by == "numpy.arange" and all(a.keyword is None for a in call.args):
-                return len(range(*(self.integer(a.value) for a in call.args)))
-            if made_by == "numpy.random.choice":
-                size = argument(call, 1, "size")
-                return self.integer(size) if size is not None else None
-        except (Unknown, TypeError, ValueError):
-            return None
-        return None
+            return (sliced_rows(base[0], element), *base[1:])
+        where = f"`{_short(self.index, node)}`"
+        return (index_rows(self.index, where, element.value, self.integer), *base[1:])
 
     # ------------------------------------------------------------ integers
     def dims(self, expr: cst.BaseExpression) -> Dims:

@@ -260,3 +260,33 @@ def test_a_module_constant_assigned_once_above_the_function_is_read():
 def test_a_module_name_that_may_hold_another_value_is_unknown(code):
     with pytest.raises(Unknown):
         read_in_function(code)
+
+
+@pytest.mark.parametrize(
+    "body, rows, features",
+    [
+        ("(data, _), _ = keras.datasets.mnist.load_data()\n", 60000, (28, 28)),
+        ("_, (data, _) = keras.datasets.fashion_mnist.load_data()\n", 10000, (28, 28)),
+        (
+            "ds = tf.keras.datasets.boston_housing.load_data()\n(_, _), (data, _) = ds\n",
+            None,
+            (13,),
+        ),
+    ],
+)
+def test_the_documented_shapes_of_keras_datasets(body, rows, features):
+    assert read(body) == DataShape(rows, features)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "(data, _), _ = keras.datasets.cifar10.load_data()\n",
+        "(data, _), _ = load()\n",
+        "(data, *_), _ = keras.datasets.mnist.load_data()\n",
+        "(_, data), _ = keras.datasets.mnist.load_data()\n",
+    ],
+)
+def test_other_unpacked_data_is_unknown(body):
+    with pytest.raises(Unknown):
+        read(body)

@@ -66,7 +66,8 @@ from .data_constructors import (
     nested_shape,
 )
 from .index import TreeIndex
-from .reaching import Unknown, reaching_value
+from .keras_datasets import dataset_part
+from .reaching import Unknown, UnpackedFrom, reaching_value
 
 __all__ = ["DataShape", "Unknown", "data_shape", "integer_value"]
 
@@ -156,7 +157,10 @@ class _Reader:
         raise Unknown(f"`{_short(self.index, expr)}` is not a shape the code states")
 
     def _named(self, expr: cst.Name | cst.Attribute) -> Dims:
-        value = self.value(expr)
+        try:
+            value = self.value(expr)
+        except UnpackedFrom as unpacked:
+            return self._loaded(unpacked)
         if isinstance(value, cst.AugAssign):
             if not (isinstance(value.operator, _AUGMENTED) and is_number(value.value)):
                 raise Unknown(f"`{_short(self.index, value)}` may change its shape")
@@ -193,6 +197,20 @@ class _Reader:
         if isinstance(func, cst.Name):
             return self._returned(call)
         raise Unknown(f"`{_short(self.index, call)}` is not a shape the code states")
+
+    def _loaded(self, unpacked: UnpackedFrom) -> Dims:
+        """A part of `keras.datasets.<name>.load_data()` (`keras_datasets`)."""
+        source = unpacked.value
+        if isinstance(source, cst.Name):
+            source = self.value(source)  # type: ignore[assignment]
+        if isinstance(source, cst.Call) and not source.args:
+            for name in _names(self.index.qualified(source.func)):
+                parts = name.split(".")
+                if parts[:2] == ["keras", "datasets"] and parts[3:] == ["load_data"]:
+                    found = dataset_part(parts[2], unpacked.path)
+                    if found is not None:
+                        return found
+        raise unpacked
 
     def _returned(self, call: cst.Call) -> Dims:
         """The shape a function of this file returns (`data_functions`)."""

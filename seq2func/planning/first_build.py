@@ -7,9 +7,12 @@ the same scope and runs for sure once the model's code has run (not under
 an `if`, a `while`, a comprehension or a conditional expression; a `with`, a
 `try` body and a `for` over a non-empty literal `range` are fine), nothing
 uses the model before it but `compile` (a `summary()` there prints the
-unbuilt model), no function that uses the model is defined before it, and
-the shape of its data is written in the code (`analysis.data_shapes`), the
-input is that shape without its rows, with the first layer's compute dtype.
+unbuilt model), no function that uses the model is defined before it (but
+one that can only run before the site, `dormant_functions`), and the shape
+of its data is written in the code (`analysis.data_shapes`), the input is
+that shape without its rows, with the first layer's compute dtype. When the
+model's next use is `return model`, the builds are the callers' instead
+(`returned_model`), and their data must all have one shape.
 A first `Embedding(input_length=L)` (S2F112: Keras 3 ignores it, Keras 2
 took the input from it) is converted when the data has exactly L columns,
 where both agree; `input_length` stays on the layer, as ignored as before.

@@ -6,12 +6,12 @@ called, so `first_build` takes any such use as a possible use before the
 model is built. A function defined before the site, in the site's scope,
 whose name is read nowhere but in plain calls `step(...)` that all come
 before the site (not in a function, a lambda or a class) never runs once the
-site has run: nothing else holds it. Its uses are not the model's.
+site has run, unless the site is in a loop: nothing else holds it. Its uses
+are not the model's.
 
 Decorators may keep the function elsewhere (a registry, a callback list),
 so only undecorated functions and `tf.function` ones, which only wrap it,
-qualify. Fixtures: `input_first_build_function_called_before`,
-`input_first_build_function_called_after`.
+qualify. Fixtures: `input_first_build_function_called_*`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,11 @@ def _dormant(index: TreeIndex, plan: Plan, ref: Ref) -> bool:
     holder = _outermost(index, plan, ref.node)
     if not isinstance(holder, cst.FunctionDef) or plan.small is None:
         return False
+    if any(
+        isinstance(a, (cst.For, cst.While))
+        for a in index.ancestors_below(plan.small, plan.scope_node)  # type: ignore[arg-type]
+    ):
+        return False  # a call before the site in the loop's body runs after it too
     if index.scope_root(holder) is not plan.scope_node:
         return False
     if not all(_wraps_only(index, d) for d in holder.decorators):

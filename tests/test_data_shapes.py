@@ -68,6 +68,7 @@ def read(body: str) -> DataShape:
         ("data = np.ones((9, 3))[..., None]\n", 9, (3, 1)),
         ("data = tf.reshape(tf.zeros((2, 6)), (-1, 3))\n", 4, (3,)),
         ("data = keras.ops.ones((3, 3))\n", 3, (3,)),
+        ("import tensorflow.compat.v1 as v1\ndata = v1.zeros([1, 2, 3])\n", 1, (2, 3)),
         ("data = keras.random.normal((5, 2))\n", 5, (2,)),
         (
             "data = load().reshape((60000, 28 * 28)).astype('float32') / 255\n",
@@ -115,4 +116,178 @@ def test_everything_else_is_unknown_with_a_reason(body, reason):
 def test_a_name_assigned_in_a_function_with_global_is_unknown():
     body = "data = np.ones((2, 3))\ndef f():\n    global data\n    data = 1\n"
     with pytest.raises(Unknown, match="in a function"):
+        read(body)
+
+
+VECTORIZE = (
+    "def vectorize(sequences, dimension=10000):\n"
+    "    results = np.zeros((len(sequences), dimension))\n"
+    "    for i, sequence in enumerate(sequences):\n"
+    "        results[i, sequence] = 1.0\n"
+    "    return results\n"
+)
+
+
+@pytest.mark.parametrize(
+    "body, rows, features",
+    [
+        (VECTORIZE + "data = vectorize(raw)\n", None, (10000,)),
+        (VECTORIZE + "data = vectorize(raw, 64)[100:]\n", None, (64,)),
+        (VECTORIZE + "data = vectorize(raw, dimension=8) / 2\n", None, (8,)),
+        (
+            "def encode(sequences, num_classes):\n"
+            "    return np.zeros((len(sequences), num_classes))\n"
+            "data = encode(raw, num_classes=46)\n",
+            None,
+            (46,),
+        ),
+        (
+            "def make(n, *, d=3):\n    x = np.ones((n, d))\n    x = x * 2\n    return x\n"
+            "data = make(5)\n",
+            5,
+            (3,),
+        ),
+    ],
+)
+def test_what_a_function_of_the_file_returns(body, rows, features):
+    assert read(body) == DataShape(rows, features)
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (
+            "def f(n):\n    if n:\n        return np.ones((n, 2))\n"
+            "    return np.ones((n, 3))\ndata = f(4)\n",
+            "one `return`",
+        ),
+        ("def f(n):\n    return np.ones((n, d))\ndata = f(4)\n", "not assigned"),
+        ("def f(n, d):\n    return np.ones((n, d))\ndata = f(4)\n", "leaves `d` out"),
+        ("def f(d):\n    return np.ones((2, d))\ndata = f(*a)\n", "unpacks"),
+        ("def f(d):\n    return np.ones((2, d))\ndata = f(x=1)\n", "does not match"),
+        ("@cache\ndef f(d):\n    return np.ones((2, d))\ndata = f(3)\n", "decorated"),
+        ("def f(d):\n    yield np.ones((2, d))\ndata = f(3)\n", "generator"),
+        ("def f(d):\n    return f(d)\ndata = f(3)\n", "calls itself"),
+        (
+            "def f(d):\n    return np.ones((2, d))\n"
+            "def f(d):\n    return np.ones((2, 1))\ndata = f(3)\n",
+            "is not a shape the code states",
+        ),
+        (
+            # Rebound in the body, a parameter is not read as the argument.
+            "def f(d):\n    d = d + 1\n    return np.ones((2, d))\ndata = f(3)\n",
+            "is a parameter",
+        ),
+    ],
+)
+def test_a_function_that_may_return_something_else_is_unknown(body, reason):
+    with pytest.raises(Unknown, match=reason):
+        read(body)
+
+
+def test_the_rows_of_a_constructed_shape_may_be_unknown():
+    assert read("data = np.zeros((len(raw), 5))\n") == DataShape(None, (5,))
+
+
+@pytest.mark.parametrize(
+    "body, rows, features",
+    [
+        ("data = np.vstack((np.ones((3, 2)), np.zeros((4, 2))))\n", 7, (2,)),
+        (
+            "data = np.concatenate([np.ones((3, 2)), np.ones((3, 5))], axis=1)\n",
+            3,
+            (7,),
+        ),
+        (
+            "data = np.concatenate([np.ones((3, 2)), np.ones((3, 5))], axis=-1)\n",
+            3,
+            (7,),
+        ),
+        (
+            "x = np.ones((9, 4))\ndata = np.concatenate([x, np.ones((len(x), 4))])\n",
+            None,
+            (4,),
+        ),
+        ("data = np.hstack([np.ones((3, 2)), np.ones((3, 1))])\n", 3, (3,)),
+        (
+            "data = np.random.multivariate_normal(mean=[0, 3], cov=c, size=1000)\n",
+            1000,
+            (2,),
+        ),
+    ],
+)
+def test_arrays_joined_or_drawn(body, rows, features):
+    assert read(body) == DataShape(rows, features)
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ("data = np.vstack((np.ones((3, 2)), np.ones((3, 5))))\n", "do not fit"),
+        ("data = np.vstack((np.ones(3), np.ones(3)))\n", "fewer than two"),
+        ("data = np.concatenate(parts)\n", "does not list"),
+        ("data = np.concatenate([np.ones((3, 2))], axis=2)\n", "out of range"),
+        ("data = np.random.multivariate_normal(m, c, size=5)\n", "literal mean"),
+    ],
+)
+def test_arrays_joined_that_may_not_fit_are_unknown(body, reason):
+    with pytest.raises(Unknown, match=reason):
+        read(body)
+
+
+def read_in_function(module_code: str) -> DataShape:
+    """The shape of `data` at `use(data)`, the last statement of the last function."""
+    module = cst.parse_module(HEADER + module_code)
+    index = TreeIndex(module)
+    function = [s for s in module.body if isinstance(s, cst.FunctionDef)][-1]
+    call = function.body.body[-1].body[0].value  # type: ignore[attr-defined]
+    return data_shape(index, call.args[0].value)
+
+
+def test_a_module_constant_assigned_once_above_the_function_is_read():
+    code = "DIM = 2 * 3\ndef test():\n    data = np.ones((4, DIM))\n    use(data)\n"
+    assert read_in_function(code) == DataShape(4, (6,))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def test():\n    data = np.ones((4, DIM))\n    use(data)\nDIM = 6\n",
+        "DIM = 6\nDIM = 7\ndef test():\n    data = np.ones((4, DIM))\n    use(data)\n",
+        "if c:\n    DIM = 6\ndef test():\n    data = np.ones((4, DIM))\n    use(data)\n",
+        "DIM = [6]\ndef test():\n    data = np.ones((4, DIM[0]))\n    use(data)\n",
+    ],
+)
+def test_a_module_name_that_may_hold_another_value_is_unknown(code):
+    with pytest.raises(Unknown):
+        read_in_function(code)
+
+
+@pytest.mark.parametrize(
+    "body, rows, features",
+    [
+        ("(data, _), _ = keras.datasets.mnist.load_data()\n", 60000, (28, 28)),
+        ("_, (data, _) = keras.datasets.fashion_mnist.load_data()\n", 10000, (28, 28)),
+        (
+            "ds = tf.keras.datasets.boston_housing.load_data()\n(_, _), (data, _) = ds\n",
+            None,
+            (13,),
+        ),
+    ],
+)
+def test_the_documented_shapes_of_keras_datasets(body, rows, features):
+    assert read(body) == DataShape(rows, features)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "(data, _), _ = keras.datasets.cifar10.load_data()\n",
+        "(data, _), _ = load()\n",
+        "(data, *_), _ = keras.datasets.mnist.load_data()\n",
+        "(_, data), _ = keras.datasets.mnist.load_data()\n",
+    ],
+)
+def test_other_unpacked_data_is_unknown(body):
+    with pytest.raises(Unknown):
         read(body)

@@ -480,3 +480,18 @@ def test_a_weightless_model_called_in_functional_code_is_judged_on_the_whole_fil
     result = conversion.convert_source(source)
     assert result == whole_file(source)
     assert [site.skip_codes for site in result.sites] == [("S2F117",)]
+
+
+def test_a_first_layer_variable_read_far_below_keeps_its_input_arguments():
+    """Narrowing keeps a layer variable's binding, not its reads: the whole file decides."""
+    source = (
+        "import keras\n\nfirst = keras.layers.Dense(8, input_shape=(4,))\n"
+        "model = keras.Sequential([first, keras.layers.Dense(1)])\n"
+        + PADDING
+        + "print(first.get_config())\n"
+    )
+    narrowed = narrow(source)
+    assert narrowed is not None and conversion.convert_narrowed(narrowed) is None
+    result = conversion.convert_source(source)
+    assert "Dense(8, input_shape=(4,))" in result.code
+    assert [d.code for d in result.sites[0].diagnostics] == ["S2F206", "S2F207"]

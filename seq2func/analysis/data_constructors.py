@@ -58,6 +58,12 @@ CONSTRUCTORS: dict[str, ShapeArgument] = {
     "tensorflow.random.normal": _SHAPE,
     "tensorflow.random.uniform": _SHAPE,
     "tensorflow.random.truncated_normal": _SHAPE,
+    # TF 1 code spelled through `tf.compat.v1`: the same function objects
+    # (`tf.compat.v1.zeros is tf.zeros` on TensorFlow 2.21).
+    "tensorflow.compat.v1.ones": _SHAPE,
+    "tensorflow.compat.v1.zeros": _SHAPE,
+    "tensorflow.compat.v1.random.normal": _SHAPE,
+    "tensorflow.compat.v1.random.uniform": _SHAPE,
     # Keras names are read relative to their family: `tf.keras.ops.ones` too.
     "keras.ops.ones": _SHAPE,
     "keras.ops.zeros": _SHAPE,
@@ -67,6 +73,9 @@ CONSTRUCTORS: dict[str, ShapeArgument] = {
     "keras.random.uniform": _SHAPE,
     "keras.random.truncated_normal": _SHAPE,
 }
+
+# `(mean, cov, size)`: `size` samples, each as long as the literal `mean`.
+MULTIVARIATE_NORMAL = "numpy.random.multivariate_normal"
 
 # `rng.<method>(...)` on a NumPy generator (`default_rng`) or `RandomState`.
 GENERATORS = frozenset(

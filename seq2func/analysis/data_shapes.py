@@ -17,7 +17,8 @@ them (`analysis.reaching`):
   allowed), `np.expand_dims(x, axis)`;
 - what keeps every dimension but the first: slices `x[:100]`, index arrays
   `x[idx]` (`idx` from `np.random.permutation`/`np.arange`/...), `.astype()`,
-  `.copy()`, `tf.cast`, arithmetic with a number (`x / 255`, `2.0 * x`).
+  `.copy()`, `tf.cast`, arithmetic with a number (`x / 255`, `2.0 * x`);
+- what a function of the file returns, `vectorize(raw)` (`data_functions`).
 
 Dimensions are integers, integer arithmetic (`28 * 28`), names bound once to
 them, or `<data>.shape[i]`; they are folded to integers. The first
@@ -42,13 +43,16 @@ from dataclasses import dataclass
 import libcst as cst
 
 from . import keras_names
+from .data_functions import parameter_value, returned
+from .data_rows import index_rows, sliced_rows
+from .data_stacking import STACKS, multivariate, stacked
 from .data_constructors import (
     ARRAY_FROM_VALUE,
     CONSTRUCTORS,
     EXPAND_DIMS,
     GENERATOR_METHODS,
     GENERATORS,
-    INDEX_ARRAYS,
+    MULTIVARIATE_NORMAL,
     PAD_SEQUENCES,
     RESHAPES,
     SHAPE_KEEPING_METHODS,
@@ -62,8 +66,8 @@ from .data_constructors import (
     nested_shape,
 )
 from .index import TreeIndex
-from .nodes import slice_bound
-from .reaching import Unknown, reaching_value
+from .keras_datasets import dataset_part
+from .reaching import Unknown, UnpackedFrom, reaching_value
 
 __all__ = ["DataShape", "Unknown", "data_shape", "integer_value"]
 
@@ -118,6 +122,18 @@ class _Reader:
 
     def __init__(self, index: TreeIndex) -> None:
         self.index = index
+        # The parameters of the same-file functions being read through
+        # (`data_functions`), by `Param` identity, and those functions.
+        self.arguments: dict[int, cst.BaseExpression] = {}
+        self.calling: set[int] = set()
+
+    def value(self, node: cst.BaseExpression) -> cst.CSTNode:
+        """What a name reads: a parameter's argument, else its reaching assignment."""
+        if isinstance(node, cst.Name) and self.arguments:
+            argument = parameter_value(self.index, node, self.arguments)
+            if argument is not None:
+                return argument
+        return reaching_value(self.index, node)
 
     # ------------------------------------------------------------ shapes
     def shape(self, expr: cst.CSTNode) -> Dims:
@@ -141,7 +157,10 @@ class _Reader:
         raise Unknown(f"`{_short(self.index, expr)}` is not a shape the code states")
 
     def _named(self, expr: cst.Name | cst.Attribute) -> Dims:
-        value = reaching_value(self.index, expr)
+        try:
+            value = self.value(expr)
+        except UnpackedFrom as unpacked:
+            return self._loaded(unpacked)
         if isinstance(value, cst.AugAssign):
             if not (isinstance(value.operator, _AUGMENTED) and is_number(value.value)):
                 raise Unknown(f"`{_short(self.index, value)}` may change its shape")
@@ -162,6 +181,10 @@ class _Reader:
                 return self._expand_dims(call)
             if name in PAD_SEQUENCES:
                 return self._padded(call)
+            if name in STACKS:
+                return self._stacked(call, STACKS[name])
+            if name == MULTIVARIATE_NORMAL:
+                return self._multivariate(call)
         func = call.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -171,7 +194,44 @@ class _Reader:
                 return self.shape(func.value)
             if method in GENERATOR_METHODS and self._is_generator(func.value):
                 return self._shapeargument(call, GENERATOR_METHODS[method])
+        if isinstance(func, cst.Name):
+            return self._returned(call)
         raise Unknown(f"`{_short(self.index, call)}` is not a shape the code states")
+
+    def _loaded(self, unpacked: UnpackedFrom) -> Dims:
+        """A part of `keras.datasets.<name>.load_data()` (`keras_datasets`)."""
+        source = unpacked.value
+        if isinstance(source, cst.Name):
+            source = self.value(source)  # type: ignore[assignment]
+        if isinstance(source, cst.Call) and not source.args:
+            for name in _names(self.index.qualified(source.func)):
+                parts = name.split(".")
+                if parts[:2] == ["keras", "datasets"] and parts[3:] == ["load_data"]:
+                    found = dataset_part(parts[2], unpacked.path)
+                    if found is not None:
+                        return found
+        raise unpacked
+
+    def _returned(self, call: cst.Call) -> Dims:
+        """The shape a function of this file returns (`data_functions`)."""
+        found = returned(self.index, call)
+        key = id(found.function)
+        if key in self.calling:
+            raise Unknown(f"`{found.function.name.value}` calls itself")
+        saved = self.arguments
+        self.calling.add(key)
+        self.arguments = {**saved, **found.arguments}
+        try:
+            return self.shape(found.value)
+        finally:
+            self.arguments = saved
+            self.calling.discard(key)
+
+    def _stacked(self, call: cst.Call, axis: int | None) -> Dims:
+        return stacked(call, axis, self.shape, self.integer)
+
+    def _multivariate(self, call: cst.Call) -> Dims:
+        return multivariate(call, self.dims)
 
     def _padded(self, call: cst.Call) -> Dims:
         maxlen = argument(call, 1, "maxlen")
@@ -185,7 +245,7 @@ class _Reader:
         if where.varargs:
             if any(arg.keyword is not None for arg in call.args):
                 raise Unknown(f"`{_short(self.index, call)}` has keyword arguments")
-            return tuple(self.integer(arg.value) for arg in call.args)
+            return self.listed([arg.value for arg in call.args])
         value = argument(call, where.position, where.keyword)
         if value is None:
             raise Unknown(f"`{_short(self.index, call)}` makes a single number")
@@ -231,7 +291,7 @@ class _Reader:
         elif len(positional) == 1:
             shape = self.dims(positional[0].value)
         elif positional:
-            shape = tuple(self.integer(a.value) for a in positional)
+            shape = self.listed([a.value for a in positional])
         else:
             raise Unknown(f"`{_short(self.index, call)}` has no shape")
         if shape.count(-1) > 1 or any(d is not None and d < -1 for d in shape):
@@ -281,55 +341,37 @@ class _Reader:
         base = self.shape(node.value)
         element = node.slice[0].slice
         if isinstance(element, cst.Slice):
-            return (self._sliced_rows(base[0], element), *base[1:])
-        return (self._index_rows(node, element.value), *base[1:])
-
-    def _sliced_rows(self, rows: int | None, element: cst.Slice) -> int | None:
-        bounds = [slice_bound(b) for b in (element.lower, element.upper, element.step)]
-        if rows is None or not all(b is None or isinstance(b, int) for b in bounds):
-            return None
-        return len(range(rows)[slice(*bounds)])  # type: ignore[misc]
-
-    def _index_rows(self, node: cst.Subscript, value: cst.BaseExpression) -> int | None:
-        """The number of rows `x[value]` selects; `Unknown` unless value is an index array."""
-        if isinstance(value, cst.List):
-            integers = all(isinstance(e.value, cst.Integer) for e in value.elements)
-            return len(value.elements) if integers else None  # else a boolean mask
-        if isinstance(value, (cst.Name, cst.Attribute)):
-            value = reaching_value(self.index, value)  # type: ignore[assignment]
-        if isinstance(value, cst.Call):
-            made_by = self.index.qualified(value.func) & INDEX_ARRAYS
-            if made_by:
-                return self._index_count(value, next(iter(made_by)))
-        # An integer index would drop the rows' dimension altogether.
-        raise Unknown(f"`{_short(self.index, node)}` may be a single row")
-
-    def _index_count(self, call: cst.Call, made_by: str) -> int | None:
-        """How many indices `np.random.permutation(n)`, `np.arange(a, b)`, ... make."""
-        try:
-            if made_by == "numpy.random.permutation":
-                return self.integer(argument(call, 0, "x"))  # type: ignore[arg-type]
-            if made_by == "numpy.arange" and all(a.keyword is None for a in call.args):
-                return len(range(*(self.integer(a.value) for a in call.args)))
-            if made_by == "numpy.random.choice":
-                size = argument(call, 1, "size")
-                return self.integer(size) if size is not None else None
-        except (Unknown, TypeError, ValueError):
-            return None
-        return None
+            return (sliced_rows(base[0], element), *base[1:])
+        where = f"`{_short(self.index, node)}`"
+        return (index_rows(self.index, where, element.value, self.integer), *base[1:])
 
     # ------------------------------------------------------------ integers
     def dims(self, expr: cst.BaseExpression) -> Dims:
-        """A shape argument: an integer, a tuple or list of them, or a name bound to one."""
+        """A shape argument: an integer, a tuple or list of them, or a name bound to one.
+
+        The first dimension is the rows, which may stay unknown
+        (`np.zeros((len(sequences), 10000))`): it only decides the batch
+        dimension Keras keeps, which `first_batch` treats as unknown then.
+        """
         if isinstance(expr, (cst.Tuple, cst.List)):
             if any(isinstance(e, cst.StarredElement) for e in expr.elements):
                 raise Unknown(f"`{_short(self.index, expr)}` unpacks a shape")
-            return tuple(self.integer(e.value) for e in expr.elements)
+            return self.listed([e.value for e in expr.elements])
         if isinstance(expr, cst.Name):
-            value = reaching_value(self.index, expr)
+            value = self.value(expr)
             if isinstance(value, cst.BaseExpression):
                 return self.dims(value)
         return (self.integer(expr),)
+
+    def listed(self, values: list[cst.BaseExpression]) -> Dims:
+        """Dimensions given one by one; the first, the rows, may be unknown."""
+        if not values:
+            return ()
+        try:
+            rows: int | None = self.integer(values[0])
+        except Unknown:
+            rows = None
+        return (rows, *(self.integer(v) for v in values[1:]))
 
     def integer(self, expr: cst.BaseExpression) -> int:
         """The value of an integer expression: literals, arithmetic, names, `x.shape[i]`."""
@@ -349,7 +391,7 @@ class _Reader:
                     raise Unknown(f"`{_short(self.index, expr)}` divides by zero")
                 return fold(left, right)
         if isinstance(expr, cst.Name):
-            value = reaching_value(self.index, expr)
+            value = self.value(expr)
             if isinstance(value, cst.BaseExpression):
                 return self.integer(value)
         if is_shape_of(expr):

@@ -42,6 +42,18 @@ class Unknown(Exception):
     """What the code does not say; the message says why, for a diagnostic."""
 
 
+class UnpackedFrom(Unknown):
+    """A name bound by unpacking a value that is not a literal tuple:
+    `(x_train, y_train), _ = load_data()`. `path` is the name's place in the
+    targets ((0, 0): the first of the first); a caller that knows what
+    `value` holds there reads it, any other takes it as `Unknown`."""
+
+    def __init__(self, message: str, value: cst.BaseExpression, path: tuple[int, ...]):
+        super().__init__(message)
+        self.value = value
+        self.path = path
+
+
 def reaching_value(index: TreeIndex, node: cst.BaseExpression) -> cst.CSTNode:
     """The value `node` reads: an expression, or an `AugAssign` whose target to read on.
 
@@ -67,6 +79,9 @@ def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
     except Exception:
         raise Unknown(f"`{name.value}` is not assigned here") from None
     root = index.scope_root(name)
+    constant = _module_constant(index, name, root, assignments)
+    if constant is not None:
+        return constant
     stores = []
     for assignment in assignments:
         node = getattr(assignment, "node", None)
@@ -80,6 +95,49 @@ def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
         stores.append(node)
     use = _statement(index, name)
     return _reaching(index, name.value, stores, _start(index, use), _blocks(index, use))
+
+
+def _module_constant(
+    index: TreeIndex, name: cst.Name, root: cst.CSTNode, assignments: list
+) -> cst.BaseExpression | None:
+    """`INPUT_DIM = 3` at the top of the module, read in a function defined below it.
+
+    Assigned once, by a top-level statement that ran before the function's
+    `def`, to integers (an int, arithmetic, a tuple of them): whenever the
+    function runs, the name holds that value.
+    """
+    if root is index.module or len(assignments) != 1:
+        return None
+    node = getattr(assignments[0], "node", None)
+    target = index.parent(node) if node is not None else None
+    assign = index.parent(target) if isinstance(target, cst.AssignTarget) else None
+    line = index.parent(assign) if isinstance(assign, cst.Assign) else None
+    if (
+        line is None
+        or index.parent(line) is not index.module
+        or len(assign.targets) != 1  # type: ignore[union-attr]
+        or not _integers(assign.value)  # type: ignore[union-attr]
+    ):
+        return None
+    outermost = index.top_level(root)
+    if _start(index, line) >= _start(index, outermost):
+        return None
+    return assign.value  # type: ignore[union-attr]
+
+
+def _integers(value: cst.BaseExpression) -> bool:
+    """An immutable integer expression: literals, names, arithmetic, tuples."""
+    if isinstance(value, (cst.Integer, cst.Name)):
+        return True
+    if isinstance(value, cst.UnaryOperation):
+        return _integers(value.expression)
+    if isinstance(value, cst.BinaryOperation):
+        return _integers(value.left) and _integers(value.right)
+    if isinstance(value, cst.Tuple):
+        return all(
+            isinstance(e, cst.Element) and _integers(e.value) for e in value.elements
+        )
+    return False
 
 
 def _self_value(index: TreeIndex, node: cst.Attribute) -> cst.CSTNode:
@@ -144,7 +202,10 @@ def _reaching(
     if not before:
         raise Unknown(f"`{label}` is not assigned before line {start[0]}")
     last = max(before, key=lambda s: _start(index, s))
-    value = _assigned_value(index, last, label)
+    try:
+        value: cst.CSTNode | UnpackedFrom = _assigned_value(index, last, label)
+    except UnpackedFrom as unpacked:
+        value = unpacked  # raised once the checks below pass
     statement = index.parent(_assignment(index, last))
     block = _lifted(index, index.parent(statement))
     if block not in blocks:
@@ -156,6 +217,8 @@ def _reaching(
         raise Unknown(
             f"`{index.code(changed)}` on line {index.line(changed)} changes its shape"
         )
+    if isinstance(value, UnpackedFrom):
+        raise value
     return value
 
 
@@ -169,7 +232,34 @@ def _assigned_value(index: TreeIndex, store: cst.CSTNode, label: str) -> cst.CST
         value = _unpacked(index, parent)
         if value is not None:
             return value
-    raise Unknown(f"`{label}` is {_kind(store, parent)} on line {index.line(store)}")
+    message = f"`{label}` is {_kind(store, parent)} on line {index.line(store)}"
+    if isinstance(parent, cst.Element):
+        source = _unpacked_from(index, parent)
+        if source is not None:
+            raise UnpackedFrom(message, *source)
+    raise Unknown(message)
+
+
+def _unpacked_from(
+    index: TreeIndex, element: cst.Element
+) -> tuple[cst.BaseExpression, tuple[int, ...]] | None:
+    """The value unpacked and the element's place in the targets, nested tuples too."""
+    path: list[int] = []
+    node: cst.CSTNode | None = element
+    while isinstance(node, cst.Element):
+        targets = index.parent(node)
+        if not isinstance(targets, (cst.Tuple, cst.List)) or any(
+            isinstance(e, cst.StarredElement) for e in targets.elements
+        ):
+            return None
+        path.insert(0, list(targets.elements).index(node))
+        node = index.parent(targets)
+    if not isinstance(node, cst.AssignTarget):
+        return None
+    assign = index.parent(node)
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    return assign.value, tuple(path)
 
 
 def _unpacked(index: TreeIndex, element: cst.Element) -> cst.BaseExpression | None:

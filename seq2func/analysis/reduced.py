@@ -56,6 +56,10 @@ def reduced_module(
                 kept_units.add(statement)
             continue
         if isinstance(statement, cst.FunctionDef):
+            if _assigned_from_call(statement.name.value, source):
+                # `model = get_model()` at module level: a model the function
+                # returns unbuilt is built there (planning/returned_model.py).
+                return None, frozenset()
             kept.append(statement)
             kept_units.add(statement)
         elif isinstance(statement, cst.ClassDef):
@@ -63,6 +67,11 @@ def reduced_module(
         else:
             return None, frozenset()
     return module.with_changes(body=kept), frozenset(kept_units)
+
+
+def _assigned_from_call(name: str, source: str) -> bool:
+    """Whether the source has `... = name(` somewhere."""
+    return re.search(rf"=\s*{re.escape(name)}\(", source) is not None
 
 
 def _reduced_class(statement, group, code, text, kept_units) -> cst.ClassDef:

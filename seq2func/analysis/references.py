@@ -75,6 +75,10 @@ def references(
             continue
         if node not in index.positions:
             continue
+        if _defines(index, node):
+            # `def model(...)` binds the name where it stands, when it runs.
+            refs.append(_ref(index, node, False, ExpressionContext.STORE))
+            continue
         deferred = index.is_deferred_below(node, scope_node)
         if not target_is_name and root is not scope_node:
             inside_method = any(a is scope_node for a in index.ancestors(node))
@@ -84,9 +88,22 @@ def references(
     return refs
 
 
-def _ref(index: TreeIndex, node: cst.BaseExpression, deferred: bool) -> Ref:
+def _defines(index: TreeIndex, node: cst.BaseExpression) -> bool:
+    """The name of a `def` or `class` statement."""
+    parent = index.parent(node)
+    return isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is node
+
+
+def _ref(
+    index: TreeIndex,
+    node: cst.BaseExpression,
+    deferred: bool,
+    context: ExpressionContext | None = None,
+) -> Ref:
     start = index.pos(node).start
-    return Ref(node, (start.line, start.column), deferred, index.context(node))
+    return Ref(
+        node, (start.line, start.column), deferred, context or index.context(node)
+    )
 
 
 def _same_attribute_elsewhere(

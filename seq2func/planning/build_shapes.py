@@ -12,7 +12,9 @@ The input's batch shape is read from the `Input(...)`/`InputLayer(...)` the
 model has, or the arguments planned for one: `shape=(3,)` is `(None, 3)`,
 `batch_size=8` puts 8 first, `batch_shape=` is the whole. Shapes compare by
 their elements' code, so `(None, n)` repeats `shape=(n,)` when `n` is not
-assigned in between. Fixtures: `input_build_*`.
+assigned in between; a name added to a tuple (`(None,) + IMAGE_SIZE + (3,)`
+against `shape=IMAGE_SIZE + (3,)`) compares as itself, when it is bound
+once to a literal tuple. Fixtures: `input_build_*`.
 """
 
 from __future__ import annotations
@@ -54,11 +56,35 @@ def build_argument(build_call: cst.Call) -> cst.BaseExpression | None:
 
 
 def _elements(node: cst.BaseExpression | None) -> list[str] | None:
+    """A shape's elements as code; `(None,) + size + (3,)` puts `*size` for the name."""
+    if (
+        isinstance(node, cst.BinaryOperation)
+        and isinstance(node.operator, cst.Add)
+        and isinstance(node.left, (cst.Tuple, cst.BinaryOperation, cst.Name))
+        and isinstance(node.right, (cst.Tuple, cst.BinaryOperation, cst.Name))
+    ):
+        left, right = _elements(node.left), _elements(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, cst.Name) and node.value != "None":
+        return [f"*{node.value}"]
     if not isinstance(node, (cst.Tuple, cst.List)):
         return None
     if any(isinstance(e, cst.StarredElement) for e in node.elements):
         return None
     return [cst.Module([]).code_for_node(e.value).strip() for e in node.elements]
+
+
+def _named_tuples(index: TreeIndex, shape: cst.BaseExpression) -> bool:
+    """Whether every name a `(None,) + size` shape adds is bound once to a literal tuple,
+    so both shapes are the same tuple concatenation."""
+    pending, parts = [shape], []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.BinaryOperation):
+            pending += [node.left, node.right]
+        elif isinstance(node, cst.Name):
+            parts.append(node)
+    return all(isinstance(index.single_value(n), cst.Tuple) for n in parts)
 
 
 def input_batch_shape(call: cst.Call) -> list[str] | None:
@@ -100,6 +126,8 @@ def drop_repeated_build(
     shape = unwrap_tensor_shape(index, argument) if argument is not None else None
     given = _elements(shape)
     if known is None or given is None or given != known:
+        raise Skip(CHANGED_AFTER_COMPLETE, detail, build_call)
+    if not _named_tuples(index, shape):  # type: ignore[arg-type]
         raise Skip(CHANGED_AFTER_COMPLETE, detail, build_call)
     first = plan.applications[0] if plan.applications else None
     start = (

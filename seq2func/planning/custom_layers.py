@@ -20,7 +20,9 @@ and Keras hands its `**kwargs` on unchanged. Measured on Keras 3.15:
   ignores them.
 
 `functools.partial(keras.layers.Conv2D, kernel_size=3)` (ageron's
-`DefaultConv2D`) calls the built-in layer with the call's keywords added.
+`DefaultConv2D`) calls the built-in layer with the call's keywords added;
+a name a notebook binds again from cell to cell is read as the one
+assignment that surely reaches the model (`analysis.reaching`).
 
 `hub.KerasLayer(handle, ..., **kwargs)` (tensorflow_hub 0.16) hands its
 kwargs to `Layer` too; it is a Keras 2 (`tf_keras`) layer, so the model it
@@ -39,6 +41,7 @@ import libcst as cst
 
 from ..analysis import keras_names
 from ..analysis.index import TreeIndex
+from ..analysis.reaching import Unknown, reaching_value
 from ..diagnostics import INPUT_KEPT_IN_CONFIG
 from .plan import Plan, diagnostic
 
@@ -117,6 +120,13 @@ def _partial_layer(index: TreeIndex, func: cst.BaseExpression) -> LayerKind | No
     """`DefaultConv2D = functools.partial(keras.layers.Conv2D, kernel_size=3, ...)`:
     calling it calls the built-in layer, the call's keywords over the partial's."""
     bound = index.single_assignment(func)
+    if bound is None and isinstance(func, cst.Name):
+        # A notebook binds it again in a later cell: the assignment that reaches.
+        try:
+            value = reaching_value(index, func)
+        except Unknown:
+            value = None
+        bound = value if isinstance(value, cst.Call) else None
     if bound is None or "functools.partial" not in index.qualified(bound.func):
         return None
     if not bound.args or bound.args[0].keyword is not None or bound.args[0].star:

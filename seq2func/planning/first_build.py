@@ -7,9 +7,12 @@ the same scope and runs for sure once the model's code has run (not under
 an `if`, a `while`, a comprehension or a conditional expression; a `with`, a
 `try` body and a `for` over a non-empty literal `range` are fine), nothing
 uses the model before it but `compile` (a `summary()` there prints the
-unbuilt model), no function that uses the model is defined before it, and
-the shape of its data is written in the code (`analysis.data_shapes`), the
-input is that shape without its rows, with the first layer's compute dtype.
+unbuilt model), no function that uses the model is defined before it (but
+one that can only run before the site, `dormant_functions`), and the shape
+of its data is written in the code (`analysis.data_shapes`), the input is
+that shape without its rows, with the first layer's compute dtype. When the
+model's next use is `return model`, the builds are the callers' instead
+(`returned_model`), and their data must all have one shape.
 A first `Embedding(input_length=L)` (S2F112: Keras 3 ignores it, Keras 2
 took the input from it) is converted when the data has exactly L columns,
 where both agree; `input_length` stays on the layer, as ignored as before.
@@ -45,15 +48,13 @@ message. Fixtures: `input_first_build_*`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import libcst as cst
 
 from ..analysis import keras_names
 from ..analysis.data_shapes import DataShape, Unknown, data_shape, integer_value
 from ..analysis.index import TreeIndex
-from ..analysis.nodes import int_literal, kwarg
-from ..analysis.references import Ref
+from ..analysis.nodes import kwarg
 from ..diagnostics import (
     BATCH_DIMENSION_DROPPED,
     INPUT_FROM_FIRST_BUILD,
@@ -61,8 +62,18 @@ from ..diagnostics import (
     NO_INPUT,
     UNKNOWN_DTYPE,
 )
-from .completion import describe, method_call
-from .first_batch import BUILDING_METHODS, Batch, original_batch
+from .completion import describe
+from .dormant_functions import may_run_later
+from .build_calls import (
+    HARMLESS,
+    BuildCall,
+    conditional,
+    data_argument,
+    quote,
+    use_of,
+)
+from .first_batch import Batch, original_batch
+from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import _compute_dtype
 from .plan import (
     Application,
@@ -74,9 +85,6 @@ from .plan import (
     diagnostic,
 )
 
-_CALL = "__call__"
-# Uses that neither build the model nor read anything a build would change.
-_HARMLESS = frozenset({"compile"})
 # What shows the batch dimension of the model's input or output.
 _SHAPE_READS = frozenset(
     {"input_shape", "output_shape", "inputs", "outputs", "input", "output"}
@@ -85,18 +93,6 @@ _SHAPE_READS = frozenset(
 _NOT_FLOAT = frozenset(
     {"Hashing", "HashedCrossing", "IntegerLookup", "StringLookup", "TextVectorization"}
 )
-
-
-@dataclass(frozen=True)
-class _BuildCall:
-    call: cst.Call
-    method: str  # one of BUILDING_METHODS, or "__call__"
-    data: cst.BaseExpression
-    quoted: str  # `model.fit(x, ...)`
-
-    @property
-    def line_text(self) -> str:
-        return f"`{self.quoted}`"
 
 
 def input_from_first_build(
@@ -110,19 +106,18 @@ def input_from_first_build(
     layer_class = keras_names.keras_layer_class(index.qualified(first.expr.func))
     if layer_class is None:
         return None
-    found = _first_build(index, plan, skip)
-    if found is None:
+    builds = _first_build(index, plan, skip)
+    if builds is None:
         return None
+    found = builds[0]
     reason = _unlike_measured(index, plan, layer_class, found)
     if reason is not None:
         _explain(skip, reason)
         return None
-    line = index.line(found.call)
-    try:
-        shape = data_shape(index, found.data)
-    except Unknown as unknown:
-        _explain(skip, f"the data of {found.line_text} on line {line}: {unknown}")
+    read = _read_builds(index, plan, builds, skip)
+    if read is None:
         return None
+    shape, batch = read
     mismatch = _input_length_mismatch(index, first.expr, shape)
     if mismatch is not None:
         _explain(skip, mismatch)
@@ -132,17 +127,7 @@ def input_from_first_build(
             UNKNOWN_DTYPE, " (a global dtype policy is set in this file)", first.expr
         )
     dtype_text = _compute_dtype(index, first.expr)
-    batch = original_batch(found.method, found.call, shape.rows)
-    if batch is None:
-        _explain(skip, f"{found.line_text} on line {line} does not build the model")
-        return None
-    reader = _reads_batch(index, plan, found) if batch.dropped else None
-    if reader is not None:
-        _explain(
-            skip,
-            f"{reader} reads the batch dimension Keras kept from {found.line_text}",
-        )
-        return None
+    line = index.line(found.call)
     _note(index, plan, found, shape, batch)
     return InputSpec(
         InputSource.FIRST_BUILD,
@@ -155,8 +140,52 @@ def input_from_first_build(
     )
 
 
+def _read_builds(
+    index: TreeIndex, plan: Plan, builds: tuple[BuildCall, ...], skip: Skip
+) -> tuple[DataShape, Batch] | None:
+    """The data's shape, the same at every build, and the first one's batch dimension.
+
+    Several builds are the callers' of a function that returns the model
+    (`returned_model`): one whose batch dimension differs from the first's
+    makes that one unknown, which S2F211 reports.
+    """
+    shape: DataShape | None = None
+    batch: Batch | None = None
+    for found in builds:
+        line = index.line(found.call)
+        try:
+            this = data_shape(index, found.data)
+        except Unknown as unknown:
+            _explain(skip, f"the data of {found.line_text} on line {line}: {unknown}")
+            return None
+        if shape is not None and this.features != shape.features:
+            _explain(
+                skip,
+                f"the data of {found.line_text} on line {line} has another shape,"
+                f" {this.text}, than {shape.text}",
+            )
+            return None
+        this_batch = original_batch(found.method, found.call, this.rows)
+        if this_batch is None:
+            _explain(skip, f"{found.line_text} on line {line} does not build the model")
+            return None
+        reader = _reads_batch(index, plan, found) if this_batch.dropped else None
+        if reader is not None:
+            _explain(
+                skip,
+                f"{reader} reads the batch dimension Keras kept from {found.line_text}",
+            )
+            return None
+        if shape is None or batch is None:
+            shape, batch = this, this_batch
+        elif this_batch != batch:
+            batch = Batch(None, False)
+    assert shape is not None and batch is not None
+    return shape, batch
+
+
 def _unlike_measured(
-    index: TreeIndex, plan: Plan, layer_class: str, found: _BuildCall
+    index: TreeIndex, plan: Plan, layer_class: str, found: BuildCall
 ) -> str | None:
     """Why the Keras facts above do not give this model's input, if they do not."""
     if layer_class in _NOT_FLOAT:
@@ -191,7 +220,7 @@ def _input_length_mismatch(
 
 
 def _note(
-    index: TreeIndex, plan: Plan, found: _BuildCall, shape: DataShape, batch: Batch
+    index: TreeIndex, plan: Plan, found: BuildCall, shape: DataShape, batch: Batch
 ) -> None:
     detail = f"input shape={shape.text} read from the data of {found.line_text}"
     plan.notes.append(
@@ -220,7 +249,7 @@ def _keras2(index: TreeIndex, plan: Plan) -> bool:
     )
 
 
-def _dropped(found: _BuildCall, batch: Batch) -> str:
+def _dropped(found: BuildCall, batch: Batch) -> str:
     where = found.line_text
     if batch.known:
         kept = f"was {batch.size}, the size of the first batch of {where}"
@@ -237,36 +266,48 @@ def _explain(skip: Skip, reason: str) -> None:
         skip.detail = f" ({reason})"
 
 
-def _first_build(index: TreeIndex, plan: Plan, skip: Skip) -> _BuildCall | None:
-    """The first later use, when it builds the model on data and surely runs."""
-    deferred = next((r for r in plan.deferred_uses if not r.rebinds), None)
+def _first_build(
+    index: TreeIndex, plan: Plan, skip: Skip
+) -> tuple[BuildCall, ...] | None:
+    """The first later use, when it builds the model on data and surely runs;
+    after `return model`, each caller's (`returned_model`)."""
+    deferred = next(
+        (r for r in may_run_later(index, plan, plan.deferred_uses) if not r.rebinds),
+        None,
+    )
     for ref in plan.later_uses:
-        method, call = _use_of(index, ref)
-        if method in _HARMLESS:
+        method, call = use_of(index, ref)
+        if method in HARMLESS:
             continue
+        if is_return(index, ref) and (deferred is None or ref.start < deferred.start):
+            try:
+                return returned_builds(index, plan, ref)
+            except NotBuilt as reason:
+                _explain(skip, f"the model is returned on line {ref.line}: {reason}")
+                return None
         if method is None or call is None:
             _explain(skip, f"{describe(index, ref)} runs before the model is built")
             return None
-        where = f"`{_quote(index, ref, method, call)}` on line {ref.line}"
+        where = f"`{quote(index, ref, method, call)}` on line {ref.line}"
         if deferred is not None and deferred.start < ref.start:
             _explain(
                 skip,
                 f"a function on line {deferred.line} uses the model before {where}",
             )
             return None
-        reason = _conditional(index, plan, call)
+        reason = conditional(index, plan.block, call)
         if reason is not None:
             _explain(skip, f"{where} {reason}")
             return None
-        data = _data_argument(call, method)
+        data = data_argument(call, method)
         if data is None:
             _explain(skip, f"{where} has no data argument the converter can read")
             return None
-        return _BuildCall(call, method, data, _quote(index, ref, method, call))
+        return (BuildCall(call, method, data, quote(index, ref, method, call)),)
     return None
 
 
-def _reads_batch(index: TreeIndex, plan: Plan, found: _BuildCall) -> str | None:
+def _reads_batch(index: TreeIndex, plan: Plan, found: BuildCall) -> str | None:
     """A later read of the model's input or output shapes, which include the batch dimension."""
     after = index.pos(found.call).end
     for ref in (*plan.later_uses, *plan.deferred_uses):
@@ -280,88 +321,3 @@ def _reads_batch(index: TreeIndex, plan: Plan, found: _BuildCall) -> str | None:
         ):
             return f"`{index.code(parent)}` on line {ref.line}"
     return None
-
-
-def _use_of(index: TreeIndex, ref: Ref) -> tuple[str | None, cst.Call | None]:
-    """`("fit", call)` for `model.fit(...)`, `("__call__", call)` for `model(x)`."""
-    parent = index.parent(ref.node)
-    if isinstance(parent, cst.Call) and parent.func is ref.node:
-        return _CALL, parent
-    if isinstance(parent, cst.Attribute) and parent.value is ref.node:
-        name = parent.attr.value
-        call = method_call(index, ref, name)
-        if call is not None and (name in BUILDING_METHODS or name in _HARMLESS):
-            return name, call
-    return None, None
-
-
-def _quote(index: TreeIndex, ref: Ref, method: str, call: cst.Call) -> str:
-    head = (
-        index.code(ref.node) if method == _CALL else f"{index.code(ref.node)}.{method}"
-    )
-    first = " ".join(index.code(call.args[0].value).split()) if call.args else ""
-    if len(first) > 40:
-        first = first[:37] + "..."
-    rest = ", ..." if len(call.args) > 1 else ""
-    return f"{head}({first}{rest})"
-
-
-def _data_argument(call: cst.Call, method: str) -> cst.BaseExpression | None:
-    if any(arg.star for arg in call.args):
-        return None
-    keyword = "inputs" if method == _CALL else "x"
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    if call.args and call.args[0].keyword is None:
-        return call.args[0].value
-    return None
-
-
-def _conditional(index: TreeIndex, plan: Plan, call: cst.Call) -> str | None:
-    """Why the call may not run when the model's code does, or None when it surely does."""
-    if plan.block is None:
-        return "is not in the model's block"
-    # Once the site has run, the code after the statements that hold it runs too.
-    site_blocks = {plan.block, *index.ancestors(plan.block)}  # type: ignore[arg-type]
-    child: cst.CSTNode = call
-    for a in index.ancestors(call):
-        if a in site_blocks:
-            return None
-        if isinstance(a, cst.IfExp) and child is not a.test:
-            return "is in a conditional expression"
-        if isinstance(a, cst.BooleanOperation) and child is a.right:
-            return "is in a boolean expression"
-        if isinstance(a, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
-            return "is in a comprehension"
-        if isinstance(a, cst.BaseCompoundStatement) and not _runs_body(a, child):
-            return f"is inside `{index.code(a).split(':', 1)[0].strip()}`"
-        child = a
-    return "is not in the model's block"
-
-
-def _runs_body(statement: cst.BaseCompoundStatement, child: cst.CSTNode) -> bool:
-    """Whether `child` (a part of the statement) runs the first time the statement does."""
-    if isinstance(statement, cst.With):
-        return child is statement.body
-    if isinstance(statement, cst.Try):
-        return child is statement.body
-    if isinstance(statement, cst.For):
-        return child is statement.body and _loops_at_least_once(statement.iter)
-    return False
-
-
-def _loops_at_least_once(iterable: cst.BaseExpression) -> bool:
-    """`range(3)`, `range(1, 10)`: literal ranges that are not empty."""
-    if not (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Name)
-        and iterable.func.value == "range"
-        and 1 <= len(iterable.args) <= 3
-        and all(a.keyword is None and not a.star for a in iterable.args)
-    ):
-        return False
-    bounds = [int_literal(a.value) for a in iterable.args]
-    if any(b is None for b in bounds) or (len(bounds) == 3 and bounds[2] == 0):
-        return False
-    return len(range(*bounds)) > 0  # type: ignore[arg-type]

@@ -3,7 +3,10 @@
 Keras keeps `input_shape=`/`input_dim=` on the layer object (`Layer.__init__`
 stores them as `_input_shape_arg`), and `Sequential.add` reads them from
 whatever object comes first, wherever it was made. So a name the scope binds
-once, to a layer call, reads as if the call were written inline. Where the
+once, to a layer call, reads as if the call were written inline; so does a
+name bound again elsewhere (a notebook's `norm_layer` in cell after cell)
+when one assignment surely reaches the model (`analysis.reaching`), and then
+every other read of the name in the scope counts as a use elsewhere. Where the
 Input is written (the first layer's place), the names in those arguments
 must mean what they meant at the call (else S2F111).
 
@@ -23,7 +26,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import keras_names
-from ..analysis.index import TreeIndex
+from ..analysis.index import TreeIndex, WholeFileNeeded
+from ..analysis.reaching import Unknown, reaching_value
 from ..analysis.references import Ref, references
 from ..diagnostics import INPUT_SHAPE_KEPT, OPAQUE_FIRST_LAYER
 from .custom_layers import layer_kind
@@ -70,8 +74,16 @@ def _reads_as_layer(index: TreeIndex, call: cst.Call) -> bool:
 
 
 def _binding(index: TreeIndex, expr: cst.BaseExpression) -> cst.Call | None:
-    """`name = Call(...)`, the only binding of the name in its scope, with one target."""
+    """`name = Call(...)` with one target: the only binding of the name in its
+    scope, or the one assignment that surely reaches the model (`analysis.reaching`:
+    a notebook rebinds `norm_layer` from cell to cell)."""
     call = index.single_assignment(expr)
+    if call is None and isinstance(expr, cst.Name):
+        try:
+            value = reaching_value(index, expr)
+        except Unknown:
+            return None
+        call = value if isinstance(value, cst.Call) else None
     if call is None:
         return None
     assign = index.parent(call)
@@ -89,6 +101,10 @@ def settle_arguments(
     strip, first.strip = first.strip, ()
     if not strip:
         return
+    if index.narrowed:
+        # Narrowing keeps a name's bindings, not every read of it, which
+        # decides whether the input arguments may leave the call.
+        raise WholeFileNeeded
     others = _other_uses(index, first, call)
     if others:
         for arg in call.args:
@@ -123,7 +139,12 @@ def _other_uses(index: TreeIndex, first: Application, call: cst.Call) -> list[Re
     assign = index.parent(call)
     target = assign.targets[0].target  # type: ignore[union-attr]
     refs = references(index, name.value, call, assign, index.scope_root(assign))  # type: ignore[arg-type]
-    return [r for r in refs if r.node is not first.expr and r.node is not target]
+    # Another assignment to the name reads nothing (a notebook's next `norm_layer = ...`).
+    return [
+        r
+        for r in refs
+        if r.node is not first.expr and r.node is not target and not r.rebinds
+    ]
 
 
 def built_beforehand(index: TreeIndex, plan: Plan, first: Application) -> str:

@@ -1,0 +1,125 @@
+"""The calls that build a model on data, and whether they surely run.
+
+Shared by `first_build` (the site's own later uses) and `returned_model`
+(the uses, in the callers, of a model a function returns): which use builds
+the model and on which argument, how to quote it in a message, and whether
+it runs for sure once a given block has run (not under an `if`, a `while`, a
+comprehension or a conditional expression; a `with`, a `try` body and a
+`for` over a non-empty literal `range` are fine). Fixtures:
+`input_first_build_*`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..analysis.index import TreeIndex
+from ..analysis.nodes import int_literal
+from ..analysis.references import Ref
+from .completion import method_call
+from .first_batch import BUILDING_METHODS
+
+CALL = "__call__"
+# Uses that neither build the model nor read anything a build would change.
+HARMLESS = frozenset({"compile"})
+
+
+@dataclass(frozen=True)
+class BuildCall:
+    call: cst.Call
+    method: str  # one of BUILDING_METHODS, or "__call__"
+    data: cst.BaseExpression
+    quoted: str  # `model.fit(x, ...)`
+
+    @property
+    def line_text(self) -> str:
+        return f"`{self.quoted}`"
+
+
+def use_of(index: TreeIndex, ref: Ref) -> tuple[str | None, cst.Call | None]:
+    """`("fit", call)` for `model.fit(...)`, `("__call__", call)` for `model(x)`."""
+    parent = index.parent(ref.node)
+    if isinstance(parent, cst.Call) and parent.func is ref.node:
+        return CALL, parent
+    if isinstance(parent, cst.Attribute) and parent.value is ref.node:
+        name = parent.attr.value
+        call = method_call(index, ref, name)
+        if call is not None and (name in BUILDING_METHODS or name in HARMLESS):
+            return name, call
+    return None, None
+
+
+def quote(index: TreeIndex, ref: Ref, method: str, call: cst.Call) -> str:
+    head = (
+        index.code(ref.node) if method == CALL else f"{index.code(ref.node)}.{method}"
+    )
+    first = " ".join(index.code(call.args[0].value).split()) if call.args else ""
+    if len(first) > 40:
+        first = first[:37] + "..."
+    rest = ", ..." if len(call.args) > 1 else ""
+    return f"{head}({first}{rest})"
+
+
+def data_argument(call: cst.Call, method: str) -> cst.BaseExpression | None:
+    if any(arg.star for arg in call.args):
+        return None
+    keyword = "inputs" if method == CALL else "x"
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    if call.args and call.args[0].keyword is None:
+        return call.args[0].value
+    return None
+
+
+def conditional(
+    index: TreeIndex, block: cst.CSTNode | None, call: cst.Call
+) -> str | None:
+    """Why the call may not run when `block` has, or None when it surely does."""
+    if block is None:
+        return "is not in the model's block"
+    # Once the site has run, the code after the statements that hold it runs too.
+    site_blocks = {block, *index.ancestors(block)}
+    child: cst.CSTNode = call
+    for a in index.ancestors(call):
+        if a in site_blocks:
+            return None
+        if isinstance(a, cst.IfExp) and child is not a.test:
+            return "is in a conditional expression"
+        if isinstance(a, cst.BooleanOperation) and child is a.right:
+            return "is in a boolean expression"
+        if isinstance(a, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            return "is in a comprehension"
+        if isinstance(a, cst.BaseCompoundStatement) and not _runs_body(a, child):
+            return f"is inside `{index.code(a).split(':', 1)[0].strip()}`"
+        child = a
+    return "is not in the model's block"
+
+
+def _runs_body(statement: cst.BaseCompoundStatement, child: cst.CSTNode) -> bool:
+    """Whether `child` (a part of the statement) runs the first time the statement does."""
+    if isinstance(statement, cst.With):
+        return child is statement.body
+    if isinstance(statement, cst.Try):
+        return child is statement.body
+    if isinstance(statement, cst.For):
+        return child is statement.body and _loops_at_least_once(statement.iter)
+    return False
+
+
+def _loops_at_least_once(iterable: cst.BaseExpression) -> bool:
+    """`range(3)`, `range(1, 10)`: literal ranges that are not empty."""
+    if not (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Name)
+        and iterable.func.value == "range"
+        and 1 <= len(iterable.args) <= 3
+        and all(a.keyword is None and not a.star for a in iterable.args)
+    ):
+        return False
+    bounds = [int_literal(a.value) for a in iterable.args]
+    if any(b is None for b in bounds) or (len(bounds) == 3 and bounds[2] == 0):
+        return False
+    return len(range(*bounds)) > 0  # type: ignore[arg-type]

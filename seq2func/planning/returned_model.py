@@ -1,0 +1,150 @@
+"""The first builds of a model a function makes and returns unbuilt: `return model`.
+
+    def get_model():
+        model = keras.Sequential([layers.Dense(512), layers.Dense(10)])
+        model.compile(...)
+        return model
+
+    model = get_model()
+    model.fit(train_images, train_labels, ...)
+
+Keras builds each model `get_model()` returns at its first `fit` (or
+`predict`, call, ...). When every call of the function is known and each
+one's model is first built on data of the same stated shape, that shape is
+the input of every model the function makes. `first_build` asks this module
+when the model's first use after the site is `return model`, and then
+requires that:
+
+- the `return` surely runs once the site has (`build_calls.conditional`),
+  and nothing but `compile` uses the model before it;
+- the function is not decorated, and every read of its name that may reach
+  its `def` is a plain call `m = f(...)` (a name, one target), outside any
+  loop and any nested function of the caller's scope: a function passed on
+  (`KerasClassifier(build_fn=f)`, a tuner) may be called anywhere;
+- in each caller, the first use of `m` after the call, but `compile`, builds
+  it on data (`fit`, `predict`, `m(x)`...) and surely runs once the call
+  has; no function reads `m`, and nothing reads `m.input_shape`,
+  `output_shape`, `inputs` or `outputs`, whose batch dimension Keras may
+  have kept (`first_batch`), nor `m.layers`, `add`, `pop`, `get_layer` or a
+  private attribute, which a Functional model answers differently.
+
+`first_build` reads each call's data, and converts only when all agree.
+Fixtures: `input_first_build_returned_*`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.index import TreeIndex, WholeFileNeeded
+from ..analysis.references import Ref, references
+from .build_calls import HARMLESS, BuildCall, conditional, data_argument, quote, use_of
+from .plan import Plan
+
+# What shows the batch dimension of the model's input or output.
+SHAPE_READS = frozenset(
+    {"input_shape", "output_shape", "inputs", "outputs", "input", "output"}
+)
+# What a Functional model answers differently (`uses/`), unchecked in callers.
+_SEQUENTIAL_READS = frozenset({"layers", "add", "pop", "get_layer", "__class__"})
+_LOOPS = (cst.For, cst.While)
+
+
+class NotBuilt(Exception):
+    """Why the callers' first builds do not give the input; the message says it."""
+
+
+def is_return(index: TreeIndex, ref: Ref) -> bool:
+    """`return model`."""
+    parent = index.parent(ref.node)
+    return isinstance(parent, cst.Return) and parent.value is ref.node
+
+
+def returned_builds(index: TreeIndex, plan: Plan, ref: Ref) -> tuple[BuildCall, ...]:
+    """Each caller's first build of the model `return model` hands back; raises `NotBuilt`."""
+    statement = index.parent(ref.node)
+    function = plan.scope_node
+    if not isinstance(function, cst.FunctionDef):
+        raise NotBuilt(f"`return` on line {ref.line} is not the site's function's")
+    reason = conditional(index, plan.block, statement)  # type: ignore[arg-type]
+    if reason is not None:
+        raise NotBuilt(f"`return {index.code(ref.node)}` on line {ref.line} {reason}")
+    if index.narrowed:
+        raise WholeFileNeeded  # narrowing may have blanked a call of the function
+    name = function.name.value
+    if function.decorators:
+        raise NotBuilt(f"`{name}` is decorated")
+    callers = _callers(index, function)
+    if not callers:
+        raise NotBuilt(f"`{name}` is not called in this file")
+    return tuple(_first_build(index, call, target) for call, target in callers)
+
+
+def _callers(
+    index: TreeIndex, function: cst.FunctionDef
+) -> list[tuple[cst.Call, cst.Name]]:
+    """Every `m = f(...)` of the function; raises `NotBuilt` for any other read of it."""
+    name = function.name
+    found = []
+    for node in index.names.get(name.value, []):
+        if node is name or not index.known(node):
+            continue
+        parent = index.parent(node)
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is node:
+            continue
+        if not index.reads_binding(node, function):  # type: ignore[arg-type]
+            continue
+        where = f"`{name.value}` on line {index.line(node)}"
+        assign = index.parent(parent) if isinstance(parent, cst.Call) else None
+        if not (
+            isinstance(parent, cst.Call)
+            and parent.func is node
+            and isinstance(assign, cst.Assign)
+            and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+        ):
+            raise NotBuilt(f"{where} is not a plain call `m = {name.value}(...)`")
+        root = index.scope_root(assign)
+        if any(
+            isinstance(a, (*_LOOPS, cst.Lambda, cst.ClassDef, cst.FunctionDef))
+            for a in index.ancestors_below(assign, root)
+        ):
+            raise NotBuilt(f"{where} is called in a loop or a nested block of code")
+        found.append((parent, assign.targets[0].target))
+    return found
+
+
+def _first_build(index: TreeIndex, call: cst.Call, target: cst.Name) -> BuildCall:
+    """The caller's first use of `target` after `target = f(...)`, when it builds the model."""
+    assign = index.parent(call)
+    root = index.scope_root(assign)  # type: ignore[arg-type]
+    end = index.pos(assign).end  # type: ignore[arg-type]
+    refs = references(index, target.value, call, assign, root)  # type: ignore[arg-type]
+    after = [r for r in refs if r.start > (end.line, end.column)]
+    label = f"`{target.value}` of line {index.line(call)}"
+    if any(r.deferred for r in refs):
+        raise NotBuilt(f"a function reads {label}")
+    for ref in after:
+        if ref.rebinds:
+            break
+        parent = index.parent(ref.node)
+        if isinstance(parent, cst.Attribute) and (
+            parent.attr.value in SHAPE_READS | _SEQUENTIAL_READS
+            or parent.attr.value.startswith("_")
+        ):
+            raise NotBuilt(f"`{index.code(parent)}` on line {ref.line} reads {label}")
+    for ref in after:
+        method, use = use_of(index, ref)
+        if method in HARMLESS:
+            continue
+        if method is None or use is None or ref.rebinds:
+            raise NotBuilt(f"{label} is used on line {ref.line} before it is built")
+        where = f"`{quote(index, ref, method, use)}` on line {ref.line}"
+        reason = conditional(index, index.parent(index.parent(assign)), use)  # type: ignore[arg-type]
+        if reason is not None:
+            raise NotBuilt(f"{where} {reason}")
+        data = data_argument(use, method)
+        if data is None:
+            raise NotBuilt(f"{where} has no data argument the converter can read")
+        return BuildCall(use, method, data, quote(index, ref, method, use))
+    raise NotBuilt(f"{label} is never built")

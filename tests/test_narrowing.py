@@ -419,3 +419,71 @@ def test_blanked_statements_in_a_row_become_one_placeholder():
     assert "# Sequential, said a comment" in narrowed.source
     assert "# two" not in narrowed.source
     same_both_ways(source)
+
+
+def test_a_use_after_the_story_ends_is_left_out():
+    source = (
+        KERAS_MODEL
+        + "\ndef grow(m):\n    m.add(keras.layers.Dense(1))\n"
+        + PADDING
+        + "model = build_other()\ngrow(model)\nmodel(X)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert "grow(model)" not in narrowed and "def grow" not in narrowed
+
+
+def test_a_use_in_a_function_counts_wherever_it_is():
+    source = (
+        "import keras\n\ndef first():\n    return model.layers[0]\n"
+        + PADDING
+        + "model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+        + "model = build_other()\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F106",)]
+
+
+def test_a_copy_is_read_in_any_order():
+    source = (
+        "import keras\n\nfirst = other.layers[0]\n"
+        + PADDING
+        + "model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+        + "other = model\n"
+    )
+    same_both_ways(source)
+
+
+def test_a_model_read_back_into_the_same_name_is_followed_as_a_copy():
+    source = (
+        KERAS_MODEL
+        + 'model.save("m.keras")\nmodel = build_other()\nmodel.fit(X)\n'
+        + PADDING
+        + 'model = keras.models.load_model("m.keras")\nfirst = model.layers[0]\n'
+    )
+    # The checks skip a copy that has the site's own name.
+    result, narrowed = same_both_ways(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert "model.fit(X)" not in narrowed and "model.layers[0]" in narrowed
+
+
+def test_a_base_model_bound_through_an_alias_of_keras_is_resolved():
+    source = (
+        "import tensorflow as tf\n\nkeras = tf.keras\n"
+        + PADDING
+        + "base = keras.applications.MobileNetV2(input_shape=(96, 96, 3))\n"
+        + "model = tf.keras.Sequential([base, tf.keras.layers.Dense(1)])\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert "keras = tf.keras" in narrowed and "base = keras.applications" in narrowed
+
+
+def test_a_story_ended_by_a_loop_over_the_name_is_read_to_its_end():
+    source = (
+        KERAS_MODEL
+        + "for model in [build_other()]:\n    pass\n"
+        + PADDING
+        + "model.summary()\nmodel.add(keras.layers.Dense(1))\n"
+    )
+    same_both_ways(source)

@@ -58,6 +58,9 @@ class Facts:
     # assigned to), and the (name, attr) pairs of those it mentions that way.
     plain: frozenset[str]
     dotted: frozenset[tuple[str, str]]
+    # Module-level names it mentions inside a function, a lambda or a class
+    # (decorators and defaults included): code that may run at any time.
+    deferred: frozenset[str]
     # Names it assigns or deletes at module level outside any function, class
     # or comprehension: where a model's story certainly ends.
     certain_stores: frozenset[str]
@@ -65,13 +68,18 @@ class Facts:
     # (not `def`, `class` or a plain `import`).
     stores: frozenset[str]
     attributes: frozenset[str]  # attribute names it reads or writes, at any depth
-    assigned_attributes: frozenset[
-        str
-    ]  # attribute names it assigns (`self.model = ...`)
+    # Attribute names it assigns (`self.model = ...`), and those it reads of
+    # `self` or `cls`.
+    assigned_attributes: frozenset[str]
+    self_attributes: frozenset[str]
     # (a name, or "." and an attribute name, a name that may hold a copy of
     # it) for each assignment or `for` a copy of a model may be taken in
     # (`other = model`, `models = [model]`, `for m in (model,)`, `m = self.model`).
     copies: frozenset[tuple[str, str]]
+    # Names it reads where the checks look at a copy of a model: subscripted
+    # (`models[0].layers`), in an assigned or iterated display, as the value
+    # assigned or iterated (sites.py: `_sequential_use`, `_copies_of`).
+    copy_uses: frozenset[str]
     # Every word of the arguments of `build(...)`, name=, trainable= and input_shape=.
     reread: frozenset[str]
     # (function or method name, a name passed to it) of every call, and the
@@ -84,6 +92,16 @@ class Facts:
     # `isinstance(...)`, `type(...)` (the classes a model is tested against).
     enclosed: frozenset[tuple[str, str]]
     tested: frozenset[frozenset[str]]
+    # What the planner resolves in a unit that builds a model: the root name
+    # of every function called and class based on (its qualified name), and
+    # every name handed over whole, as an element of a display or an argument
+    # (a layer variable: is it bound once, to an Input or a base model?).
+    callee_roots: frozenset[str]
+    handed: frozenset[str]
+    # (a name, the root name of the function whose call is assigned to it),
+    # outside functions and classes (`inputs = keras.Input(...)`): what the
+    # planner resolves of a name bound to a layer, an Input, a base model.
+    assigned_calls: frozenset[tuple[str, str]]
     every: frozenset[str]  # every name and attribute it mentions, in any scope
     # Outside function bodies: names imports, `def` and `class` bind, and names
     # anything else binds (or `global` declares, anywhere).
@@ -97,6 +115,7 @@ class Facts:
     def of(cls, statements: Sequence[ast.stmt], in_class: bool = False) -> Facts:
         collector = _Collector()
         collector._nested = int(in_class)  # a class body binds the class's names
+        collector._deferred = int(in_class)
         for statement in statements:
             if in_class and isinstance(
                 statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -108,8 +127,13 @@ class Facts:
     @classmethod
     def of_header(cls, node: ast.ClassDef) -> Facts:
         collector = _Collector()
+        collector._deferred = 1
         collector.name(node.name, True)
         collector.defines.add(node.name)
+        for base in node.bases:
+            root = _root(base)
+            if isinstance(root, ast.Name):
+                collector.callee_roots.add(root.id)
         for part in [*node.decorator_list, *node.bases, *node.keywords]:
             collector.visit(part)
         return cls._from(collector)
@@ -139,15 +163,21 @@ class _Collector(ast.NodeVisitor):
         self.reads: set[str] = set()
         self.plain: set[str] = set()
         self.dotted: set[tuple[str, str]] = set()
+        self.deferred: set[str] = set()
         self.certain_stores: set[str] = set()
         self.stores: set[str] = set()
         self.attributes: set[str] = set()
         self.assigned_attributes: set[str] = set()
         self.copies: set[tuple[str, str]] = set()
+        self.self_attributes: set[str] = set()
+        self.copy_uses: set[str] = set()
         self.reread: set[str] = set()
         self.called_on: set[tuple[str, str]] = set()
         self.called: set[str] = set()
         self.enclosed: set[tuple[str, str]] = set()
+        self.callee_roots: set[str] = set()
+        self.handed: set[str] = set()
+        self.assigned_calls: set[tuple[str, str]] = set()
         self.tested: set[frozenset[str]] = set()
         self._callers: list[str] = (
             []
@@ -162,6 +192,7 @@ class _Collector(ast.NodeVisitor):
         self.members: set[ast.stmt] = set()  # definitions whose names belong to a class
         self._attribute_of: dict[int, str] = {}  # `x` of `x.attr`: attr
         self._nested = 0  # class bodies and comprehensions around the node
+        self._deferred = 0  # functions, lambdas and classes around the node
 
     def _store(self, name: str) -> None:
         self.stores.add(name)
@@ -175,6 +206,8 @@ class _Collector(ast.NodeVisitor):
         if any(name in scope for scope in self._locals):
             return
         self.mentions.add(name)
+        if self._deferred:
+            self.deferred.add(name)
         attribute = self._attribute_of.get(id(node)) if node is not None else None
         if binding or attribute is None:
             self.plain.add(name)
@@ -203,6 +236,8 @@ class _Collector(ast.NodeVisitor):
                 self.enclosed.add((node.attr, caller))
         if not isinstance(node.ctx, ast.Load):
             self.assigned_attributes.add(node.attr)
+        elif isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+            self.self_attributes.add(node.attr)
         self._attribute_of[id(node.value)] = node.attr
         self.visit(node.value)
 
@@ -217,6 +252,8 @@ class _Collector(ast.NodeVisitor):
         for argument in arguments:
             if isinstance(argument, ast.Starred):
                 argument = argument.value
+            if isinstance(argument, ast.Name):
+                self.handed.add(argument.id)
             if callee is not None and isinstance(argument, ast.Name):
                 self.called_on.add((callee, argument.id))
         if callee is not None:
@@ -229,11 +266,10 @@ class _Collector(ast.NodeVisitor):
             if keyword.arg in _REREAD_KEYWORDS:
                 self.reread.update(_words([keyword.value]))
         self.visit(func)
-        root = func
-        while isinstance(root, ast.Attribute):
-            root = root.value
+        root = _root(func)
         called = isinstance(root, ast.Name)
         if called:
+            self.callee_roots.add(root.id)  # type: ignore[attr-defined]
             self._callers.append(root.id)  # type: ignore[attr-defined]
         for argument in node.args:
             self.visit(argument)
@@ -244,7 +280,27 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._copy(node.value, node.targets)
+        if isinstance(node.value, ast.Call) and not self._deferred:
+            root = _root(node.value.func)
+            if isinstance(root, ast.Name):
+                self.assigned_calls.update(
+                    (target.id, root.id)
+                    for target in node.targets
+                    if isinstance(target, ast.Name)
+                )
         self.generic_visit(node)
+
+    def _display(self, node: ast.List | ast.Tuple | ast.Set) -> None:
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
+                element = element.value
+            if isinstance(element, ast.Name):
+                self.handed.add(element.id)
+        self.generic_visit(node)
+
+    visit_List = _display
+    visit_Tuple = _display
+    visit_Set = _display
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -260,6 +316,19 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
     visit_AsyncFor = visit_For
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        # Its variables are read in the comprehension itself, which is kept whole.
+        self._copy(node.iter, [])
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        value = node.value
+        while isinstance(value, ast.Subscript):
+            value = value.value
+        if isinstance(value, ast.Name) and isinstance(value.ctx, ast.Load):
+            self.copy_uses.add(value.id)
+        self.generic_visit(node)
 
     def _copy(self, value: ast.expr, targets: list[ast.expr]) -> None:
         """What may hold a copy of a model after `targets = value` (sites.py: `_copies_of`).
@@ -284,6 +353,7 @@ class _Collector(ast.NodeVisitor):
                 stack.append(node.value)
         if not held:
             return
+        self.copy_uses.update(name for name in held if not name.startswith("."))
         bound: set[str] = set()
         for target in targets:
             target_names(target, bound)
@@ -339,6 +409,7 @@ class _Collector(ast.NodeVisitor):
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
     ) -> None:
+        self._deferred += 1
         arguments = node.args
         for default in [
             *arguments.defaults,
@@ -358,12 +429,18 @@ class _Collector(ast.NodeVisitor):
         for statement in node.body if isinstance(node.body, list) else [node.body]:
             self.visit(statement)
         self._locals.pop()
+        self._deferred -= 1
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
     visit_Lambda = _function
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            root = _root(base)
+            if isinstance(root, ast.Name):
+                self.callee_roots.add(root.id)
+        self._deferred += 1
         if not self._locals:
             self.defines.add(node.name)
         if node not in self.members:
@@ -379,6 +456,7 @@ class _Collector(ast.NodeVisitor):
         self._nested += 1
         self.generic_visit(node)
         self._nested -= 1
+        self._deferred -= 1
 
     def _comprehension(
         self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
@@ -391,6 +469,13 @@ class _Collector(ast.NodeVisitor):
     visit_SetComp = _comprehension
     visit_DictComp = _comprehension
     visit_GeneratorExp = _comprehension
+
+
+def _root(expression: ast.expr) -> ast.expr:
+    """`a` of `a.b.c`."""
+    while isinstance(expression, ast.Attribute):
+        expression = expression.value
+    return expression
 
 
 def _words(expressions: list[ast.expr]) -> set[str]:

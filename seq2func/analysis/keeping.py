@@ -7,30 +7,41 @@ site) are kept, and so is every unit that reads a model back
 (`load_model`, `clone_model`, `from_config`...). Then, until nothing more
 is kept, so is every unit that
 
-- mentions a *story* name other than in an inert use. A site's story is
-  every read and write of its target, in functions too, and a copy's
-  (`other = model`, `for m in [model]`, a model read back) every read of the
-  copy: what may hold a copy of a story name is story too. An inert use is `model.fit(...)`, `model.trainable = False`: an
-  attribute the checks do not watch (see `facts.WATCHED_ATTRIBUTES`), with no
-  `model.add()`/`model.build()` later in the same story, for a use before
-  those is a use of an incomplete model. A story certainly ends where its
-  name is assigned again at module level;
+- uses a site's target where the site's checks read it (sites.py:
+  `_follow_uses`). In a function, a lambda or a class any use may run at any
+  time and is read, unless it is `model.attr` for an attribute the checks
+  do not watch (`facts.WATCHED_ATTRIBUTES`). Elsewhere a use is read only in
+  the target's story: from a seed that may bind the name to where the name
+  is certainly assigned again (read from the text, which finds fewer such
+  ends than there are, never more). There `model.fit(...)` and
+  `model.trainable = False` are inert unless an `add()` or `build()` of the
+  name is still to come in the story: a use of an incomplete model;
+- reads a copy of a model where the checks look at copies (sites.py:
+  `_check_copies`), in any order: subscripted, a watched attribute, in
+  `isinstance`/`type`, cloned, or copied on. A copy is what a name is
+  assigned or iterated over holding a story name or a site's attribute
+  (`other = model`, `for m in [model]`), or what a unit reading a model back
+  binds;
 - touches the attribute a site is bound to (`self.model`), or assigns one
-  a unit that builds a model reads (`self.units` of `Dense(self.units)`);
+  of `self` a unit that builds a model reads (`self.units` of
+  `Dense(self.units)`);
 - binds, in the module's scope, a name a kept unit resolves: what a name is
   bound to decides its qualified name (`keras = tf.keras`), whether a first
   layer is an `Input` variable bound once, and which function a model is
   passed to. A unit that builds a model (a seed, an `add()`/`build()`...)
-  resolves every name it reads; any other use resolves only the functions
-  it calls and the classes it tests against: `X_train` in
-  `model.fit(X_train)` resolves nothing;
+  resolves the functions it calls and the names it hands over whole (list
+  elements, arguments); any other use only the functions the target is
+  passed to and the classes it is tested against: `X_train` in
+  `model.fit(X_train)` resolves nothing. A resolved name bound to a call
+  resolves the function called;
 - stores, in any scope, a name the checks look up by name alone: the words
   of `build()`, name=, trainable= and input_shape= arguments (are they
   rebound between two lines?) and what a site's target is called on
   (`model(x)`: is any `x` bound to a `keras.Input`?).
 
 Names that are builtins or bound only by imports, `def` and `class` are not
-story: what they mean is set where they are bound.
+story: what they mean is set where they are bound. Where the text of a unit
+shows a name used only as `name.attr`, never stored, the unit is not walked.
 """
 
 from __future__ import annotations
@@ -65,6 +76,7 @@ class Keeping:
         # Words are a superset of a unit's identifiers, found at C speed: a
         # unit sharing none with what matters cannot matter, so only the
         # others are walked.
+        self.texts = texts
         self.words = [frozenset(_WORD.findall(text)) for text in texts]
         self._units_with: dict[str, list[int]] = {}
         for index, words in enumerate(self.words):
@@ -80,10 +92,16 @@ class Keeping:
         self.targets: set[str] = set()  # names and attributes a site may bind
         self.bindings: set[str] = set()
         self.rebinding_anywhere: set[str] = set()
-        self.built_from: set[str] = set()  # attributes a unit that builds a model reads
+        # Attributes of `self` a unit that builds a model reads (`self.units`).
+        self.built_from: set[str] = set()
         self.seed_names = set(SEEDS)
         self.deserializers = set(DESERIALIZERS)
         self._landmarks_of: dict[str, tuple[list[int], list[int]]] = {}
+        self._stories_of: dict[str, tuple[list[int], list[int]]] = {}
+        self._uses_of: dict[int, dict[str, set[str | None]]] = {}
+        self.seeds: set[int] = set()
+        self.target_names: set[str] = set()  # what seeds bind: a site's story
+        self.copy_names: set[str] = set()  # what may hold a copy of a model
         self._definitions: dict[str, bool] = {}
 
     def facts(self, index: int) -> Facts:
@@ -125,6 +143,10 @@ class Keeping:
             for index in self._with_any(self.deserializers)
             if self.facts(index).called & self.deserializers
         }
+        self.seeds = seeds
+        self.target_names = set().union(*(self._module_binds(i) for i in seeds))
+        self.copy_names = set().union(*(self._module_binds(i) for i in readers))
+        self.story = self.target_names | self.copy_names
         self.always_copying = seeds | readers
         self._keep(sorted(self.always_copying))
         return True
@@ -138,6 +160,7 @@ class Keeping:
         checked: list[set[str]] = [set() for _ in self._sets()]
         while True:
             self._copies()
+            self._resolve_assigned()
             grown: set[str] = set()
             for seen, names in zip(checked, self._sets()):
                 grown |= names - seen
@@ -175,8 +198,12 @@ class Keeping:
                 self.kept[unit] = True
                 facts = self.facts(unit)
                 if self._builds(unit, facts):
-                    self.bindings |= facts.reads
-                    self.built_from |= facts.attributes
+                    # A function's qualified name tells an import from any
+                    # other binding, not one assignment from another: a
+                    # target's own (`model.add`) is kept with its seed.
+                    resolved = (facts.callee_roots - self.target_names) | facts.handed
+                    self.bindings |= resolved & facts.reads
+                    self.built_from |= facts.self_attributes
                 else:
                     self.bindings |= self._resolved(facts) & facts.reads
                 self.rebinding_anywhere |= facts.reread
@@ -213,29 +240,33 @@ class Keeping:
                 found |= words
         return found
 
-    def _copies(self) -> None:
-        """Names that may hold a copy of a story name (or of a site's attribute) are story too.
+    def _resolve_assigned(self) -> None:
+        """What the planner resolves of a name it resolves, bound to a call: the
+        function called (`keras.Input`, `keras.applications.VGG16`)."""
+        for index, kept in enumerate(self.kept):
+            if kept:
+                self.bindings.update(
+                    root
+                    for name, root in self.facts(index).assigned_calls
+                    if name in self.bindings or name in self.rebinding_anywhere
+                )
 
-        What a unit reading a model back binds is: the model read back is
-        checked as a copy of the one saved.
-        """
+    def _copies(self) -> None:
+        """Names that may hold a copy of a story name (or of a site's attribute) are story too."""
         grown = True
         while grown:
             grown = False
             for index, kept in enumerate(self.kept):
                 if not kept:
                     continue
-                facts = self.facts(index)
-                if index in self.always_copying:
-                    new = self._module_binds(index)
-                else:
-                    new = {
-                        name
-                        for held, name in facts.copies
-                        if held in self.story
-                        or (held[0] == "." and held[1:] in self.story_attributes)
-                    }
-                if not new <= self.story:
+                new = {
+                    name
+                    for held, name in self.facts(index).copies
+                    if held in self.story
+                    or (held[0] == "." and held[1:] in self.story_attributes)
+                }
+                if not new <= self.copy_names:
+                    self.copy_names |= new
                     self.story |= new
                     grown = True
 
@@ -246,26 +277,29 @@ class Keeping:
             index
         ).isdisjoint(self.bindings):
             return True
-        touches = (
-            self.rebinding_anywhere,
-            self.story_attributes,
-            self.built_from,
-            self.story,
+        stored = any(
+            self._may_store(index, name) for name in words & self.rebinding_anywhere
         )
-        if all(words.isdisjoint(names) for names in touches):
-            return False
-        facts = self.facts(index)
-        if not facts.stores.isdisjoint(self.rebinding_anywhere):
-            return True
-        if not facts.attributes.isdisjoint(self.story_attributes):
-            return True
-        if not facts.assigned_attributes.isdisjoint(self.built_from):
-            return True
-        story = (facts.mentions & self.story) - _BUILTINS
-        return any(
-            not self._definition(name) and not self._inert(index, name)
-            for name in story
-        )
+        if (
+            stored
+            or not words.isdisjoint(self.story_attributes)
+            or not words.isdisjoint(self.built_from)
+        ):
+            facts = self.facts(index)
+            if (
+                not facts.stores.isdisjoint(self.rebinding_anywhere)
+                or not facts.attributes.isdisjoint(self.story_attributes)
+                or not facts.assigned_attributes.isdisjoint(self.built_from)
+            ):
+                return True
+        for name in (words & self.story) - _BUILTINS:
+            if self._definition(name):
+                continue
+            if name in self.copy_names and self._reads_copy(index, name):
+                return True
+            if name in self.target_names and self._uses_target(index, name):
+                return True
+        return False
 
     def _module_binds(self, index: int) -> frozenset[str]:
         found = self._binds.get(index)
@@ -276,14 +310,66 @@ class Keeping:
             )
         return found
 
-    def _inert(self, index: int, name: str) -> bool:
-        """Whether the unit uses `name` only as `name.attr` for an unwatched attribute,
-        with no `name.add()`/`name.build()` later in the same story."""
-        facts = self.facts(index)
-        if name in facts.plain or any(
-            _watched(attribute) for used, attribute in facts.dotted if used == name
-        ):
+    def _uses_target(self, index: int, name: str) -> bool:
+        """Whether the unit uses a site's target where the checks of the site read it.
+
+        A use in a function (a lambda, a class) may run at any time, and is
+        read unless it is an unwatched `name.attr`. Any other use is read only
+        within a story: after a unit that may build a model of that name, up
+        to where the name is certainly assigned again. There, `name.attr` for
+        an unwatched attribute is inert unless the story still has an `add()`
+        or `build()` to come: a use of an incomplete model.
+        """
+        if not self._dotted_only(index, name):
+            facts = self.facts(index)
+            if name not in facts.mentions:
+                return False  # the word is a local, or in a string
+            watched = name in facts.plain or any(
+                used == name and _watched(attribute) for used, attribute in facts.dotted
+            )
+            if watched and name in facts.deferred:
+                return True
+            if not self._in_story(index, name):
+                return False
+            if watched:
+                return True
+        elif not self._in_story(index, name):
             return False
+        return not self._complete(index, name)
+
+    def _reads_copy(self, index: int, name: str) -> bool:
+        """Whether the unit reads a copy of a model where the checks look, anywhere.
+
+        A copy's every read counts, in any order: subscripted, a watched
+        attribute, in `isinstance`/`type`, cloned, or copied on.
+        """
+        if self._dotted_only(index, name):
+            return False
+        facts = self.facts(index)
+        return (
+            name in facts.copy_uses
+            or any(
+                used == name and _watched(attribute) for used, attribute in facts.dotted
+            )
+            or any(name in words for words in facts.tested)
+            or any(
+                argument == name and callee in self.deserializers
+                for callee, argument in facts.called_on
+            )
+        )
+
+    def _in_story(self, index: int, name: str) -> bool:
+        """Whether the unit comes after a seed that may bind the name, and no later
+        than where the name is certainly assigned again."""
+        starts, ends = self._stories(name)
+        start = bisect.bisect_right(starts, index)
+        if start == 0:
+            return False
+        end = bisect.bisect_left(ends, starts[start - 1] + 1)
+        return end == len(ends) or index <= ends[end]
+
+    def _complete(self, index: int, name: str) -> bool:
+        """Whether no `add()`/`build()` of the name comes after the unit in its story."""
         completing, ends = self._landmarks(name)
         later = bisect.bisect_right(completing, index)
         if later == len(completing):
@@ -291,32 +377,84 @@ class Keeping:
         end = bisect.bisect_right(ends, index)
         return end < len(ends) and ends[end] < completing[later]
 
+    def _stories(self, name: str) -> tuple[list[int], list[int]]:
+        """The seeds that spell the name, and where its story certainly ends, in order."""
+        found = self._stories_of.get(name)
+        if found is None:
+            starts = sorted(
+                i for i in self._units_with.get(name, ()) if i in self.seeds
+            )
+            found = self._stories_of[name] = (starts, self._landmarks(name)[1])
+        return found
+
+    def _dotted_only(self, index: int, name: str) -> bool:
+        """Whether the unit's text writes the name only as `name.attr`, attr
+        unwatched (`x.name` is another object's attribute)."""
+        return all(
+            follower is not None and follower not in "([" and not _watched(follower)
+            for follower in self._uses(index).get(name, ())
+        )
+
+    def _may_store(self, index: int, name: str) -> bool:
+        """Whether the text may store to the name: it is written other than as
+        `name.attr`, `name(...)` or `name[...]` somewhere."""
+        return None in self._uses(index).get(name, ())
+
+    def _uses(self, index: int) -> dict[str, set[str | None]]:
+        """What follows each name in the unit's text: an attribute, "(", "[",
+        or None for anything else (a strict superset of what the walk finds)."""
+        found = self._uses_of.get(index)
+        if found is None:
+            found = self._uses_of[index] = {}
+            for match in _USE.finditer(self.texts[index]):
+                follower = match.group(2) or match.group(3)
+                found.setdefault(match.group(1), set()).add(follower)
+        return found
+
     def _landmarks(self, name: str) -> tuple[list[int], list[int]]:
-        """The units that complete a model of that name, and those where its story ends, in order."""
+        """The units that may complete a model of that name, and units where its
+        story certainly ends (it is assigned at the start of a top-level
+        statement), in order. Read from the text: more of the first and fewer
+        of the second than there are keep more, never less."""
         found = self._landmarks_of.get(name)
         if found is None:
             completing, ends = [], []
             for index in self._units_with.get(name, ()):
-                facts = self.facts(index)
-                if any(
-                    used == name and attribute in COMPLETING_ATTRIBUTES
-                    for used, attribute in facts.dotted
+                if not COMPLETING_ATTRIBUTES.isdisjoint(
+                    self._uses(index).get(name, ())
                 ):
                     completing.append(index)
-                elif name in facts.certain_stores:
+                elif self._assigned_first(index) == name:
                     ends.append(index)
             found = self._landmarks_of[name] = (completing, ends)
         return found
+
+    def _assigned_first(self, index: int) -> str | None:
+        """The name a top-level unit starts by assigning (`name = ...`), if any."""
+        if self.parents[index] is not None:
+            return None
+        match = _ASSIGNED.match(self.texts[index])
+        return match.group(1) if match else None
 
     def _definition(self, name: str) -> bool:
         """Whether outside functions only imports, `def` and `class` bind the name."""
         found = self._definitions.get(name)
         if found is None:
-            units = [self.facts(i) for i in self._units_with.get(name, ())]
-            found = self._definitions[name] = any(
-                name in f.defines for f in units
-            ) and not any(name in f.assigns for f in units)
+            units = self._units_with.get(name, ())
+            if any(self._assigned_first(i) == name for i in units):
+                found = False
+            else:
+                facts = [self.facts(i) for i in units]
+                found = any(name in f.defines for f in facts) and not any(
+                    name in f.assigns for f in facts
+                )
+            self._definitions[name] = found
         return found
+
+
+# A name not read as another's attribute, and what follows it: `.attr`, "(" or "[".
+_USE = re.compile(r"(?<![\w.])(\w+)(?:\s*(?:\.\s*(\w+)|([(\[])))?")
+_ASSIGNED = re.compile(r"(\w+)\s*=(?!=)")
 
 
 def _watched(attribute: str) -> bool:

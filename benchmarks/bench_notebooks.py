@@ -1,7 +1,8 @@
 """Time notebook conversion over a folder of notebooks, and check it against the whole-source path.
 
     python benchmarks/bench_notebooks.py [--tree DIR] [--repeat 5] [--save FILE]
-                                         [--before FILE] [--check-identical]
+                                         [--before FILE] [--against DIR]
+                                         [--check-identical]
 
 Times, per notebook that mentions Sequential, `convert_notebook` (what
 `seq2func convert` runs on a notebook; notebooks have no plan-only path:
@@ -9,6 +10,10 @@ Times, per notebook that mentions Sequential, `convert_notebook` (what
 prints milliseconds per notebook, the total and the average. --save writes
 the figures as JSON; --before reads figures saved earlier (on the same
 machine) and prints them beside these, with the ratio.
+
+--against DIR times the seq2func of another checkout (`git worktree add
+/tmp/before <commit>`) the same way, in a second process, turn about with
+this one, notebook by notebook: on a shared machine both meet the same load.
 
 --check-identical converts every notebook and `.py` file of the tree that
 mentions Sequential (the others are never narrowed) a second way, with
@@ -22,6 +27,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -36,6 +43,20 @@ from seq2func.notebook import convert_notebook  # noqa: E402
 from seq2func.results import ConversionError  # noqa: E402
 
 DEFAULT_TREE = "/tmp/real/handson"
+# A process that converts the notebook named on each line of its input and
+# answers with the seconds it took, on the wall clock and in CPU time.
+WORKER = """
+import sys, time
+import seq2func
+from seq2func.notebook import convert_notebook
+print(seq2func.__file__, flush=True)
+for line in sys.stdin:
+    path = line.rstrip("\\n")
+    text = open(path, encoding="utf-8").read()
+    wall, cpu = time.perf_counter(), time.process_time()
+    convert_notebook(text, path)
+    print(time.perf_counter() - wall, time.process_time() - cpu, flush=True)
+"""
 
 
 def notebooks(tree: Path) -> list[Path]:
@@ -119,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", type=Path, help="write the figures as JSON here")
     parser.add_argument("--before", type=Path, help="figures saved by an earlier run")
     parser.add_argument(
+        "--against", type=Path, help="a checkout to time in turns with this one"
+    )
+    parser.add_argument(
         "--check-identical",
         action="store_true",
         help="compare every notebook's conversion with the whole-source one",
@@ -128,17 +152,23 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if check_identical(args.tree) else 0
 
     paths = notebooks(args.tree)
-    # Imports and caches (black, LibCST's grammar) are paid once, not per file.
-    convert_notebook(paths[0].read_text(encoding="utf-8"), str(paths[0]))
-    clock = time.process_time if args.clock == "cpu" else time.perf_counter
-    figures = {
-        path.name: best_of(
-            path.read_text(encoding="utf-8"), str(path), args.repeat, clock
-        )
-        * 1000
-        for path in paths
-    }
     before = json.loads(args.before.read_text()) if args.before else {}
+    if args.against:
+        before, figures = turn_about(
+            paths, (args.against, ROOT), args.repeat, args.clock == "cpu"
+        )
+    else:
+        # Imports and caches (black, LibCST's grammar) are paid once, not per file.
+        convert_notebook(paths[0].read_text(encoding="utf-8"), str(paths[0]))
+        clock = time.process_time if args.clock == "cpu" else time.perf_counter
+        figures = {
+            path.name: best_of(
+                path.read_text(encoding="utf-8"), str(path), args.repeat, clock
+            )
+            * 1000
+            for path in paths
+        }
+    print(f"best of {args.repeat}, {args.clock} clock, ms per notebook")
     header = f"{'notebook':60} {'before ms':>10} {'after ms':>10} {'speed-up':>9}"
     print(header if before else f"{'notebook':60} {'ms':>10}")
     for name, ms in figures.items():
@@ -151,6 +181,41 @@ def main(argv: list[str] | None = None) -> int:
     if args.save:
         args.save.write_text(json.dumps(figures, indent=1) + "\n")
     return 0
+
+
+def turn_about(
+    paths: list[Path], roots: tuple[Path, Path], repeat: int, cpu: bool
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Best milliseconds per notebook of the seq2func under each root, timed in turns."""
+    workers = []
+    for root in roots:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", WORKER],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        loaded = worker.stdout.readline().strip()  # type: ignore[union-attr]
+        if not Path(loaded).resolve().is_relative_to(root.resolve()):
+            raise SystemExit(f"{root}: seq2func came from {loaded}")
+        workers.append(worker)
+    best: tuple[dict[str, float], dict[str, float]] = ({}, {})
+    for turn in range(repeat + 1):  # the first turn warms both up
+        for path in paths:
+            order = (0, 1) if turn % 2 else (1, 0)
+            for side in order:
+                workers[side].stdin.write(f"{path}\n")  # type: ignore[union-attr]
+                workers[side].stdin.flush()  # type: ignore[union-attr]
+                wall, cpu_time = map(float, workers[side].stdout.readline().split())  # type: ignore[union-attr]
+                if turn:
+                    ms = (cpu_time if cpu else wall) * 1000
+                    best[side][path.name] = min(best[side].get(path.name, ms), ms)
+    for worker in workers:
+        worker.stdin.close()  # type: ignore[union-attr]
+        worker.wait()
+    return best
 
 
 def _row(name: str, before: float | None, after: float) -> str:

@@ -487,3 +487,35 @@ def test_a_story_ended_by_a_loop_over_the_name_is_read_to_its_end():
         + "model.summary()\nmodel.add(keras.layers.Dense(1))\n"
     )
     same_both_ways(source)
+
+
+def test_a_harmless_function_the_model_is_passed_to_is_left_out():
+    source = (
+        KERAS_MODEL
+        + "\ndef plot(m, images=None):\n    return m.predict(images)\n"
+        + PADDING
+        + "plot(model)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert "def plot" not in narrowed and "plot(model)" in narrowed
+
+
+def test_only_the_last_definition_of_a_function_counts():
+    grows = "\ndef grow(m):\n    m.add(keras.layers.Dense(1))\n"
+    shows = "\ndef grow(m):\n    return m.summary()\n"
+    for first, last, codes in ((shows, grows, ("S2F105",)), (grows, shows, ())):
+        source = KERAS_MODEL + first + PADDING + last + "\ngrow(model)\n"
+        result, _ = same_both_ways(source)
+        assert [site.skip_codes for site in result.sites] == [codes]
+
+
+def test_an_earlier_definition_kept_for_itself_keeps_the_last_one_too():
+    source = (
+        KERAS_MODEL
+        + "\ndef grow(m):\n    m.add(keras.layers.Dense(1))\n    return model.layers\n"
+        + PADDING
+        + "\ndef grow(m):\n    return m.summary()\n\ngrow(model)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert narrowed.count("def grow") == 2

@@ -88,7 +88,8 @@ class Facts:
     called: frozenset[str]
     # What the checks resolve around a use of a model: (a name or attribute
     # in a call's arguments, not read as `.x` of it, the root name of the
-    # function called: `keras` of `keras.models.save_model(model)`), and the words of each
+    # function called: `f` of `f(model)`, or "." and `keras` of
+    # `keras.models.save_model(model)`), and the words of each
     # `isinstance(...)`, `type(...)` (the classes a model is tested against).
     enclosed: frozenset[tuple[str, str]]
     tested: frozenset[frozenset[str]]
@@ -270,7 +271,9 @@ class _Collector(ast.NodeVisitor):
         called = isinstance(root, ast.Name)
         if called:
             self.callee_roots.add(root.id)  # type: ignore[attr-defined]
-            self._callers.append(root.id)  # type: ignore[attr-defined]
+            # "." marks a function reached through an attribute (`keras.layers.X`).
+            dot = "" if root is func else "."
+            self._callers.append(dot + root.id)  # type: ignore[attr-defined]
         for argument in node.args:
             self.visit(argument)
         for keyword in node.keywords:

@@ -72,7 +72,9 @@ class Keeping:
         facts_of: Callable[[int], Facts],
         binds_of: Callable[[int], frozenset[str] | None],
         parents: list[int | None],
+        definitions: dict[str, list[int]],
     ) -> None:
+        """`definitions`: the module-level `def`s of each name, in order."""
         # Words are a superset of a unit's identifiers, found at C speed: a
         # unit sharing none with what matters cannot matter, so only the
         # others are walked.
@@ -84,6 +86,7 @@ class Keeping:
                 self._units_with.setdefault(word, []).append(index)
         self._facts_of, self._binds_of, self.parents = facts_of, binds_of, parents
         self._facts: dict[int, Facts] = {}
+        self._definitions_of = definitions
         self._binds: dict[int, frozenset[str]] = {}
         self.kept = [False] * len(texts)
         self.always_copying: set[int] = set()  # units whose bound names are story
@@ -92,6 +95,9 @@ class Keeping:
         self.targets: set[str] = set()  # names and attributes a site may bind
         self.bindings: set[str] = set()
         self.rebinding_anywhere: set[str] = set()
+        # Functions a target is passed to by name: the last `def` of each, if
+        # it may change a model (sites.py: `local_functions`, `_may_change`).
+        self.callers: set[str] = set()
         # Attributes of `self` a unit that builds a model reads (`self.units`).
         self.built_from: set[str] = set()
         self.seed_names = set(SEEDS)
@@ -166,7 +172,11 @@ class Keeping:
                 grown |= names - seen
                 seen |= names
             if not grown:
-                return
+                last = self.last_definitions()
+                if not last:
+                    return
+                self._keep(last)
+                continue
             pending = [
                 index
                 for index in sorted(self._with_any(grown))
@@ -181,6 +191,7 @@ class Keeping:
             self.bindings,
             self.rebinding_anywhere,
             self.built_from,
+            self.callers,
         )
 
     def _with_any(self, names: set[str]) -> set[int]:
@@ -233,8 +244,16 @@ class Keeping:
         it is passed to (or is in the arguments of), the classes it is tested against.
 
         Only a target's uses: a copy's are read as text (`.layers`, `isinstance`).
+        A function named by itself (`f(model)`) is resolved only for what
+        `def f` does to a model (`callers`): its qualified name is its own.
         """
-        found = {caller for name, caller in facts.enclosed if name in self.targets}
+        found: set[str] = set()
+        for name, caller in facts.enclosed:
+            if name in self.targets:
+                if caller[0] == ".":
+                    found.add(caller[1:])
+                else:
+                    self.callers.add(caller)
         for words in facts.tested:
             if not words.isdisjoint(self.targets):
                 found |= words
@@ -277,6 +296,8 @@ class Keeping:
             index
         ).isdisjoint(self.bindings):
             return True
+        if any(self._changes_models(index, name) for name in words & self.callers):
+            return True
         stored = any(
             self._may_store(index, name) for name in words & self.rebinding_anywhere
         )
@@ -300,6 +321,25 @@ class Keeping:
             if name in self.target_names and self._uses_target(index, name):
                 return True
         return False
+
+    def _changes_models(self, index: int, name: str) -> bool:
+        """Whether the unit is the last module-level `def name` and may add to,
+        pop from or read the layers of a model passed to it."""
+        definitions = self._definitions_of.get(name, ())
+        return (
+            bool(definitions)
+            and definitions[-1] == index
+            and _CHANGES_MODELS.search(self.texts[index]) is not None
+        )
+
+    def last_definitions(self) -> list[int]:
+        """Last `def`s of a name some other `def` of which is kept: the planner
+        reads the last one of a name, so the narrowed file must end on the same."""
+        return [
+            indexes[-1]
+            for indexes in self._definitions_of.values()
+            if not self.kept[indexes[-1]] and any(self.kept[i] for i in indexes)
+        ]
 
     def _module_binds(self, index: int) -> frozenset[str]:
         found = self._binds.get(index)
@@ -455,6 +495,8 @@ class Keeping:
 # A name not read as another's attribute, and what follows it: `.attr`, "(" or "[".
 _USE = re.compile(r"(?<![\w.])(\w+)(?:\s*(?:\.\s*(\w+)|([(\[])))?")
 _ASSIGNED = re.compile(r"(\w+)\s*=(?!=)")
+# What sites.py's `_may_change` looks for in a function a model is passed to.
+_CHANGES_MODELS = re.compile(r"\.\s*(?:add|pop|_?layers)\b")
 
 
 def _watched(attribute: str) -> bool:

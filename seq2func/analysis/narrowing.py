@@ -148,11 +148,17 @@ def narrow(source: str) -> Narrowed | None:
             return None  # a class is read by the full walk
         return module_binds(unit.statements, texts[index])
 
+    definitions: dict[str, list[int]] = {}
+    for index, unit in enumerate(units):
+        first = unit.statements[0]
+        if unit.parent is None and isinstance(first, ast.FunctionDef):
+            definitions.setdefault(first.name, []).append(index)
     keeping = Keeping(
         texts,
         lambda index: units[index].facts(),
         binds_of,
         [unit.parent for unit in units],
+        definitions,
     )
     keeping.keep_imports(first=_places_imports(groups[0]))
     mentions_sequential = keeping.seed()

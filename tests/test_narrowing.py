@@ -519,3 +519,16 @@ def test_an_earlier_definition_kept_for_itself_keeps_the_last_one_too():
     )
     result, narrowed = same_both_ways(source)
     assert narrowed.count("def grow") == 2
+
+
+def test_only_imports_that_may_bind_keras_names_are_kept_past_the_import_block():
+    source = (
+        "import os\nimport keras\n\nx = 1\nimport json\nfrom keras import layers\n"
+        + PADDING
+        + "from tensorflow.keras import Model\n"
+        + "model = keras.Sequential([layers.Dense(2, input_shape=(3,))])\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert "import os\nimport keras\n" in narrowed  # the import block stays whole
+    assert "import json" not in narrowed
+    assert "from keras import layers" in narrowed and "import Model" in narrowed

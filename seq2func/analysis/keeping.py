@@ -60,6 +60,11 @@ from .facts import (
 )
 
 _BUILTINS = frozenset(dir(builtins))
+# Words an import that may bind a Keras name, or a name the new code may clash
+# with, spells (`keras_names.split_family`, `spelling.spell`).
+_KERAS_WORDS = frozenset(
+    {"keras", "tensorflow", "tf_keras", "Input", "Model", "Sequential", "InputLayer"}
+)
 _WORD = re.compile(r"\w+")
 
 
@@ -116,15 +121,24 @@ class Keeping:
             found = self._facts[index] = self._facts_of(index)
         return found
 
-    def keep_imports(self, first: bool) -> None:
-        """Imports are kept for what they bind: code that merely reads an imported name changes nothing."""
+    def keep_imports(self, first: bool, head: int) -> None:
+        """Keep the leading import block whole (the import edits work on it), and
+        any other import that may bind a Keras name.
+
+        An import is kept for what it binds: code that merely reads an imported
+        name changes nothing. Only what may come from Keras (or TensorFlow) can
+        have a qualified name a check matches, or spell `Input` and `Model`; an
+        import binding a name the checks resolve is kept with that name anyway.
+        """
         for index in self._units_with.get("import", ()):
             facts = self.facts(index)
-            if facts.imports:
+            if not facts.imports:
+                continue
+            self.seed_names |= facts.seed_aliases
+            self.deserializers |= facts.deserializer_aliases
+            if index < head or not self.words[index].isdisjoint(_KERAS_WORDS):
                 self.kept[index] = True
                 self.bindings |= facts.mentions
-                self.seed_names |= facts.seed_aliases
-                self.deserializers |= facts.deserializer_aliases
         if first:
             self.kept[0] = True  # it decides where new imports go
 

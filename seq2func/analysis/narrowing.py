@@ -160,7 +160,7 @@ def narrow(source: str) -> Narrowed | None:
         [unit.parent for unit in units],
         definitions,
     )
-    keeping.keep_imports(first=_places_imports(groups[0]))
+    keeping.keep_imports(first=_places_imports(groups[0]), head=_import_block(units))
     mentions_sequential = keeping.seed()
     if mentions_sequential:
         keeping.grow()
@@ -312,6 +312,17 @@ def _span(group: list[ast.stmt]) -> tuple[int, int]:
         [first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))]
     )
     return start - 1, max(s.end_lineno or s.lineno for s in group)
+
+
+def _import_block(units: list[_Unit]) -> int:
+    """Where the leading import block ends: the first unit after the first that
+    is not all imports (`convert._fix_imports` reads the block so)."""
+    for index, unit in enumerate(units[1:], 1):
+        if not all(
+            isinstance(s, (ast.Import, ast.ImportFrom)) for s in unit.statements
+        ):
+            return index
+    return len(units)
 
 
 def _places_imports(group: list[ast.stmt]) -> bool:

@@ -22,6 +22,7 @@ import io
 import json
 import re
 import tokenize
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import diagnostics
@@ -354,8 +355,12 @@ def _cell_error(
     )
 
 
-def _dump(notebook: dict, text: str) -> str | None:
-    """Serialise as the file was: same indent, key order and escaping, or None if impossible."""
+def _dump(notebook: dict, text: str, changed: Sequence[int] = ()) -> str | None:
+    """Serialise as the file was: same indent, key order and escaping, or None if impossible.
+
+    The file as read is serialised once, to see that json.dumps writes it so;
+    the sources of the `changed` cells are then put in where it wrote theirs.
+    """
     match = re.search(r"\n( +)\"", text)
     indent = len(match.group(1)) if match else 1
     end = "\n" if text.endswith("\n") else ""
@@ -363,9 +368,53 @@ def _dump(notebook: dict, text: str) -> str | None:
     # Escaping shows only in non-ASCII strings: an ASCII file holding some was
     # written with ensure_ascii, any other file (if any setting) without.
     ensure_ascii = text.isascii() and not _all_ascii(original)
-    if json.dumps(original, indent=indent, ensure_ascii=ensure_ascii) + end != text:
+    cells = list(original["cells"])
+    for index in changed:  # a stand-in json.dumps hands back to `default`
+        cells[index] = {**cells[index], "source": _Source(index)}
+    starts: dict[int, int] = {}
+    written = 0
+
+    def default(value: object) -> object:
+        if not isinstance(value, _Source):
+            raise TypeError(type(value).__name__)
+        starts[value.index] = written
+        return original["cells"][value.index]["source"]
+
+    encoder = json.JSONEncoder(
+        indent=indent, ensure_ascii=ensure_ascii, default=default
+    )
+    chunks = []
+    for chunk in encoder.iterencode({**original, "cells": cells}):
+        chunks.append(chunk)
+        written += len(chunk)
+    if "".join(chunks) + end != text:
         return None
-    return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
+    pieces, done = [], 0
+    for index in sorted(starts, key=starts.__getitem__):
+        old, new = (
+            _source_json(cell["cells"][index]["source"], indent, ensure_ascii)
+            for cell in (original, notebook)
+        )
+        start = starts[index]
+        if text[start : start + len(old)] != old:  # pragma: no cover - a json change
+            out = json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii)
+            return out + end
+        pieces += [text[done:start], new]
+        done = start + len(old)
+    return "".join(pieces) + text[done:]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a changed cell's source goes in the JSON text."""
+
+    index: int
+
+
+def _source_json(source: object, indent: int, ensure_ascii: bool) -> str:
+    """A cell's source as json.dumps writes it in a notebook: three levels deep."""
+    text = json.dumps(source, indent=indent, ensure_ascii=ensure_ascii)
+    return text.replace("\n", "\n" + " " * indent * 3)
 
 
 def _all_ascii(value: object) -> bool:
@@ -479,7 +528,7 @@ def convert_notebook(
         if source != _cell_source(notebook["cells"][cell.index]):
             _set_source(notebook["cells"][cell.index], source)
             changed.append(cell.index)
-    new_text = _dump(notebook, text)
+    new_text = _dump(notebook, text, changed)
     if new_text is None:
         return _unchanged(
             text, sites, path, "its JSON layout cannot be reproduced byte for byte"

@@ -19,13 +19,15 @@ this one, notebook by notebook: on a shared machine both meet the same load.
 mentions Sequential (the others are never narrowed) a second way, with
 narrowing switched off so the joined cells (the file) are analysed whole,
 and reports every file whose text, changed cells or sites differ (exit
-status 1).
+status 1). With --against DIR the second way is the other checkout's.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import inspect
 import json
 import os
 import subprocess
@@ -85,6 +87,7 @@ def whole_source() -> Iterator[None]:
 
 
 def outcome(text: str, path: str):
+    """What converting a file gives, errors included."""
     try:
         if path.endswith(".ipynb"):
             result = convert_notebook(text, path)
@@ -95,14 +98,37 @@ def outcome(text: str, path: str):
         return ("error", error.code, error.reason)
 
 
-def check_identical(tree: Path) -> int:
-    """How many files convert differently narrowed and whole; prints each."""
+# A process that answers, for each file named on its input, a digest of what
+# converting it gives.
+OUTCOME_WORKER = (
+    """
+import hashlib, sys
+import seq2func
+from seq2func import convert
+from seq2func.notebook import convert_notebook
+from seq2func.results import ConversionError
+"""
+    + inspect.getsource(outcome)
+    + """
+print(seq2func.__file__, flush=True)
+for line in sys.stdin:
+    path = line.rstrip("\\n")
+    text = open(path, encoding="utf-8").read()
+    print(hashlib.sha256(repr(outcome(text, path)).encode()).hexdigest(), flush=True)
+"""
+)
+
+
+def check_identical(tree: Path, against: Path | None = None) -> int:
+    """How many files convert differently narrowed and whole (or here and under
+    `against`); prints each."""
     paths = sorted(
         p
         for pattern in ("*.ipynb", "*.py")
         for p in tree.rglob(pattern)
         if ".ipynb_checkpoints" not in p.parts
     )
+    other = _worker(against, OUTCOME_WORKER) if against else None
     different = checked = 0
     for path in paths:
         try:
@@ -113,9 +139,12 @@ def check_identical(tree: Path) -> int:
             continue
         checked += 1
         narrowed = outcome(text, str(path))
-        with whole_source():
-            whole = outcome(text, str(path))
-        same = narrowed == whole
+        if other is not None:
+            mine = hashlib.sha256(repr(narrowed).encode()).hexdigest()
+            same = mine == _ask(other, path)
+        else:
+            with whole_source():
+                same = narrowed == outcome(text, str(path))
         different += not same
         sites = narrowed[2] if narrowed[0] != "error" else ()
         converted = sum(site.status == "converted" for site in sites)
@@ -124,7 +153,32 @@ def check_identical(tree: Path) -> int:
             f"({len(sites)} sites, {converted} converted)"
         )
     print(f"{checked - different} of {checked} files identical")
+    if other is not None:
+        other.stdin.close()  # type: ignore[union-attr]
+        other.wait()
     return different
+
+
+def _worker(root: Path, code: str) -> subprocess.Popen:
+    """A Python process running `code` with the seq2func under `root`."""
+    worker = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    loaded = worker.stdout.readline().strip()  # type: ignore[union-attr]
+    if not Path(loaded).resolve().is_relative_to(root.resolve()):
+        raise SystemExit(f"{root}: seq2func came from {loaded}")
+    return worker
+
+
+def _ask(worker: subprocess.Popen, path: Path) -> str:
+    worker.stdin.write(f"{path}\n")  # type: ignore[union-attr]
+    worker.stdin.flush()  # type: ignore[union-attr]
+    return worker.stdout.readline().strip()  # type: ignore[union-attr]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.check_identical:
-        return 1 if check_identical(args.tree) else 0
+        return 1 if check_identical(args.tree, args.against) else 0
 
     paths = notebooks(args.tree)
     before = json.loads(args.before.read_text()) if args.before else {}
@@ -187,28 +241,13 @@ def turn_about(
     paths: list[Path], roots: tuple[Path, Path], repeat: int, cpu: bool
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Best milliseconds per notebook of the seq2func under each root, timed in turns."""
-    workers = []
-    for root in roots:
-        worker = subprocess.Popen(
-            [sys.executable, "-c", WORKER],
-            cwd=root,
-            env={**os.environ, "PYTHONPATH": str(root)},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        loaded = worker.stdout.readline().strip()  # type: ignore[union-attr]
-        if not Path(loaded).resolve().is_relative_to(root.resolve()):
-            raise SystemExit(f"{root}: seq2func came from {loaded}")
-        workers.append(worker)
+    workers = [_worker(root, WORKER) for root in roots]
     best: tuple[dict[str, float], dict[str, float]] = ({}, {})
     for turn in range(repeat + 1):  # the first turn warms both up
         for path in paths:
             order = (0, 1) if turn % 2 else (1, 0)
             for side in order:
-                workers[side].stdin.write(f"{path}\n")  # type: ignore[union-attr]
-                workers[side].stdin.flush()  # type: ignore[union-attr]
-                wall, cpu_time = map(float, workers[side].stdout.readline().split())  # type: ignore[union-attr]
+                wall, cpu_time = map(float, _ask(workers[side], path).split())
                 if turn:
                     ms = (cpu_time if cpu else wall) * 1000
                     best[side][path.name] = min(best[side].get(path.name, ms), ms)

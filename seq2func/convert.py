@@ -235,8 +235,7 @@ def _convert(
         )
     settings = black_settings(path, line_length)
     new_module = _rewrite(module, analyzer, edits, settings)
-    new_module = _fix_imports(new_module, wanted, analyzer, bindings, elided_text)
-    code = new_module.code
+    code = _fix_imports(new_module, wanted, analyzer, bindings, elided_text)
     try:
         if safety_net:
             compile(code, path or "<string>", "exec", dont_inherit=True)
@@ -345,8 +344,8 @@ def _fix_imports(
     analyzer: Analyzer,
     bindings,
     elided_text: str,
-) -> cst.Module:
-    """Add the imports the rewrite needs and drop the ones it left unused.
+) -> str:
+    """The code with the imports the rewrite needs added and the ones it left unused dropped.
 
     The import edits run on the file's leading import block only: the rest of
     the file is searched for the names once, as text, which errs on the side
@@ -366,24 +365,42 @@ def _fix_imports(
         elif last >= 0 or index > 0:
             break
     head, rest = body[: last + 1], body[last + 1 :]
-    rest_code = "".join(module.code_for_node(s) for s in rest) + elided_text
+    # The code of the rest is written once, for the search and for the file.
+    rest_codes = [module.code_for_node(s) for s in rest]
+    rest_code = "".join(rest_codes) + elided_text
     removals = _unused_imports(analyzer, bindings, rest_code)
     whole = any(
         _imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals
     )
     if whole:
-        head, rest = (
+        head, rest, rest_codes = (
             body,
+            [],
             [],
         )  # the import to remove sits further down: use the whole file
     if not wanted and not removals:
-        return module
+        return _code(module, rest_codes)
     block = module.with_changes(body=head, footer=())
     block = add_from_imports(block, wanted)
     block = remove_from_imports(
         block, removals, check_uses=whole, elided_text=elided_text
     )
-    return module.with_changes(body=[*block.body, *rest])
+    return _code(module.with_changes(body=[*block.body, *rest]), rest_codes)
+
+
+def _code(module: cst.Module, tail: list[str]) -> str:
+    """`module.code`, the code of its last statements given (`Module._codegen_impl`)."""
+    if not module.has_trailing_newline or not module.body:
+        return module.code  # the last newline goes, or the file is empty
+    head = module.body[: len(module.body) - len(tail)]
+    nodes = [*module.header, *head]
+    return "".join(
+        [
+            *(module.code_for_node(node) for node in nodes),
+            *tail,
+            *(module.code_for_node(node) for node in module.footer),
+        ]
+    )
 
 
 def _is_future(statement: cst.BaseStatement) -> bool:

@@ -532,3 +532,33 @@ def test_only_imports_that_may_bind_keras_names_are_kept_past_the_import_block()
     assert "import os\nimport keras\n" in narrowed  # the import block stays whole
     assert "import json" not in narrowed
     assert "from keras import layers" in narrowed and "import Model" in narrowed
+
+
+@pytest.mark.parametrize("case", CASES[:20], ids=[case.name for case in CASES[:20]])
+def test_the_code_of_a_module_is_written_the_same_from_its_last_statements(case):
+    import libcst as cst
+
+    module = cst.parse_module(case.source + "# a last comment\n")
+    for count in range(len(module.body) + 1):
+        tail = [
+            module.code_for_node(s) for s in module.body[len(module.body) - count :]
+        ]
+        assert conversion._code(module, tail) == module.code
+
+
+def test_a_model_on_an_attribute_called_on_a_tensor_is_looked_up_everywhere():
+    # As in TensorFlow's video classification tutorial: the model a layer
+    # holds is called on `x`, which the module binds to a layer's output.
+    source = (
+        "import keras\nfrom keras import layers\n\n"
+        "class Block(layers.Layer):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.seq = keras.Sequential([layers.Dense(2, input_shape=(3,))])\n\n"
+        "    def call(self, x):\n"
+        "        return self.seq(x)\n"
+        + PADDING
+        + "x = keras.Input(shape=(3,))\nx = layers.Dense(3)(x)\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F117",)]

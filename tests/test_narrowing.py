@@ -562,3 +562,16 @@ def test_a_model_on_an_attribute_called_on_a_tensor_is_looked_up_everywhere():
     )
     result, _ = same_both_ways(source)
     assert [site.skip_codes for site in result.sites] == [("S2F117",)]
+
+
+def test_a_layer_output_the_model_is_called_on_is_looked_up_everywhere():
+    source = (
+        KERAS_MODEL
+        + "y = model(x)\n"
+        + PADDING
+        + "\ndef features(inputs):\n    x = keras.layers.Dense(3)(inputs)\n    return x\n"
+        + "\ndef scale(x):\n    x = x * 2\n    return x\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F117",)]
+    assert "def features" in narrowed and "def scale" not in narrowed

@@ -108,9 +108,14 @@ class Facts:
     # anything else binds (or `global` declares, anywhere).
     defines: frozenset[str]
     assigns: frozenset[str]
+    # (a name, what it is assigned a call of), for `name = f(...)` in any
+    # scope: "()" when f is itself a call, else f's last name (`Input` of
+    # `keras.Input`): sites.py's `_any_assignment` looks for exactly these.
+    call_assigns: frozenset[tuple[str, str]]
     imports: bool  # it imports outside any function
     seed_aliases: frozenset[str]  # names its imports bind to Sequential or InputLayer
     deserializer_aliases: frozenset[str]  # names its imports bind to a deserializer
+    input_aliases: frozenset[str]  # names its imports bind to `Input`
 
     @classmethod
     def of(cls, statements: Sequence[ast.stmt], in_class: bool = False) -> Facts:
@@ -186,6 +191,8 @@ class _Collector(ast.NodeVisitor):
         self.imports = False
         self.seed_aliases: set[str] = set()
         self.deserializer_aliases: set[str] = set()
+        self.input_aliases: set[str] = set()
+        self.call_assigns: set[tuple[str, str]] = set()
         self.every: set[str] = set()  # every name and attribute, in any scope
         self.defines: set[str] = set()
         self.assigns: set[str] = set()
@@ -283,6 +290,22 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._copy(node.value, node.targets)
+        if isinstance(node.value, ast.Call):
+            func = node.value.func
+            kind = (
+                "()"
+                if isinstance(func, ast.Call)
+                else (
+                    func.id
+                    if isinstance(func, ast.Name)
+                    else func.attr if isinstance(func, ast.Attribute) else ""
+                )
+            )
+            self.call_assigns.update(
+                (target.id, kind)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            )
         if isinstance(node.value, ast.Call) and not self._deferred:
             root = _root(node.value.func)
             if isinstance(root, ast.Name):
@@ -405,6 +428,8 @@ class _Collector(ast.NodeVisitor):
                 self.seed_aliases.add(bound)
             if imported in DESERIALIZERS:
                 self.deserializer_aliases.add(bound)
+            if imported == "Input":
+                self.input_aliases.add(bound)
 
     visit_Import = _import
     visit_ImportFrom = _import

@@ -36,8 +36,9 @@ is kept, so is every unit that
   resolves the function called;
 - stores, in any scope, a name the checks look up by name alone: the words
   of `build()`, name=, trainable= and input_shape= arguments (are they
-  rebound between two lines?) and what a site's target is called on
-  (`model(x)`: is any `x` bound to a `keras.Input`?).
+  rebound between two lines?); or assigns, in any scope, what a site's
+  target is called on an `Input` or a layer's output (`model(x)`: is any
+  `x = keras.Input(...)` or `x = Dense(2)(y)`?).
 
 Names that are builtins or bound only by imports, `def` and `class` are not
 story: what they mean is set where they are bound. Where the text of a unit
@@ -100,6 +101,10 @@ class Keeping:
         self.targets: set[str] = set()  # names and attributes a site may bind
         self.bindings: set[str] = set()
         self.rebinding_anywhere: set[str] = set()
+        # What a target is called on (`model(x)`): is any `x` assigned an
+        # Input, or a layer's output (sites.py: `_any_assignment`)?
+        self.called_with: set[str] = set()
+        self.input_names = {"Input"}
         # Functions a target is passed to by name: the last `def` of each, if
         # it may change a model (sites.py: `local_functions`, `_may_change`).
         self.callers: set[str] = set()
@@ -136,6 +141,7 @@ class Keeping:
                 continue
             self.seed_names |= facts.seed_aliases
             self.deserializers |= facts.deserializer_aliases
+            self.input_names |= facts.input_aliases
             if index < head or not self.words[index].isdisjoint(_KERAS_WORDS):
                 self.kept[index] = True
                 self.bindings |= facts.mentions
@@ -206,6 +212,7 @@ class Keeping:
             self.rebinding_anywhere,
             self.built_from,
             self.callers,
+            self.called_with,
         )
 
     def _with_any(self, names: set[str]) -> set[int]:
@@ -232,7 +239,7 @@ class Keeping:
                 else:
                     self.bindings |= self._resolved(facts) & facts.reads
                 self.rebinding_anywhere |= facts.reread
-                self.rebinding_anywhere.update(
+                self.called_with.update(
                     name for callee, name in facts.called_on if callee in self.targets
                 )
 
@@ -311,6 +318,11 @@ class Keeping:
         ).isdisjoint(self.bindings):
             return True
         if any(self._changes_models(index, name) for name in words & self.callers):
+            return True
+        if not words.isdisjoint(self.called_with) and any(
+            name in self.called_with and (kind == "()" or kind in self.input_names)
+            for name, kind in self.facts(index).call_assigns
+        ):
             return True
         stored = any(
             self._may_store(index, name) for name in words & self.rebinding_anywhere

@@ -575,3 +575,40 @@ def test_a_layer_output_the_model_is_called_on_is_looked_up_everywhere():
     result, narrowed = same_both_ways(source)
     assert [site.skip_codes for site in result.sites] == [("S2F117",)]
     assert "def features" in narrowed and "def scale" not in narrowed
+
+
+def test_comments_around_blanked_statements_become_part_of_the_placeholder():
+    source = (
+        "import keras\n\nx = 1\n\n# about y\n\ny = 2\n# between\n"
+        + PADDING
+        + "\n# before the model\nmodel = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+    )
+    narrowed = narrow(source)
+    assert "# about y" not in narrowed.source and "# between" not in narrowed.source
+    assert "# before the model" not in narrowed.source
+    same_both_ways(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A removed import takes its comments with it.
+        "import keras\n\nx = 1\n"
+        + PADDING
+        + "\n# the class\nfrom keras.models import Sequential\n"
+        + "model = Sequential([keras.layers.Dense(2, input_shape=(3,))])\n",
+        # The first statement past the import block gets a blank line if it has none.
+        "from keras.models import Sequential\nfrom keras import layers\n"
+        "\n# first\nx = 1\n"
+        + PADDING
+        + "model = Sequential([layers.Dense(2, input_shape=(3,))])\n",
+        # The footer is not searched for the names of imports.
+        "from keras.models import Sequential as S\nfrom keras import layers\n\nx = 1\n"
+        + PADDING
+        + "model = S([layers.Dense(2, input_shape=(3,))])\n"
+        + "y = 2\n# S is gone\n",
+    ],
+    ids=["removed-import", "first-after-imports", "footer"],
+)
+def test_comments_the_import_edits_read_stay_where_they_are(source):
+    same_both_ways(source)

@@ -188,7 +188,9 @@ def _blanked(
     """
     elided: set[int] = set()
     narrowed = list(lines)
-    for run in _runs(lines, units, kept):
+    runs = _runs(lines, units, kept)
+    _take_comments(runs, lines, units)
+    for run in runs:
         elided.update(range(run.start, run.end))
         for line in range(run.start, run.end):
             narrowed[line] = run.text(line) + _ending(lines[line])
@@ -205,22 +207,31 @@ class _Run:
     end: int
     indent: str
     starts: dict[int, int]  # line -> index of the unit starting on it
+    units_end: int = 0  # the line after the last unit, comments around them aside
 
     def text(self, line: int) -> str:
+        """The placeholder's line: each blanked statement marked once, the first
+        on the run's first line."""
         offset = f"~{self.first}~{line - self.start}"
+        marked = self.starts.get(line) if line != self.first_start else None
         if self.first == 0:
             # First in the file a string would be the module's docstring,
             # which moves where imports go: an Ellipsis it is.
             text = "(..." if line == self.start else ""
             text += ")" if line == self.end - 1 else ""
-            return text + f"  # ~seq2func{offset}"
+            mark = "~seq2func" if line < self.units_end else ""
+            return text + f"  # {mark}{offset}"
         if line == self.start:
             text = f'{self.indent}"""~seq2func~{self.first}'
-        elif line in self.starts:
-            text = f"~seq2func~{self.starts[line]}"
+        elif marked is not None:
+            text = f"~seq2func~{marked}"
         else:
             text = offset
         return text + ('"""' if line == self.end - 1 else "")
+
+    @property
+    def first_start(self) -> int:
+        return min(self.starts)
 
 
 def _runs(lines: list[str], units: list[_Unit], kept: list[bool]) -> list[_Run]:
@@ -241,16 +252,55 @@ def _runs(lines: list[str], units: list[_Unit], kept: list[bool]) -> list[_Run]:
             and run.parent == unit.parent
             and not any("Sequential" in lines[i] for i in range(run.end, unit.start))
         ):
-            run.end = end
+            run.end = run.units_end = end
             run.starts[unit.start] = index
             continue
         first = lines[unit.start]
         indent = (
             "" if unit.parent is None else first[: len(first) - len(first.lstrip())]
         )
-        run = _Run(index, unit.parent, unit.start, end, indent, {unit.start: index})
+        run = _Run(
+            index, unit.parent, unit.start, end, indent, {unit.start: index}, end
+        )
         runs.append(run)
     return runs
+
+
+def _take_comments(runs: list[_Run], lines: list[str], units: list[_Unit]) -> None:
+    """Widen the module's runs over the comments and blank lines around them.
+
+    LibCST keeps each such line as a node of the statement after it; in a
+    placeholder it costs nothing. Not where the import edits read a
+    statement's own lines: around the module's first statement, before the
+    first statement past the import block (it gets a blank line if it has
+    none), before an import (one removed takes its comments with it); nor
+    after the last statement (the footer, which they do not search), nor a
+    line naming Sequential.
+    """
+    top = [index for index, unit in enumerate(units) if unit.parent is None]
+    after_imports = _import_block(units)
+    for run in runs:
+        if run.parent is not None or run.first == 0:
+            continue
+        at = top.index(run.first)
+        if run.first != after_imports:
+            start = _end(units[top[at - 1]])
+            while run.start > start and "Sequential" not in lines[run.start - 1]:
+                run.start -= 1
+        last = max(i for i in run.starts.values() if units[i].parent is None)
+        following = top.index(last) + 1
+        if following < len(top) and not _imports(units[top[following]]):
+            end = units[top[following]].start
+            while run.end < end and "Sequential" not in lines[run.end]:
+                run.end += 1
+
+
+def _imports(unit: _Unit) -> bool:
+    return all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in unit.statements)
+
+
+def _end(unit: _Unit) -> int:
+    return unit.class_end if unit.header_of is not None else unit.end
 
 
 def _units(groups: list[list[ast.stmt]]) -> list[_Unit]:
@@ -318,9 +368,7 @@ def _import_block(units: list[_Unit]) -> int:
     """Where the leading import block ends: the first unit after the first that
     is not all imports (`convert._fix_imports` reads the block so)."""
     for index, unit in enumerate(units[1:], 1):
-        if not all(
-            isinstance(s, (ast.Import, ast.ImportFrom)) for s in unit.statements
-        ):
+        if not _imports(unit):
             return index
     return len(units)
 

@@ -612,3 +612,43 @@ def test_comments_around_blanked_statements_become_part_of_the_placeholder():
 )
 def test_comments_the_import_edits_read_stay_where_they_are(source):
     same_both_ways(source)
+
+
+def test_a_loop_keeps_only_its_statements_that_matter_and_its_clauses():
+    source = (
+        KERAS_MODEL
+        + "for epoch in range(3):\n"
+        + "    print(epoch)\n"
+        + "    for step in range(4):\n"
+        + "        batch = load(step)\n"
+        + "        with tape() as t:\n"
+        + "            y = model(batch)\n"
+        + "            loss = y.sum()\n"
+        + "        t.gradient(loss)\n"
+        + "    else:\n"
+        + "        print('done')\n"
+        + PADDING
+    )
+    _, narrowed = same_both_ways(source)
+    assert "for step in range(4):" in narrowed and "y = model(batch)" in narrowed
+    assert "print(epoch)" not in narrowed and "loss = y.sum()" not in narrowed
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # The planner reads what the body does with each layer.
+        "for layer in model.layers:\n    keep = [layer]\n    x = 1\n",
+        # `elif` is the else-block's `if`, on the clause's line.
+        "if a:\n    x = 1\nelif b:\n    y = model(x)\nelse:\n    z = 2\n",
+        # A block on its clause's line.
+        "for x in data: y = model(x)\n",
+        "try:\n    y = model(x)\nexcept ValueError as error:\n    print(error)\n"
+        "else:\n    z = 1\nfinally:\n    w = 2\n",
+        "with scope() as s:\n    other = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])\n"
+        "    other.summary()\n",
+    ],
+    ids=["layers-loop", "elif", "one-line", "try", "site-inside"],
+)
+def test_compound_statements_convert_as_the_whole_file_does(statement):
+    same_both_ways(KERAS_MODEL + PADDING + statement + PADDING)

@@ -145,6 +145,30 @@ class Facts:
         return cls._from(collector)
 
     @classmethod
+    def of_clauses(cls, node: ast.stmt) -> Facts:
+        """What a compound statement's clauses (not their blocks) mention: the
+        target and iterable of a `for`, the test of an `if` or `while`, the items
+        of a `with`, the handlers of a `try`."""
+        collector = _Collector()
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            collector._copy(node.iter, [node.target])
+            collector.visit(node.target)
+            collector.visit(node.iter)
+        elif isinstance(node, (ast.If, ast.While)):
+            collector.visit(node.test)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                collector.visit(item)
+        else:
+            for handler in getattr(node, "handlers", ()):
+                if handler.type is not None:
+                    collector.visit(handler.type)
+                if handler.name:
+                    collector._store(handler.name)
+                    collector.name(handler.name, True)
+        return cls._from(collector)
+
+    @classmethod
     def _from(cls, collector: _Collector) -> Facts:
         return cls(
             **{

@@ -223,10 +223,9 @@ class Keeping:
 
     def _keep(self, indexes: list[int]) -> None:
         for index in indexes:
-            # Keeping a statement of a class keeps the class's header.
-            for unit in (index, self.parents[index]):
-                if unit is None or (self.kept[unit] and unit != index):
-                    continue
+            # Keeping a statement of a block keeps the clauses around it.
+            unit: int | None = index
+            while unit is not None and (unit == index or not self.kept[unit]):
                 self.kept[unit] = True
                 facts = self.facts(unit)
                 if self._builds(unit, facts):
@@ -242,6 +241,7 @@ class Keeping:
                 self.called_with.update(
                     name for callee, name in facts.called_on if callee in self.targets
                 )
+                unit = self.parents[unit]
 
     def _builds(self, index: int, facts: Facts) -> bool:
         """Whether the unit may give a model its layers or input, or hold one on an attribute.

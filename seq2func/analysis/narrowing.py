@@ -119,14 +119,19 @@ class _Unit:
     statements: tuple[ast.stmt, ...]
     start: int  # 0-based first line
     end: int  # 0-based line after the last (for a header, the line its body starts on)
-    header_of: ast.ClassDef | None = None  # set for a class header
-    parent: int | None = None  # the header unit of a class-body statement
-    class_end: int = 0  # for a header, the line after the class's last
+    # Set for a header: the class, or the compound statement whose clauses
+    # it is (its blocks' statements are units of their own).
+    header_of: ast.stmt | None = None
+    parent: int | None = None  # the header unit of a statement in a block
+    class_end: int = 0  # for a header, the line after the statement's last
+    in_class: bool = False  # a statement of a class's body
 
     def facts(self) -> Facts:
-        if self.header_of is not None:
+        if isinstance(self.header_of, ast.ClassDef):
             return Facts.of_header(self.header_of)
-        return Facts.of(self.statements, in_class=self.parent is not None)
+        if self.header_of is not None:
+            return Facts.of_clauses(self.header_of)
+        return Facts.of(self.statements, in_class=self.in_class)
 
 
 def narrow(source: str) -> Narrowed | None:
@@ -139,13 +144,13 @@ def narrow(source: str) -> Narrowed | None:
     groups = _line_groups(tree.body)
     if len(groups) < 3 and not any(isinstance(g[0], ast.ClassDef) for g in groups):
         return None
-    units = _units(groups)
-    texts = ["".join(lines[unit.start : unit.end]) for unit in units]
+    units = _units(groups, lines)
+    texts = _texts(units, lines)
 
     def binds_of(index: int) -> frozenset[str] | None:
         unit = units[index]
-        if unit.parent is not None or unit.header_of is not None:
-            return None  # a class is read by the full walk
+        if unit.in_class or unit.header_of is not None:
+            return None  # a class or a statement's clauses: the full walk
         return module_binds(unit.statements, texts[index])
 
     definitions: dict[str, list[int]] = {}
@@ -250,7 +255,7 @@ def _runs(lines: list[str], units: list[_Unit], kept: list[bool]) -> list[_Run]:
             run is not None
             and run.first != 0  # the import edits read the module's first statement
             and run.parent == unit.parent
-            and not any("Sequential" in lines[i] for i in range(run.end, unit.start))
+            and all(_between(lines[i]) for i in range(run.end, unit.start))
         ):
             run.end = run.units_end = end
             run.starts[unit.start] = index
@@ -303,38 +308,162 @@ def _end(unit: _Unit) -> int:
     return unit.class_end if unit.header_of is not None else unit.end
 
 
-def _units(groups: list[list[ast.stmt]]) -> list[_Unit]:
+def _units(groups: list[list[ast.stmt]], lines: list[str]) -> list[_Unit]:
     """The units of the file, in order.
 
-    A top-level class is a header unit followed by one unit per statement of its
-    body; a class not kept at all is blanked as one unit, its header's.
+    A top-level class is a header unit followed by one unit per statement of
+    its body; a class not kept at all is blanked as one unit, its header's.
+    So is a compound statement at module level (`for`, `while`, `with`,
+    `try`, an `if` without `elif`) that holds nothing a model is built or
+    read by there (see `_SPLIT_NOT`), block by block, at any depth: its
+    blocks are the module's scope too.
     """
     units: list[_Unit] = []
     for group in groups:
-        start, end = _span(group)
-        head = group[0]
-        body_groups = (
-            _line_groups(head.body)
-            if len(group) == 1 and isinstance(head, ast.ClassDef)
-            else []
+        _add(units, group, lines, None, False)
+    return units
+
+
+def _add(
+    units: list[_Unit],
+    group: list[ast.stmt],
+    lines: list[str],
+    parent: int | None,
+    in_class: bool,
+) -> None:
+    start, end = _span(group)
+    head = group[0]
+    # Only a top-level class is read statement by statement, as before.
+    split = len(group) == 1 and (parent is None or not isinstance(head, ast.ClassDef))
+    blocks = _blocks(head, lines, start, end) if split else []
+    first = next((block[0] for block in blocks if block), None)
+    if first is None:
+        units.append(_Unit(tuple(group), start, end, parent=parent, in_class=in_class))
+        return
+    header = len(units)
+    units.append(
+        _Unit(
+            tuple(group),
+            start,
+            _span(first)[0],
+            header_of=head,
+            parent=parent,
+            class_end=end,
+            in_class=in_class,
         )
-        if not body_groups or _span(body_groups[0])[0] < head.lineno:
-            units.append(_Unit(tuple(group), start, end))
+    )
+    members_in_class = isinstance(head, ast.ClassDef)
+    for block in blocks:
+        for member in block:
+            if members_in_class:
+                body_start, body_end = _span(member)
+                units.append(
+                    _Unit(
+                        tuple(member),
+                        body_start,
+                        body_end,
+                        parent=header,
+                        in_class=True,
+                    )
+                )
+            else:
+                _add(units, member, lines, header, False)
+
+
+def _blocks(
+    head: ast.stmt, lines: list[str], start: int, end: int
+) -> list[list[list[ast.stmt]]]:
+    """The blocks of a statement whose statements may be units of their own, as
+    line groups; none when the statement is kept or blanked whole."""
+    if isinstance(head, ast.ClassDef):
+        blocks = [head.body]
+    elif isinstance(head, _SPLIT_KINDS) and not _elif(head, lines):
+        if _SPLIT_NOT.search("".join(lines[start:end])):
+            return []
+        blocks = [
+            getattr(head, name, []) for name in ("body", "orelse", "finalbody")
+        ] + [handler.body for handler in getattr(head, "handlers", ())]
+    else:
+        return []
+    grouped = [_line_groups(block) for block in blocks if block]
+    for block in grouped:
+        for group in block:
+            first_line = lines[_span(group)[0]]
+            # A block on its clause's line (`for x in y: f(x)`) is no unit.
+            if _indentation(first_line) != _column(group[0], first_line):
+                return []
+    return grouped
+
+
+def _elif(node: ast.stmt, lines: list[str]) -> bool:
+    """An `if` continued by `elif` (its else-block is that `if`, on the clause's line)."""
+    orelse = getattr(node, "orelse", [])
+    return (
+        isinstance(node, ast.If)
+        and len(orelse) == 1
+        and isinstance(orelse[0], ast.If)
+        and lines[orelse[0].lineno - 1].lstrip().startswith("elif")
+    )
+
+
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _column(statement: ast.stmt, first_line: str) -> int:
+    """Where the statement's first line starts: its decorator's `@`, or itself."""
+    if getattr(statement, "decorator_list", None):
+        return _indentation(first_line) if first_line.lstrip().startswith("@") else -1
+    return statement.col_offset
+
+
+def _texts(units: list[_Unit], lines: list[str]) -> list[str]:
+    """Each unit's lines; a compound statement's clauses without its blocks."""
+    texts = []
+    for index, unit in enumerate(units):
+        if unit.header_of is None or isinstance(unit.header_of, ast.ClassDef):
+            texts.append("".join(lines[unit.start : unit.end]))
             continue
-        header = len(units)
-        units.append(
-            _Unit(
-                tuple(group),
-                start,
-                _span(body_groups[0])[0],
-                header_of=head,
-                class_end=end,
+        inside: set[int] = set()
+        for member in units[index + 1 :]:
+            if member.start >= unit.class_end:
+                break
+            if member.parent == index:
+                inside.update(range(member.start, _end(member)))
+        texts.append(
+            "".join(
+                lines[line]
+                for line in range(unit.start, unit.class_end)
+                if line not in inside
             )
         )
-        for body in body_groups:
-            body_start, body_end = _span(body)
-            units.append(_Unit(tuple(body), body_start, body_end, parent=header))
-    return units
+    return texts
+
+
+def _between(line: str) -> bool:
+    """A line between two statements a run may take in: blank or a comment, not
+    one naming Sequential (the checks that search text see it as the whole
+    file shows it)."""
+    stripped = line.strip()
+    return (not stripped or stripped.startswith("#")) and "Sequential" not in line
+
+
+_SPLIT_KINDS = (
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.If,
+) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+# What keeps a compound statement whole: where a model may be built, completed,
+# or read for its layers, the planner reads the blocks around it too (a `for`
+# over `model.layers` is read for what its body does with each layer).
+_SPLIT_NOT = re.compile(
+    r"Sequential|InputLayer"
+    r"|\.\s*(?:add|pop|build|layers|get_layer|save|to_json|to_yaml|get_config|export|_\w*)\b"
+)
 
 
 def _ending(line: str) -> str:

@@ -12,7 +12,7 @@ Whenever it cannot tell, it errs towards the answer that keeps more.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 from .names import target_names
@@ -49,73 +49,76 @@ _REREAD_KEYWORDS = frozenset({"name", "trainable", "input_shape"})
 
 @dataclass(frozen=True)
 class Facts:
-    """What one unit mentions at module level, and where it reads names the checks follow."""
+    """What one unit mentions at module level, and where it reads names the checks follow.
 
-    mentions: frozenset[str]  # module-level names it reads or binds (builtins included)
-    binds: frozenset[str]  # module-level names it binds
-    reads: frozenset[str]  # module-level names it reads
+    The sets are read only, never changed.
+    """
+
+    mentions: Set[str]  # module-level names it reads or binds (builtins included)
+    binds: Set[str]  # module-level names it binds
+    reads: Set[str]  # module-level names it reads
     # Module-level names it mentions other than as `name.attr` (read or
     # assigned to), and the (name, attr) pairs of those it mentions that way.
-    plain: frozenset[str]
-    dotted: frozenset[tuple[str, str]]
+    plain: Set[str]
+    dotted: Set[tuple[str, str]]
     # Module-level names it mentions inside a function, a lambda or a class
     # (decorators and defaults included): code that may run at any time.
-    deferred: frozenset[str]
+    deferred: Set[str]
     # Names it assigns or deletes at module level outside any function, class
     # or comprehension: where a model's story certainly ends.
-    certain_stores: frozenset[str]
+    certain_stores: Set[str]
     # Names it assigns or deletes in any scope, `as` names too: LibCST's stores
     # (not `def`, `class` or a plain `import`).
-    stores: frozenset[str]
-    attributes: frozenset[str]  # attribute names it reads or writes, at any depth
+    stores: Set[str]
+    attributes: Set[str]  # attribute names it reads or writes, at any depth
     # Attribute names it assigns (`self.model = ...`), and those it reads of
     # `self` or `cls`.
-    assigned_attributes: frozenset[str]
-    self_attributes: frozenset[str]
+    assigned_attributes: Set[str]
+    self_attributes: Set[str]
     # (a name, or "." and an attribute name, a name that may hold a copy of
     # it) for each assignment or `for` a copy of a model may be taken in
     # (`other = model`, `models = [model]`, `for m in (model,)`, `m = self.model`).
-    copies: frozenset[tuple[str, str]]
+    copies: Set[tuple[str, str]]
     # Names it reads where the checks look at a copy of a model: subscripted
     # (`models[0].layers`), in an assigned or iterated display, as the value
     # assigned or iterated (sites.py: `_sequential_use`, `_copies_of`).
-    copy_uses: frozenset[str]
+    copy_uses: Set[str]
     # Every word of the arguments of `build(...)`, name=, trainable= and input_shape=.
-    reread: frozenset[str]
+    reread: Set[str]
     # (function or method name, a name passed to it) of every call, and the
     # names and attribute names of the functions it calls.
-    called_on: frozenset[tuple[str, str]]
-    called: frozenset[str]
+    called_on: Set[tuple[str, str]]
+    called: Set[str]
     # What the checks resolve around a use of a model: (a name or attribute
     # in a call's arguments, not read as `.x` of it, the root name of the
     # function called: `f` of `f(model)`, or "." and `keras` of
     # `keras.models.save_model(model)`), and the words of each
     # `isinstance(...)`, `type(...)` (the classes a model is tested against).
-    enclosed: frozenset[tuple[str, str]]
-    tested: frozenset[frozenset[str]]
+    enclosed: Set[tuple[str, str]]
+    tested: Set[frozenset[str]]
     # What the planner resolves in a unit that builds a model: the root name
     # of every function called and class based on (its qualified name), and
     # every name handed over whole, as an element of a display or an argument
     # (a layer variable: is it bound once, to an Input or a base model?).
-    callee_roots: frozenset[str]
-    handed: frozenset[str]
+    callee_roots: Set[str]
+    handed: Set[str]
     # (a name, the root name of the function whose call is assigned to it),
     # outside functions and classes (`inputs = keras.Input(...)`): what the
     # planner resolves of a name bound to a layer, an Input, a base model.
-    assigned_calls: frozenset[tuple[str, str]]
-    every: frozenset[str]  # every name and attribute it mentions, in any scope
+    assigned_calls: Set[tuple[str, str]]
+    every: Set[str]  # every name and attribute it mentions, in any scope
     # Outside function bodies: names imports, `def` and `class` bind, and names
     # anything else binds (or `global` declares, anywhere).
-    defines: frozenset[str]
-    assigns: frozenset[str]
+    defines: Set[str]
+    assigns: Set[str]
     # (a name, what it is assigned a call of), for `name = f(...)` in any
     # scope: "()" when f is itself a call, else f's last name (`Input` of
     # `keras.Input`): sites.py's `_any_assignment` looks for exactly these.
-    call_assigns: frozenset[tuple[str, str]]
+    call_assigns: Set[tuple[str, str]]
     imports: bool  # it imports outside any function
-    seed_aliases: frozenset[str]  # names its imports bind to Sequential or InputLayer
-    deserializer_aliases: frozenset[str]  # names its imports bind to a deserializer
-    input_aliases: frozenset[str]  # names its imports bind to `Input`
+    seed_aliases: Set[str]  # names its imports bind to Sequential or InputLayer
+    deserializer_aliases: Set[str]  # names its imports bind to a deserializer
+    input_aliases: Set[str]  # names its imports bind to `Input`
 
     @classmethod
     def of(cls, statements: Sequence[ast.stmt], in_class: bool = False) -> Facts:
@@ -171,8 +174,9 @@ class Facts:
     @classmethod
     def _from(cls, collector: _Collector) -> Facts:
         return cls(
+            # The collector's own sets: it is dropped once read.
             **{
-                name: frozenset(getattr(collector, name))
+                name: getattr(collector, name)
                 for name in cls.__dataclass_fields__
                 if name != "imports"
             },

@@ -22,7 +22,6 @@ import io
 import json
 import re
 import tokenize
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import diagnostics
@@ -355,16 +354,29 @@ def _cell_error(
     )
 
 
-def _dump(notebook: dict, text: str, changed: Sequence[int] = ()) -> str | None:
+def _dump(
+    notebook: dict, text: str, replaced: dict[int, object] | None = None
+) -> str | None:
     """Serialise as the file was: same indent, key order and escaping, or None if impossible.
 
-    The file as read is serialised once, to see that json.dumps writes it so;
-    the sources of the `changed` cells are then put in where it wrote theirs.
+    `notebook` is the file as read but for the sources of some cells, which
+    `replaced` holds as they were (all of it is read again without it). The
+    file as read is serialised once, to see that json.dumps writes it so; the
+    new sources are then put in where it wrote theirs.
     """
     match = re.search(r"\n( +)\"", text)
     indent = len(match.group(1)) if match else 1
     end = "\n" if text.endswith("\n") else ""
-    original = json.loads(text)
+    if replaced is None:
+        original = json.loads(text)
+        ensure_ascii = text.isascii() and not _all_ascii(original)
+        if json.dumps(original, indent=indent, ensure_ascii=ensure_ascii) + end != text:
+            return None
+        return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
+    cells = list(notebook["cells"])
+    for index, source in replaced.items():
+        cells[index] = {**cells[index], "source": source}
+    original, changed = {**notebook, "cells": cells}, tuple(replaced)
     # Escaping shows only in non-ASCII strings: an ASCII file holding some was
     # written with ensure_ascii, any other file (if any setting) without.
     ensure_ascii = text.isascii() and not _all_ascii(original)
@@ -517,6 +529,8 @@ def convert_notebook(
             text, sites, path, "the cell boundaries did not survive the rewrite"
         )
     changed = []
+    replaced: dict[int, object] = {}  # the sources changed, as they were
+    whole = False
     for cell in joined.cells:
         if tuple(bodies[cell.index]) == cell.body:
             continue
@@ -526,9 +540,13 @@ def convert_notebook(
                 text, sites, path, "the cell cannot be written back exactly"
             )
         if source != _cell_source(notebook["cells"][cell.index]):
+            if "source" in notebook["cells"][cell.index]:
+                replaced[cell.index] = notebook["cells"][cell.index]["source"]
+            else:
+                whole = True  # a key added: the file is serialised anew
             _set_source(notebook["cells"][cell.index], source)
             changed.append(cell.index)
-    new_text = _dump(notebook, text, changed)
+    new_text = _dump(notebook, text, None if whole else replaced)
     if new_text is None:
         return _unchanged(
             text, sites, path, "its JSON layout cannot be reproduced byte for byte"

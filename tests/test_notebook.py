@@ -320,3 +320,16 @@ def test_an_ascii_notebook_that_escapes_its_text_is_written_back_escaped():
     assert result.changed and result.text.isascii()
     assert "Sch\\u00e4tzung" in result.text
     assert json.loads(result.text)["cells"][0]["source"] == CONVERTED
+
+
+def test_a_notebook_whose_sources_are_strings_changes_only_the_converted_one():
+    data = json.loads(notebook(["x = 1\n"], MODEL, ["# é\n"]))
+    for cell in data["cells"]:
+        cell["source"] = "".join(cell["source"])
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    result = convert_notebook(text, "s.ipynb")
+    assert result.cells_changed == (1,)
+    after = json.loads(result.text)
+    assert after["cells"][1]["source"] == "".join(CONVERTED)
+    after["cells"][1]["source"] = data["cells"][1]["source"]
+    assert json.dumps(after, indent=2, ensure_ascii=False) + "\n" == text

@@ -191,6 +191,25 @@ class _Collector(ast.NodeVisitor):
     mention, which keeps more statements, never fewer.
     """
 
+    # NodeVisitor finds a node's method by name and its children by iter_fields
+    # each time; a walk of a whole notebook's statements feels it.
+    def visit(self, node: ast.AST) -> None:
+        method = _METHODS.get(type(node))
+        if method is None:
+            self.generic_visit(node)
+        else:
+            method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
     def __init__(self) -> None:
         self.mentions: set[str] = set()
         self.binds: set[str] = set()
@@ -525,6 +544,14 @@ class _Collector(ast.NodeVisitor):
     visit_SetComp = _comprehension
     visit_DictComp = _comprehension
     visit_GeneratorExp = _comprehension
+
+
+# The visit_ methods by node class (NodeVisitor's `visit_` + class name).
+_METHODS = {
+    getattr(ast, name[len("visit_") :]): method
+    for name, method in vars(_Collector).items()
+    if name.startswith("visit_") and hasattr(ast, name[len("visit_") :])
+}
 
 
 def _root(expression: ast.expr) -> ast.expr:

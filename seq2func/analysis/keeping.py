@@ -313,14 +313,16 @@ class Keeping:
     def _matters(self, index: int) -> bool:
         """Whether a unit can change what the checks of the kept ones find (the cheap tests first)."""
         words = self.words[index]
-        if not words.isdisjoint(self.bindings) and not self._module_binds(
-            index
-        ).isdisjoint(self.bindings):
+        bound = [name for name in words & self.bindings if self._may_bind(index, name)]
+        if bound and not self._module_binds(index).isdisjoint(bound):
             return True
         if any(self._changes_models(index, name) for name in words & self.callers):
             return True
-        if not words.isdisjoint(self.called_with) and any(
-            name in self.called_with and (kind == "()" or kind in self.input_names)
+        called_with = [
+            name for name in words & self.called_with if self._may_store(index, name)
+        ]
+        if called_with and any(
+            name in called_with and (kind == "()" or kind in self.input_names)
             for name, kind in self.facts(index).call_assigns
         ):
             return True
@@ -461,6 +463,15 @@ class Keeping:
             for follower in self._uses(index).get(name, ())
         )
 
+    def _may_bind(self, index: int, name: str) -> bool:
+        """Whether the text may bind the name in any way (`_may_store`, an import,
+        `def name`, `class name`)."""
+        return (
+            "import" in self.words[index]
+            or self._may_store(index, name)
+            or name in _DEFINES.findall(self.texts[index])
+        )
+
     def _may_store(self, index: int, name: str) -> bool:
         """Whether the text may store to the name: it is written other than as
         `name.attr`, `name(...)` or `name[...]` somewhere."""
@@ -521,6 +532,7 @@ class Keeping:
 # A name not read as another's attribute, and what follows it: `.attr`, "(" or "[".
 _USE = re.compile(r"(?<![\w.])(\w+)(?:\s*(?:\.\s*(\w+)|([(\[])))?")
 _ASSIGNED = re.compile(r"(\w+)\s*=(?!=)")
+_DEFINES = re.compile(r"\b(?:def|class)\s+(\w+)")
 # What sites.py's `_may_change` looks for in a function a model is passed to.
 _CHANGES_MODELS = re.compile(r"\.\s*(?:add|pop|_?layers)\b")
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from . import diagnostics
 from .convert import convert_source, syntax_error_at
+from .notebook_json import cell_source, dump, load, set_source
 from .results import ConversionError, Diagnostic, Site
 
 _BOUNDARY = "# seq2func-cell {index}"
@@ -100,21 +101,6 @@ class JoinedSource:
     def indent(self, cell: int) -> int:
         """How many columns the converter's view of a cell is shifted left by the dedent."""
         return next((len(c.prefix) for c in self.cells if c.index == cell), 0)
-
-
-def _cell_source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
-def _load(text: str, path: str | None) -> dict:
-    try:
-        notebook = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ConversionError("S2F005", f"not valid JSON: {error}", path) from None
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise ConversionError("S2F005", 'no "cells" list', path)
-    return notebook
 
 
 def _dedent(lines: list[str]) -> tuple[str, list[str]]:
@@ -215,7 +201,7 @@ def join_cells(notebook: dict) -> JoinedSource:
     for index, cell in enumerate(notebook["cells"]):
         if cell.get("cell_type") != "code":
             continue
-        source = _cell_source(cell)
+        source = cell_source(cell)
         final_newline = source.endswith("\n")
         lines = source.split("\n")[:-1] if final_newline else source.split("\n")
         prefix, dedented = _dedent(lines)
@@ -249,7 +235,7 @@ def join_cells(notebook: dict) -> JoinedSource:
 
 def notebook_sources(text: str) -> JoinedSource:
     """The code of a notebook as one Python source (for verification), with its line map."""
-    return join_cells(_load(text, None))
+    return join_cells(load(text, None))
 
 
 def _split(code: str) -> dict[int, list[str]] | None:
@@ -354,120 +340,6 @@ def _cell_error(
     )
 
 
-def _dump(
-    notebook: dict, text: str, replaced: dict[int, object] | None = None
-) -> str | None:
-    """Serialise as the file was: same indent, key order and escaping, or None if impossible.
-
-    `notebook` is the file as read but for the sources of some cells, which
-    `replaced` holds as they were (all of it is read again without it). The
-    file as read is serialised once, to see that json.dumps writes it so; the
-    new sources are then put in where it wrote theirs.
-    """
-    match = re.search(r"\n( +)\"", text)
-    indent = len(match.group(1)) if match else 1
-    end = "\n" if text.endswith("\n") else ""
-    if replaced is None:
-        original = json.loads(text)
-        ensure_ascii = text.isascii() and not _all_ascii(original)
-        if json.dumps(original, indent=indent, ensure_ascii=ensure_ascii) + end != text:
-            return None
-        return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
-    cells = list(notebook["cells"])
-    for index, source in replaced.items():
-        cells[index] = {**cells[index], "source": source}
-    original, changed = {**notebook, "cells": cells}, tuple(replaced)
-    # Escaping shows only in non-ASCII strings: an ASCII file holding some was
-    # written with ensure_ascii, any other file (if any setting) without.
-    ensure_ascii = text.isascii() and not _all_ascii(original)
-    cells = list(original["cells"])
-    for index in changed:  # a stand-in json.dumps hands back to `default`
-        cells[index] = {**cells[index], "source": _Source(index)}
-    starts: dict[int, int] = {}
-    written = 0
-
-    def default(value: object) -> object:
-        if not isinstance(value, _Source):
-            raise TypeError(type(value).__name__)
-        starts[value.index] = written
-        return original["cells"][value.index]["source"]
-
-    encoder = json.JSONEncoder(
-        indent=indent, ensure_ascii=ensure_ascii, default=default
-    )
-    chunks = []
-    for chunk in encoder.iterencode({**original, "cells": cells}):
-        chunks.append(chunk)
-        written += len(chunk)
-    if "".join(chunks) + end != text:
-        return None
-    pieces, done = [], 0
-    for index in sorted(starts, key=starts.__getitem__):
-        old, new = (
-            _source_json(cell["cells"][index]["source"], indent, ensure_ascii)
-            for cell in (original, notebook)
-        )
-        start = starts[index]
-        if text[start : start + len(old)] != old:  # pragma: no cover - a json change
-            out = json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii)
-            return out + end
-        pieces += [text[done:start], new]
-        done = start + len(old)
-    return "".join(pieces) + text[done:]
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Where a changed cell's source goes in the JSON text."""
-
-    index: int
-
-
-def _source_json(source: object, indent: int, ensure_ascii: bool) -> str:
-    """A cell's source as json.dumps writes it in a notebook: three levels deep."""
-    text = json.dumps(source, indent=indent, ensure_ascii=ensure_ascii)
-    return text.replace("\n", "\n" + " " * indent * 3)
-
-
-def _all_ascii(value: object) -> bool:
-    """Whether every string in the JSON value (keys too) is ASCII."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if not item.isascii():
-                return False
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return True
-
-
-def _set_source(cell: dict, source: str) -> None:
-    old = cell.get("source")
-    if not isinstance(old, list):
-        cell["source"] = source
-        return
-    # Split the new source the way the file split this cell: Jupyter splits
-    # with str.splitlines, other tools at "\n" only.
-    text = "".join(old)
-    for split in (_splitlines, _split_at_newlines):
-        if split(text) == old:
-            cell["source"] = split(source)
-            return
-    cell["source"] = _splitlines(source)
-
-
-def _splitlines(source: str) -> list[str]:
-    return source.splitlines(keepends=True)
-
-
-def _split_at_newlines(source: str) -> list[str]:
-    return re.findall(r"[^\n]*\n|[^\n]+$", source)
-
-
 def _relocate(site: Site, joined: JoinedSource) -> Site:
     cell, line = joined.locate(site.line)
     _, end_line = joined.locate(site.end_line)
@@ -508,7 +380,7 @@ def convert_notebook(
     keep_lines=frozenset(),
 ) -> NotebookResult:
     """Convert the Sequential models of a notebook; see the module docstring."""
-    notebook = _load(text, path)
+    notebook = load(text, path)
     joined = join_cells(notebook)
     if "Sequential" not in joined.code:
         return NotebookResult(text, (), (), path)
@@ -539,14 +411,14 @@ def convert_notebook(
             return _unchanged(
                 text, sites, path, "the cell cannot be written back exactly"
             )
-        if source != _cell_source(notebook["cells"][cell.index]):
+        if source != cell_source(notebook["cells"][cell.index]):
             if "source" in notebook["cells"][cell.index]:
                 replaced[cell.index] = notebook["cells"][cell.index]["source"]
             else:
                 whole = True  # a key added: the file is serialised anew
-            _set_source(notebook["cells"][cell.index], source)
+            set_source(notebook["cells"][cell.index], source)
             changed.append(cell.index)
-    new_text = _dump(notebook, text, None if whole else replaced)
+    new_text = dump(notebook, text, None if whole else replaced)
     if new_text is None:
         return _unchanged(
             text, sites, path, "its JSON layout cannot be reproduced byte for byte"
@@ -593,7 +465,7 @@ def notebook_diff(original: str, converted: str, path: str) -> str:
     before, after = json.loads(original), json.loads(converted)
     out = []
     for index, (a, b) in enumerate(zip(before["cells"], after["cells"])):
-        old, new = _cell_source(a), _cell_source(b)
+        old, new = cell_source(a), cell_source(b)
         if old == new:
             continue
         lines = difflib.unified_diff(

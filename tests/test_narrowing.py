@@ -652,3 +652,13 @@ def test_a_loop_keeps_only_its_statements_that_matter_and_its_clauses():
 )
 def test_compound_statements_convert_as_the_whole_file_does(statement):
     same_both_ways(KERAS_MODEL + PADDING + statement + PADDING)
+
+
+def test_a_guarded_import_first_does_not_hide_where_the_import_block_ends():
+    source = (
+        "try:\n    import keras\nexcept ImportError:\n    keras = None\n"
+        "import os\n\n# about x\nx = 1\n"
+        + PADDING
+        + "model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+    )
+    same_both_ways(source)

@@ -10,7 +10,7 @@ is kept, so is every unit that
 - uses a site's target where the site's checks read it (sites.py:
   `_follow_uses`). In a function, a lambda or a class any use may run at any
   time and is read, unless it is `model.attr` for an attribute the checks
-  do not watch (`facts.WATCHED_ATTRIBUTES`). Elsewhere a use is read only in
+  do not watch (`collector.WATCHED_ATTRIBUTES`). Elsewhere a use is read only in
   the target's story: from a seed that may bind the name to where the name
   is certainly assigned again (read from the text, which finds fewer such
   ends than there are, never more). There `model.fit(...)` and
@@ -49,16 +49,11 @@ from __future__ import annotations
 
 import bisect
 import builtins
-import re
 from collections.abc import Callable
 
-from .facts import (
-    COMPLETING_ATTRIBUTES,
-    DESERIALIZERS,
-    SEEDS,
-    WATCHED_ATTRIBUTES,
-    Facts,
-)
+from .collector import DESERIALIZERS, SEEDS
+from .facts import Facts
+from .texts import UnitTexts, watched_attribute
 
 _BUILTINS = frozenset(dir(builtins))
 # Words an import that may bind a Keras name, or a name the new code may clash
@@ -66,7 +61,6 @@ _BUILTINS = frozenset(dir(builtins))
 _KERAS_WORDS = frozenset(
     {"keras", "tensorflow", "tf_keras", "Input", "Model", "Sequential", "InputLayer"}
 )
-_WORD = re.compile(r"\w+")
 
 
 class Keeping:
@@ -81,15 +75,10 @@ class Keeping:
         definitions: dict[str, list[int]],
     ) -> None:
         """`definitions`: the module-level `def`s of each name, in order."""
-        # Words are a superset of a unit's identifiers, found at C speed: a
-        # unit sharing none with what matters cannot matter, so only the
-        # others are walked.
-        self.texts = texts
-        self.words = [frozenset(_WORD.findall(text)) for text in texts]
-        self._units_with: dict[str, list[int]] = {}
-        for index, words in enumerate(self.words):
-            for word in words:
-                self._units_with.setdefault(word, []).append(index)
+        # A unit whose words share none with what matters cannot matter, so
+        # only the others are walked.
+        self.text = UnitTexts(texts, parents)
+        self.words = self.text.words
         self._facts_of, self._binds_of, self.parents = facts_of, binds_of, parents
         self._facts: dict[int, Facts] = {}
         self._definitions_of = definitions
@@ -112,9 +101,7 @@ class Keeping:
         self.built_from: set[str] = set()
         self.seed_names = set(SEEDS)
         self.deserializers = set(DESERIALIZERS)
-        self._landmarks_of: dict[str, tuple[list[int], list[int]]] = {}
         self._stories_of: dict[str, tuple[list[int], list[int]]] = {}
-        self._uses_of: dict[int, dict[str, set[str | None]]] = {}
         self.seeds: set[int] = set()
         self.target_names: set[str] = set()  # what seeds bind: a site's story
         self.copy_names: set[str] = set()  # what may hold a copy of a model
@@ -135,7 +122,7 @@ class Keeping:
         have a qualified name a check matches, or spell `Input` and `Model`; an
         import binding a name the checks resolve is kept with that name anyway.
         """
-        for index in self._units_with.get("import", ()):
+        for index in self.text.units_with("import"):
             facts = self.facts(index)
             if not facts.imports:
                 continue
@@ -151,7 +138,7 @@ class Keeping:
     def seed(self) -> bool:
         """Keep what names Sequential, and what reads a model back; False if nothing names it."""
         seeds: set[int] = set()
-        for index in self._with_any(self.seed_names):
+        for index in self.text.with_any(self.seed_names):
             if self.facts(index).every & self.seed_names:
                 seeds.add(index)
                 # A subclass of Sequential is judged on its whole body.
@@ -166,7 +153,7 @@ class Keeping:
         # is checked as a copy of the model saved.
         readers = {
             index
-            for index in self._with_any(self.deserializers)
+            for index in self.text.with_any(self.deserializers)
             if self.facts(index).called & self.deserializers
         }
         self.seeds = seeds
@@ -199,7 +186,7 @@ class Keeping:
                 continue
             pending = [
                 index
-                for index in sorted(self._with_any(grown))
+                for index in sorted(self.text.with_any(grown))
                 if not self.kept[index] and self._matters(index)
             ]
             self._keep(pending)
@@ -214,12 +201,6 @@ class Keeping:
             self.callers,
             self.called_with,
         )
-
-    def _with_any(self, names: set[str]) -> set[int]:
-        found: set[int] = set()
-        for name in names:
-            found.update(self._units_with.get(name, ()))
-        return found
 
     def _keep(self, indexes: list[int]) -> None:
         for index in indexes:
@@ -255,7 +236,7 @@ class Keeping:
             index in self.always_copying
             or not facts.attributes.isdisjoint(self.story_attributes)
             or any(
-                name in self.story and _watched(attribute)
+                name in self.story and watched_attribute(attribute)
                 for name, attribute in facts.dotted
             )
         )
@@ -313,13 +294,17 @@ class Keeping:
     def _matters(self, index: int) -> bool:
         """Whether a unit can change what the checks of the kept ones find (the cheap tests first)."""
         words = self.words[index]
-        bound = [name for name in words & self.bindings if self._may_bind(index, name)]
+        bound = [
+            name for name in words & self.bindings if self.text.may_bind(index, name)
+        ]
         if bound and not self._module_binds(index).isdisjoint(bound):
             return True
         if any(self._changes_models(index, name) for name in words & self.callers):
             return True
         called_with = [
-            name for name in words & self.called_with if self._may_store(index, name)
+            name
+            for name in words & self.called_with
+            if self.text.may_store(index, name)
         ]
         if called_with and any(
             name in called_with and (kind == "()" or kind in self.input_names)
@@ -327,7 +312,7 @@ class Keeping:
         ):
             return True
         stored = any(
-            self._may_store(index, name) for name in words & self.rebinding_anywhere
+            self.text.may_store(index, name) for name in words & self.rebinding_anywhere
         )
         if (
             stored
@@ -357,7 +342,7 @@ class Keeping:
         return (
             bool(definitions)
             and definitions[-1] == index
-            and _CHANGES_MODELS.search(self.texts[index]) is not None
+            and self.text.changes_models(index)
         )
 
     def last_definitions(self) -> list[int]:
@@ -388,12 +373,13 @@ class Keeping:
         an unwatched attribute is inert unless the story still has an `add()`
         or `build()` to come: a use of an incomplete model.
         """
-        if not self._dotted_only(index, name):
+        if not self.text.dotted_only(index, name):
             facts = self.facts(index)
             if name not in facts.mentions:
                 return False  # the word is a local, or in a string
             watched = name in facts.plain or any(
-                used == name and _watched(attribute) for used, attribute in facts.dotted
+                used == name and watched_attribute(attribute)
+                for used, attribute in facts.dotted
             )
             if watched and name in facts.deferred:
                 return True
@@ -411,13 +397,14 @@ class Keeping:
         A copy's every read counts, in any order: subscripted, a watched
         attribute, in `isinstance`/`type`, cloned, or copied on.
         """
-        if self._dotted_only(index, name):
+        if self.text.dotted_only(index, name):
             return False
         facts = self.facts(index)
         return (
             name in facts.copy_uses
             or any(
-                used == name and _watched(attribute) for used, attribute in facts.dotted
+                used == name and watched_attribute(attribute)
+                for used, attribute in facts.dotted
             )
             or any(name in words for words in facts.tested)
             or any(
@@ -438,7 +425,7 @@ class Keeping:
 
     def _complete(self, index: int, name: str) -> bool:
         """Whether no `add()`/`build()` of the name comes after the unit in its story."""
-        completing, ends = self._landmarks(name)
+        completing, ends = self.text.landmarks(name)
         later = bisect.bisect_right(completing, index)
         if later == len(completing):
             return True
@@ -449,76 +436,16 @@ class Keeping:
         """The seeds that spell the name, and where its story certainly ends, in order."""
         found = self._stories_of.get(name)
         if found is None:
-            starts = sorted(
-                i for i in self._units_with.get(name, ()) if i in self.seeds
-            )
-            found = self._stories_of[name] = (starts, self._landmarks(name)[1])
+            starts = sorted(i for i in self.text.units_with(name) if i in self.seeds)
+            found = self._stories_of[name] = (starts, self.text.landmarks(name)[1])
         return found
-
-    def _dotted_only(self, index: int, name: str) -> bool:
-        """Whether the unit's text writes the name only as `name.attr`, attr
-        unwatched (`x.name` is another object's attribute)."""
-        return all(
-            follower is not None and follower not in "([" and not _watched(follower)
-            for follower in self._uses(index).get(name, ())
-        )
-
-    def _may_bind(self, index: int, name: str) -> bool:
-        """Whether the text may bind the name in any way (`_may_store`, an import,
-        `def name`, `class name`)."""
-        return (
-            "import" in self.words[index]
-            or self._may_store(index, name)
-            or name in _DEFINES.findall(self.texts[index])
-        )
-
-    def _may_store(self, index: int, name: str) -> bool:
-        """Whether the text may store to the name: it is written other than as
-        `name.attr`, `name(...)` or `name[...]` somewhere."""
-        return None in self._uses(index).get(name, ())
-
-    def _uses(self, index: int) -> dict[str, set[str | None]]:
-        """What follows each name in the unit's text: an attribute, "(", "[",
-        or None for anything else (a strict superset of what the walk finds)."""
-        found = self._uses_of.get(index)
-        if found is None:
-            found = self._uses_of[index] = {}
-            for match in _USE.finditer(self.texts[index]):
-                follower = match.group(2) or match.group(3)
-                found.setdefault(match.group(1), set()).add(follower)
-        return found
-
-    def _landmarks(self, name: str) -> tuple[list[int], list[int]]:
-        """The units that may complete a model of that name, and units where its
-        story certainly ends (it is assigned at the start of a top-level
-        statement), in order. Read from the text: more of the first and fewer
-        of the second than there are keep more, never less."""
-        found = self._landmarks_of.get(name)
-        if found is None:
-            completing, ends = [], []
-            for index in self._units_with.get(name, ()):
-                if not COMPLETING_ATTRIBUTES.isdisjoint(
-                    self._uses(index).get(name, ())
-                ):
-                    completing.append(index)
-                elif self._assigned_first(index) == name:
-                    ends.append(index)
-            found = self._landmarks_of[name] = (completing, ends)
-        return found
-
-    def _assigned_first(self, index: int) -> str | None:
-        """The name a top-level unit starts by assigning (`name = ...`), if any."""
-        if self.parents[index] is not None:
-            return None
-        match = _ASSIGNED.match(self.texts[index])
-        return match.group(1) if match else None
 
     def _definition(self, name: str) -> bool:
         """Whether outside functions only imports, `def` and `class` bind the name."""
         found = self._definitions.get(name)
         if found is None:
-            units = self._units_with.get(name, ())
-            if any(self._assigned_first(i) == name for i in units):
+            units = self.text.units_with(name)
+            if any(self.text.assigned_first(i) == name for i in units):
                 found = False
             else:
                 facts = [self.facts(i) for i in units]
@@ -527,15 +454,3 @@ class Keeping:
                 )
             self._definitions[name] = found
         return found
-
-
-# A name not read as another's attribute, and what follows it: `.attr`, "(" or "[".
-_USE = re.compile(r"(?<![\w.])(\w+)(?:\s*(?:\.\s*(\w+)|([(\[])))?")
-_ASSIGNED = re.compile(r"(\w+)\s*=(?!=)")
-_DEFINES = re.compile(r"\b(?:def|class)\s+(\w+)")
-# What sites.py's `_may_change` looks for in a function a model is passed to.
-_CHANGES_MODELS = re.compile(r"\.\s*(?:add|pop|_?layers)\b")
-
-
-def _watched(attribute: str) -> bool:
-    return attribute in WATCHED_ATTRIBUTES or attribute.startswith("_")

@@ -31,9 +31,18 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .facts import Facts
-from .names import identifiers, module_binds
 from .keeping import Keeping
+from .names import identifiers, module_binds
+from .units import (
+    Unit,
+    import_block,
+    imports,
+    line_groups,
+    span,
+    span_end,
+    texts_of,
+    units_of,
+)
 
 _WORD = re.compile(r"\w+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -72,7 +81,7 @@ class Narrowed:
     def _statement_words(self) -> list[tuple[ast.stmt, frozenset[str]]]:
         found = []
         for statement in self.tree.body:
-            start, end = _span([statement])
+            start, end = span([statement])
             text = "".join(self.original_lines[start:end])
             found.append((statement, frozenset(_WORD.findall(text))))
         return found
@@ -111,29 +120,6 @@ class Narrowed:
         return index - 1 in self.elided and index in self.elided
 
 
-@dataclass(frozen=True)
-class _Unit:
-    """What is kept or blanked as a whole: a top-level statement, a class's header, or one
-    statement of a top-level class's body."""
-
-    statements: tuple[ast.stmt, ...]
-    start: int  # 0-based first line
-    end: int  # 0-based line after the last (for a header, the line its body starts on)
-    # Set for a header: the class, or the compound statement whose clauses
-    # it is (its blocks' statements are units of their own).
-    header_of: ast.stmt | None = None
-    parent: int | None = None  # the header unit of a statement in a block
-    class_end: int = 0  # for a header, the line after the statement's last
-    in_class: bool = False  # a statement of a class's body
-
-    def facts(self) -> Facts:
-        if isinstance(self.header_of, ast.ClassDef):
-            return Facts.of_header(self.header_of)
-        if self.header_of is not None:
-            return Facts.of_clauses(self.header_of)
-        return Facts.of(self.statements, in_class=self.in_class)
-
-
 def narrow(source: str) -> Narrowed | None:
     """The file with its irrelevant statements blanked, or None to convert it whole."""
     try:
@@ -141,11 +127,11 @@ def narrow(source: str) -> Narrowed | None:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None  # the whole-file path reports the error the way LibCST sees it
     lines = _LINE.findall(source)
-    groups = _line_groups(tree.body)
+    groups = line_groups(tree.body)
     if len(groups) < 3 and not any(isinstance(g[0], ast.ClassDef) for g in groups):
         return None
-    units = _units(groups, lines)
-    texts = _texts(units, lines)
+    units = units_of(groups, lines)
+    texts = texts_of(units, lines)
 
     def binds_of(index: int) -> frozenset[str] | None:
         unit = units[index]
@@ -165,7 +151,7 @@ def narrow(source: str) -> Narrowed | None:
         [unit.parent for unit in units],
         definitions,
     )
-    keeping.keep_imports(first=_places_imports(groups[0]), head=_import_block(units))
+    keeping.keep_imports(first=_places_imports(groups[0]), head=import_block(units))
     mentions_sequential = keeping.seed()
     if mentions_sequential:
         keeping.grow()
@@ -183,7 +169,7 @@ def narrow(source: str) -> Narrowed | None:
 
 
 def _blanked(
-    lines: list[str], units: list[_Unit], kept: list[bool]
+    lines: list[str], units: list[Unit], kept: list[bool]
 ) -> tuple[list[str], set[int]]:
     """The lines with every unit not kept blanked, and the indexes of the blanked lines.
 
@@ -239,7 +225,7 @@ class _Run:
         return min(self.starts)
 
 
-def _runs(lines: list[str], units: list[_Unit], kept: list[bool]) -> list[_Run]:
+def _runs(lines: list[str], units: list[Unit], kept: list[bool]) -> list[_Run]:
     """The runs of blanked units. A comment naming Sequential between two stays
     in sight, as the whole file's text shows it to the checks that search text."""
     runs: list[_Run] = []
@@ -271,7 +257,7 @@ def _runs(lines: list[str], units: list[_Unit], kept: list[bool]) -> list[_Run]:
     return runs
 
 
-def _take_comments(runs: list[_Run], lines: list[str], units: list[_Unit]) -> None:
+def _take_comments(runs: list[_Run], lines: list[str], units: list[Unit]) -> None:
     """Widen the module's runs over the comments and blank lines around them.
 
     LibCST keeps each such line as a node of the statement after it; in a
@@ -283,161 +269,21 @@ def _take_comments(runs: list[_Run], lines: list[str], units: list[_Unit]) -> No
     line naming Sequential.
     """
     top = [index for index, unit in enumerate(units) if unit.parent is None]
-    after_imports = _import_block(units)
+    after_imports = import_block(units)
     for run in runs:
         if run.parent is not None or run.first == 0:
             continue
         at = top.index(run.first)
         if run.first != after_imports:
-            start = _end(units[top[at - 1]])
+            start = span_end(units[top[at - 1]])
             while run.start > start and "Sequential" not in lines[run.start - 1]:
                 run.start -= 1
         last = max(i for i in run.starts.values() if units[i].parent is None)
         following = top.index(last) + 1
-        if following < len(top) and not _imports(units[top[following]]):
+        if following < len(top) and not imports(units[top[following]]):
             end = units[top[following]].start
             while run.end < end and "Sequential" not in lines[run.end]:
                 run.end += 1
-
-
-def _imports(unit: _Unit) -> bool:
-    return all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in unit.statements)
-
-
-def _end(unit: _Unit) -> int:
-    return unit.class_end if unit.header_of is not None else unit.end
-
-
-def _units(groups: list[list[ast.stmt]], lines: list[str]) -> list[_Unit]:
-    """The units of the file, in order.
-
-    A top-level class is a header unit followed by one unit per statement of
-    its body; a class not kept at all is blanked as one unit, its header's.
-    So is a compound statement at module level (`for`, `while`, `with`,
-    `try`, an `if` without `elif`) that holds nothing a model is built or
-    read by there (see `_SPLIT_NOT`), block by block, at any depth: its
-    blocks are the module's scope too.
-    """
-    units: list[_Unit] = []
-    for group in groups:
-        _add(units, group, lines, None, False)
-    return units
-
-
-def _add(
-    units: list[_Unit],
-    group: list[ast.stmt],
-    lines: list[str],
-    parent: int | None,
-    in_class: bool,
-) -> None:
-    start, end = _span(group)
-    head = group[0]
-    # Only a top-level class is read statement by statement, as before.
-    split = len(group) == 1 and (parent is None or not isinstance(head, ast.ClassDef))
-    blocks = _blocks(head, lines, start, end) if split else []
-    first = next((block[0] for block in blocks if block), None)
-    if first is None:
-        units.append(_Unit(tuple(group), start, end, parent=parent, in_class=in_class))
-        return
-    header = len(units)
-    units.append(
-        _Unit(
-            tuple(group),
-            start,
-            _span(first)[0],
-            header_of=head,
-            parent=parent,
-            class_end=end,
-            in_class=in_class,
-        )
-    )
-    members_in_class = isinstance(head, ast.ClassDef)
-    for block in blocks:
-        for member in block:
-            if members_in_class:
-                body_start, body_end = _span(member)
-                units.append(
-                    _Unit(
-                        tuple(member),
-                        body_start,
-                        body_end,
-                        parent=header,
-                        in_class=True,
-                    )
-                )
-            else:
-                _add(units, member, lines, header, False)
-
-
-def _blocks(
-    head: ast.stmt, lines: list[str], start: int, end: int
-) -> list[list[list[ast.stmt]]]:
-    """The blocks of a statement whose statements may be units of their own, as
-    line groups; none when the statement is kept or blanked whole."""
-    if isinstance(head, ast.ClassDef):
-        blocks = [head.body]
-    elif isinstance(head, _SPLIT_KINDS) and not _elif(head, lines):
-        if _SPLIT_NOT.search("".join(lines[start:end])):
-            return []
-        blocks = [
-            getattr(head, name, []) for name in ("body", "orelse", "finalbody")
-        ] + [handler.body for handler in getattr(head, "handlers", ())]
-    else:
-        return []
-    grouped = [_line_groups(block) for block in blocks if block]
-    for block in grouped:
-        for group in block:
-            first_line = lines[_span(group)[0]]
-            # A block on its clause's line (`for x in y: f(x)`) is no unit.
-            if _indentation(first_line) != _column(group[0], first_line):
-                return []
-    return grouped
-
-
-def _elif(node: ast.stmt, lines: list[str]) -> bool:
-    """An `if` continued by `elif` (its else-block is that `if`, on the clause's line)."""
-    orelse = getattr(node, "orelse", [])
-    return (
-        isinstance(node, ast.If)
-        and len(orelse) == 1
-        and isinstance(orelse[0], ast.If)
-        and lines[orelse[0].lineno - 1].lstrip().startswith("elif")
-    )
-
-
-def _indentation(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-def _column(statement: ast.stmt, first_line: str) -> int:
-    """Where the statement's first line starts: its decorator's `@`, or itself."""
-    if getattr(statement, "decorator_list", None):
-        return _indentation(first_line) if first_line.lstrip().startswith("@") else -1
-    return statement.col_offset
-
-
-def _texts(units: list[_Unit], lines: list[str]) -> list[str]:
-    """Each unit's lines; a compound statement's clauses without its blocks."""
-    texts = []
-    for index, unit in enumerate(units):
-        if unit.header_of is None or isinstance(unit.header_of, ast.ClassDef):
-            texts.append("".join(lines[unit.start : unit.end]))
-            continue
-        inside: set[int] = set()
-        for member in units[index + 1 :]:
-            if member.start >= unit.class_end:
-                break
-            if member.parent == index:
-                inside.update(range(member.start, _end(member)))
-        texts.append(
-            "".join(
-                lines[line]
-                for line in range(unit.start, unit.class_end)
-                if line not in inside
-            )
-        )
-    return texts
 
 
 def _between(line: str) -> bool:
@@ -448,58 +294,11 @@ def _between(line: str) -> bool:
     return (not stripped or stripped.startswith("#")) and "Sequential" not in line
 
 
-_SPLIT_KINDS = (
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.With,
-    ast.AsyncWith,
-    ast.Try,
-    ast.If,
-) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
-# What keeps a compound statement whole: where a model may be built, completed,
-# or read for its layers, the planner reads the blocks around it too (a `for`
-# over `model.layers` is read for what its body does with each layer).
-_SPLIT_NOT = re.compile(
-    r"Sequential|InputLayer"
-    r"|\.\s*(?:add|pop|build|layers|get_layer|save|to_json|to_yaml|get_config|export|_\w*)\b"
-)
-
-
 def _ending(line: str) -> str:
     for ending in ("\r\n", "\n", "\r"):
         if line.endswith(ending):
             return ending
     return ""
-
-
-def _line_groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:
-    """Statements that share a line (`a = 1; b = 2`) stand or fall together."""
-    groups: list[list[ast.stmt]] = []
-    for statement in statements:
-        if groups and groups[-1][-1].end_lineno >= statement.lineno:
-            groups[-1].append(statement)
-        else:
-            groups.append([statement])
-    return groups
-
-
-def _span(group: list[ast.stmt]) -> tuple[int, int]:
-    """0-based [start, end) lines of a group, decorators included."""
-    first = group[0]
-    start = min(
-        [first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))]
-    )
-    return start - 1, max(s.end_lineno or s.lineno for s in group)
-
-
-def _import_block(units: list[_Unit]) -> int:
-    """Where the leading import block ends: the first unit after the first that
-    is not all imports (`convert._fix_imports` reads the block so)."""
-    for index, unit in enumerate(units[1:], 1):
-        if not _imports(unit):
-            return index
-    return len(units)
 
 
 def _places_imports(group: list[ast.stmt]) -> bool:

@@ -1,11 +1,13 @@
 """Which units of a file narrowing keeps: what the conversion's checks can read.
 
-A unit is a top-level statement, a class's header, or one statement of a
-top-level class's body. Imports outside functions, the module's docstring,
-and every unit naming `Sequential` or `InputLayer` (a seed: it may hold a
-site) are kept, and so is every unit that reads a model back
-(`load_model`, `clone_model`, `from_config`...). Then, until nothing more
-is kept, so is every unit that
+A unit is a top-level statement, a header (a class's, or a module-level
+compound statement's clauses), or one statement of their blocks. Kept from
+the start: the leading import block and any other import that may bind a
+Keras name, the module's docstring, every unit naming `Sequential` or
+`InputLayer` (a seed: it may hold a site), and every unit that reads a
+model back (`load_model`, `clone_model`, `from_config`...). Keeping a unit
+keeps the headers around it. Then, until nothing more is kept, so is every
+unit that
 
 - uses a site's target where the site's checks read it (sites.py:
   `_follow_uses`). In a function, a lambda or a class any use may run at any
@@ -34,6 +36,9 @@ is kept, so is every unit that
   passed to and the classes it is tested against: `X_train` in
   `model.fit(X_train)` resolves nothing. A resolved name bound to a call
   resolves the function called;
+- is the last module-level `def` of a function a site's target is passed
+  to by name, when it may add to, pop from or read the layers of a model
+  (or when another `def` of that name is kept: the planner reads the last);
 - stores, in any scope, a name the checks look up by name alone: the words
   of `build()`, name=, trainable= and input_shape= arguments (are they
   rebound between two lines?); or assigns, in any scope, what a site's
@@ -42,7 +47,7 @@ is kept, so is every unit that
 
 Names that are builtins or bound only by imports, `def` and `class` are not
 story: what they mean is set where they are bound. Where the text of a unit
-shows a name used only as `name.attr`, never stored, the unit is not walked.
+(`texts.UnitTexts`) settles a question, the unit is not walked.
 """
 
 from __future__ import annotations

@@ -3,24 +3,23 @@
 Most of a large file has nothing to do with its models. LibCST's parse and
 metadata cost grows with every statement, while Python's own parser is an
 order of magnitude cheaper, so `narrow` reads the file with `ast`, keeps the
-statements the conversion may depend on (top-level ones, and the statements of
-a top-level class one by one), and stands one string literal spanning the same
-lines in for the rest (a few nodes for LibCST however long the
-statements). Lines and columns stay where they were, so every position the
-conversion reports holds for the real file. `Narrowed.splice`
-puts the blanked statements back around the converted code, and refuses
-(returns None) whenever the conversion touched a blanked line, in which case
-the caller converts the whole file instead.
+units the conversion may depend on (see `units.units_of`: top-level
+statements, the statements of a top-level class, of a module-level block),
+and stands one string literal spanning the same lines in for the rest (a
+few nodes for LibCST however long the statements). Lines and columns stay
+where they were, so every position the conversion reports holds for the
+real file. `Narrowed.splice` puts the blanked statements back around the
+converted code, and refuses (returns None) whenever the conversion touched
+a blanked line, in which case the caller converts the whole file instead.
 
-Blanked statements in a row, with the comments between them, become one
-placeholder statement (each still marked on its own first line), and the
-module's first statement always its own: the leading import block ends
-where it ended, and new imports land where they would have. Which
-statements are kept is `keeping.Keeping`'s to say: the imports, what names Sequential, and what
-the conversion's checks can read from there (a model's story, the bindings
-of the names they resolve); the facts it reads of each statement come from
-`facts.Facts`. Names local to a function are resolved the way Python does,
-so `model` as a parameter elsewhere does not keep an unrelated function.
+Blanked statements in a row, with the comments between and around them,
+become one placeholder statement (each still marked on its own first line),
+and the module's first statement always its own: the leading import block
+ends where it ended, and new imports land where they would have. Which
+units are kept is `keeping.Keeping`'s to say: the import block and imports
+that may bind Keras names, what names Sequential, and what the
+conversion's checks can read from there (a model's story, its copies, the
+bindings of the names they resolve).
 """
 
 from __future__ import annotations

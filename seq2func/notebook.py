@@ -24,10 +24,11 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from .diagnostics import INTERNAL_ERROR, INVALID_NOTEBOOK, SYNTAX_ERROR
+from .diagnostics import INTERNAL_ERROR, SYNTAX_ERROR
 from . import diagnostics
 from .analysis.traces import SiteTraces
 from .convert import convert_source, syntax_error_at
+from .notebook_json import cell_source, dump, load, set_source
 from .results import ConversionError, Diagnostic, Site
 from .trace.lookup import TraceIndex
 
@@ -103,23 +104,6 @@ class JoinedSource:
     def indent(self, cell: int) -> int:
         """How many columns the converter's view of a cell is shifted left by the dedent."""
         return next((len(c.prefix) for c in self.cells if c.index == cell), 0)
-
-
-def _cell_source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
-def _load(text: str, path: str | None) -> dict:
-    try:
-        notebook = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ConversionError(
-            INVALID_NOTEBOOK, f"not valid JSON: {error}", path
-        ) from None
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise ConversionError(INVALID_NOTEBOOK, 'no "cells" list', path)
-    return notebook
 
 
 def _dedent(lines: list[str]) -> tuple[str, list[str]]:
@@ -220,7 +204,7 @@ def join_cells(notebook: dict) -> JoinedSource:
     for index, cell in enumerate(notebook["cells"]):
         if cell.get("cell_type") != "code":
             continue
-        source = _cell_source(cell)
+        source = cell_source(cell)
         final_newline = source.endswith("\n")
         lines = source.split("\n")[:-1] if final_newline else source.split("\n")
         prefix, dedented = _dedent(lines)
@@ -254,7 +238,7 @@ def join_cells(notebook: dict) -> JoinedSource:
 
 def notebook_sources(text: str) -> JoinedSource:
     """The code of a notebook as one Python source (for verification), with its line map."""
-    return join_cells(_load(text, None))
+    return join_cells(load(text, None))
 
 
 def _split(code: str) -> dict[int, list[str]] | None:
@@ -359,59 +343,6 @@ def _cell_error(
     )
 
 
-def _dump(notebook: dict, text: str) -> str | None:
-    """Serialise as the file was: same indent, key order and escaping, or None if impossible."""
-    match = re.search(r"\n( +)\"", text)
-    indent = len(match.group(1)) if match else 1
-    end = "\n" if text.endswith("\n") else ""
-    original = json.loads(text)
-    # Escaping shows only in non-ASCII strings: an ASCII file holding some was
-    # written with ensure_ascii, any other file (if any setting) without.
-    ensure_ascii = text.isascii() and not _all_ascii(original)
-    if json.dumps(original, indent=indent, ensure_ascii=ensure_ascii) + end != text:
-        return None
-    return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
-
-
-def _all_ascii(value: object) -> bool:
-    """Whether every string in the JSON value (keys too) is ASCII."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if not item.isascii():
-                return False
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return True
-
-
-def _set_source(cell: dict, source: str) -> None:
-    old = cell.get("source")
-    if not isinstance(old, list):
-        cell["source"] = source
-        return
-    # Split the new source the way the file split this cell: Jupyter splits
-    # with str.splitlines, other tools at "\n" only.
-    text = "".join(old)
-    for split in (_splitlines, _split_at_newlines):
-        if split(text) == old:
-            cell["source"] = split(source)
-            return
-    cell["source"] = _splitlines(source)
-
-
-def _splitlines(source: str) -> list[str]:
-    return source.splitlines(keepends=True)
-
-
-def _split_at_newlines(source: str) -> list[str]:
-    return re.findall(r"[^\n]*\n|[^\n]+$", source)
-
-
 def _relocate(site: Site, joined: JoinedSource) -> Site:
     cell, line = joined.locate(site.line)
     _, end_line = joined.locate(site.end_line)
@@ -457,7 +388,7 @@ def convert_notebook(
     With `traces`, a model whose code gives no input takes the one recorded
     for its cell as the notebook holds it (`seq2func trace`).
     """
-    notebook = _load(text, path)
+    notebook = load(text, path)
     joined = join_cells(notebook)
     if "Sequential" not in joined.code:
         return NotebookResult(text, (), (), path)
@@ -485,6 +416,8 @@ def convert_notebook(
             text, sites, path, "the cell boundaries did not survive the rewrite"
         )
     changed = []
+    replaced: dict[int, object] = {}  # the sources changed, as they were
+    whole = False
     for cell in joined.cells:
         if tuple(bodies[cell.index]) == cell.body:
             continue
@@ -493,10 +426,14 @@ def convert_notebook(
             return _unchanged(
                 text, sites, path, "the cell cannot be written back exactly"
             )
-        if source != _cell_source(notebook["cells"][cell.index]):
-            _set_source(notebook["cells"][cell.index], source)
+        if source != cell_source(notebook["cells"][cell.index]):
+            if "source" in notebook["cells"][cell.index]:
+                replaced[cell.index] = notebook["cells"][cell.index]["source"]
+            else:
+                whole = True  # a key added: the file is serialised anew
+            set_source(notebook["cells"][cell.index], source)
             changed.append(cell.index)
-    new_text = _dump(notebook, text)
+    new_text = dump(notebook, text, None if whole else replaced)
     if new_text is None:
         return _unchanged(
             text, sites, path, "its JSON layout cannot be reproduced byte for byte"
@@ -506,7 +443,7 @@ def convert_notebook(
 
 def notebook_traces(text: str, path: str | None, traces: TraceIndex) -> SiteTraces:
     """The trace store as the notebook's joined code sees it (for verification)."""
-    notebook = _load(text, path)
+    notebook = load(text, path)
     return SiteTraces(traces, path, _cell_locator(notebook, join_cells(notebook)))
 
 
@@ -515,7 +452,7 @@ def _cell_locator(notebook: dict, joined: JoinedSource):
 
     def locate(line: int, column: int) -> tuple[str, int, int, int | None]:
         cell, cell_line = joined.locate(line)
-        source = _cell_source(notebook["cells"][cell])
+        source = cell_source(notebook["cells"][cell])
         return source, cell_line, column + joined.indent(cell), cell
 
     return locate
@@ -560,7 +497,7 @@ def notebook_diff(original: str, converted: str, path: str) -> str:
     before, after = json.loads(original), json.loads(converted)
     out = []
     for index, (a, b) in enumerate(zip(before["cells"], after["cells"])):
-        old, new = _cell_source(a), _cell_source(b)
+        old, new = cell_source(a), cell_source(b)
         if old == new:
             continue
         lines = difflib.unified_diff(

@@ -277,9 +277,9 @@ def test_a_use_before_a_later_build_is_kept():
 def test_a_use_after_the_name_is_bound_again_is_left_out():
     source = (
         KERAS_MODEL
-        + "model.summary()\nmodel = keras.Sequential()\n"
+        + "model.summary()\nmodel = keras.Sequential([keras.Input(shape=(3,))])\n"
         + PADDING
-        + "model.add(keras.layers.Dense(2, input_shape=(3,)))\n"
+        + "model.add(keras.layers.Dense(2))\n"
     )
     _, narrowed = same_both_ways(source)
     assert "model.summary()" not in narrowed

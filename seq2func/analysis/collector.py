@@ -39,6 +39,11 @@ FIRST_BUILD_ATTRIBUTES = frozenset(
     {"fit", "predict", "evaluate", "train_on_batch", "predict_on_batch"}
     | {"test_on_batch"}
 )
+# The input arguments a first layer bound to a name may have taken off its
+# call (planning/first_layer_variable.py).
+INPUT_ARGUMENTS = frozenset(
+    {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length"}
+)
 # Where they are, a use of the model before them is a use before it is complete.
 COMPLETING_ATTRIBUTES = frozenset({"add", "build"})
 _TYPE_TESTS = frozenset({"isinstance", "issubclass", "type"})
@@ -103,6 +108,8 @@ class Collector(ast.NodeVisitor):
         self.deserializer_aliases: set[str] = set()
         self.input_aliases: set[str] = set()
         self.call_assigns: set[tuple[str, str]] = set()
+        self.input_calls: set[str] = set()
+        self.built_on: set[tuple[str, bool, frozenset[str]]] = set()
         self.every: set[str] = set()  # every name and attribute, in any scope
         self.defines: set[str] = set()
         self.assigns: set[str] = set()
@@ -167,6 +174,7 @@ class Collector(ast.NodeVisitor):
             else func.attr if isinstance(func, ast.Attribute) else None
         )
         arguments = [*node.args, *(k.value for k in node.keywords)]
+        self._built_on(node, func, callee, arguments)
         for argument in arguments:
             if isinstance(argument, ast.Starred):
                 argument = argument.value
@@ -198,6 +206,26 @@ class Collector(ast.NodeVisitor):
         if called:
             self._callers.pop()
 
+    def _built_on(
+        self, node: ast.Call, func: ast.expr, callee: str | None, arguments: list
+    ) -> None:
+        """`(name, method, words)`: `name(...)` with the words of all its
+        arguments, `name.fit(x, ...)` (a first-build method) with those of its
+        data argument alone, or of all where it cannot tell which that is."""
+        if callee is not None:
+            self.built_on.add((callee, False, frozenset(words(arguments))))
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.attr in FIRST_BUILD_ATTRIBUTES
+        ):
+            data = [k.value for k in node.keywords if k.arg == "x"]
+            if node.args and not isinstance(node.args[0], ast.Starred):
+                data = [node.args[0]]
+            elif not data:
+                data = arguments
+            self.built_on.add((func.value.id, True, frozenset(words(data))))
+
     def visit_Assign(self, node: ast.Assign) -> None:
         self._copy(node.value, node.targets)
         if isinstance(node.value, ast.Call):
@@ -216,6 +244,10 @@ class Collector(ast.NodeVisitor):
                 for target in node.targets
                 if isinstance(target, ast.Name)
             )
+            if any(k.arg in INPUT_ARGUMENTS for k in node.value.keywords):
+                self.input_calls.update(
+                    target.id for target in node.targets if isinstance(target, ast.Name)
+                )
         if isinstance(node.value, ast.Call) and not self._deferred:
             root = root_of(node.value.func)
             if isinstance(root, ast.Name):

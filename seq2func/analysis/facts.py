@@ -86,6 +86,12 @@ class Facts:
     # scope: "()" when f is itself a call, else f's last name (`Input` of
     # `keras.Input`): sites.py's `_any_assignment` looks for exactly these.
     call_assigns: Set[tuple[str, str]]
+    # Names assigned, in any scope, a call with an input argument
+    # (`first = Dense(8, input_shape=(4,))`).
+    input_calls: Set[str]
+    # What a name is called on, or first built on by `fit`/`predict`...
+    # (`collector.Collector._built_on`): (name, by such a method, words).
+    built_on: Set[tuple[str, bool, frozenset[str]]]
     imports: bool  # it imports outside any function
     seed_aliases: Set[str]  # names its imports bind to Sequential or InputLayer
     deserializer_aliases: Set[str]  # names its imports bind to a deserializer

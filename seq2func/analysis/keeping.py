@@ -56,7 +56,7 @@ import bisect
 import builtins
 from collections.abc import Callable
 
-from .collector import DESERIALIZERS, FIRST_BUILD_ATTRIBUTES, SEEDS
+from .collector import DESERIALIZERS, INPUT_ARGUMENTS, SEEDS
 from .facts import Facts
 from .texts import UnitTexts, watched_attribute
 
@@ -70,11 +70,6 @@ _MODEL_MAKERS = frozenset({"Model", "Functional", "Input"})
 # Words of a constructor statement that give its model an input (not
 # `input_dim`, which on Embedding is the vocabulary size).
 _STATED_INPUT = frozenset({"input_shape", "batch_input_shape", "Input", "InputLayer"})
-# The input arguments a first layer bound to a name may have taken off its
-# call (planning/first_layer_variable.py).
-_INPUT_ARGUMENTS = frozenset(
-    {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length"}
-)
 
 
 class Keeping:
@@ -234,8 +229,9 @@ class Keeping:
             self._layer_variables_done.add(name)
             units = self.text.units_with(name)
             if any(
-                not self.words[i].isdisjoint(_INPUT_ARGUMENTS)
-                and self.text.may_bind(i, name)
+                not self.words[i].isdisjoint(INPUT_ARGUMENTS)
+                and self.text.may_store(i, name)
+                and name in self.facts(i).input_calls
                 for i in units
             ):
                 found += [
@@ -289,16 +285,19 @@ class Keeping:
         tensor (S2F117) is read back through every binding that may reach it
         (analysis/symbolic.py).
         """
-        builds_on = any(
-            name in self.story
-            and attribute in FIRST_BUILD_ATTRIBUTES
-            and self._needs_data(name)
-            for name, attribute in facts.dotted
-        ) or any(callee in self.targets for callee, _ in facts.called_on)
-        if builds_on or not self._module_binds(index).isdisjoint(self.data):
-            new = facts.reads - _BUILTINS
-            self.data |= new
-            self.bindings |= new
+        new: set[str] = set()
+        for name, method, data in facts.built_on:
+            if (
+                (name in self.story and self._needs_data(name))
+                if method
+                else name in self.targets
+            ):
+                new |= data & facts.reads
+        if not self._module_binds(index).isdisjoint(self.data):
+            new |= facts.reads
+        new -= _BUILTINS
+        self.data |= new
+        self.bindings |= new
 
     def _makes_a_model(self, index: int) -> bool:
         """A unit binding a name the checks resolve to a model it makes from an Input:
@@ -473,18 +472,21 @@ class Keeping:
         an unwatched attribute is inert unless the story still has an `add()`
         or `build()` to come: a use of an incomplete model. A model that may
         take its input from the data it is first built on has its every use
-        read, anywhere: the input step looks for its first build, and for
-        any use that runs before it (`model.summary()`: S2F112).
+        read, as if watched: the input step looks for its first build, and
+        for any use that runs before it (`model.summary()`: S2F112).
         """
-        if self._needs_data(name):
-            return name in self.facts(index).mentions
-        if not self.text.dotted_only(index, name):
+        needs_data = self._needs_data(name)
+        if needs_data or not self.text.dotted_only(index, name):
             facts = self.facts(index)
             if name not in facts.mentions:
                 return False  # the word is a local, or in a string
-            watched = name in facts.plain or any(
-                used == name and watched_attribute(attribute)
-                for used, attribute in facts.dotted
+            watched = (
+                needs_data
+                or name in facts.plain
+                or any(
+                    used == name and watched_attribute(attribute)
+                    for used, attribute in facts.dotted
+                )
             )
             if watched and name in facts.deferred:
                 return True

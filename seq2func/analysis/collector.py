@@ -44,6 +44,9 @@ FIRST_BUILD_ATTRIBUTES = frozenset(
 INPUT_ARGUMENTS = frozenset(
     {"input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length"}
 )
+# Words of a constructor statement, or of its model's first add(), that give
+# the model an input (not `input_dim`, which on Embedding is the vocabulary size).
+STATED_INPUT = frozenset({"input_shape", "batch_input_shape", "Input", "InputLayer"})
 # Where they are, a use of the model before them is a use before it is complete.
 COMPLETING_ATTRIBUTES = frozenset({"add", "build"})
 _TYPE_TESTS = frozenset({"isinstance", "issubclass", "type"})
@@ -110,6 +113,8 @@ class Collector(ast.NodeVisitor):
         self.call_assigns: set[tuple[str, str]] = set()
         self.input_calls: set[str] = set()
         self.built_on: set[tuple[str, bool, frozenset[str]]] = set()
+        self.first_completions: set[tuple[str, bool]] = set()
+        self._completed: set[str] = set()
         self.every: set[str] = set()  # every name and attribute, in any scope
         self.defines: set[str] = set()
         self.assigns: set[str] = set()
@@ -214,6 +219,19 @@ class Collector(ast.NodeVisitor):
         data argument alone, or of all where it cannot tell which that is."""
         if callee is not None:
             self.built_on.add((callee, False, frozenset(words(arguments))))
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.attr in COMPLETING_ATTRIBUTES
+            and func.value.id not in self._completed
+        ):
+            self._completed.add(func.value.id)
+            stated = (
+                bool(arguments)
+                if func.attr == "build"
+                else not STATED_INPUT.isdisjoint(words(arguments))
+            )
+            self.first_completions.add((func.value.id, stated))
         if (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)

@@ -92,6 +92,9 @@ class Facts:
     # What a name is called on, or first built on by `fit`/`predict`...
     # (`collector.Collector._built_on`): (name, by such a method, words).
     built_on: Set[tuple[str, bool, frozenset[str]]]
+    # (name, whether it states an input) of the first `name.add(...)` or
+    # `name.build(...)` of each name, in any scope.
+    first_completions: Set[tuple[str, bool]]
     imports: bool  # it imports outside any function
     seed_aliases: Set[str]  # names its imports bind to Sequential or InputLayer
     deserializer_aliases: Set[str]  # names its imports bind to a deserializer

@@ -8,18 +8,16 @@ not state it beside its layers.
 
 from __future__ import annotations
 
+import bisect
 import builtins
 from collections.abc import Callable
 
-from .collector import INPUT_ARGUMENTS
+from .collector import INPUT_ARGUMENTS, STATED_INPUT
 from .facts import Facts
 from .texts import UnitTexts
 
 _BUILTINS = frozenset(dir(builtins))
 _MODEL_MAKERS = frozenset({"Model", "Functional", "Input"})
-# Words of a constructor statement that give its model an input (not
-# `input_dim`, which on Embedding is the vocabulary size).
-_STATED_INPUT = frozenset({"input_shape", "batch_input_shape", "Input", "InputLayer"})
 
 
 class InputRules:
@@ -37,6 +35,7 @@ class InputRules:
     layer_variables: set[str]
     _layer_variables_done: set[str]
     _needs: dict[str, bool]
+    _binders: dict[str, list[int]]
     facts: Callable[[int], Facts]
     _module_binds: Callable[[int], frozenset[str]]
 
@@ -79,7 +78,7 @@ class InputRules:
         new: set[str] = set()
         for name, method, data in facts.built_on:
             if (
-                (name in self.story and self._needs_data(name))
+                (name in self.story and self.needs_data_at(index, name, facts))
                 if method
                 else name in self.targets
             ):
@@ -101,15 +100,56 @@ class InputRules:
         """Whether a model bound to `name` may take its input from the data it is built on.
 
         Only a constructor that states no input, anywhere in its statement,
-        leaves it to the data; a name reused for several models needs it if
-        one of them does. An `add()` model's input is in a later statement,
-        so its bare constructor counts as stating none.
+        leaves it to the data, unless the first `add()` of the name after it
+        (before the name is certainly bound again) states one, or a
+        `build()` with arguments comes first; a name reused for several
+        models needs it if one of them does.
         """
         found = self._needs.get(name)
         if found is None:
             found = self._needs[name] = any(
-                "Sequential" in self.words[index]
-                and self.words[index].isdisjoint(_STATED_INPUT)
-                for index in self.text.units_with(name)
+                self._leaves_input(index, name) for index in self.text.units_with(name)
             )
         return found
+
+    def needs_data_at(self, index: int, name: str, facts: Facts) -> bool:
+        """Whether the model `name` holds at the unit may take its input from its data.
+
+        Outside functions, that is the model of the last unit before it that
+        may bind the name and spells Sequential; code that may run at any
+        time may see any model of the name (`_needs_data`).
+        """
+        if not self._needs_data(name):
+            return False
+        if name in facts.deferred:
+            return True
+        binders = self._binders.get(name)
+        if binders is None:
+            binders = self._binders[name] = [
+                i
+                for i in self.text.units_with(name)
+                if "Sequential" in self.words[i] and self.text.may_store(i, name)
+            ]
+        last = bisect.bisect_right(binders, index)
+        return last > 0 and self._leaves_input(binders[last - 1], name)
+
+    def _leaves_input(self, index: int, name: str) -> bool:
+        """Whether a unit spelling Sequential and the name states no input for it."""
+        return (
+            "Sequential" in self.words[index]
+            and self.words[index].isdisjoint(STATED_INPUT)
+            and not self._first_completion_states(index, name)
+        )
+
+    def _first_completion_states(self, index: int, name: str) -> bool:
+        """Whether the first unit from `index` on that completes the name, within
+        its story, starts with an `add()` or `build()` that states an input."""
+        completing, ends = self.text.landmarks(name)
+        later = bisect.bisect_left(completing, index)
+        if later == len(completing):
+            return False
+        end = bisect.bisect_right(ends, index)
+        if end < len(ends) and ends[end] < completing[later]:
+            return False
+        first = self.facts(completing[later]).first_completions
+        return (name, True) in first

@@ -103,6 +103,7 @@ class Keeping(InputRules):
         # Names whose assignments the first build's data comes from (`_follow_data`).
         self.data: set[str] = set()
         self._needs: dict[str, bool] = {}
+        self._binders: dict[str, list[int]] = {}
         # Names a unit building a model hands over whole (`[first, ...]`).
         self.layer_variables: set[str] = set()
         self._layer_variables_done: set[str] = set()
@@ -398,7 +399,9 @@ class Keeping(InputRules):
         read, as if watched: the input step looks for its first build, and
         for any use that runs before it (`model.summary()`: S2F112).
         """
-        needs_data = self._needs_data(name)
+        needs_data = self._needs_data(name) and self.needs_data_at(
+            index, name, self.facts(index)
+        )
         if needs_data or not self.text.dotted_only(index, name):
             facts = self.facts(index)
             if name not in facts.mentions:

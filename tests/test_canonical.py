@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases import all_cases
-from seq2func.writing.canonical import already_black
+from seq2func.writing.canonical import already_black, black_spelling
 
 SETTINGS = settings(
     max_examples=2000,
@@ -97,6 +97,59 @@ def test_what_is_taken_for_black_s_spelling_is_black_s_spelling(
     assert black.format_str(code, mode=mode) == code
 
 
+def _broken(code: str, breaks: list[int]) -> str:
+    """`code` with line breaks (and some indentation) after some of its `, `, `(`, `[`."""
+    out, seen = [], 0
+    for index, char in enumerate(code):
+        out.append(char)
+        after = code[index + 1 : index + 2]
+        if char in "([" or (char == "," and after == " "):
+            seen += 1
+            if seen in breaks:
+                out.append("\n" + " " * (seen % 5))
+    text = "".join(out)
+    return text.replace("\n ", "\n").replace(",\n", ",\n    ").replace(", \n", ",\n")
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(st.one_of(NAMES, st.just("return")), expressions()),
+        min_size=1,
+        max_size=3,
+    ),
+    st.lists(st.integers(min_value=1, max_value=8), max_size=4),
+    st.sampled_from([88, 40, 20]),
+    st.booleans(),
+)
+def test_what_is_taken_for_black_s_spelling_of_broken_lines_is_black_s(
+    statements, breaks, width, commas
+):
+    code = "".join(
+        f"return {value}\n" if name == "return" else f"{name} = {value}\n"
+        for name, value in statements
+    )
+    code = _broken(code, breaks)
+    spelled = black_spelling(code, width)
+    if spelled is None:
+        return
+    mode = black.Mode(line_length=width, magic_trailing_comma=commas)
+    assert black.format_str(code, mode=mode) == spelled
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'x = layers.Dense(100, activation="relu",\n    kernel_initializer="he")(x)\n',
+        "x = f(\n    a,\n    b\n)\nreturn keras.Model(inputs=a, outputs=b)\n",
+    ],
+)
+def test_a_statement_broken_inside_brackets_is_joined_as_black_joins_it(code):
+    spelled = black_spelling(code, 88)
+    assert spelled is not None and spelled.count("\n") < code.count("\n")
+    assert black.format_str(code, mode=black.Mode()) == spelled
+
+
 LINES = [
     'x = keras.layers.Dense(10, activation="relu", input_shape=(3,))(x)\n',
     "inputs = keras.Input(shape=[28, 28])\noutputs = layers.Dense(28 * 28)(x)\n",
@@ -120,6 +173,8 @@ def test_the_lines_a_rewrite_writes_most_are_taken(code):
         "x = f(a)\n\ny = 1\n",
         "x = f(a)",  # no newline
         "x = 'é'\n",
+        "x = f(\n    a,\n)\n",  # a magic trailing comma, on lines of its own
+        "x = f(a\n    + b)\n",  # a break black would not join so
     ],
 )
 def test_anything_else_is_left_to_black(code):

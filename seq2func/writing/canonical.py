@@ -27,12 +27,63 @@ _CONSTANTS = frozenset({"True", "False", "None"})
 def already_black(code: str, width: int) -> bool:
     """Whether `code` (lines ending in newlines) is, line for line, black's own
     spelling at `width` columns."""
+    return black_spelling(code, width) == code
+
+
+def black_spelling(code: str, width: int) -> str | None:
+    """What black makes of `code` when each statement, its lines joined, is in
+    the language above and fits in `width` columns: those joined lines
+    (black writes a statement that fits on one line, with no magic trailing
+    comma, on one line); None for anything else.
+
+    A statement's lines are joined only where a bracket stays open: after
+    `(` or `[`, before `)` or `]`, and after `,` (as `, `). A comma before a
+    closing bracket is magic to black, and anything else is left to it.
+    """
     if not code.endswith("\n") or not code.isascii():
-        return False
+        return None
+    statements: list[str] = []
+    pending: str | None = None
+    depth = 0
     for line in code[:-1].split("\n"):
-        if len(line) > width or not _Line(line).statement():
-            return False
-    return True
+        if pending is None:
+            pending = line
+        else:
+            pending = _joined(pending, line.strip())
+            if pending is None:
+                return None
+        depth += _depth(line)
+        if depth < 0:
+            return None
+        if depth == 0:
+            if len(pending) > width or not _Line(pending).statement():
+                return None
+            statements.append(pending)
+            pending = None
+    if pending is not None:
+        return None
+    return "\n".join(statements) + "\n"
+
+
+def _joined(head: str, tail: str) -> str | None:
+    """A statement's next line joined to what came before it, black's way, or None."""
+    if head.endswith(("(", "[")):
+        return head + tail
+    if tail.startswith((")", "]")):
+        return None if head.endswith(",") else head + tail
+    if head.endswith(","):
+        return head + " " + tail
+    return None
+
+
+def _depth(line: str) -> int:
+    """How many brackets the line leaves open (outside double-quoted strings)."""
+    depth = 0
+    for index, part in enumerate(line.split('"')):
+        if index % 2 == 0:
+            depth += part.count("(") + part.count("[")
+            depth -= part.count(")") + part.count("]")
+    return depth
 
 
 class _Line:
@@ -43,6 +94,8 @@ class _Line:
         self.at = 0
 
     def statement(self) -> bool:
+        if self.literal("return "):
+            return self.expression() and self.at == len(self.text)
         return (
             self.name()
             and self.literal(" = ")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .canonical import already_black
+from .canonical import black_spelling
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,12 +65,13 @@ def format_statements(code: str, settings: BlackSettings, indent_width: int) -> 
     """Format top-level statements as they will read once indented by `indent_width`.
 
     Black only imports here: formatting is the last step of a rewrite and most
-    files never get one. Lines already spelled black's way, in the language
-    `canonical.already_black` knows, are not given to it.
+    files never get one. Statements in the language `canonical.black_spelling`
+    knows, which fit on a line once joined, are not given to it.
     """
     width = max(settings.line_length - indent_width, 20)
-    if already_black(code, width):
-        return code
+    known = black_spelling(code, width)
+    if known is not None:
+        return known
     import black
 
     mode = black.Mode(

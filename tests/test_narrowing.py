@@ -758,3 +758,16 @@ def test_a_use_before_the_first_build_of_a_model_without_input_is_kept():
     result, narrowed = same_both_ways(source)
     assert "model.summary()" in narrowed
     assert [site.skip_codes for site in result.sites] == [("S2F112",)]
+
+
+def test_the_body_of_a_function_the_first_build_s_data_comes_from_is_not_followed():
+    source = (
+        "import keras\nimport numpy as np\n\nrows = 100\n"
+        + PADDING
+        + "def make_data():\n    return np.zeros((rows, 4))\n\n"
+        + "model = keras.Sequential([keras.layers.Dense(2)])\n"
+        + "x_train = make_data()\nmodel.fit(x_train, y)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert "def make_data" in narrowed and "rows = 100" not in narrowed
+    assert [site.skip_codes for site in result.sites] == [("S2F101",)]

@@ -83,7 +83,10 @@ class InputRules:
                 else name in self.targets
             ):
                 new |= data & facts.reads
-        if not self._module_binds(index).isdisjoint(self.data):
+        bound = self._module_binds(index) & self.data
+        # A function or class the data comes from is kept for its name, but
+        # its body is never read for a shape (analysis/data_shapes.py).
+        if bound and not bound <= facts.defines - facts.assigns:
             new |= facts.reads
         new -= _BUILTINS
         self.data |= new

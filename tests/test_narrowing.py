@@ -771,3 +771,16 @@ def test_the_body_of_a_function_the_first_build_s_data_comes_from_is_not_followe
     result, narrowed = same_both_ways(source)
     assert "def make_data" in narrowed and "rows = 100" not in narrowed
     assert [site.skip_codes for site in result.sites] == [("S2F101",)]
+
+
+def test_past_the_first_build_only_reads_of_the_shapes_stay_for_the_input_step():
+    source = (
+        "import keras\nimport numpy as np\n\n"
+        "model = keras.Sequential([keras.layers.Dense(2)])\n"
+        "x_train = np.zeros((8, 4))\nmodel.fit(x_train, y)\n"
+        + PADDING
+        + "model.summary()\nprint(model.output_shape)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert "model.summary()" not in narrowed and "model.output_shape" in narrowed
+    assert [site.status for site in result.sites] == ["converted"]

@@ -112,7 +112,7 @@ class Collector(ast.NodeVisitor):
         self.input_aliases: set[str] = set()
         self.call_assigns: set[tuple[str, str]] = set()
         self.input_calls: set[str] = set()
-        self.built_on: set[tuple[str, bool, frozenset[str]]] = set()
+        self.built_on: set[tuple[str, bool, tuple[ast.expr, ...]]] = set()
         self.first_completions: set[tuple[str, bool]] = set()
         self._completed: set[str] = set()
         self.every: set[str] = set()  # every name and attribute, in any scope
@@ -214,11 +214,11 @@ class Collector(ast.NodeVisitor):
     def _built_on(
         self, node: ast.Call, func: ast.expr, callee: str | None, arguments: list
     ) -> None:
-        """`(name, method, words)`: `name(...)` with the words of all its
-        arguments, `name.fit(x, ...)` (a first-build method) with those of its
-        data argument alone, or of all where it cannot tell which that is."""
+        """`(name, method, expressions)`: `name(...)` with all its arguments,
+        `name.fit(x, ...)` (a first-build method) with its data argument alone,
+        or all where it cannot tell which that is."""
         if callee is not None:
-            self.built_on.add((callee, False, frozenset(words(arguments))))
+            self.built_on.add((callee, False, tuple(arguments)))
         if (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)
@@ -242,7 +242,7 @@ class Collector(ast.NodeVisitor):
                 data = [node.args[0]]
             elif not data:
                 data = arguments
-            self.built_on.add((func.value.id, True, frozenset(words(data))))
+            self.built_on.add((func.value.id, True, tuple(data)))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._copy(node.value, node.targets)

@@ -90,8 +90,8 @@ class Facts:
     # (`first = Dense(8, input_shape=(4,))`).
     input_calls: Set[str]
     # What a name is called on, or first built on by `fit`/`predict`...
-    # (`collector.Collector._built_on`): (name, by such a method, words).
-    built_on: Set[tuple[str, bool, frozenset[str]]]
+    # (`collector.Collector._built_on`): (name, by such a method, arguments).
+    built_on: Set[tuple[str, bool, tuple[ast.expr, ...]]]
     # (name, whether it states an input) of the first `name.add(...)` or
     # `name.build(...)` of each name, in any scope.
     first_completions: Set[tuple[str, bool]]

@@ -14,10 +14,17 @@ from collections.abc import Callable
 
 from .collector import INPUT_ARGUMENTS, STATED_INPUT
 from .facts import Facts
+from .names import words
 from .texts import UnitTexts
 
 _BUILTINS = frozenset(dir(builtins))
 _MODEL_MAKERS = frozenset({"Model", "Functional", "Input"})
+# What the input step passes over looking for a model's first build, and what
+# it reads past it (planning/first_build.py: `_HARMLESS`, `_SHAPE_READS`).
+_BEFORE_FIRST_BUILD = frozenset({"compile", "add"})
+_SHAPE_READS = frozenset(
+    {"input_shape", "output_shape", "inputs", "outputs", "input", "output"}
+)
 
 
 class InputRules:
@@ -34,8 +41,12 @@ class InputRules:
     data: set[str]
     layer_variables: set[str]
     _layer_variables_done: set[str]
+    model_sources: set[str]
+    _models_done: set[str]
+    built_from: set[str]
     _needs: dict[str, bool]
     _binders: dict[str, list[int]]
+    _first_uses: dict[tuple[int, str], int | None]
     facts: Callable[[int], Facts]
     _module_binds: Callable[[int], frozenset[str]]
 
@@ -78,11 +89,15 @@ class InputRules:
         new: set[str] = set()
         for name, method, data in facts.built_on:
             if (
-                (name in self.story and self.needs_data_at(index, name, facts))
+                (
+                    name in self.story
+                    and self.needs_data_at(index, name, facts)
+                    and not self.past_first_build(index, name)
+                )
                 if method
                 else name in self.targets
             ):
-                new |= data & facts.reads
+                new |= words(list(data)) & facts.reads
         bound = self._module_binds(index) & self.data
         # A function or class the data comes from is kept for its name, but
         # its body is never read for a shape (analysis/data_shapes.py).
@@ -93,11 +108,22 @@ class InputRules:
         self.bindings |= new
 
     def _makes_a_model(self, index: int) -> bool:
-        """A unit binding a name the checks resolve to a model it makes from an Input:
-        a first element's input is read from that model's (planning/first_model.py)."""
+        """A unit that may make a model a site is built from whole, or takes the
+        layers of: its input is read from that model's Input (planning/first_model.py,
+        planning/layers_from_model.py), back through the names the unit reads."""
         return not self.words[index].isdisjoint(
             _MODEL_MAKERS
-        ) and not self._module_binds(index).isdisjoint(self.bindings)
+        ) and not self._module_binds(index).isdisjoint(self.model_sources)
+
+    def _models_made(self) -> None:
+        """`_makes_a_model` for units kept before their name was known to be one."""
+        for name in self.model_sources - self._models_done:
+            self._models_done.add(name)
+            for index in self.text.units_with(name):
+                if self.kept[index] and self._makes_a_model(index):
+                    facts = self.facts(index)
+                    self.bindings |= facts.reads
+                    self.built_from |= facts.attributes
 
     def _needs_data(self, name: str) -> bool:
         """Whether a model bound to `name` may take its input from the data it is built on.
@@ -126,6 +152,11 @@ class InputRules:
             return False
         if name in facts.deferred:
             return True
+        binder = self._binder(index, name)
+        return binder is not None and self._leaves_input(binder, name)
+
+    def _binder(self, index: int, name: str) -> int | None:
+        """The last unit up to `index` that may bind the name and spells Sequential."""
         binders = self._binders.get(name)
         if binders is None:
             binders = self._binders[name] = [
@@ -134,7 +165,40 @@ class InputRules:
                 if "Sequential" in self.words[i] and self.text.may_store(i, name)
             ]
         last = bisect.bisect_right(binders, index)
-        return last > 0 and self._leaves_input(binders[last - 1], name)
+        return binders[last - 1] if last else None
+
+    def past_first_build(self, index: int, name: str) -> bool:
+        """Whether the unit comes after the one that holds the first use of its
+        binder's model (`_first_use`): the input step reads no use past that
+        one but those that show the batch dimension (planning/first_build.py)."""
+        binder = self._binder(index, name)
+        if binder is None:
+            return False
+        first = self._first_use(binder, name)
+        return first is not None and index > first
+
+    def _first_use(self, binder: int, name: str) -> int | None:
+        """The first unit after `binder` that uses the name outside functions
+        other than to `compile` it or `add` to it: its first build, or what
+        stops the input step looking for one. None when the text cannot tell."""
+        key = (binder, name)
+        if key not in self._first_uses:
+            self._first_uses[key] = None
+            for index in self.text.units_with(name):
+                if index <= binder:
+                    continue
+                followers = self.text.uses(index).get(name)
+                if not followers or followers <= _BEFORE_FIRST_BUILD:
+                    continue
+                facts = self.facts(index)
+                if name in facts.mentions and name not in facts.deferred:
+                    self._first_uses[key] = index
+                    break
+        return self._first_uses[key]
+
+    def reads_shapes(self, index: int, name: str) -> bool:
+        """Whether the text may read the model's input or output shapes."""
+        return not _SHAPE_READS.isdisjoint(self.text.uses(index).get(name, ()))
 
     def _leaves_input(self, index: int, name: str) -> bool:
         """Whether a unit spelling Sequential and the name states no input for it."""

@@ -104,9 +104,13 @@ class Keeping(InputRules):
         self.data: set[str] = set()
         self._needs: dict[str, bool] = {}
         self._binders: dict[str, list[int]] = {}
+        self._first_uses: dict[tuple[int, str], int | None] = {}
         # Names a unit building a model hands over whole (`[first, ...]`).
         self.layer_variables: set[str] = set()
         self._layer_variables_done: set[str] = set()
+        # Names a model may be built from whole, or take the layers of.
+        self.model_sources: set[str] = set()
+        self._models_done: set[str] = set()
         # What a target is called on (`model(x)`): is any `x` assigned an
         # Input, or a layer's output (sites.py: `_any_assignment`)?
         self.called_with: set[str] = set()
@@ -191,6 +195,7 @@ class Keeping(InputRules):
         while True:
             self._copies()
             self._resolve_assigned()
+            self._models_made()
             grown: set[str] = set()
             for seen, names in zip(checked, self._sets()):
                 grown |= names - seen
@@ -235,6 +240,11 @@ class Keeping(InputRules):
                     self.bindings |= facts.reads
                     self.built_from |= facts.self_attributes
                     self.layer_variables |= facts.handed & facts.reads
+                    self.model_sources |= self.layer_variables | {
+                        name
+                        for name, attribute in facts.dotted
+                        if attribute == "layers"
+                    }
                 else:
                     self.bindings |= self._resolved(facts) & facts.reads
                 if self._makes_a_model(unit):
@@ -402,6 +412,11 @@ class Keeping(InputRules):
         needs_data = self._needs_data(name) and self.needs_data_at(
             index, name, self.facts(index)
         )
+        if needs_data and name not in self.facts(index).deferred:
+            # Past the first build only reads of its shapes are the input step's.
+            needs_data = not self.past_first_build(index, name) or self.reads_shapes(
+                index, name
+            )
         if needs_data or not self.text.dotted_only(index, name):
             facts = self.facts(index)
             if name not in facts.mentions:

@@ -72,6 +72,7 @@ class TreeIndex:
         self.scopes = metadata.scopes(reduced or module, walked)
         # The units that have scopes; empty when the whole module was analysed.
         self.analysed = analysed
+        self._names_read: dict[cst.CSTNode, frozenset[str]] = {}
         if reduced is not None:
             self.candidates = [c for c in self.candidates if self._unit(c) in analysed]
 
@@ -191,6 +192,21 @@ class TreeIndex:
                 return previous
             previous = a
         raise AssertionError("node is not inside the block")
+
+    def names_read(self, node: cst.CSTNode) -> frozenset[str]:
+        """The names `node` spells as names, not as an attribute's (`b` of `a.b`)."""
+        found = self._names_read.get(node)
+        if found is None:
+            found = self._names_read[node] = frozenset(
+                n.value
+                for n in self.walk(node)
+                if isinstance(n, cst.Name)
+                and not (
+                    isinstance(self.parent(n), cst.Attribute)
+                    and self.parent(n).attr is n  # type: ignore[attr-defined]
+                )
+            )
+        return found
 
     def walk(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         """`node` and its descendants in source order."""

@@ -51,15 +51,6 @@ def owned_uses(index: TreeIndex, plan: Plan, refs: list[Ref]) -> OwnedUses:
     if target is None:
         return _by_position(refs, site_end)
     owned = OwnedUses()
-    # The same bindings reach many uses: each value is searched once.
-    mentions: dict[int, bool] = {}
-
-    def mentions_target(value: cst.CSTNode) -> bool:
-        found = mentions.get(id(value))
-        if found is None:
-            found = mentions[id(value)] = _mentions(index, value, target.value)
-        return found
-
     for ref in refs:
         if ref.node is target or ref.deferred or ref.rebinds:
             continue
@@ -71,7 +62,7 @@ def owned_uses(index: TreeIndex, plan: Plan, refs: list[Ref]) -> OwnedUses:
         through = {
             id(b.target)
             for b in bindings
-            if b.value is not None and mentions_target(b.value)
+            if b.value is not None and _mentions(index, b.value, target.value)
         }
         if id(target) not in reaching and not reaching & through:
             continue
@@ -150,14 +141,7 @@ def _passes_on(index: TreeIndex, rebind: Ref) -> bool:
 
 
 def _mentions(index: TreeIndex, value: cst.CSTNode, name: str) -> bool:
-    return any(
-        isinstance(n, cst.Name)
-        and n.value == name
-        and not (
-            isinstance(index.parent(n), cst.Attribute) and index.parent(n).attr is n
-        )
-        for n in index.walk(value)
-    )
+    return name in index.names_read(value)
 
 
 def _outermost_deferred(

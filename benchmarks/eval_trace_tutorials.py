@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from seq2func import convert_source  # noqa: E402
 from seq2func.notebook import convert_notebook  # noqa: E402
-from seq2func.notebook_json import cell_source  # noqa: E402
+from seq2func.notebook.jsonfile import cell_source  # noqa: E402
 from seq2func.trace.lookup import (  # noqa: E402
     InputArguments,
     TracedInput,

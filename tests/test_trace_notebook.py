@@ -15,7 +15,7 @@ import pytest
 from trace_helpers import run_trace
 
 from seq2func.notebook import convert_notebook
-from seq2func.notebook_json import cell_source
+from seq2func.notebook.jsonfile import cell_source
 from seq2func.trace.lookup import StaleTrace, TracedInput, TraceIndex
 
 pytestmark = pytest.mark.framework

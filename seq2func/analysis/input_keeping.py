@@ -12,7 +12,7 @@ import bisect
 import builtins
 from collections.abc import Callable
 
-from .collector import INPUT_ARGUMENTS, STATED_INPUT
+from .watched_names import INPUT_ARGUMENTS, STATED_INPUT
 from .facts import Facts
 from .names import words
 from .texts import UnitTexts

@@ -12,10 +12,10 @@ unit that
 - uses a site's target where the site's checks read it (sites.py:
   `_follow_uses`). In a function, a lambda or a class any use may run at any
   time and is read, unless it is `model.attr` for an attribute the checks
-  do not watch (`collector.WATCHED_ATTRIBUTES`). Elsewhere a use is read only in
+  do not watch (`watched_names.WATCHED_ATTRIBUTES`). Elsewhere a use is read only in
   the target's story: from a seed that may bind the name to where the name
   is certainly assigned again (read from the text, which finds fewer such
-  ends than there are, never more). There `model.fit(...)` and
+  ends than there are, never more; `stories.StoryRules`). There `model.fit(...)` and
   `model.trainable = False` are inert unless an `add()` or `build()` of the
   name is still to come in the story: a use of an incomplete model;
 - reads a copy of a model where the checks look at copies (sites.py:
@@ -31,11 +31,16 @@ unit that
   bound to decides its qualified name (`keras = tf.keras`), whether a first
   layer is an `Input` variable bound once, and which function a model is
   passed to. A unit that builds a model (a seed, an `add()`/`build()`...)
-  resolves the functions it calls and the names it hands over whole (list
-  elements, arguments); any other use only the functions the target is
-  passed to and the classes it is tested against: `X_train` in
-  `model.fit(X_train)` resolves nothing. A resolved name bound to a call
-  resolves the function called;
+  resolves every name it reads (a layer variable, a base model,
+  `encoder.layers`); any other use only the functions the target is
+  passed to and the classes it is tested against. A resolved name bound
+  to a call resolves the function called;
+- is what the input step reads (`input_keeping.InputRules`): a kept class's
+  `__init__`; every use of a name a model is built from, bound to a call
+  with input arguments; the names a model made from an `Input` reads, where
+  a site is built from it; for a model with no stated input, its uses up to
+  its first build and the data of that build, back through every
+  assignment; and what any model is called on, likewise;
 - is the last module-level `def` of a function a site's target is passed
   to by name, when it may add to, pop from or read the layers of a model
   (or when another `def` of that name is kept: the planner reads the last);
@@ -52,13 +57,13 @@ story: what they mean is set where they are bound. Where the text of a unit
 
 from __future__ import annotations
 
-import bisect
 import builtins
 from collections.abc import Callable
 
-from .collector import DESERIALIZERS, SEEDS
+from .watched_names import DESERIALIZERS, SEEDS
 from .facts import Facts
 from .input_keeping import InputRules
+from .stories import StoryRules
 from .texts import UnitTexts, watched_attribute
 
 _BUILTINS = frozenset(dir(builtins))
@@ -69,7 +74,7 @@ _KERAS_WORDS = frozenset(
 )
 
 
-class Keeping(InputRules):
+class Keeping(InputRules, StoryRules):
     """The units kept so far, and the names that make more of them matter."""
 
     def __init__(
@@ -394,98 +399,6 @@ class Keeping(InputRules):
             found = self._binds[index] = (
                 quick if quick is not None else self.facts(index).binds
             )
-        return found
-
-    def _uses_target(self, index: int, name: str) -> bool:
-        """Whether the unit uses a site's target where the checks of the site read it.
-
-        A use in a function (a lambda, a class) may run at any time, and is
-        read unless it is an unwatched `name.attr`. Any other use is read only
-        within a story: after a unit that may build a model of that name, up
-        to where the name is certainly assigned again. There, `name.attr` for
-        an unwatched attribute is inert unless the story still has an `add()`
-        or `build()` to come: a use of an incomplete model. A model that may
-        take its input from the data it is first built on has its every use
-        read, as if watched: the input step looks for its first build, and
-        for any use that runs before it (`model.summary()`: S2F112).
-        """
-        needs_data = self._needs_data(name) and self.needs_data_at(
-            index, name, self.facts(index)
-        )
-        if needs_data and name not in self.facts(index).deferred:
-            # Past the first build only reads of its shapes are the input step's.
-            needs_data = not self.past_first_build(index, name) or self.reads_shapes(
-                index, name
-            )
-        if needs_data or not self.text.dotted_only(index, name):
-            facts = self.facts(index)
-            if name not in facts.mentions:
-                return False  # the word is a local, or in a string
-            watched = (
-                needs_data
-                or name in facts.plain
-                or any(
-                    used == name and watched_attribute(attribute)
-                    for used, attribute in facts.dotted
-                )
-            )
-            if watched and name in facts.deferred:
-                return True
-            if not self._in_story(index, name):
-                return False
-            if watched:
-                return True
-        elif not self._in_story(index, name):
-            return False
-        return not self._complete(index, name)
-
-    def _reads_copy(self, index: int, name: str) -> bool:
-        """Whether the unit reads a copy of a model where the checks look, anywhere.
-
-        A copy's every read counts, in any order: subscripted, a watched
-        attribute, in `isinstance`/`type`, cloned, or copied on.
-        """
-        if self.text.dotted_only(index, name):
-            return False
-        facts = self.facts(index)
-        return (
-            name in facts.copy_uses
-            or any(
-                used == name and watched_attribute(attribute)
-                for used, attribute in facts.dotted
-            )
-            or any(name in words for words in facts.tested)
-            or any(
-                argument == name and callee in self.deserializers
-                for callee, argument in facts.called_on
-            )
-        )
-
-    def _in_story(self, index: int, name: str) -> bool:
-        """Whether the unit comes after a seed that may bind the name, and no later
-        than where the name is certainly assigned again."""
-        starts, ends = self._stories(name)
-        start = bisect.bisect_right(starts, index)
-        if start == 0:
-            return False
-        end = bisect.bisect_left(ends, starts[start - 1] + 1)
-        return end == len(ends) or index <= ends[end]
-
-    def _complete(self, index: int, name: str) -> bool:
-        """Whether no `add()`/`build()` of the name comes after the unit in its story."""
-        completing, ends = self.text.landmarks(name)
-        later = bisect.bisect_right(completing, index)
-        if later == len(completing):
-            return True
-        end = bisect.bisect_right(ends, index)
-        return end < len(ends) and ends[end] < completing[later]
-
-    def _stories(self, name: str) -> tuple[list[int], list[int]]:
-        """The seeds that spell the name, and where its story certainly ends, in order."""
-        found = self._stories_of.get(name)
-        if found is None:
-            starts = sorted(i for i in self.text.units_with(name) if i in self.seeds)
-            found = self._stories_of[name] = (starts, self.text.landmarks(name)[1])
         return found
 
     def _definition(self, name: str) -> bool:

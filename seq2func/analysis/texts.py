@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .collector import COMPLETING_ATTRIBUTES, WATCHED_ATTRIBUTES
+from .watched_names import COMPLETING_ATTRIBUTES, WATCHED_ATTRIBUTES
 
 _WORD = re.compile(r"\w+")
 

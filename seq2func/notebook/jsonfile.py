@@ -11,8 +11,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from .diagnostics import INVALID_NOTEBOOK
-from .results import ConversionError
+from ..diagnostics import INVALID_NOTEBOOK
+from ..results import ConversionError
 
 
 def cell_source(cell: dict) -> str:

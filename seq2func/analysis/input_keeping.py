@@ -47,6 +47,7 @@ class InputRules:
     _needs: dict[str, bool]
     _binders: dict[str, list[int]]
     _first_uses: dict[tuple[int, str], int | None]
+    _limits: dict[str, int]
     facts: Callable[[int], Facts]
     _module_binds: Callable[[int], frozenset[str]]
 
@@ -92,7 +93,7 @@ class InputRules:
                 (
                     name in self.story
                     and self.needs_data_at(index, name, facts)
-                    and not self.past_first_build(index, name)
+                    and self.may_build_first(index, name, facts)
                 )
                 if method
                 else name in self.targets
@@ -150,13 +151,34 @@ class InputRules:
         """
         if not self._needs_data(name):
             return False
-        if name in facts.deferred:
+        if name in facts.deferred and (
+            index <= self._deferred_limit(name) or self.reads_shapes(index, name)
+        ):
             return True
         binder = self._binder(index, name)
         return binder is not None and self._leaves_input(binder, name)
 
+    def _deferred_limit(self, name: str) -> int:
+        """The last unit a use in a function matters up to: the first build of the
+        last model of the name that needs one (the input step asks whether a
+        function using the model is defined before it), or past the end."""
+        found = self._limits.get(name)
+        if found is None:
+            found = -1
+            for binder in self._binders_of(name):
+                if self._leaves_input(binder, name):
+                    first = self._first_use(binder, name)
+                    found = max(found, len(self.words) if first is None else first)
+            self._limits[name] = found
+        return found
+
     def _binder(self, index: int, name: str) -> int | None:
         """The last unit up to `index` that may bind the name and spells Sequential."""
+        binders = self._binders_of(name)
+        last = bisect.bisect_right(binders, index)
+        return binders[last - 1] if last else None
+
+    def _binders_of(self, name: str) -> list[int]:
         binders = self._binders.get(name)
         if binders is None:
             binders = self._binders[name] = [
@@ -164,18 +186,25 @@ class InputRules:
                 for i in self.text.units_with(name)
                 if "Sequential" in self.words[i] and self.text.may_store(i, name)
             ]
-        last = bisect.bisect_right(binders, index)
-        return binders[last - 1] if last else None
+        return binders
 
-    def past_first_build(self, index: int, name: str) -> bool:
-        """Whether the unit comes after the one that holds the first use of its
-        binder's model (`_first_use`): the input step reads no use past that
-        one but those that show the batch dimension (planning/first_build.py)."""
+    def may_build_first(self, index: int, name: str, facts: Facts) -> bool:
+        """Whether the unit may hold the first use of its binder's model but
+        `compile` (`_first_use`): the use the input step reads as its first
+        build, or as what stops it looking for one (planning/first_build.py);
+        the uses before it only compile it. A unit that also uses the name in
+        a function is passed over there, so it may be that use too."""
         binder = self._binder(index, name)
         if binder is None:
             return False
         first = self._first_use(binder, name)
-        return first is not None and index > first
+        if index == first:
+            return True
+        return (
+            name in facts.deferred
+            and index > binder
+            and (first is None or index < first)
+        )
 
     def _first_use(self, binder: int, name: str) -> int | None:
         """The first unit after `binder` that uses the name outside functions

@@ -110,6 +110,7 @@ class Keeping(InputRules, StoryRules):
         self._needs: dict[str, bool] = {}
         self._binders: dict[str, list[int]] = {}
         self._first_uses: dict[tuple[int, str], int | None] = {}
+        self._limits: dict[str, int] = {}
         # Names a unit building a model hands over whole (`[first, ...]`).
         self.layer_variables: set[str] = set()
         self._layer_variables_done: set[str] = set()

@@ -25,7 +25,7 @@ class StoryRules:
     facts: Callable[[int], Facts]
     _needs_data: Callable[[str], bool]
     needs_data_at: Callable[[int, str, Facts], bool]
-    past_first_build: Callable[[int, str], bool]
+    may_build_first: Callable[[int, str, Facts], bool]
     reads_shapes: Callable[[int, str], bool]
 
     def _uses_target(self, index: int, name: str) -> bool:
@@ -37,18 +37,19 @@ class StoryRules:
         to where the name is certainly assigned again. There, `name.attr` for
         an unwatched attribute is inert unless the story still has an `add()`
         or `build()` to come: a use of an incomplete model. A model that may
-        take its input from the data it is first built on has its every use
-        read, as if watched: the input step looks for its first build, and
-        for any use that runs before it (`model.summary()`: S2F112).
+        take its input from the data it is first built on has its first use
+        but `compile` read, as if watched: the input step reads it as the
+        first build, or says it runs before one (`model.summary()`: S2F112);
+        and so are its uses in functions up to there, and reads of its shapes.
         """
         needs_data = self._needs_data(name) and self.needs_data_at(
             index, name, self.facts(index)
         )
         if needs_data and name not in self.facts(index).deferred:
-            # Past the first build only reads of its shapes are the input step's.
-            needs_data = not self.past_first_build(index, name) or self.reads_shapes(
-                index, name
-            )
+            # Of the other uses, the input step reads only those of its shapes.
+            needs_data = self.may_build_first(
+                index, name, self.facts(index)
+            ) or self.reads_shapes(index, name)
         if needs_data or not self.text.dotted_only(index, name):
             facts = self.facts(index)
             if name not in facts.mentions:

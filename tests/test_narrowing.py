@@ -784,3 +784,19 @@ def test_past_the_first_build_only_reads_of_the_shapes_stay_for_the_input_step()
     result, narrowed = same_both_ways(source)
     assert "model.summary()" not in narrowed and "model.output_shape" in narrowed
     assert [site.status for site in result.sites] == ["converted"]
+
+
+def test_data_kept_before_it_is_known_to_be_data_is_followed_back_too():
+    # `x = np.zeros((n, 4))` is kept first for the first model's input_shape,
+    # then found to be the second model's data: `n` is read for its rows.
+    source = (
+        "import keras\nimport numpy as np\n\nn = 100\n"
+        + PADDING
+        + "x = np.zeros((n, 4))\n"
+        + "model0 = keras.Sequential([keras.layers.Dense(2, input_shape=x.shape[1:])])\n"
+        + PADDING
+        + "model = keras.Sequential([keras.layers.Dense(2)])\nmodel.fit(x, y)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert "n = 100" in narrowed
+    assert [site.status for site in result.sites] == ["converted", "converted"]

@@ -39,6 +39,7 @@ class InputRules:
     targets: set[str]
     bindings: set[str]
     data: set[str]
+    _data_done: set[str]
     layer_variables: set[str]
     _layer_variables_done: set[str]
     model_sources: set[str]
@@ -107,6 +108,14 @@ class InputRules:
         new -= _BUILTINS
         self.data |= new
         self.bindings |= new
+
+    def _follow_kept_data(self) -> None:
+        """`_follow_data` for kept units binding a name only later known to be data."""
+        for name in self.data - self._data_done:
+            self._data_done.add(name)
+            for index in self.text.units_with(name):
+                if self.kept[index]:
+                    self._follow_data(index, self.facts(index))
 
     def _makes_a_model(self, index: int) -> bool:
         """A unit that may make a model a site is built from whole, or takes the

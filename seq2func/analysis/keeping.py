@@ -117,6 +117,7 @@ class Keeping(InputRules, StoryRules):
         # Names a model may be built from whole, or take the layers of.
         self.model_sources: set[str] = set()
         self._models_done: set[str] = set()
+        self._data_done: set[str] = set()
         # What a target is called on (`model(x)`): is any `x` assigned an
         # Input, or a layer's output (sites.py: `_any_assignment`)?
         self.called_with: set[str] = set()
@@ -202,6 +203,7 @@ class Keeping(InputRules, StoryRules):
             self._copies()
             self._resolve_assigned()
             self._models_made()
+            self._follow_kept_data()
             grown: set[str] = set()
             for seen, names in zip(checked, self._sets()):
                 grown |= names - seen

@@ -51,6 +51,7 @@ class TreeIndex:
         self.names: dict[str, list[cst.Name]] = walked.names
         self.attributes: dict[str, list[cst.Attribute]] = walked.attributes
         self.candidates: list[cst.CSTNode] = walked.candidates
+        self.statement_code = walked.statement_code
         # Some statements stand blanked in `module` (`analysis.narrowing`).
         self.narrowed = bool(elided_text)
         # A policy set anywhere in the file counts, even blanked out of `module`.

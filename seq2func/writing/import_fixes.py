@@ -38,7 +38,9 @@ def fix_imports(
     first, last = _keras_block(body, wanted, bindings)
     # The code of the statements outside the block is written once, for the
     # search and for the file (most of them are the file's code).
-    written = {id(s): (s, module.code_for_node(s)) for s in body[:first] + body[last:]}
+    written = {
+        id(s): (s, _code_of(module, index, s)) for s in body[:first] + body[last:]
+    }
     rest_code = "".join(code for _, code in written.values()) + elided_text
     removals = _unused_imports(index, bindings, rest_code)
     if not wanted and not removals:
@@ -56,6 +58,12 @@ def fix_imports(
         removals = still_unused(module.with_changes(body=body), removals, elided_text)
         first, last = 0, len(body)
     return module_code(_remove(module, body, removals, first, last), written)
+
+
+def _code_of(module: cst.Module, index: TreeIndex, statement: cst.CSTNode) -> str:
+    """`module.code_for_node(statement)`, taken from the index's walk where it wrote it."""
+    code = index.statement_code(statement)
+    return code if code is not None else module.code_for_node(statement)
 
 
 def module_code(module: cst.Module, written: dict[int, tuple[cst.CSTNode, str]]) -> str:

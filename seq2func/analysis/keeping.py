@@ -53,6 +53,9 @@ unit that
 Names that are builtins or bound only by imports, `def` and `class` are not
 story: what they mean is set where they are bound. Where the text of a unit
 (`texts.UnitTexts`) settles a question, the unit is not walked.
+
+Over the size guide by this docstring, the list of what is kept; the rules
+of the story and of the input step are in `stories.py` and `input_keeping.py`.
 """
 
 from __future__ import annotations

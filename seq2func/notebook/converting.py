@@ -134,6 +134,18 @@ def convert_notebook(
         return _unchanged(
             text, sites, path, "the cell boundaries did not survive the rewrite"
         )
+    written = _write_back(notebook, joined, bodies, text)
+    if isinstance(written, str):
+        return _unchanged(text, sites, path, written)
+    new_text, changed = written
+    return NotebookResult(new_text, sites, changed, path)
+
+
+def _write_back(
+    notebook: dict, joined: JoinedSource, bodies: dict[int, list[str]], text: str
+) -> tuple[str, tuple[int, ...]] | str:
+    """The notebook's text with its changed cells put back, and their indexes;
+    or why it cannot be written back."""
     changed = []
     replaced: dict[int, object] = {}  # the sources changed, as they were
     whole = False
@@ -142,9 +154,7 @@ def convert_notebook(
             continue
         source = rebuild_cell(cell, bodies[cell.index], joined.masks)
         if source is None:
-            return _unchanged(
-                text, sites, path, "the cell cannot be written back exactly"
-            )
+            return "the cell cannot be written back exactly"
         if source != cell_source(notebook["cells"][cell.index]):
             if "source" in notebook["cells"][cell.index]:
                 replaced[cell.index] = notebook["cells"][cell.index]["source"]
@@ -154,10 +164,8 @@ def convert_notebook(
             changed.append(cell.index)
     new_text = dump(notebook, text, None if whole else replaced)
     if new_text is None:
-        return _unchanged(
-            text, sites, path, "its JSON layout cannot be reproduced byte for byte"
-        )
-    return NotebookResult(new_text, sites, tuple(changed), path)
+        return "its JSON layout cannot be reproduced byte for byte"
+    return new_text, tuple(changed)
 
 
 def notebook_traces(text: str, path: str | None, traces: TraceIndex) -> SiteTraces:

@@ -1,7 +1,8 @@
 """Time notebook conversion over a folder of notebooks, and check it against the whole-source path.
 
     python benchmarks/bench_notebooks.py [--tree DIR] [--repeat 5] [--save FILE]
-                                         [--before FILE] [--check-identical]
+                                         [--before FILE] [--against DIR]
+                                         [--check-identical]
 
 Times, per notebook that mentions Sequential, `convert_notebook` (what
 `seq2func convert` runs on a notebook; notebooks have no plan-only path:
@@ -10,18 +11,26 @@ prints milliseconds per notebook, the total and the average. --save writes
 the figures as JSON; --before reads figures saved earlier (on the same
 machine) and prints them beside these, with the ratio.
 
+--against DIR times the seq2func of another checkout (`git worktree add
+/tmp/before <commit>`) the same way, in a second process, turn about with
+this one, notebook by notebook: on a shared machine both meet the same load.
+
 --check-identical converts every notebook and `.py` file of the tree that
 mentions Sequential (the others are never narrowed) a second way, with
 narrowing switched off so the joined cells (the file) are analysed whole,
 and reports every file whose text, changed cells or sites differ (exit
-status 1).
+status 1). With --against DIR the second way is the other checkout's.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import inspect
 import json
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -36,6 +45,20 @@ from seq2func.notebook import convert_notebook  # noqa: E402
 from seq2func.results import ConversionError  # noqa: E402
 
 DEFAULT_TREE = "/tmp/real/handson"
+# A process that converts the notebook named on each line of its input and
+# answers with the seconds it took, on the wall clock and in CPU time.
+WORKER = """
+import sys, time
+import seq2func
+from seq2func.notebook import convert_notebook
+print(seq2func.__file__, flush=True)
+for line in sys.stdin:
+    path = line.rstrip("\\n")
+    text = open(path, encoding="utf-8").read()
+    wall, cpu = time.perf_counter(), time.process_time()
+    convert_notebook(text, path)
+    print(time.perf_counter() - wall, time.process_time() - cpu, flush=True)
+"""
 
 
 def notebooks(tree: Path) -> list[Path]:
@@ -64,6 +87,7 @@ def whole_source() -> Iterator[None]:
 
 
 def outcome(text: str, path: str):
+    """What converting a file gives, errors included."""
     try:
         if path.endswith(".ipynb"):
             result = convert_notebook(text, path)
@@ -74,14 +98,37 @@ def outcome(text: str, path: str):
         return ("error", error.code, error.reason)
 
 
-def check_identical(tree: Path) -> int:
-    """How many files convert differently narrowed and whole; prints each."""
+# A process that answers, for each file named on its input, a digest of what
+# converting it gives.
+OUTCOME_WORKER = (
+    """
+import hashlib, sys
+import seq2func
+from seq2func import convert
+from seq2func.notebook import convert_notebook
+from seq2func.results import ConversionError
+"""
+    + inspect.getsource(outcome)
+    + """
+print(seq2func.__file__, flush=True)
+for line in sys.stdin:
+    path = line.rstrip("\\n")
+    text = open(path, encoding="utf-8").read()
+    print(hashlib.sha256(repr(outcome(text, path)).encode()).hexdigest(), flush=True)
+"""
+)
+
+
+def check_identical(tree: Path, against: Path | None = None) -> int:
+    """How many files convert differently narrowed and whole (or here and under
+    `against`); prints each."""
     paths = sorted(
         p
         for pattern in ("*.ipynb", "*.py")
         for p in tree.rglob(pattern)
         if ".ipynb_checkpoints" not in p.parts
     )
+    other = _worker(against, OUTCOME_WORKER) if against else None
     different = checked = 0
     for path in paths:
         try:
@@ -92,9 +139,12 @@ def check_identical(tree: Path) -> int:
             continue
         checked += 1
         narrowed = outcome(text, str(path))
-        with whole_source():
-            whole = outcome(text, str(path))
-        same = narrowed == whole
+        if other is not None:
+            mine = hashlib.sha256(repr(narrowed).encode()).hexdigest()
+            same = mine == _ask(other, path)
+        else:
+            with whole_source():
+                same = narrowed == outcome(text, str(path))
         different += not same
         sites = narrowed[2] if narrowed[0] != "error" else ()
         converted = sum(site.status == "converted" for site in sites)
@@ -103,7 +153,32 @@ def check_identical(tree: Path) -> int:
             f"({len(sites)} sites, {converted} converted)"
         )
     print(f"{checked - different} of {checked} files identical")
+    if other is not None:
+        other.stdin.close()  # type: ignore[union-attr]
+        other.wait()
     return different
+
+
+def _worker(root: Path, code: str) -> subprocess.Popen:
+    """A Python process running `code` with the seq2func under `root`."""
+    worker = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    loaded = worker.stdout.readline().strip()  # type: ignore[union-attr]
+    if not Path(loaded).resolve().is_relative_to(root.resolve()):
+        raise SystemExit(f"{root}: seq2func came from {loaded}")
+    return worker
+
+
+def _ask(worker: subprocess.Popen, path: Path) -> str:
+    worker.stdin.write(f"{path}\n")  # type: ignore[union-attr]
+    worker.stdin.flush()  # type: ignore[union-attr]
+    return worker.stdout.readline().strip()  # type: ignore[union-attr]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,26 +194,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", type=Path, help="write the figures as JSON here")
     parser.add_argument("--before", type=Path, help="figures saved by an earlier run")
     parser.add_argument(
+        "--against", type=Path, help="a checkout to time in turns with this one"
+    )
+    parser.add_argument(
         "--check-identical",
         action="store_true",
         help="compare every notebook's conversion with the whole-source one",
     )
     args = parser.parse_args(argv)
     if args.check_identical:
-        return 1 if check_identical(args.tree) else 0
+        return 1 if check_identical(args.tree, args.against) else 0
 
     paths = notebooks(args.tree)
-    # Imports and caches (black, LibCST's grammar) are paid once, not per file.
-    convert_notebook(paths[0].read_text(encoding="utf-8"), str(paths[0]))
-    clock = time.process_time if args.clock == "cpu" else time.perf_counter
-    figures = {
-        path.name: best_of(
-            path.read_text(encoding="utf-8"), str(path), args.repeat, clock
-        )
-        * 1000
-        for path in paths
-    }
     before = json.loads(args.before.read_text()) if args.before else {}
+    if args.against:
+        before, figures = turn_about(
+            paths, (args.against, ROOT), args.repeat, args.clock == "cpu"
+        )
+    else:
+        # Imports and caches (black, LibCST's grammar) are paid once, not per file.
+        convert_notebook(paths[0].read_text(encoding="utf-8"), str(paths[0]))
+        clock = time.process_time if args.clock == "cpu" else time.perf_counter
+        figures = {
+            path.name: best_of(
+                path.read_text(encoding="utf-8"), str(path), args.repeat, clock
+            )
+            * 1000
+            for path in paths
+        }
+    print(f"best of {args.repeat}, {args.clock} clock, ms per notebook")
     header = f"{'notebook':60} {'before ms':>10} {'after ms':>10} {'speed-up':>9}"
     print(header if before else f"{'notebook':60} {'ms':>10}")
     for name, ms in figures.items():
@@ -151,6 +235,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.save:
         args.save.write_text(json.dumps(figures, indent=1) + "\n")
     return 0
+
+
+def turn_about(
+    paths: list[Path], roots: tuple[Path, Path], repeat: int, cpu: bool
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Best milliseconds per notebook of the seq2func under each root, timed in turns."""
+    workers = [_worker(root, WORKER) for root in roots]
+    best: tuple[dict[str, float], dict[str, float]] = ({}, {})
+    for turn in range(repeat + 1):  # the first turn warms both up
+        for path in paths:
+            order = (0, 1) if turn % 2 else (1, 0)
+            for side in order:
+                wall, cpu_time = map(float, _ask(workers[side], path).split())
+                if turn:
+                    ms = (cpu_time if cpu else wall) * 1000
+                    best[side][path.name] = min(best[side].get(path.name, ms), ms)
+    for worker in workers:
+        worker.stdin.close()  # type: ignore[union-attr]
+        worker.wait()
+    return best
 
 
 def _row(name: str, before: float | None, after: float) -> str:

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from seq2func import convert_source  # noqa: E402
-from seq2func.notebook import _cell_source, convert_notebook  # noqa: E402
+from seq2func.notebook import convert_notebook  # noqa: E402
+from seq2func.notebook.jsonfile import cell_source  # noqa: E402
 from seq2func.trace.lookup import (  # noqa: E402
     InputArguments,
     TracedInput,
@@ -84,7 +85,7 @@ def _skipped_sites(folder: Path):
         cells = json.loads(text)["cells"]
         for site in convert_notebook(text, str(path)).sites:
             if set(site.skip_codes) & MISSING_INPUT:
-                yield path, site.cell, site, _cell_source(cells[site.cell])
+                yield path, site.cell, site, cell_source(cells[site.cell])
 
 
 def _verify(folder: Path, traces: Path) -> dict[tuple, str]:

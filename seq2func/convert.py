@@ -214,7 +214,7 @@ def _convert(
     wanted = [pair for _, spelling in spelled for pair in spelling.imports]
     settings = black_settings(path, line_length)
     new_module = rewrite_module(module, index, edits, settings)
-    code = fix_imports(new_module, wanted, index, bindings, elided_text).code
+    code = fix_imports(new_module, wanted, index, bindings, elided_text)
     if safety_net:
         error = _syntax_error(code, path)
         if error is not None:  # a bug of ours must never reach the user's file

@@ -169,3 +169,31 @@ def test_narrowed_modules_get_the_same_positions_and_parents(narrowed):
     walked = metadata.walk(module)
     assert dict(walked.positions) == dict(expected)
     assert walked.parents == children_walk(module)[0]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import keras\n\n# a comment\nx = 1  # after\n\n\ndef f():\n    return 2\n\n# footer\n",
+        "#!/usr/bin/env python\n'''doc'''\nif x:\n    y = 1\n    # in the block\nz = 2",
+        "a = 1\r\nb = [\r\n    2,\r\n]\r\n",
+        "",
+    ],
+)
+def test_the_walk_writes_each_statement_as_code_for_node_does(source):
+    module = cst.parse_module(source)
+    walked = metadata.walk(module)
+    for statement in module.body:
+        code = walked.statement_code(statement)
+        assert code is None or code == module.code_for_node(statement)
+    if module.has_trailing_newline:
+        assert all(walked.statement_code(s) is not None for s in module.body)
+
+
+@pytest.mark.parametrize("path", MODULES)
+def test_the_walk_writes_every_statement_of_a_file_as_code_for_node_does(path):
+    module = parse(path)
+    walked = metadata.walk(module)
+    for statement in module.body:
+        code = walked.statement_code(statement)
+        assert code is None or code == module.code_for_node(statement)

@@ -274,3 +274,102 @@ def test_a_cell_with_windows_line_endings_keeps_them_on_rewritten_lines():
         notebook([line.replace("\n", "\r\n") for line in MODEL]), "n.ipynb"
     )
     assert sources(result.text) == [[line.replace("\n", "\r\n") for line in CONVERTED]]
+
+
+# A notebook as chapters of a course write one: data, several models under one
+# name, compiled, fitted, saved, read back, passed to helpers, in any order.
+CHAPTER = [
+    [
+        "import numpy as np\n",
+        "import tensorflow as tf\n",
+        "from tensorflow import keras\n",
+    ],
+    ["X_train = np.random.rand(32, 3)\n", "X_train = X_train / X_train.max()\n"],
+    ["%matplotlib inline\n", "def plot(history):\n", "    return history.history\n"],
+    [
+        "model = keras.Sequential([\n",
+        '    keras.layers.Dense(8, activation="relu", input_shape=(3,)),\n',
+        "    keras.layers.Dense(1),\n",
+        "])\n",
+    ],
+    ['model.compile(loss="mse")\n', "history = model.fit(X_train, X_train[:, 0])\n"],
+    ["plot(history)\n", 'model.save("m.keras")\n'],
+    [
+        "model = keras.Sequential()\n",
+        "model.add(keras.layers.Dense(4, input_shape=(3,)))\n",
+    ],
+    ["model.summary()\n"],
+    ["model.add(keras.layers.Dense(1))\n"],
+    ["def grow(m):\n", "    m.add(keras.layers.Dense(1))\n"],
+    ["other = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"],
+    ["grow(other)\n", "copy = other\n"],
+    ['restored = keras.models.load_model("m.keras")\n', "restored.layers[0]\n"],
+    [
+        "inputs = keras.Input(shape=(3,))\n",
+        "last = keras.Sequential([inputs, keras.layers.Dense(1)])\n",
+    ],
+    ["last.fit(X_train, X_train[:, 0])\n", "y = last(X_train)\n", "!ls\n"],
+    ["model = build_other()\n", "model.fit(X_train)\n", "grow(model)\n"],
+]
+
+
+def converted_both_ways(text: str):
+    """The notebook converted as it is, and with its joined cells analysed whole."""
+    from unittest import mock
+
+    from seq2func import convert
+
+    narrowed = convert_notebook(text, "n.ipynb")
+    with mock.patch.object(convert, "narrow", lambda source: None):
+        whole = convert_notebook(text, "n.ipynb")
+    return narrowed, whole
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(
+            path.read_text(encoding="utf-8")
+            for path in sorted(NOTEBOOKS.glob("*.ipynb"))
+        ),
+        notebook(*CHAPTER),
+    ],
+    ids=[*(path.stem for path in sorted(NOTEBOOKS.glob("*.ipynb"))), "chapter"],
+)
+def test_a_notebook_converts_as_its_cells_analysed_whole_do(text):
+    narrowed, whole = converted_both_ways(text)
+    assert narrowed.text == whole.text
+    assert narrowed.sites == whole.sites
+    assert narrowed.cells_changed == whole.cells_changed
+
+
+def test_the_chapter_notebook_is_narrowed_and_has_sites_of_every_kind():
+    from seq2func.analysis.narrowing import narrow
+
+    text = notebook(*CHAPTER)
+    assert narrow(notebook_sources(text).code) is not None
+    result = convert_notebook(text, "n.ipynb")
+    assert {site.status for site in result.sites} == {"converted", "skipped"}
+
+
+def test_an_ascii_notebook_that_escapes_its_text_is_written_back_escaped():
+    text = json.dumps(
+        json.loads(notebook(MODEL, ["# Schätzung\n"])), indent=1, ensure_ascii=True
+    )
+    result = convert_notebook(text + "\n", "a.ipynb")
+    assert result.changed and result.text.isascii()
+    assert "Sch\\u00e4tzung" in result.text
+    assert json.loads(result.text)["cells"][0]["source"] == CONVERTED
+
+
+def test_a_notebook_whose_sources_are_strings_changes_only_the_converted_one():
+    data = json.loads(notebook(["x = 1\n"], MODEL, ["# é\n"]))
+    for cell in data["cells"]:
+        cell["source"] = "".join(cell["source"])
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    result = convert_notebook(text, "s.ipynb")
+    assert result.cells_changed == (1,)
+    after = json.loads(result.text)
+    assert after["cells"][1]["source"] == "".join(CONVERTED)
+    after["cells"][1]["source"] = data["cells"][1]["source"]
+    assert json.dumps(after, indent=2, ensure_ascii=False) + "\n" == text

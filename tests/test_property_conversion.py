@@ -9,6 +9,7 @@ import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import seq2func
 from strategies import programs
@@ -58,6 +59,60 @@ def test_unrelated_code_around_a_program_changes_nothing_in_its_conversion(progr
     whole = convert._convert(padded, None, None, frozenset())
     assert code == whole.code
     assert narrowed.sites == whole.sites
+
+
+# What notebooks do with a model between and after the statements that build it.
+NOTEBOOK_STATEMENTS = [
+    "X_train = load_data()",
+    "X_train = X_train / 255.0",
+    "history = model.fit(X_train, epochs=2)",
+    'model.compile(loss="mse")',
+    "model.summary()",
+    "model.trainable = False",
+    "other = model",
+    "first = other.layers[0]",
+    "for each in [model]:\n    each.summary()",
+    "y = model(X_train)",
+    'model.save("m.keras")',
+    'restored = keras.models.load_model("m.keras")',
+    "restored.layers[0].trainable = False",
+    "def train(m):\n    m.fit(X_train)",
+    "train(model)",
+    "inputs = keras.Input(shape=(3,))",
+    "shape = (None, 4)",
+    "model = build_other()",
+    "print(model)",
+    "def show():\n    return model.layers",
+]
+
+
+@SETTINGS
+@given(
+    programs(),
+    st.lists(
+        st.tuples(st.integers(0, 100), st.sampled_from(NOTEBOOK_STATEMENTS)),
+        max_size=6,
+    ),
+)
+def test_notebook_uses_around_a_program_convert_as_the_whole_file_does(
+    program, insertions
+):
+    from seq2func import convert
+    from test_narrowing import UNRELATED
+
+    chunks: list[list[str]] = []
+    for line in program.source.splitlines(keepends=True):
+        if chunks and line[:1] in (" ", "\t"):
+            chunks[-1].append(line)
+        else:
+            chunks.append([line])
+    for position, statement in insertions:
+        chunks.insert(position % (len(chunks) + 1), [statement + "\n"])
+    source = "".join("".join(chunk) for chunk in chunks) + UNRELATED
+    result = convert.convert_source(source)
+    whole = convert._convert(source, None, None, frozenset())
+    assert result.code == whole.code
+    assert result.sites == whole.sites
 
 
 @pytest.mark.framework

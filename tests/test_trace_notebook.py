@@ -14,7 +14,8 @@ import textwrap
 import pytest
 from trace_helpers import run_trace
 
-from seq2func.notebook import _cell_source, convert_notebook
+from seq2func.notebook import convert_notebook
+from seq2func.notebook.jsonfile import cell_source
 from seq2func.trace.lookup import StaleTrace, TracedInput, TraceIndex
 
 pytestmark = pytest.mark.framework
@@ -81,7 +82,7 @@ def _check(path, traces):
     found = {}
     with TraceIndex.open(traces) as index:
         for site in sites:
-            source = _cell_source(cells[site.cell])
+            source = cell_source(cells[site.cell])
             found[site.cell] = index.lookup(
                 source, site.line, site.column, path, cell=site.cell
             )

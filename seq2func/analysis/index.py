@@ -2,7 +2,8 @@
 
 Built once per file from one run of LibCST's codegen and one `ScopeVisitor`
 pass (`analysis.metadata`). It answers questions about the tree and decides
-nothing: planning asks it, and only planning decides.
+nothing: planning asks it, and only planning decides. Over the size guide
+by a few lines: one class of many small lookups, each asked by node.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class TreeIndex:
         self.names: dict[str, list[cst.Name]] = walked.names
         self.attributes: dict[str, list[cst.Attribute]] = walked.attributes
         self.candidates: list[cst.CSTNode] = walked.candidates
+        self.statement_code = walked.statement_code
         # Some statements stand blanked in `module` (`analysis.narrowing`).
         self.narrowed = bool(elided_text)
         # A policy set anywhere in the file counts, even blanked out of `module`.
@@ -72,6 +74,7 @@ class TreeIndex:
         self.scopes = metadata.scopes(reduced or module, walked)
         # The units that have scopes; empty when the whole module was analysed.
         self.analysed = analysed
+        self._names_read: dict[cst.CSTNode, frozenset[str]] = {}
         if reduced is not None:
             self.candidates = [c for c in self.candidates if self._unit(c) in analysed]
 
@@ -191,6 +194,21 @@ class TreeIndex:
                 return previous
             previous = a
         raise AssertionError("node is not inside the block")
+
+    def names_read(self, node: cst.CSTNode) -> frozenset[str]:
+        """The names `node` spells as names, not as an attribute's (`b` of `a.b`)."""
+        found = self._names_read.get(node)
+        if found is None:
+            found = self._names_read[node] = frozenset(
+                n.value
+                for n in self.walk(node)
+                if isinstance(n, cst.Name)
+                and not (
+                    isinstance(self.parent(n), cst.Attribute)
+                    and self.parent(n).attr is n  # type: ignore[attr-defined]
+                )
+            )
+        return found
 
     def walk(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         """`node` and its descendants in source order."""

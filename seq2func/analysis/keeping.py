@@ -1,63 +1,83 @@
 """Which units of a file narrowing keeps: what the conversion's checks can read.
 
-A unit is a top-level statement, a class's header, or one statement of a
-top-level class's body. Imports outside functions, the module's docstring,
-and every unit naming `Sequential` or `InputLayer` (a seed: it may hold a
-site) are kept, and so is every unit that reads a model back
-(`load_model`, `clone_model`, `from_config`...). Then, until nothing more
-is kept, so is every unit that
+A unit is a top-level statement, a header (a class's, or a module-level
+compound statement's clauses), or one statement of their blocks. Kept from
+the start: the leading import block and any other import that may bind a
+Keras name, the module's docstring, every unit naming `Sequential` or
+`InputLayer` (a seed: it may hold a site), and every unit that reads a
+model back (`load_model`, `clone_model`, `from_config`...). Keeping a unit
+keeps the headers around it. Then, until nothing more is kept, so is every
+unit that
 
-- mentions a *story* name other than in an inert use. A site's story is
-  every read and write of its target, in functions too, and a copy's
-  (`other = model`, `for m in [model]`, a model read back) every read of the
-  copy: what may hold a copy of a story name is story too. An inert use is `model.fit(...)`, `model.trainable = False`: an
-  attribute the checks do not watch (see `facts.WATCHED_ATTRIBUTES`), with no
-  `model.add()`/`model.build()` later in the same story, for a use before
-  those is a use of an incomplete model. A story certainly ends where its
-  name is assigned again at module level;
+- uses a site's target where the site's checks read it (sites.py:
+  `_follow_uses`). In a function, a lambda or a class any use may run at any
+  time and is read, unless it is `model.attr` for an attribute the checks
+  do not watch (`watched_names.WATCHED_ATTRIBUTES`). Elsewhere a use is read only in
+  the target's story: from a seed that may bind the name to where the name
+  is certainly assigned again (read from the text, which finds fewer such
+  ends than there are, never more; `stories.StoryRules`). There `model.fit(...)` and
+  `model.trainable = False` are inert unless an `add()` or `build()` of the
+  name is still to come in the story: a use of an incomplete model;
+- reads a copy of a model where the checks look at copies (sites.py:
+  `_check_copies`), in any order: subscripted, a watched attribute, in
+  `isinstance`/`type`, cloned, or copied on. A copy is what a name is
+  assigned or iterated over holding a story name or a site's attribute
+  (`other = model`, `for m in [model]`), or what a unit reading a model back
+  binds;
 - touches the attribute a site is bound to (`self.model`), or assigns one
-  a unit that builds a model reads (`self.units` of `Dense(self.units)`);
+  of `self` a unit that builds a model reads (`self.units` of
+  `Dense(self.units)`);
 - binds, in the module's scope, a name a kept unit resolves: what a name is
   bound to decides its qualified name (`keras = tf.keras`), whether a first
   layer is an `Input` variable bound once, and which function a model is
   passed to. A unit that builds a model (a seed, an `add()`/`build()`...)
-  resolves every name it reads; any other use resolves only the functions
-  it calls and the classes it tests against: `X_train` in
-  `model.fit(X_train)` resolves nothing;
+  resolves every name it reads (a layer variable, a base model,
+  `encoder.layers`); any other use only the functions the target is
+  passed to and the classes it is tested against. A resolved name bound
+  to a call resolves the function called;
+- is what the input step reads (`input_keeping.InputRules`): a kept class's
+  `__init__`; every use of a name a model is built from, bound to a call
+  with input arguments; the names a model made from an `Input` reads, where
+  a site is built from it; for a model with no stated input, its uses up to
+  its first build and the data of that build, back through every
+  assignment; and what any model is called on, likewise;
+- is the last module-level `def` of a function a site's target is passed
+  to by name, when it may add to, pop from or read the layers of a model
+  (or when another `def` of that name is kept: the planner reads the last);
 - stores, in any scope, a name the checks look up by name alone: the words
   of `build()`, name=, trainable= and input_shape= arguments (are they
-  rebound between two lines?) and what a site's target is called on
-  (`model(x)`: is any `x` bound to a `keras.Input`?).
+  rebound between two lines?); or assigns, in any scope, what a site's
+  target is called on an `Input` or a layer's output (`model(x)`: is any
+  `x = keras.Input(...)` or `x = Dense(2)(y)`?).
 
 Names that are builtins or bound only by imports, `def` and `class` are not
-story: what they mean is set where they are bound.
+story: what they mean is set where they are bound. Where the text of a unit
+(`texts.UnitTexts`) settles a question, the unit is not walked.
+
+Over the size guide by this docstring, the list of what is kept; the rules
+of the story and of the input step are in `stories.py` and `input_keeping.py`.
 """
 
 from __future__ import annotations
 
-import bisect
 import builtins
-import re
 from collections.abc import Callable
 
-from .facts import (
-    COMPLETING_ATTRIBUTES,
-    DESERIALIZERS,
-    FIRST_BUILD_ATTRIBUTES,
-    SEEDS,
-    WATCHED_ATTRIBUTES,
-    Facts,
-)
+from .watched_names import DESERIALIZERS, SEEDS
+from .facts import Facts
+from .input_keeping import InputRules
+from .stories import StoryRules
+from .texts import UnitTexts, watched_attribute
 
 _BUILTINS = frozenset(dir(builtins))
-_WORD = re.compile(r"\w+")
-_MODEL_MAKERS = frozenset({"Model", "Functional", "Input"})
-# Words of a constructor statement that give its model an input (not
-# `input_dim`, which on Embedding is the vocabulary size).
-_STATED_INPUT = frozenset({"input_shape", "batch_input_shape", "Input", "InputLayer"})
+# Words an import that may bind a Keras name, or a name the new code may clash
+# with, spells (`keras_names.split_family`, `spelling.spell`).
+_KERAS_WORDS = frozenset(
+    {"keras", "tensorflow", "tf_keras", "Input", "Model", "Sequential", "InputLayer"}
+)
 
 
-class Keeping:
+class Keeping(InputRules, StoryRules):
     """The units kept so far, and the names that make more of them matter."""
 
     def __init__(
@@ -66,20 +86,20 @@ class Keeping:
         facts_of: Callable[[int], Facts],
         binds_of: Callable[[int], frozenset[str] | None],
         parents: list[int | None],
+        definitions: dict[str, list[int]],
         constructors: set[int] = frozenset(),  # type: ignore[assignment]
     ) -> None:
-        # Words are a superset of a unit's identifiers, found at C speed: a
-        # unit sharing none with what matters cannot matter, so only the
-        # others are walked.
-        self.words = [frozenset(_WORD.findall(text)) for text in texts]
-        self._units_with: dict[str, list[int]] = {}
-        for index, words in enumerate(self.words):
-            for word in words:
-                self._units_with.setdefault(word, []).append(index)
+        """`definitions`: the module-level `def`s of each name, in order;
+        `constructors`: class-body units defining `__init__`/`__new__`, kept
+        with their class."""
+        # A unit whose words share none with what matters cannot matter, so
+        # only the others are walked.
+        self.text = UnitTexts(texts, parents)
+        self.words = self.text.words
         self._facts_of, self._binds_of, self.parents = facts_of, binds_of, parents
-        # Class-body units defining `__init__`/`__new__`: kept with their class.
-        self.constructors = constructors
         self._facts: dict[int, Facts] = {}
+        self._definitions_of = definitions
+        self.constructors = constructors
         self._binds: dict[int, frozenset[str]] = {}
         self.kept = [False] * len(texts)
         self.always_copying: set[int] = set()  # units whose bound names are story
@@ -87,14 +107,35 @@ class Keeping:
         self.story_attributes: set[str] = set()
         self.targets: set[str] = set()  # names and attributes a site may bind
         self.bindings: set[str] = set()
+        self.rebinding_anywhere: set[str] = set()
         # Names whose assignments the first build's data comes from (`_follow_data`).
         self.data: set[str] = set()
         self._needs: dict[str, bool] = {}
-        self.rebinding_anywhere: set[str] = set()
-        self.built_from: set[str] = set()  # attributes a unit that builds a model reads
+        self._binders: dict[str, list[int]] = {}
+        self._first_uses: dict[tuple[int, str], int | None] = {}
+        self._limits: dict[str, int] = {}
+        # Names a unit building a model hands over whole (`[first, ...]`).
+        self.layer_variables: set[str] = set()
+        self._layer_variables_done: set[str] = set()
+        # Names a model may be built from whole, or take the layers of.
+        self.model_sources: set[str] = set()
+        self._models_done: set[str] = set()
+        self._data_done: set[str] = set()
+        # What a target is called on (`model(x)`): is any `x` assigned an
+        # Input, or a layer's output (sites.py: `_any_assignment`)?
+        self.called_with: set[str] = set()
+        self.input_names = {"Input"}
+        # Functions a target is passed to by name: the last `def` of each, if
+        # it may change a model (sites.py: `local_functions`, `_may_change`).
+        self.callers: set[str] = set()
+        # Attributes of `self` a unit that builds a model reads (`self.units`).
+        self.built_from: set[str] = set()
         self.seed_names = set(SEEDS)
         self.deserializers = set(DESERIALIZERS)
-        self._landmarks_of: dict[str, tuple[list[int], list[int]]] = {}
+        self._stories_of: dict[str, tuple[list[int], list[int]]] = {}
+        self.seeds: set[int] = set()
+        self.target_names: set[str] = set()  # what seeds bind: a site's story
+        self.copy_names: set[str] = set()  # what may hold a copy of a model
         self._definitions: dict[str, bool] = {}
 
     def facts(self, index: int) -> Facts:
@@ -103,22 +144,32 @@ class Keeping:
             found = self._facts[index] = self._facts_of(index)
         return found
 
-    def keep_imports(self, first: bool) -> None:
-        """Imports are kept for what they bind: code that merely reads an imported name changes nothing."""
-        for index in self._units_with.get("import", ()):
+    def keep_imports(self, first: bool, head: int) -> None:
+        """Keep the leading import block whole (the import edits work on it), and
+        any other import that may bind a Keras name.
+
+        An import is kept for what it binds: code that merely reads an imported
+        name changes nothing. Only what may come from Keras (or TensorFlow) can
+        have a qualified name a check matches, or spell `Input` and `Model`; an
+        import binding a name the checks resolve is kept with that name anyway.
+        """
+        for index in self.text.units_with("import"):
             facts = self.facts(index)
-            if facts.imports:
+            if not facts.imports:
+                continue
+            self.seed_names |= facts.seed_aliases
+            self.deserializers |= facts.deserializer_aliases
+            self.input_names |= facts.input_aliases
+            if index < head or not self.words[index].isdisjoint(_KERAS_WORDS):
                 self.kept[index] = True
                 self.bindings |= facts.mentions
-                self.seed_names |= facts.seed_aliases
-                self.deserializers |= facts.deserializer_aliases
         if first:
             self.kept[0] = True  # it decides where new imports go
 
     def seed(self) -> bool:
         """Keep what names Sequential, and what reads a model back; False if nothing names it."""
         seeds: set[int] = set()
-        for index in self._with_any(self.seed_names):
+        for index in self.text.with_any(self.seed_names):
             if self.facts(index).every & self.seed_names:
                 seeds.add(index)
                 # A subclass of Sequential is judged on its whole body.
@@ -133,9 +184,13 @@ class Keeping:
         # is checked as a copy of the model saved.
         readers = {
             index
-            for index in self._with_any(self.deserializers)
+            for index in self.text.with_any(self.deserializers)
             if self.facts(index).called & self.deserializers
         }
+        self.seeds = seeds
+        self.target_names = set().union(*(self._module_binds(i) for i in seeds))
+        self.copy_names = set().union(*(self._module_binds(i) for i in readers))
+        self.story = self.target_names | self.copy_names
         self.always_copying = seeds | readers
         self._keep(sorted(self.always_copying))
         return True
@@ -149,25 +204,28 @@ class Keeping:
         checked: list[set[str]] = [set() for _ in self._sets()]
         while True:
             self._copies()
+            self._resolve_assigned()
+            self._models_made()
+            self._follow_kept_data()
             grown: set[str] = set()
             for seen, names in zip(checked, self._sets()):
                 grown |= names - seen
                 seen |= names
-            pending = self._constructors_of_kept_classes() + [
-                index
-                for index in sorted(self._with_any(grown))
-                if not self.kept[index] and self._matters(index)
-            ]
+            pending = (
+                self._constructors_of_kept_classes()
+                + self._layer_uses()
+                + [
+                    index
+                    for index in sorted(self.text.with_any(grown))
+                    if not self.kept[index] and self._matters(index)
+                ]
+            )
             if not grown and not pending:
-                return
+                last = self.last_definitions()
+                if not last:
+                    return
+                pending = last
             self._keep(pending)
-
-    def _constructors_of_kept_classes(self) -> list[int]:
-        return [
-            index
-            for index in sorted(self.constructors)
-            if not self.kept[index] and self.kept[self.parents[index]]  # type: ignore[index]
-        ]
 
     def _sets(self) -> tuple[set[str], ...]:
         return (
@@ -176,77 +234,39 @@ class Keeping:
             self.bindings,
             self.rebinding_anywhere,
             self.built_from,
+            self.callers,
+            self.called_with,
         )
-
-    def _with_any(self, names: set[str]) -> set[int]:
-        found: set[int] = set()
-        for name in names:
-            found.update(self._units_with.get(name, ()))
-        return found
 
     def _keep(self, indexes: list[int]) -> None:
         for index in indexes:
-            # Keeping a statement of a class keeps the class's header.
-            for unit in (index, self.parents[index]):
-                if unit is None or (self.kept[unit] and unit != index):
-                    continue
+            # Keeping a statement of a block keeps the clauses around it.
+            unit: int | None = index
+            while unit is not None and (unit == index or not self.kept[unit]):
                 self.kept[unit] = True
                 facts = self.facts(unit)
-                if self._builds(unit, facts) or self._makes_a_model(unit):
+                if self._builds(unit, facts):
+                    # The input rules read any name the model is built from
+                    # (a layer variable, a base model, `encoder.layers`, data).
                     self.bindings |= facts.reads
-                    self.built_from |= facts.attributes
+                    self.built_from |= facts.self_attributes
+                    self.layer_variables |= facts.handed & facts.reads
+                    self.model_sources |= self.layer_variables | {
+                        name
+                        for name, attribute in facts.dotted
+                        if attribute == "layers"
+                    }
                 else:
                     self.bindings |= self._resolved(facts) & facts.reads
+                if self._makes_a_model(unit):
+                    self.bindings |= facts.reads
+                    self.built_from |= facts.attributes
                 self.rebinding_anywhere |= facts.reread
-                self.rebinding_anywhere.update(
+                self.called_with.update(
                     name for callee, name in facts.called_on if callee in self.targets
                 )
                 self._follow_data(unit, facts)
-
-    def _follow_data(self, index: int, facts: Facts) -> None:
-        """The data a model is first built on, back through every assignment it comes from.
-
-        `model.fit(x)` or `model(x)` gives a model with no input the shape of
-        `x`; the input step reads it from `x`'s assignment, and from the
-        assignments that one reads (`x = raw.reshape(...) / 255`).
-        """
-        builds_on = any(
-            name in self.story
-            and attribute in FIRST_BUILD_ATTRIBUTES
-            and self._needs_data(name)
-            for name, attribute in facts.dotted
-        ) or any(
-            callee in self.targets and self._needs_data(callee)
-            for callee, _ in facts.called_on
-        )
-        if builds_on or not self._module_binds(index).isdisjoint(self.data):
-            new = facts.reads - _BUILTINS
-            self.data |= new
-            self.bindings |= new
-
-    def _makes_a_model(self, index: int) -> bool:
-        """A unit binding a name the checks resolve to a model it makes from an Input:
-        a first element's input is read from that model's (planning/first_model.py)."""
-        return not self.words[index].isdisjoint(
-            _MODEL_MAKERS
-        ) and not self._module_binds(index).isdisjoint(self.bindings)
-
-    def _needs_data(self, name: str) -> bool:
-        """Whether a model bound to `name` may take its input from the data it is built on.
-
-        Only a constructor that states no input, anywhere in its statement,
-        leaves it to the data; a name reused for several models needs it if
-        one of them does. An `add()` model's input is in a later statement,
-        so its bare constructor counts as stating none.
-        """
-        found = self._needs.get(name)
-        if found is None:
-            found = self._needs[name] = any(
-                "Sequential" in self.words[index]
-                and self.words[index].isdisjoint(_STATED_INPUT)
-                for index in self._units_with.get(name, ())
-            )
-        return found
+                unit = self.parents[unit]
 
     def _builds(self, index: int, facts: Facts) -> bool:
         """Whether the unit may give a model its layers or input, or hold one on an attribute.
@@ -260,7 +280,7 @@ class Keeping:
             index in self.always_copying
             or not facts.attributes.isdisjoint(self.story_attributes)
             or any(
-                name in self.story and _watched(attribute)
+                name in self.story and watched_attribute(attribute)
                 for name, attribute in facts.dotted
             )
         )
@@ -270,66 +290,113 @@ class Keeping:
         it is passed to (or is in the arguments of), the classes it is tested against.
 
         Only a target's uses: a copy's are read as text (`.layers`, `isinstance`).
+        A function named by itself (`f(model)`) is resolved only for what
+        `def f` does to a model (`callers`): its qualified name is its own.
         """
-        found = {caller for name, caller in facts.enclosed if name in self.targets}
+        found: set[str] = set()
+        for name, caller in facts.enclosed:
+            if name in self.targets:
+                if caller[0] == ".":
+                    found.add(caller[1:])
+                else:
+                    self.callers.add(caller)
         for words in facts.tested:
             if not words.isdisjoint(self.targets):
                 found |= words
         return found
 
-    def _copies(self) -> None:
-        """Names that may hold a copy of a story name (or of a site's attribute) are story too.
+    def _resolve_assigned(self) -> None:
+        """What the planner resolves of a name it resolves, bound to a call: the
+        function called (`keras.Input`, `keras.applications.VGG16`)."""
+        for index, kept in enumerate(self.kept):
+            if kept:
+                self.bindings.update(
+                    root
+                    for name, root in self.facts(index).assigned_calls
+                    if name in self.bindings or name in self.rebinding_anywhere
+                )
 
-        What a unit reading a model back binds is: the model read back is
-        checked as a copy of the one saved.
-        """
+    def _copies(self) -> None:
+        """Names that may hold a copy of a story name (or of a site's attribute) are story too."""
         grown = True
         while grown:
             grown = False
             for index, kept in enumerate(self.kept):
                 if not kept:
                     continue
-                facts = self.facts(index)
-                if index in self.always_copying:
-                    new = self._module_binds(index)
-                else:
-                    new = {
-                        name
-                        for held, name in facts.copies
-                        if held in self.story
-                        or (held[0] == "." and held[1:] in self.story_attributes)
-                    }
-                if not new <= self.story:
+                new = {
+                    name
+                    for held, name in self.facts(index).copies
+                    if held in self.story
+                    or (held[0] == "." and held[1:] in self.story_attributes)
+                }
+                if not new <= self.copy_names:
+                    self.copy_names |= new
                     self.story |= new
                     grown = True
 
     def _matters(self, index: int) -> bool:
         """Whether a unit can change what the checks of the kept ones find (the cheap tests first)."""
         words = self.words[index]
-        if not words.isdisjoint(self.bindings) and not self._module_binds(
-            index
-        ).isdisjoint(self.bindings):
+        bound = [
+            name for name in words & self.bindings if self.text.may_bind(index, name)
+        ]
+        if bound and not self._module_binds(index).isdisjoint(bound):
             return True
-        touches = (
-            self.rebinding_anywhere,
-            self.story_attributes,
-            self.built_from,
-            self.story,
+        if any(self._changes_models(index, name) for name in words & self.callers):
+            return True
+        called_with = [
+            name
+            for name in words & self.called_with
+            if self.text.may_store(index, name)
+        ]
+        if called_with and any(
+            name in called_with and (kind == "()" or kind in self.input_names)
+            for name, kind in self.facts(index).call_assigns
+        ):
+            return True
+        stored = any(
+            self.text.may_store(index, name) for name in words & self.rebinding_anywhere
         )
-        if all(words.isdisjoint(names) for names in touches):
-            return False
-        facts = self.facts(index)
-        if not facts.stores.isdisjoint(self.rebinding_anywhere):
-            return True
-        if not facts.attributes.isdisjoint(self.story_attributes):
-            return True
-        if not facts.assigned_attributes.isdisjoint(self.built_from):
-            return True
-        story = (facts.mentions & self.story) - _BUILTINS
-        return any(
-            not self._definition(name) and not self._inert(index, name)
-            for name in story
+        if (
+            stored
+            or not words.isdisjoint(self.story_attributes)
+            or not words.isdisjoint(self.built_from)
+        ):
+            facts = self.facts(index)
+            if (
+                not facts.stores.isdisjoint(self.rebinding_anywhere)
+                or not facts.attributes.isdisjoint(self.story_attributes)
+                or not facts.assigned_attributes.isdisjoint(self.built_from)
+            ):
+                return True
+        for name in (words & self.story) - _BUILTINS:
+            if self._definition(name):
+                continue
+            if name in self.copy_names and self._reads_copy(index, name):
+                return True
+            if name in self.target_names and self._uses_target(index, name):
+                return True
+        return False
+
+    def _changes_models(self, index: int, name: str) -> bool:
+        """Whether the unit is the last module-level `def name` and may add to,
+        pop from or read the layers of a model passed to it."""
+        definitions = self._definitions_of.get(name, ())
+        return (
+            bool(definitions)
+            and definitions[-1] == index
+            and self.text.changes_models(index)
         )
+
+    def last_definitions(self) -> list[int]:
+        """Last `def`s of a name some other `def` of which is kept: the planner
+        reads the last one of a name, so the narrowed file must end on the same."""
+        return [
+            indexes[-1]
+            for indexes in self._definitions_of.values()
+            if not self.kept[indexes[-1]] and any(self.kept[i] for i in indexes)
+        ]
 
     def _module_binds(self, index: int) -> frozenset[str]:
         found = self._binds.get(index)
@@ -340,51 +407,17 @@ class Keeping:
             )
         return found
 
-    def _inert(self, index: int, name: str) -> bool:
-        """Whether the unit uses `name` only as `name.attr` for an unwatched attribute,
-        with no `name.add()`/`name.build()` later in the same story."""
-        facts = self.facts(index)
-        if name in facts.plain or any(
-            _watched(attribute)
-            or (attribute in FIRST_BUILD_ATTRIBUTES and self._needs_data(name))
-            for used, attribute in facts.dotted
-            if used == name
-        ):
-            return False
-        completing, ends = self._landmarks(name)
-        later = bisect.bisect_right(completing, index)
-        if later == len(completing):
-            return True
-        end = bisect.bisect_right(ends, index)
-        return end < len(ends) and ends[end] < completing[later]
-
-    def _landmarks(self, name: str) -> tuple[list[int], list[int]]:
-        """The units that complete a model of that name, and those where its story ends, in order."""
-        found = self._landmarks_of.get(name)
-        if found is None:
-            completing, ends = [], []
-            for index in self._units_with.get(name, ()):
-                facts = self.facts(index)
-                if any(
-                    used == name and attribute in COMPLETING_ATTRIBUTES
-                    for used, attribute in facts.dotted
-                ):
-                    completing.append(index)
-                elif name in facts.certain_stores:
-                    ends.append(index)
-            found = self._landmarks_of[name] = (completing, ends)
-        return found
-
     def _definition(self, name: str) -> bool:
         """Whether outside functions only imports, `def` and `class` bind the name."""
         found = self._definitions.get(name)
         if found is None:
-            units = [self.facts(i) for i in self._units_with.get(name, ())]
-            found = self._definitions[name] = any(
-                name in f.defines for f in units
-            ) and not any(name in f.assigns for f in units)
+            units = self.text.units_with(name)
+            if any(self.text.assigned_first(i) == name for i in units):
+                found = False
+            else:
+                facts = [self.facts(i) for i in units]
+                found = any(name in f.defines for f in facts) and not any(
+                    name in f.assigns for f in facts
+                )
+            self._definitions[name] = found
         return found
-
-
-def _watched(attribute: str) -> bool:
-    return attribute in WATCHED_ATTRIBUTES or attribute.startswith("_")

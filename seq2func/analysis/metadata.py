@@ -67,6 +67,15 @@ class Walk:
     names: dict[str, list[cst.Name]] = field(default_factory=dict)
     attributes: dict[str, list[cst.Attribute]] = field(default_factory=dict)
     candidates: list[cst.CSTNode] = field(default_factory=list)  # calls and classes
+    # The code of each top-level statement, as `Module.code_for_node` writes it:
+    # the walk's own tokens, from where the statement's start to where it ends.
+    statement_spans: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
+    tokens: list[str] = field(default_factory=list)
+
+    def statement_code(self, statement: cst.CSTNode) -> str | None:
+        """A top-level statement's code, or None if the walk did not write it."""
+        span = self.statement_spans.get(statement)
+        return None if span is None else "".join(self.tokens[span[0] : span[1]])
 
 
 class _SyntacticPosition:
@@ -113,6 +122,7 @@ class _WalkingState(CodegenState):
         self.column = 0
         self.spans: dict[cst.CSTNode, tuple[int, int, int, int]] = {}
         self._open: list[tuple[cst.CSTNode, int, int]] = []
+        self._starts: dict[cst.CSTNode, int] = {}
         self._walk = walk
 
     def add_indent_tokens(self) -> None:
@@ -150,10 +160,15 @@ class _WalkingState(CodegenState):
                 walk.attributes.setdefault(node.attr.value, []).append(node)  # type: ignore[attr-defined]
             elif kind is cst.Call or kind is cst.ClassDef:
                 walk.candidates.append(node)
+        if walk is not None and len(self._open) == 1:  # a statement of the module
+            self._starts[node] = len(self.tokens)
         self._open.append((node, self.line, self.column))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         _, line, column = self._open.pop()
+        start = self._starts.pop(node, None)
+        if start is not None and self._walk is not None:
+            self._walk.statement_spans[node] = (start, len(self.tokens))
         # A semantic position recorded while the node was generated stands.
         if node not in self.spans:
             self.spans[node] = (line, column, self.line, self.column)
@@ -168,6 +183,10 @@ def walk(module: cst.Module) -> Walk:
     state = _WalkingState(module, result)
     module._codegen(state)
     result.positions = Positions(state.spans)
+    if module.has_trailing_newline:  # else the last token lost its newline after
+        result.tokens = state.tokens
+    else:
+        result.statement_spans.clear()
     return result
 
 

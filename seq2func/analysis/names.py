@@ -108,3 +108,66 @@ def identifiers(tree: ast.AST) -> set[str]:
         elif isinstance(node, ast.MatchMapping) and node.rest:
             found.add(node.rest)
     return found
+
+
+def words(expressions: list[ast.expr]) -> set[str]:
+    """Every identifier in the expressions: LibCST names attributes and keywords too."""
+    found: set[str] = set()
+    for expression in expressions:
+        for node in ast.walk(expression):
+            if isinstance(node, ast.Name):
+                found.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                found.add(node.attr)
+            elif isinstance(node, ast.keyword) and node.arg:
+                found.add(node.arg)
+            elif isinstance(node, ast.arg):
+                found.add(node.arg)
+    return found
+
+
+def annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    arguments = node.args
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    found = [a.annotation for a in every if a.annotation is not None]
+    return found + ([node.returns] if node.returns is not None else [])
+
+
+def function_locals(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+) -> set[str]:
+    """Parameters and the names the function's own body binds, less `global`/`nonlocal` ones."""
+    arguments = node.args
+    found = {
+        a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    }
+    found |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+    declared: set[str] = set()
+    stack: list[ast.AST] = (
+        list(node.body) if isinstance(node.body, list) else [node.body]
+    )
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Name) and not isinstance(current.ctx, ast.Load):
+            found.add(current.id)
+        elif isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(current.name)
+            # Their decorators and defaults run here; their bodies are another scope.
+            stack.extend(getattr(current, "decorator_list", ()))
+            continue
+        elif isinstance(
+            current,
+            (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
+        ):
+            continue  # another scope; a name it binds there stays a mention here
+        elif isinstance(current, (ast.Import, ast.ImportFrom)):
+            found |= {
+                alias.asname or alias.name.split(".")[0] for alias in current.names
+            }
+        elif isinstance(current, ast.ExceptHandler) and current.name:
+            found.add(current.name)
+        elif isinstance(current, (ast.Global, ast.Nonlocal)):
+            declared.update(current.names)
+        stack.extend(ast.iter_child_nodes(current))
+    return found - declared

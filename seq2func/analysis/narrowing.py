@@ -3,24 +3,23 @@
 Most of a large file has nothing to do with its models. LibCST's parse and
 metadata cost grows with every statement, while Python's own parser is an
 order of magnitude cheaper, so `narrow` reads the file with `ast`, keeps the
-statements the conversion may depend on (top-level ones, and the statements of
-a top-level class one by one), and stands one string literal spanning the same
-lines in for the rest (a few nodes for LibCST however long the
-statements). Lines and columns stay where they were, so every position the
-conversion reports holds for the real file. `Narrowed.splice`
-puts the blanked statements back around the converted code, and refuses
-(returns None) whenever the conversion touched a blanked line, in which case
-the caller converts the whole file instead.
+units the conversion may depend on (see `units.units_of`: top-level
+statements, the statements of a top-level class, of a module-level block),
+and stands one string literal spanning the same lines in for the rest (a
+few nodes for LibCST however long the statements). Lines and columns stay
+where they were, so every position the conversion reports holds for the
+real file. `Narrowed.splice` puts the blanked statements back around the
+converted code, and refuses (returns None) whenever the conversion touched
+a blanked line, in which case the caller converts the whole file instead.
 
-Blanked statements in a row, with the comments between them, become one
-placeholder statement (each still marked on its own first line), and the
-module's first statement always its own: the leading import block ends
-where it ended, and new imports land where they would have. Which
-statements are kept is `keeping.Keeping`'s to say: the imports, what names Sequential, and what
-the conversion's checks can read from there (a model's story, the bindings
-of the names they resolve); the facts it reads of each statement come from
-`facts.Facts`. Names local to a function are resolved the way Python does,
-so `model` as a parameter elsewhere does not keep an unrelated function.
+Blanked statements in a row, with the comments between and around them,
+become one placeholder statement (each still marked on its own first line),
+and the module's first statement always its own: the leading import block
+ends where it ended, and new imports land where they would have. Which
+units are kept is `keeping.Keeping`'s to say: the import block and imports
+that may bind Keras names, what names Sequential, and what the
+conversion's checks can read from there (a model's story, its copies, the
+bindings of the names they resolve).
 """
 
 from __future__ import annotations
@@ -31,9 +30,18 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .facts import Facts
-from .names import identifiers, module_binds
 from .keeping import Keeping
+from .names import identifiers, module_binds
+from .units import (
+    Unit,
+    import_block,
+    imports,
+    line_groups,
+    span,
+    span_end,
+    texts_of,
+    units_of,
+)
 
 _WORD = re.compile(r"\w+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -72,7 +80,7 @@ class Narrowed:
     def _statement_words(self) -> list[tuple[ast.stmt, frozenset[str]]]:
         found = []
         for statement in self.tree.body:
-            start, end = _span([statement])
+            start, end = span([statement])
             text = "".join(self.original_lines[start:end])
             found.append((statement, frozenset(_WORD.findall(text))))
         return found
@@ -111,24 +119,6 @@ class Narrowed:
         return index - 1 in self.elided and index in self.elided
 
 
-@dataclass(frozen=True)
-class _Unit:
-    """What is kept or blanked as a whole: a top-level statement, a class's header, or one
-    statement of a top-level class's body."""
-
-    statements: tuple[ast.stmt, ...]
-    start: int  # 0-based first line
-    end: int  # 0-based line after the last (for a header, the line its body starts on)
-    header_of: ast.ClassDef | None = None  # set for a class header
-    parent: int | None = None  # the header unit of a class-body statement
-    class_end: int = 0  # for a header, the line after the class's last
-
-    def facts(self) -> Facts:
-        if self.header_of is not None:
-            return Facts.of_header(self.header_of)
-        return Facts.of(self.statements, in_class=self.parent is not None)
-
-
 def narrow(source: str) -> Narrowed | None:
     """The file with its irrelevant statements blanked, or None to convert it whole."""
     try:
@@ -136,26 +126,32 @@ def narrow(source: str) -> Narrowed | None:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None  # the whole-file path reports the error the way LibCST sees it
     lines = _LINE.findall(source)
-    groups = _line_groups(tree.body)
+    groups = line_groups(tree.body)
     if len(groups) < 3 and not any(isinstance(g[0], ast.ClassDef) for g in groups):
         return None
-    units = _units(groups)
-    texts = ["".join(lines[unit.start : unit.end]) for unit in units]
+    units = units_of(groups, lines)
+    texts = texts_of(units, lines)
 
     def binds_of(index: int) -> frozenset[str] | None:
         unit = units[index]
-        if unit.parent is not None or unit.header_of is not None:
-            return None  # a class is read by the full walk
+        if unit.in_class or unit.header_of is not None:
+            return None  # a class or a statement's clauses: the full walk
         return module_binds(unit.statements, texts[index])
 
+    definitions: dict[str, list[int]] = {}
+    for index, unit in enumerate(units):
+        first = unit.statements[0]
+        if unit.parent is None and isinstance(first, ast.FunctionDef):
+            definitions.setdefault(first.name, []).append(index)
     keeping = Keeping(
         texts,
         lambda index: units[index].facts(),
         binds_of,
         [unit.parent for unit in units],
+        definitions,
         constructors={i for i, unit in enumerate(units) if _constructs(unit)},
     )
-    keeping.keep_imports(first=_places_imports(groups[0]))
+    keeping.keep_imports(first=_places_imports(groups[0]), head=import_block(units))
     mentions_sequential = keeping.seed()
     if mentions_sequential:
         keeping.grow()
@@ -173,7 +169,7 @@ def narrow(source: str) -> Narrowed | None:
 
 
 def _blanked(
-    lines: list[str], units: list[_Unit], kept: list[bool]
+    lines: list[str], units: list[Unit], kept: list[bool]
 ) -> tuple[list[str], set[int]]:
     """The lines with every unit not kept blanked, and the indexes of the blanked lines.
 
@@ -183,7 +179,9 @@ def _blanked(
     """
     elided: set[int] = set()
     narrowed = list(lines)
-    for run in _runs(lines, units, kept):
+    runs = _runs(lines, units, kept)
+    _take_comments(runs, lines, units)
+    for run in runs:
         elided.update(range(run.start, run.end))
         for line in range(run.start, run.end):
             narrowed[line] = run.text(line) + _ending(lines[line])
@@ -200,25 +198,34 @@ class _Run:
     end: int
     indent: str
     starts: dict[int, int]  # line -> index of the unit starting on it
+    units_end: int = 0  # the line after the last unit, comments around them aside
 
     def text(self, line: int) -> str:
+        """The placeholder's line: each blanked statement marked once, the first
+        on the run's first line."""
         offset = f"~{self.first}~{line - self.start}"
+        marked = self.starts.get(line) if line != self.first_start else None
         if self.first == 0:
             # First in the file a string would be the module's docstring,
             # which moves where imports go: an Ellipsis it is.
             text = "(..." if line == self.start else ""
             text += ")" if line == self.end - 1 else ""
-            return text + f"  # ~seq2func{offset}"
+            mark = "~seq2func" if line < self.units_end else ""
+            return text + f"  # {mark}{offset}"
         if line == self.start:
             text = f'{self.indent}"""~seq2func~{self.first}'
-        elif line in self.starts:
-            text = f"~seq2func~{self.starts[line]}"
+        elif marked is not None:
+            text = f"~seq2func~{marked}"
         else:
             text = offset
         return text + ('"""' if line == self.end - 1 else "")
 
+    @property
+    def first_start(self) -> int:
+        return min(self.starts)
 
-def _runs(lines: list[str], units: list[_Unit], kept: list[bool]) -> list[_Run]:
+
+def _runs(lines: list[str], units: list[Unit], kept: list[bool]) -> list[_Run]:
     """The runs of blanked units. A comment naming Sequential between two stays
     in sight, as the whole file's text shows it to the checks that search text."""
     runs: list[_Run] = []
@@ -234,52 +241,57 @@ def _runs(lines: list[str], units: list[_Unit], kept: list[bool]) -> list[_Run]:
             run is not None
             and run.first != 0  # the import edits read the module's first statement
             and run.parent == unit.parent
-            and not any("Sequential" in lines[i] for i in range(run.end, unit.start))
+            and all(_between(lines[i]) for i in range(run.end, unit.start))
         ):
-            run.end = end
+            run.end = run.units_end = end
             run.starts[unit.start] = index
             continue
         first = lines[unit.start]
         indent = (
             "" if unit.parent is None else first[: len(first) - len(first.lstrip())]
         )
-        run = _Run(index, unit.parent, unit.start, end, indent, {unit.start: index})
+        run = _Run(
+            index, unit.parent, unit.start, end, indent, {unit.start: index}, end
+        )
         runs.append(run)
     return runs
 
 
-def _units(groups: list[list[ast.stmt]]) -> list[_Unit]:
-    """The units of the file, in order.
+def _take_comments(runs: list[_Run], lines: list[str], units: list[Unit]) -> None:
+    """Widen the module's runs over the comments and blank lines around them.
 
-    A top-level class is a header unit followed by one unit per statement of its
-    body; a class not kept at all is blanked as one unit, its header's.
+    LibCST keeps each such line as a node of the statement after it; in a
+    placeholder it costs nothing. Not where the import edits read a
+    statement's own lines: around the module's first statement, before the
+    first statement past the import block (it gets a blank line if it has
+    none), before an import (one removed takes its comments with it); nor
+    after the last statement (the footer, which they do not search), nor a
+    line naming Sequential.
     """
-    units: list[_Unit] = []
-    for group in groups:
-        start, end = _span(group)
-        head = group[0]
-        body_groups = (
-            _line_groups(head.body)
-            if len(group) == 1 and isinstance(head, ast.ClassDef)
-            else []
-        )
-        if not body_groups or _span(body_groups[0])[0] < head.lineno:
-            units.append(_Unit(tuple(group), start, end))
+    top = [index for index, unit in enumerate(units) if unit.parent is None]
+    after_imports = import_block(units)
+    for run in runs:
+        if run.parent is not None or run.first == 0:
             continue
-        header = len(units)
-        units.append(
-            _Unit(
-                tuple(group),
-                start,
-                _span(body_groups[0])[0],
-                header_of=head,
-                class_end=end,
-            )
-        )
-        for body in body_groups:
-            body_start, body_end = _span(body)
-            units.append(_Unit(tuple(body), body_start, body_end, parent=header))
-    return units
+        at = top.index(run.first)
+        if run.first != after_imports:
+            start = span_end(units[top[at - 1]])
+            while run.start > start and "Sequential" not in lines[run.start - 1]:
+                run.start -= 1
+        last = max(i for i in run.starts.values() if units[i].parent is None)
+        following = top.index(last) + 1
+        if following < len(top) and not imports(units[top[following]]):
+            end = units[top[following]].start
+            while run.end < end and "Sequential" not in lines[run.end]:
+                run.end += 1
+
+
+def _between(line: str) -> bool:
+    """A line between two statements a run may take in: blank or a comment, not
+    one naming Sequential (the checks that search text see it as the whole
+    file shows it)."""
+    stripped = line.strip()
+    return (not stripped or stripped.startswith("#")) and "Sequential" not in line
 
 
 def _ending(line: str) -> str:
@@ -287,26 +299,6 @@ def _ending(line: str) -> str:
         if line.endswith(ending):
             return ending
     return ""
-
-
-def _line_groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:
-    """Statements that share a line (`a = 1; b = 2`) stand or fall together."""
-    groups: list[list[ast.stmt]] = []
-    for statement in statements:
-        if groups and groups[-1][-1].end_lineno >= statement.lineno:
-            groups[-1].append(statement)
-        else:
-            groups.append([statement])
-    return groups
-
-
-def _span(group: list[ast.stmt]) -> tuple[int, int]:
-    """0-based [start, end) lines of a group, decorators included."""
-    first = group[0]
-    start = min(
-        [first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))]
-    )
-    return start - 1, max(s.end_lineno or s.lineno for s in group)
 
 
 def _places_imports(group: list[ast.stmt]) -> bool:
@@ -327,10 +319,10 @@ def _places_imports(group: list[ast.stmt]) -> bool:
     )
 
 
-def _constructs(unit: _Unit) -> bool:
+def _constructs(unit: Unit) -> bool:
     """A class's `__init__`/`__new__`: what a custom first layer does with
     `input_shape` is read from it (planning/custom_layers.py)."""
-    if unit.parent is None:
+    if not unit.in_class:
         return False
     for statement in unit.statements:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):

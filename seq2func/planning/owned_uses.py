@@ -141,14 +141,7 @@ def _passes_on(index: TreeIndex, rebind: Ref) -> bool:
 
 
 def _mentions(index: TreeIndex, value: cst.CSTNode, name: str) -> bool:
-    return any(
-        isinstance(n, cst.Name)
-        and n.value == name
-        and not (
-            isinstance(index.parent(n), cst.Attribute) and index.parent(n).attr is n
-        )
-        for n in index.walk(value)
-    )
+    return name in index.names_read(value)
 
 
 def _outermost_deferred(

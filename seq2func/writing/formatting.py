@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .canonical import black_spelling
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -63,12 +65,17 @@ def format_statements(code: str, settings: BlackSettings, indent_width: int) -> 
     """Format top-level statements as they will read once indented by `indent_width`.
 
     Black only imports here: formatting is the last step of a rewrite and most
-    files never get one.
+    files never get one. Statements in the language `canonical.black_spelling`
+    knows, which fit on a line once joined, are not given to it.
     """
+    width = max(settings.line_length - indent_width, 20)
+    known = black_spelling(code, width)
+    if known is not None:
+        return known
     import black
 
     mode = black.Mode(
-        line_length=max(settings.line_length - indent_width, 20),
+        line_length=width,
         string_normalization=settings.string_normalization,
         magic_trailing_comma=settings.magic_trailing_comma,
     )

@@ -23,8 +23,8 @@ def fix_imports(
     index: TreeIndex,
     bindings,
     elided_text: str,
-) -> cst.Module:
-    """Add the imports the rewrite needs and drop the ones it left unused.
+) -> str:
+    """The code with the imports the rewrite needs added and the ones it left unused dropped.
 
     The import edits run on the block of import lines that holds the file's
     Keras imports (`_keras_block`), and new lines go right after its last
@@ -36,11 +36,15 @@ def fix_imports(
     """
     body = list(module.body)
     first, last = _keras_block(body, wanted, bindings)
-    outside = body[:first] + body[last:]
-    rest_code = "".join(module.code_for_node(s) for s in outside) + elided_text
+    # The code of the statements outside the block is written once, for the
+    # search and for the file (most of them are the file's code).
+    written = {
+        id(s): (s, _code_of(module, index, s)) for s in body[:first] + body[last:]
+    }
+    rest_code = "".join(code for _, code in written.values()) + elided_text
     removals = _unused_imports(index, bindings, rest_code)
     if not wanted and not removals:
-        return module
+        return module_code(module, written)
     whole = any(
         _imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals
     )
@@ -49,11 +53,35 @@ def fix_imports(
     body = [*body[:first], *block.body, *body[last:]]
     last = first + len(block.body)
     if not removals:
-        return module.with_changes(body=body)
+        return module_code(module.with_changes(body=body), written)
     if whole:  # an import to remove sits outside the block: the whole file, checked
         removals = still_unused(module.with_changes(body=body), removals, elided_text)
         first, last = 0, len(body)
-    return _remove(module, body, removals, first, last)
+    return module_code(_remove(module, body, removals, first, last), written)
+
+
+def _code_of(module: cst.Module, index: TreeIndex, statement: cst.CSTNode) -> str:
+    """`module.code_for_node(statement)`, taken from the index's walk where it wrote it."""
+    code = index.statement_code(statement)
+    return code if code is not None else module.code_for_node(statement)
+
+
+def module_code(module: cst.Module, written: dict[int, tuple[cst.CSTNode, str]]) -> str:
+    """`module.code`, taking the code of statements already written from `written`
+    (by identity: the node is held there, so its id is not reused); as
+    LibCST's `Module._codegen_impl` writes it."""
+    if not module.has_trailing_newline or not module.body:
+        return module.code  # the last newline goes, or the file is empty
+    parts = [module.code_for_node(node) for node in module.header]
+    for statement in module.body:
+        known = written.get(id(statement))
+        parts.append(
+            known[1]
+            if known is not None and known[0] is statement
+            else module.code_for_node(statement)
+        )
+    parts.extend(module.code_for_node(node) for node in module.footer)
+    return "".join(parts)
 
 
 def _remove(

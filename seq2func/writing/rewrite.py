@@ -205,19 +205,19 @@ class Rewriter(cst.CSTTransformer):
         # Keyed by id, holding the marker itself: a freed marker's id could be
         # reused by a new statement, which would then be dropped as a marker.
         self.markers: dict[int, cst.SimpleStatementLine] = {}
-        self.formatted: dict[tuple[str, int], str] = {}
+        self.formatted: dict[tuple[str, int], tuple[cst.BaseStatement, ...]] = {}
 
     def _statements(self, lines: list[str]) -> list[cst.BaseStatement]:
         text = "\n".join(lines) + "\n"
-        # A notebook often builds the same model in several cells: black
-        # need not format the same lines at the same depth twice.
+        # A notebook often builds the same model in several cells: the same
+        # lines at the same depth need not be formatted and parsed twice.
         key = (text, self.indents[-1])
-        formatted = self.formatted.get(key)
-        if formatted is None:
-            formatted = self.formatted[key] = format_statements(
-                text, self.settings, self.indents[-1]
-            )
-        return list(cst.parse_module(formatted).body)
+        statements = self.formatted.get(key)
+        if statements is None:
+            formatted = format_statements(text, self.settings, self.indents[-1])
+            # Nodes are immutable: the same statements may stand in two places.
+            statements = self.formatted[key] = tuple(cst.parse_module(formatted).body)
+        return list(statements)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
         indent = node.indent if node.indent is not None else self.module.default_indent

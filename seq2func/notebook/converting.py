@@ -1,0 +1,237 @@
+"""Converting a notebook: its joined cells through `convert_source`, its sites
+located by cell, and the changed cells written back into the JSON as it was."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import re
+from dataclasses import dataclass
+
+from ..diagnostics import INTERNAL_ERROR, SYNTAX_ERROR
+from .. import diagnostics
+from ..analysis.traces import SiteTraces
+from ..convert import convert_source, syntax_error_at
+from .jsonfile import cell_source, dump, load, set_source
+from ..results import ConversionError, Diagnostic, Site
+from ..trace.lookup import TraceIndex
+
+from .cells import CodeCell, JoinedSource, join_cells, rebuild_cell, split_joined
+
+
+@dataclass(frozen=True)
+class NotebookResult:
+    text: str
+    sites: tuple[Site, ...]
+    cells_changed: tuple[int, ...]
+    path: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.cells_changed)
+
+
+def _syntax_error(
+    joined: JoinedSource, path: str | None, error: ConversionError
+) -> ConversionError:
+    """S2F001 naming the cell that does not parse, and the line and column in it."""
+    for cell in joined.cells:
+        if cell.python:
+            found = syntax_error_at("\n".join(cell.body) + "\n")
+            if found is not None:
+                return _cell_error(cell, *found, path)
+    cell, line = joined.locate(error.line or 1)
+    reason = re.sub(
+        r"\(line \d+, column \d+\)$", f"(cell {cell}, line {line})", error.reason
+    )
+    return ConversionError(error.code, reason, path)
+
+
+def _cell_error(
+    cell: CodeCell, message: str, line: int, column: int, path: str | None
+) -> ConversionError:
+    """`column` is 0-based in the dedented line; the message counts from 1 in the cell as written."""
+    line = max(1, min(line, len(cell.lines)))
+    if cell.prefix and cell.lines and cell.lines[line - 1].startswith(cell.prefix):
+        column += len(cell.prefix)
+    return ConversionError(
+        SYNTAX_ERROR,
+        f"cannot parse: {message} (cell {cell.index}, line {line}, column {column + 1})",
+        path,
+    )
+
+
+def _relocate(site: Site, joined: JoinedSource) -> Site:
+    cell, line = joined.locate(site.line)
+    _, end_line = joined.locate(site.end_line)
+    return dataclasses.replace(
+        site,
+        line=line,
+        end_line=max(end_line, line),
+        cell=cell,
+        column=site.column + joined.indent(cell),
+        diagnostics=tuple(_relocate_diagnostic(d, joined) for d in site.diagnostics),
+    )
+
+
+def _relocate_diagnostic(diagnostic: Diagnostic, joined: JoinedSource) -> Diagnostic:
+    cell, line = joined.locate(diagnostic.line)
+    message = re.sub(
+        r"\(line \d+\)$", f"(cell {cell}, line {line})", diagnostic.message
+    )
+    message = re.sub(
+        r"on line (\d+)",
+        lambda m: "on cell {}, line {}".format(*joined.locate(int(m.group(1)))),
+        message,
+    )
+    return dataclasses.replace(
+        diagnostic,
+        line=line,
+        cell=cell,
+        message=message,
+        column=diagnostic.column + joined.indent(cell),
+    )
+
+
+def convert_notebook(
+    text: str,
+    path: str | None = None,
+    *,
+    line_length: int | None = None,
+    keep_lines=frozenset(),
+    traces: TraceIndex | None = None,
+) -> NotebookResult:
+    """Convert the Sequential models of a notebook; see the module docstring.
+
+    With `traces`, a model whose code gives no input takes the one recorded
+    for its cell as the notebook holds it (`seq2func trace`).
+    """
+    notebook = load(text, path)
+    joined = join_cells(notebook)
+    if "Sequential" not in joined.code:
+        return NotebookResult(text, (), (), path)
+    site_traces = None
+    if traces is not None:
+        site_traces = SiteTraces(traces, path, _cell_locator(notebook, joined))
+    try:
+        result = convert_source(
+            joined.code,
+            path=path,
+            line_length=line_length,
+            keep_lines=keep_lines,
+            traces=site_traces,
+        )
+    except ConversionError as error:
+        if error.code != SYNTAX_ERROR:
+            raise
+        raise _syntax_error(joined, path, error) from None
+    sites = tuple(_relocate(site, joined) for site in result.sites)
+    if not result.changed:
+        return NotebookResult(text, sites, (), path)
+    bodies = split_joined(result.code)
+    if bodies is None or set(bodies) != {cell.index for cell in joined.cells}:
+        return _unchanged(
+            text, sites, path, "the cell boundaries did not survive the rewrite"
+        )
+    written = _write_back(notebook, joined, bodies, text)
+    if isinstance(written, str):
+        return _unchanged(text, sites, path, written)
+    new_text, changed = written
+    return NotebookResult(new_text, sites, changed, path)
+
+
+def _write_back(
+    notebook: dict, joined: JoinedSource, bodies: dict[int, list[str]], text: str
+) -> tuple[str, tuple[int, ...]] | str:
+    """The notebook's text with its changed cells put back, and their indexes;
+    or why it cannot be written back."""
+    changed = []
+    replaced: dict[int, object] = {}  # the sources changed, as they were
+    whole = False
+    for cell in joined.cells:
+        if tuple(bodies[cell.index]) == cell.body:
+            continue
+        source = rebuild_cell(cell, bodies[cell.index], joined.masks)
+        if source is None:
+            return "the cell cannot be written back exactly"
+        if source != cell_source(notebook["cells"][cell.index]):
+            if "source" in notebook["cells"][cell.index]:
+                replaced[cell.index] = notebook["cells"][cell.index]["source"]
+            else:
+                whole = True  # a key added: the file is serialised anew
+            set_source(notebook["cells"][cell.index], source)
+            changed.append(cell.index)
+    new_text = dump(notebook, text, None if whole else replaced)
+    if new_text is None:
+        return "its JSON layout cannot be reproduced byte for byte"
+    return new_text, tuple(changed)
+
+
+def notebook_traces(text: str, path: str | None, traces: TraceIndex) -> SiteTraces:
+    """The trace store as the notebook's joined code sees it (for verification)."""
+    notebook = load(text, path)
+    return SiteTraces(traces, path, _cell_locator(notebook, join_cells(notebook)))
+
+
+def _cell_locator(notebook: dict, joined: JoinedSource):
+    """Map a position in the joined code to the cell as the notebook holds it."""
+
+    def locate(line: int, column: int) -> tuple[str, int, int, int | None]:
+        cell, cell_line = joined.locate(line)
+        source = cell_source(notebook["cells"][cell])
+        return source, cell_line, column + joined.indent(cell), cell
+
+    return locate
+
+
+def _unchanged(
+    text: str, sites: tuple[Site, ...], path: str | None, why: str
+) -> NotebookResult:
+    kept = tuple(
+        (
+            dataclasses.replace(
+                site,
+                status="skipped",
+                diagnostics=(
+                    _in_cell(
+                        diagnostics.make(
+                            INTERNAL_ERROR,
+                            model=site.label,
+                            line=site.line,
+                            detail=f" ({why})",
+                            path=path,
+                        ),
+                        site.cell,
+                    ),
+                ),
+            )
+            if site.status == "converted"
+            else site
+        )
+        for site in sites
+    )
+    return NotebookResult(text, kept, (), path)
+
+
+def _in_cell(diagnostic: Diagnostic, cell: int | None) -> Diagnostic:
+    message = re.sub(r"\(line (\d+)\)$", rf"(cell {cell}, line \1)", diagnostic.message)
+    return dataclasses.replace(diagnostic, cell=cell, message=message)
+
+
+def notebook_diff(original: str, converted: str, path: str) -> str:
+    """A readable diff: one unified diff per changed code cell, named by its number."""
+    before, after = json.loads(original), json.loads(converted)
+    out = []
+    for index, (a, b) in enumerate(zip(before["cells"], after["cells"])):
+        old, new = cell_source(a), cell_source(b)
+        if old == new:
+            continue
+        lines = difflib.unified_diff(
+            [line + "\n" for line in old.split("\n")],
+            [line + "\n" for line in new.split("\n")],
+            f"a/{path} (cell {index})",
+            f"b/{path} (cell {index})",
+        )
+        out.extend(lines)
+    return "".join(out)

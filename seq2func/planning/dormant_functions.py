@@ -19,7 +19,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import ExpressionContext
 
-from ..analysis.index import TreeIndex
+from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.nodes import DEFERRED
 from ..analysis.references import Ref
 from .plan import Plan
@@ -30,7 +30,12 @@ _WRAPPING = frozenset({"tensorflow.function"})
 
 def may_run_later(index: TreeIndex, plan: Plan, refs: list[Ref]) -> list[Ref]:
     """The deferred uses in `refs` whose function may run after the site."""
-    return [r for r in refs if not _dormant(index, plan, r)]
+    kept = [r for r in refs if not _dormant(index, plan, r)]
+    if index.narrowed and len(kept) < len(refs):
+        # A function is dormant only when every call of it is seen, and
+        # narrowing may have blanked a later one.
+        raise WholeFileNeeded
+    return kept
 
 
 def _dormant(index: TreeIndex, plan: Plan, ref: Ref) -> bool:

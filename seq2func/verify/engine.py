@@ -7,7 +7,6 @@ replaced, and the site is reported while the others finish.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import select
@@ -40,7 +39,7 @@ from ..convert import convert_source
 from ..results import Site
 from .compare import compare, expected_differences, rows, same_run
 from .deferred import DeferredBuild, deferred_build
-from .flavour import KerasChoice, KerasFlavour, choose, keras2_only
+from .flavour import KerasChoice, KerasFlavour, choose, keras2_only, site_keras
 from .reach import Unreachable, definition_of, ordinal_of, probe_for
 from .results import SiteVerification, VerificationReport
 
@@ -242,33 +241,9 @@ def verify_many(
 def _site_keras(
     source: str, site: Site, keras: KerasFlavour, why: str
 ) -> tuple[KerasFlavour, str]:
-    """A `keras.Sequential` in a file that imports tf_keras only beside it is
-    Keras 3 code, as the converter read it (planning/keras2.py): it runs on Keras 3."""
-    if keras != "2" or not why.startswith("the file imports tf_keras"):
-        return keras, why
     lines = source.splitlines()
     text = lines[site.line - 1][site.column :] if site.line <= len(lines) else ""
-    if text.startswith("tf.keras.") or (
-        text.startswith("keras.") and _keras_is_keras3(source)
-    ):
-        return "3", ""
-    return keras, why
-
-
-def _keras_is_keras3(source: str) -> bool:
-    """Whether the name `keras` is the Keras 3 package (not `import tf_keras as keras`)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return False
-    bound = [
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-        if (alias.asname or alias.name.split(".")[0]) == "keras"
-    ]
-    return bool(bound) and all(name.split(".")[0] == "keras" for name in bound)
+    return site_keras(source, text, keras, why)
 
 
 class _Slot:

@@ -47,6 +47,9 @@ WATCHED_ATTRIBUTES = frozenset(
 )
 # Where they are, a use of the model before them is a use before it is complete.
 COMPLETING_ATTRIBUTES = frozenset({"add", "build"})
+# The one use of a model built on its first data that may come before that
+# build unseen: every other use is one before it is built (planning/first_build.py).
+HARMLESS_BEFORE_BUILD = frozenset({"compile"})
 _TYPE_TESTS = frozenset({"isinstance", "issubclass", "type"})
 # Keyword arguments whose names the conversion checks are not rebound later:
 # a model's name=/trainable= (read when Model(...) is made), a base model's input_shape=.

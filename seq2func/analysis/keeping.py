@@ -13,7 +13,9 @@ is kept, so is every unit that
   copy: what may hold a copy of a story name is story too. An inert use is `model.fit(...)`, `model.trainable = False`: an
   attribute the checks do not watch (see `facts.WATCHED_ATTRIBUTES`), with no
   `model.add()`/`model.build()` later in the same story, for a use before
-  those is a use of an incomplete model. A story certainly ends where its
+  those is a use of an incomplete model, and no use but `compile` of a
+  model that may take its input from its data (`model.summary()` before its
+  first `fit` is a use before it is built). A story certainly ends where its
   name is assigned again at module level;
 - touches the attribute a site is bound to (`self.model`), or assigns one
   a unit that builds a model reads (`self.units` of `Dense(self.units)`);
@@ -44,6 +46,7 @@ from .facts import (
     COMPLETING_ATTRIBUTES,
     DESERIALIZERS,
     FIRST_BUILD_ATTRIBUTES,
+    HARMLESS_BEFORE_BUILD,
     SEEDS,
     WATCHED_ATTRIBUTES,
     Facts,
@@ -248,6 +251,20 @@ class Keeping:
             )
         return found
 
+    def _built_on_data_at(self, index: int, name: str) -> bool:
+        """Whether the model `name` holds at unit `index` may take its input from
+        its data: the last constructor bound to it before decides, where known."""
+        before = [
+            unit
+            for unit in self._units_with.get(name, ())
+            if unit <= index
+            and "Sequential" in self.words[unit]
+            and name in self._module_binds(unit)
+        ]
+        if not before:
+            return self._needs_data(name)
+        return self.words[before[-1]].isdisjoint(_STATED_INPUT)
+
     def _builds(self, index: int, facts: Facts) -> bool:
         """Whether the unit may give a model its layers or input, or hold one on an attribute.
 
@@ -346,7 +363,12 @@ class Keeping:
         facts = self.facts(index)
         if name in facts.plain or any(
             _watched(attribute)
-            or (attribute in FIRST_BUILD_ATTRIBUTES and self._needs_data(name))
+            # A model built on its data: its first build, and any use before it
+            # (`summary()` prints the unbuilt model), decide its input.
+            or (
+                attribute not in HARMLESS_BEFORE_BUILD
+                and self._built_on_data_at(index, name)
+            )
             for used, attribute in facts.dotted
             if used == name
         ):

@@ -53,6 +53,7 @@ from ..analysis import keras_names
 from ..analysis.data_shapes import DataShape, Unknown, data_shape, integer_value
 from ..analysis.index import TreeIndex
 from ..analysis.nodes import int_literal, kwarg
+from ..analysis.facts import HARMLESS_BEFORE_BUILD
 from ..analysis.references import Ref
 from ..diagnostics import (
     BATCH_DIMENSION_DROPPED,
@@ -75,8 +76,9 @@ from .plan import (
 )
 
 _CALL = "__call__"
-# Uses that neither build the model nor read anything a build would change.
-_HARMLESS = frozenset({"compile"})
+# Uses that neither build the model nor read anything a build would change
+# (narrowing keeps every other use of such a model: analysis/keeping.py).
+_HARMLESS = HARMLESS_BEFORE_BUILD
 # What shows the batch dimension of the model's input or output.
 _SHAPE_READS = frozenset(
     {"input_shape", "output_shape", "inputs", "outputs", "input", "output"}

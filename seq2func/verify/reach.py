@@ -7,13 +7,16 @@ drops everything else, so data loading,
 training and plotting never run. For a site in a function, the probe keeps
 what the function needs and calls it with its defaults (or `--bind` values),
 watching its frame for the model. Methods are reached through an instance
-made with no arguments; anything else is "unverifiable", with the reason.
+made with no arguments; a parameterized test gets its first case. Anything
+else is "unverifiable", with the reason.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+
+from .parameters import first_case, without_case_decorators
 
 # Calls whose side effects change how models are built: they stay in the probe.
 _CONFIG_CALLS = (
@@ -374,6 +377,8 @@ def probe_for(
         mutable_from=None,
         until=(function, complete_at) if complete_at is not None else None,
     )
+    if isinstance(function, ast.FunctionDef):
+        code = without_case_decorators(code, function)
     if isinstance(top, ast.FunctionDef) and len(parts) == 1:
         kwargs = _arguments(top, binds, scope)
         return Probe(
@@ -443,12 +448,17 @@ def _complete_at(
 def _arguments(
     function: ast.FunctionDef, binds: dict, scope: str, skip_self: bool = False
 ) -> dict:
-    """Keyword arguments for a call: the binds it takes; every other parameter needs a default."""
+    """Keyword arguments for a call: the binds it takes, else its first
+    parameterized case (`parameters.first_case`); every other parameter needs
+    a default."""
     args = function.args
     positional = args.posonlyargs + args.args
     if skip_self and positional:
         positional = positional[1:]
     defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    # A parameterized test is called with its cases: the first one, unless bound.
+    case = first_case(function, [a.arg for a in (*positional, *args.kwonlyargs)])
+    binds = {**case, **binds}
     kwargs = {}
     for arg, default in zip(positional, defaults):
         if arg.arg in binds:

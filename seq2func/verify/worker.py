@@ -29,6 +29,8 @@ import time
 import traceback
 from dataclasses import asdict, dataclass
 
+from seq2func.verify.local_imports import LocalImports
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -657,6 +659,7 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
     workdir = job["workdir"]
     os.makedirs(workdir, exist_ok=True)
     previous = os.getcwd()
+    imports = LocalImports(job.get("path"))  # the path is relative to this folder
     os.chdir(workdir)
     keras.backend.clear_session()
     seed = job.get("seed", 0)
@@ -673,7 +676,7 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
     try:
         downloads.notes = notes
         downloads.sweep()
-        with contextlib.redirect_stdout(io.StringIO()):
+        with imports, contextlib.redirect_stdout(io.StringIO()):
             model = _reach(job, namespace, skipped)
         if model is None or not _is_model(keras, model):
             raise LookupError("the model was not reached (the code did not bind it)")

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from ..diagnostics import (
+    DATA_STAND_IN,
     IMPORT_SKIPPED,
     MISSING_MODULE,
     NEEDS_DATA,
@@ -42,6 +43,7 @@ from .deferred import DeferredBuild, deferred_build
 from .flavour import KerasChoice, KerasFlavour, choose, keras2_only, site_keras
 from .reach import Unreachable, definition_of, ordinal_of, probe_for
 from .results import SiteVerification, VerificationReport
+from .stand_ins import with_stand_ins
 
 DEFAULT_MEMORY_MB = 16384
 _START_TIMEOUT = 180.0
@@ -391,30 +393,32 @@ def _job(task: _Task, options: Options, workdir: str, side: str, probe) -> dict:
     }
 
 
+def _probes(task: _Task, stand_ins: dict[str, str] | None = None) -> tuple:
+    """How to reach the site's model on each side (`reach.probe_for`)."""
+    site = task.site
+    return tuple(
+        probe_for(
+            source,
+            scope=site.scope,
+            target=site.target,
+            ordinal=ordinal,
+            form=site.form,
+            end_line=end_line,
+            binds=task.binds,
+            definition=task.definition,
+            stand_ins=stand_ins,
+        )
+        for source, ordinal, end_line in (
+            (task.original, task.original_ordinal, site.end_line),
+            (task.converted, task.converted_ordinal, None),
+        )
+    )
+
+
 def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
     started = time.perf_counter()
-    site = task.site
     try:
-        original_probe = probe_for(
-            task.original,
-            scope=site.scope,
-            target=site.target,
-            ordinal=task.original_ordinal,
-            form=site.form,
-            end_line=site.end_line,
-            binds=task.binds,
-            definition=task.definition,
-        )
-        converted_probe = probe_for(
-            task.converted,
-            scope=site.scope,
-            target=site.target,
-            ordinal=task.converted_ordinal,
-            form=site.form,
-            end_line=None,
-            binds=task.binds,
-            definition=task.definition,
-        )
+        original_probe, converted_probe = _probes(task)
     except (Unreachable, SyntaxError) as error:
         return _verdict(
             task,
@@ -461,6 +465,24 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
                 original["error"] = (
                     f"on Keras 3: {first['error']}; on Keras 2: {original['error']}"
                 )
+        if not original.get("ok") and deferred is None:
+            # Data the model reads only the shape of, which could not be loaded.
+            attempt: dict = {}
+
+            def original_on(probe) -> dict:
+                attempt["workdir"] = fresh()
+                return run("original", attempt["workdir"], probe)
+
+            found = with_stand_ins(
+                original, original_probe, lambda s: _probes(task, s), original_on
+            )
+            if found is not None:
+                failed = original["error"]
+                original, (original_probe, converted_probe), stand_in = found
+                original["stand_in"] = (
+                    f"{stand_in.describe()}; loading it failed: {failed}"
+                )
+                workdir = attempt["workdir"]
         converted = run("converted", workdir, converted_probe)
         verdict = _judge(
             task,
@@ -561,6 +583,16 @@ def _notes(task: _Task, original: dict, keras: KerasFlavour, why: str) -> list:
                     path=task.path,
                 )
             )
+    if original.get("stand_in"):
+        notes.append(
+            diagnostics.make(
+                DATA_STAND_IN,
+                model=site.label,
+                line=site.line,
+                detail=f" ({original['stand_in']})",
+                path=task.path,
+            )
+        )
     if keras == "2":
         version = original.get("keras_version", "")
         notes.append(

@@ -169,13 +169,17 @@ def _slice(
     needed: set[str],
     mutable_from: int | None,
     until: tuple[ast.AST, int] | None = None,
+    stand_ins: dict[str, str] | None = None,
 ) -> str:
     """The statements up to `stop` that the needed names depend on, in order.
 
     `until` limits what the statement at `stop` reads (see `_read_names`).
+    `stand_ins` (name: expression) replaces the last statement that binds each
+    such name, and what only it needed, by the expression (see `stand_ins`).
     """
     body = tree.body[: stop + 1]
     kept: list[ast.stmt] = []
+    replacements: dict[int, str] = {}
     model_root = next(iter(needed))
     needed = set(needed)
     for index in range(len(body) - 1, -1, -1):
@@ -187,6 +191,14 @@ def _slice(
         mutates = (
             mutable_from is not None and index > mutable_from and model_root in reads
         )
+        replaced = (defined & needed & (stand_ins or {}).keys()) - {model_root}
+        if replaced and index != stop and not mutates and defined & needed <= replaced:
+            kept.append(statement)
+            replacements[id(statement)] = "; ".join(
+                f"{name} = {stand_ins[name]}" for name in sorted(replaced)
+            )
+            needed -= replaced
+            continue
         if (
             index == stop
             or defined & needed
@@ -218,7 +230,11 @@ def _slice(
         # numbers are the source's: tracebacks point at the user's lines, and
         # the worker knows when a function has passed the end of the site.
         emitted.extend([""] * (start - 1 - last_line))
-        emitted.extend(lines[start - 1 : statement.end_lineno])
+        if id(statement) in replacements:
+            emitted.append(replacements[id(statement)])
+            emitted.extend([""] * (statement.end_lineno - start))
+        else:
+            emitted.extend(lines[start - 1 : statement.end_lineno])
         last_line = statement.end_lineno
     return "\n".join(emitted) + "\n"
 
@@ -310,6 +326,7 @@ def probe_for(
     end_line: int | None,
     binds: dict | None = None,
     definition: int = 0,
+    stand_ins: dict[str, str] | None = None,
 ) -> Probe:
     """How to reach the `ordinal`-th model bound to `target` in `scope` of `source`.
 
@@ -317,7 +334,8 @@ def probe_for(
     original); for the converted source the k-th binding marks the model.
     `definition` says which top-level definition named like the scope's first
     part holds the site (notebooks define `build_model` again and again; see
-    `definition_of`).
+    `definition_of`). `stand_ins` replaces data a module-level model reads only
+    the shape of (see `stand_ins`).
     """
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -339,7 +357,14 @@ def probe_for(
                 ),
                 default=start,
             )
-        code = _slice(tree, lines, stop, {target.split(".")[0]}, mutable_from=start)
+        code = _slice(
+            tree,
+            lines,
+            stop,
+            {target.split(".")[0]},
+            mutable_from=start,
+            stand_ins=stand_ins,
+        )
         return Probe(
             code=code, mode="module", target=target, ordinal=ordinal, form=form
         )

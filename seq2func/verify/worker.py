@@ -30,6 +30,7 @@ import traceback
 from dataclasses import asdict, dataclass
 
 from seq2func.verify.local_imports import LocalImports
+from seq2func.verify.stand_ins import failing_line
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -757,6 +758,7 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
     except Exception as error:
         result["ok"] = False
         result["error"] = f"{type(error).__name__}: {_first_line(error)}"
+        result["error_line"] = failing_line(error, job.get("path") or "<verified>")
         failed = _failed_import(error, skipped)
         if failed is not None:
             result["error"], missing = failed

@@ -27,6 +27,10 @@ _CONFIG_CALLS = (
 )
 
 
+# Statements whose bindings may not happen (a loop that never runs, a false `if`).
+_MAYBE_BINDS = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try)
+
+
 class Unreachable(Exception):
     """The site cannot be reached safely; the message says why."""
 
@@ -93,6 +97,14 @@ def _read_names(node: ast.AST, until: tuple[ast.AST, int] | None = None) -> set[
         for sub in ast.walk(node)
         if isinstance(sub, ast.Name)
         and isinstance(sub.ctx, ast.Load)
+        and id(sub) not in after
+    }
+    # `notes |= set(chord)` reads `notes` before it binds it again.
+    reads |= {
+        sub.target.id
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.AugAssign)
+        and isinstance(sub.target, ast.Name)
         and id(sub) not in after
     }
     own: set[str] = set()
@@ -207,7 +219,9 @@ def _slice(
             or _builds(statement, needed)
         ):
             kept.append(statement)
-            if not mutates:
+            # A loop or a condition may not bind: what an earlier statement
+            # bound stays needed.
+            if not mutates and not isinstance(statement, _MAYBE_BINDS):
                 needed -= defined
             needed |= reads
         elif isinstance(statement, ast.ImportFrom) and statement.module == "__future__":

@@ -1,0 +1,37 @@
+"""The probe's slice keeps every statement the model's names may come from."""
+
+from __future__ import annotations
+
+import textwrap
+
+from seq2func.verify.reach import probe_for
+
+
+def test_a_name_a_loop_adds_to_keeps_the_statement_that_made_it():
+    source = textwrap.dedent("""\
+        import keras
+
+        notes = set()
+        for chord in [[1, 2], [3]]:
+            notes |= set(chord)
+        model = keras.Sequential([keras.layers.Dense(len(notes), input_shape=(2,))])
+        """)
+    code = probe_for(
+        source, scope="<module>", target="model", ordinal=1, form="list", end_line=6
+    ).code
+    assert "notes = set()" in code
+
+
+def test_a_binding_in_a_condition_keeps_the_one_before():
+    source = textwrap.dedent("""\
+        import keras
+
+        width = 3
+        if False:
+            width = 5
+        model = keras.Sequential([keras.layers.Dense(2, input_shape=(width,))])
+        """)
+    code = probe_for(
+        source, scope="<module>", target="model", ordinal=1, form="list", end_line=6
+    ).code
+    assert "width = 3" in code

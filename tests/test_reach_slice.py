@@ -35,3 +35,22 @@ def test_a_binding_in_a_condition_keeps_the_one_before():
         source, scope="<module>", target="model", ordinal=1, form="list", end_line=6
     ).code
     assert "width = 3" in code
+
+
+def test_a_method_called_on_an_object_the_model_needs_is_kept_a_modules_is_not():
+    source = textwrap.dedent("""\
+        import numpy as np
+        import keras
+
+        np.random.seed(0)
+        text = open("corpus.txt").read()
+        vectorizer = keras.layers.TextVectorization()
+        vectorizer.adapt([text])
+        size = vectorizer.vocabulary_size()
+        model = keras.Sequential([keras.layers.Embedding(size, 4, input_shape=(8,))])
+        """)
+    code = probe_for(
+        source, scope="<module>", target="model", ordinal=1, form="list", end_line=9
+    ).code
+    assert "vectorizer.adapt([text])" in code and "corpus.txt" in code
+    assert "np.random.seed" not in code

@@ -55,3 +55,17 @@ def test_the_stand_in_replaces_the_last_binding_and_what_only_it_needed():
     assert "loadtxt" not in code
     # The probe keeps the source's line numbers.
     assert lines[7 - 1].startswith("model = keras.Sequential")
+
+
+def test_a_function_that_reads_the_data_as_a_global_gets_the_stand_in_too():
+    source = SOURCE.replace(
+        "model = keras.Sequential([keras.layers.Dense(2, input_shape=X_train.shape[1:])])",
+        "def build_model():\n"
+        "    return keras.Sequential([keras.layers.Dense(2, input_shape=X_train.shape[1:])])",
+    )
+    common = dict(scope="build_model", target=None, ordinal=1, form="list")
+    code = probe_for(source, end_line=8, **common).code
+    assert shape_only_names(code, error_line=4) == ("X_train",)
+    stand_in = StandIn(("X_train",), (4, 32))
+    replaced = probe_for(source, end_line=8, stand_ins=stand_in.expressions(), **common)
+    assert "loadtxt" not in replaced.code

@@ -2,7 +2,8 @@
 
 For a module-level site, the probe keeps only the statements the model needs
 (a backward slice over names: imports, definitions, constants, the
-constructor and its `add` calls, a `build()` of a model it is made from) and
+constructor and its `add` calls, methods called on the objects it needs:
+a `build()` of a model it is made from, an `adapt()` of a layer) and
 drops everything else, so data loading,
 training and plotting never run. For a site in a function, the probe keeps
 what the function needs and calls it with its defaults (or `--bind` values),
@@ -146,16 +147,18 @@ def _is_config_call(node: ast.stmt) -> bool:
     return name in _CONFIG_CALLS
 
 
-def _builds(node: ast.stmt, needed: set[str]) -> bool:
-    """`inner.build(shape)` on a name the model needs: it gives that model its input."""
+def _changes(node: ast.stmt, needed: set[str], modules: set[str]) -> bool:
+    """A method called on an object the model needs: it may change it
+    (`inner.build(shape)` gives a model its input, `vectorizer.adapt(text)` its
+    vocabulary). Calls on modules (`np.random.seed(0)`) are not on objects."""
     if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
         return False
     func = node.value.func
     return (
         isinstance(func, ast.Attribute)
-        and func.attr == "build"
         and isinstance(func.value, ast.Name)
         and func.value.id in needed
+        and func.value.id not in modules
     )
 
 
@@ -190,6 +193,12 @@ def _slice(
     such name, and what only it needed, by the expression (see `stand_ins`).
     """
     body = tree.body[: stop + 1]
+    modules = {
+        name
+        for statement in body
+        if isinstance(statement, (ast.Import, ast.ImportFrom))
+        for name in _bound_names(statement)
+    }
     kept: list[ast.stmt] = []
     replacements: dict[int, str] = {}
     model_root = next(iter(needed))
@@ -216,7 +225,7 @@ def _slice(
             or defined & needed
             or mutates
             or _is_config_call(statement)
-            or _builds(statement, needed)
+            or _changes(statement, needed, modules)
         ):
             kept.append(statement)
             # A loop or a condition may not bind: what an earlier statement
@@ -415,6 +424,7 @@ def probe_for(
         {parts[0]},
         mutable_from=None,
         until=(function, complete_at) if complete_at is not None else None,
+        stand_ins=stand_ins,
     )
     if isinstance(function, ast.FunctionDef):
         code = without_case_decorators(code, function)

@@ -11,8 +11,9 @@ changes what it says).
 
 Used only where it is sound and needed:
 
-- a module-level model whose original failed, at a line the stand-in's name
-  depends on (the data it could not load);
+- a model whose original failed, at a module-level line the stand-in's
+  name depends on (the data it could not load; a function that builds the
+  model reads it as a global);
 - every read of the name after its last binding, up to the model, is
   `NAME.shape` (a `len(NAME)`, `NAME[0]` or `NAME.dtype` is a read of the
   data itself, and the site stays unverifiable);
@@ -129,7 +130,7 @@ def with_stand_ins(
     builds.
     """
     line = failed.get("error_line")
-    if original_probe.mode != "module" or line is None:
+    if line is None:
         return None
     names = shape_only_names(original_probe.code, line)
     if not names:

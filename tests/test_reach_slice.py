@@ -54,3 +54,27 @@ def test_a_method_called_on_an_object_the_model_needs_is_kept_a_modules_is_not()
     ).code
     assert "vectorizer.adapt([text])" in code and "corpus.txt" in code
     assert "np.random.seed" not in code
+
+
+def test_absl_flags_the_model_reads_are_defined_and_parsed_with_their_defaults():
+    source = textwrap.dedent("""\
+        import keras
+        from absl import flags
+
+        flags.DEFINE_integer("s2f_units", 4, "Units.")
+        FLAGS = flags.FLAGS
+
+
+        def build():
+            model = keras.Sequential([keras.layers.Dense(FLAGS.s2f_units, input_shape=(3,))])
+            return model
+        """)
+    code = probe_for(
+        source, scope="build", target="model", ordinal=1, form="list", end_line=9
+    ).code
+    lines = code.splitlines()
+    assert lines[4 - 1] == 'flags.DEFINE_integer("s2f_units", 4, "Units.")'
+    assert lines[5 - 1] == "FLAGS = flags.FLAGS; FLAGS.mark_as_parsed()"
+    namespace: dict = {}
+    exec(compile("\n".join(lines[1:5]), "probe", "exec"), namespace)
+    assert namespace["FLAGS"].s2f_units == 4

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from .flags import defines_flag, parsed_suffix
 from .parameters import first_case, without_case_decorators
 
 # Calls whose side effects change how models are built: they stay in the probe.
@@ -225,6 +226,7 @@ def _slice(
             or defined & needed
             or mutates
             or _is_config_call(statement)
+            or defines_flag(statement, needed)
             or _changes(statement, needed, modules)
         ):
             kept.append(statement)
@@ -258,6 +260,7 @@ def _slice(
             emitted.extend([""] * (statement.end_lineno - start))
         else:
             emitted.extend(lines[start - 1 : statement.end_lineno])
+            emitted[-1] += parsed_suffix(statement)
         last_line = statement.end_lineno
     return "\n".join(emitted) + "\n"
 

@@ -78,3 +78,17 @@ def test_absl_flags_the_model_reads_are_defined_and_parsed_with_their_defaults()
     namespace: dict = {}
     exec(compile("\n".join(lines[1:5]), "probe", "exec"), namespace)
     assert namespace["FLAGS"].s2f_units == 4
+
+
+def test_a_jobs_flags_are_forgotten_so_the_next_job_defines_them_again():
+    from absl import flags as absl_flags
+
+    from seq2func.verify.flags import forget_probe_flags
+
+    define = 'from absl import flags\nflags.DEFINE_integer("s2f_again", 1, "h")\n'
+    # The probe's code is no module: absl files its flags under the code that ran it.
+    exec(compile(define, "probe", "exec"), {"__name__": "__seq2func_verify__"})
+    forget_probe_flags((__name__,))
+    exec(compile(define, "probe", "exec"), {"__name__": "__seq2func_verify__"})
+    forget_probe_flags((__name__,))
+    assert "s2f_again" not in absl_flags.FLAGS

@@ -29,6 +29,7 @@ import time
 import traceback
 from dataclasses import asdict, dataclass
 
+from seq2func.verify.flags import forget_probe_flags
 from seq2func.verify.local_imports import LocalImports
 from seq2func.verify.stand_ins import failing_line
 
@@ -768,6 +769,7 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
         result["traceback"] = traceback.format_exc(limit=-3)
     finally:
         os.chdir(previous)
+        forget_probe_flags((sys.argv[0], __name__))
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
 

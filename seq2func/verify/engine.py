@@ -466,23 +466,9 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
                     f"on Keras 3: {first['error']}; on Keras 2: {original['error']}"
                 )
         if not original.get("ok") and deferred is None:
-            # Data the model reads only the shape of, which could not be loaded.
-            attempt: dict = {}
-
-            def original_on(probe) -> dict:
-                attempt["workdir"] = fresh()
-                return run("original", attempt["workdir"], probe)
-
-            found = with_stand_ins(
-                original, original_probe, lambda s: _probes(task, s), original_on
-            )
-            if found is not None:
-                failed = original["error"]
-                original, (original_probe, converted_probe), stand_in = found
-                original["stand_in"] = (
-                    f"{stand_in.describe()}; loading it failed: {failed}"
-                )
-                workdir = attempt["workdir"]
+            stood = _stand_in(task, original, original_probe, fresh, run)
+            if stood is not None:
+                original, (original_probe, converted_probe), workdir = stood
         converted = run("converted", workdir, converted_probe)
         verdict = _judge(
             task,
@@ -509,6 +495,26 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
     finally:
         for directory in workdirs:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def _stand_in(task: _Task, failed: dict, probe, fresh, run) -> tuple | None:
+    """The original built again with stand-ins for data it reads only the shape
+    of, which could not be loaded (`stand_ins`): its result, both probes and
+    the working folder; None where none applies."""
+    attempt: dict = {}
+
+    def original_on(changed) -> dict:
+        attempt["workdir"] = fresh()
+        return run("original", attempt["workdir"], changed)
+
+    found = with_stand_ins(failed, probe, lambda s: _probes(task, s), original_on)
+    if found is None:
+        return None
+    original, probes, stand_in = found
+    original["stand_in"] = (
+        f"{stand_in.describe()}; loading it failed: {failed['error']}"
+    )
+    return original, probes, attempt["workdir"]
 
 
 _NUMERIC_CHECKS = frozenset({"initial weights", "outputs", "checkpoint"})

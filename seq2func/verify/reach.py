@@ -18,6 +18,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .flags import defines_flag, parsed_suffix
+from .names import bound_names, read_names
 from .parameters import first_case, without_case_decorators
 
 # Calls whose side effects change how models are built: they stay in the probe.
@@ -55,89 +56,6 @@ class Probe:
     # function there, so the code after the site (training, assertions,
     # exports) never runs. None: run the function to its end.
     complete_at: int | None = None
-
-
-def _bound_names(node: ast.AST) -> set[str]:
-    names: set[str] = set()
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {node.name}
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        for alias in node.names:
-            names.add((alias.asname or alias.name).split(".")[0])
-        return names
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            names.add(sub.id)
-        elif (
-            isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and sub is not node
-        ):
-            names.add(sub.name)
-        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
-            for alias in sub.names:
-                names.add((alias.asname or alias.name).split(".")[0])
-    return names
-
-
-def _read_names(node: ast.AST, until: tuple[ast.AST, int] | None = None) -> set[str]:
-    """Names the statement reads from outside: loop and comprehension variables,
-    parameters and lambda arguments it binds for itself do not count, nor the
-    local variables of a function it defines (a converted function's `x` and
-    `inputs` are its own, not the module's).
-
-    `until=(function, line)`: reads inside that function after `line` do not
-    count (the worker stops the function there, see `Probe.complete_at`).
-    """
-    after: set[int] = set()
-    if until is not None:
-        function, line = until
-        after = {
-            id(sub) for sub in ast.walk(function) if getattr(sub, "lineno", 0) > line
-        }
-    reads = {
-        sub.id
-        for sub in ast.walk(node)
-        if isinstance(sub, ast.Name)
-        and isinstance(sub.ctx, ast.Load)
-        and id(sub) not in after
-    }
-    # `notes |= set(chord)` reads `notes` before it binds it again.
-    reads |= {
-        sub.target.id
-        for sub in ast.walk(node)
-        if isinstance(sub, ast.AugAssign)
-        and isinstance(sub.target, ast.Name)
-        and id(sub) not in after
-    }
-    own: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, (ast.For, ast.AsyncFor, ast.comprehension)):
-            own |= {n.id for n in ast.walk(sub.target) if isinstance(n, ast.Name)}
-        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            arguments = sub.args
-            own |= {
-                a.arg
-                for a in (
-                    *arguments.posonlyargs,
-                    *arguments.args,
-                    *arguments.kwonlyargs,
-                )
-            }
-            own |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
-            if not isinstance(sub, ast.Lambda):
-                declared = {
-                    name
-                    for inner in ast.walk(sub)
-                    if isinstance(inner, (ast.Global, ast.Nonlocal))
-                    for name in inner.names
-                }
-                own |= {
-                    inner.id
-                    for statement in sub.body
-                    for inner in ast.walk(statement)
-                    if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store)
-                } - declared
-    return reads - own
 
 
 def _is_config_call(node: ast.stmt) -> bool:
@@ -189,7 +107,7 @@ def _slice(
 ) -> str:
     """The statements up to `stop` that the needed names depend on, in order.
 
-    `until` limits what the statement at `stop` reads (see `_read_names`).
+    `until` limits what the statement at `stop` reads (see `names.read_names`).
     `stand_ins` (name: expression) replaces the last statement that binds each
     such name, and what only it needed, by the expression (see `stand_ins`).
     """
@@ -198,7 +116,7 @@ def _slice(
         name
         for statement in body
         if isinstance(statement, (ast.Import, ast.ImportFrom))
-        for name in _bound_names(statement)
+        for name in bound_names(statement)
     }
     kept: list[ast.stmt] = []
     replacements: dict[int, str] = {}
@@ -206,8 +124,8 @@ def _slice(
     needed = set(needed)
     for index in range(len(body) - 1, -1, -1):
         statement = body[index]
-        defined = _bound_names(statement)
-        reads = _read_names(statement, until if index == stop else None)
+        defined = bound_names(statement)
+        reads = read_names(statement, until if index == stop else None)
         # Between the constructor and the stop, statements that touch the model
         # (its add() calls, loops of them) are part of building it.
         mutates = (

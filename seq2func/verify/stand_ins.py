@@ -32,7 +32,8 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .reach import Probe, Unreachable, _bound_names, _read_names
+from .names import bound_names, read_names
+from .reach import Probe, Unreachable
 
 SIZES = (4, 32, 24, 20)
 RANKS = (2, 3, 4)
@@ -78,11 +79,11 @@ def shape_only_names(code: str, error_line: int) -> tuple[str, ...]:
         return ()
     found = []
     for index, statement in enumerate(body[:-1]):
-        for name in sorted(_bound_names(statement)):
+        for name in sorted(bound_names(statement)):
             later = body[index + 1 :]
-            if any(name in _bound_names(s) for s in later):
+            if any(name in bound_names(s) for s in later):
                 continue  # not its last binding
-            readers = [s for s in later if name in _read_names(s)]
+            readers = [s for s in later if name in read_names(s)]
             if not readers or not all(_shape_reads_only(s, name) for s in readers):
                 continue
             if _depends_on(body[: index + 1], name, error_line):
@@ -108,11 +109,11 @@ def _depends_on(body: list[ast.stmt], name: str, line: int) -> bool:
     """Whether the statement at `line` is one `name`'s last binding depends on."""
     needed = {name}
     for statement in reversed(body):
-        if not _bound_names(statement) & needed:
+        if not bound_names(statement) & needed:
             continue
         if statement.lineno <= line <= (statement.end_lineno or statement.lineno):
             return True
-        needed |= _read_names(statement)
+        needed |= read_names(statement)
     return False
 
 
@@ -158,7 +159,7 @@ def _stands_in(code: str, names: tuple[str, ...]) -> bool:
     for name in names:
         if f"{name} = __import__" not in code:
             return False
-        readers = [s for s in body if name in _read_names(s)]
+        readers = [s for s in body if name in read_names(s)]
         if not all(_shape_reads_only(s, name) for s in readers):
             return False
     return True

@@ -32,9 +32,10 @@ conversion changed, and counts verification statuses, codes and reasons.
 unconverted files: on an already-converted copy it would find nothing to
 prove. It executes model-building code and is slow.
 
---json OUT writes every figure, and every skipped site (tree, path, line,
-cell, code, message), for sampling, and the commit of the checkout that
-ran. --keep DIR keeps the copies there (DIR/convert/NAME is the converted
+--json OUT writes every figure, every skipped site (tree, path, line,
+cell, code, message), with --verify every verified site that is not
+equivalent (status, first code, Keras, whole reason), for sampling, and the
+commit of the checkout that ran. --keep DIR keeps the copies there (DIR/convert/NAME is the converted
 copy) instead of a temporary folder; keep it outside any project, since
 seq2func reads the nearest pyproject.toml above each copy.
 Trees are converted one after another; -j N is handed to seq2func.
@@ -318,6 +319,25 @@ def skipped_sites(tree: str, file: Record, path: str) -> Iterator[Record]:
         }
 
 
+def unproven_sites(tree: str, file: Record, path: str) -> Iterator[Record]:
+    """The verified sites that are not equivalent, with their whole reason."""
+    for site in file.get("verification", []):
+        if site["status"] == "equivalent":
+            continue
+        codes = [d["code"] for d in site.get("diagnostics", [])]
+        yield {
+            "tree": tree,
+            "path": path,
+            "line": site["line"],
+            "cell": site.get("cell"),
+            "target": site.get("target"),
+            "status": site["status"],
+            "code": codes[0] if codes else "?",
+            "keras": site.get("keras", ""),
+            "reason": site.get("reason", ""),
+        }
+
+
 @dataclass
 class TreeResult:
     name: str
@@ -328,6 +348,7 @@ class TreeResult:
         default_factory=lambda: {TUTORIALS: Tally(), LIBRARY: Tally()}
     )
     skipped: list[Record] = field(default_factory=list)
+    unproven: list[Record] = field(default_factory=list)
 
     def add(self, tally: Tally, path: str, library: frozenset[str]) -> None:
         self.total.add(tally)
@@ -375,6 +396,7 @@ def verify_tree(
     for file in record["files"]:
         path = relative(file["path"], copy)
         result.add(tally_verification(file), path, library)
+        result.unproven.extend(unproven_sites(result.name, file, path))
 
 
 def tree_names(trees: list[Path]) -> list[str]:
@@ -505,6 +527,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             f"{r.name}/{p}" for r in results for p in r.check.unexpected
         ],
         "skipped_sites": [site for r in results for site in r.skipped],
+        "unproven_sites": [site for r in results for site in r.unproven],
     }
 
 

@@ -75,6 +75,7 @@ IMPORT_SKIPPED: Final = "S2F310"
 VERIFIED_ON_KERAS_2: Final = "S2F311"
 MISSING_MODULE: Final = "S2F312"
 NEEDS_DATA: Final = "S2F313"
+DATA_STAND_IN: Final = "S2F314"
 
 
 @dataclass(frozen=True)
@@ -499,6 +500,16 @@ _TABLE = [
         "Verification downloads nothing and runs in an empty folder: write the shape "
         "the model takes from its data into the code, or pass it to a function "
         "with --bind NAME=VALUE.",
+    ),
+    Code(
+        "S2F314",
+        "note",
+        "data-stand-in",
+        "{model}: verified with a stand-in for data that verification does not load"
+        "{detail}",
+        "The model reads only the data's shape: both sides were built from zeros of "
+        "the shape given, so the rewrite is proven for that shape, not the real "
+        "data's. Verify where the data is to prove it for that shape.",
     ),
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from seq2func.verify.flavour import choose, keras2_import, keras2_only
+from seq2func.verify.flavour import choose, keras2_import, keras2_only, site_keras
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,41 @@ def test_auto_chooses_keras_2_only_for_keras_2_code_and_explicit_choices_win():
 )
 def test_keras_2_only_errors(error, only_keras_2):
     assert keras2_only(error) is only_keras_2
+
+
+def test_a_file_that_sets_tf_use_legacy_keras_is_keras_2_code():
+    source = (
+        'import os\nos.environ["TF_USE_LEGACY_KERAS"] = "1"\nimport tensorflow as tf\n'
+    )
+    assert choose(source, "auto") == ("2", "the file sets TF_USE_LEGACY_KERAS=1")
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "flavour"),
+    [
+        # tf.keras is Keras 2 once the legacy switch is set, whatever else is imported:
+        (
+            'import os\nos.environ["TF_USE_LEGACY_KERAS"] = "1"\nimport tf_keras\n',
+            "tf.keras.Sequential([",
+            "2",
+        ),
+        # ... and Keras 3 beside a tf_keras imported only to compare:
+        ("import tf_keras\nimport tensorflow as tf\n", "tf.keras.Sequential([", "3"),
+        ("import tf_keras\nimport keras\n", "keras.Sequential([", "3"),
+        ("import tf_keras as keras\n", "keras.Sequential([", "2"),
+        ("import tf_keras\n", "tf_keras.Sequential([", "2"),
+    ],
+)
+def test_a_site_in_a_keras_2_file_runs_on_the_keras_its_sequential_is(
+    source, text, flavour
+):
+    keras, why = choose(source, "auto")
+    assert site_keras(source, text, keras, why)[0] == flavour
+
+
+def test_keras_named_on_the_command_line_runs_every_site():
+    source = "import tf_keras\nimport tensorflow as tf\n"
+    assert site_keras(source, "tf.keras.Sequential([", "2", "--keras 2") == (
+        "2",
+        "--keras 2",
+    )

@@ -817,3 +817,16 @@ def test_data_kept_before_it_is_known_to_be_data_is_followed_back_too():
     result, narrowed = same_both_ways(source)
     assert "n = 100" in narrowed
     assert [site.status for site in result.sites] == ["converted", "converted"]
+
+
+def test_a_use_before_the_first_build_of_a_model_built_on_its_data_is_kept():
+    # summary() prints the unbuilt model: the site stays, narrowed or whole.
+    source = (
+        "import keras\nimport numpy as np\n\nx = np.ones((64, 3))\n"
+        "model = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])\n"
+        + PADDING
+        + "model.compile(loss='mse')\nmodel.summary()\nmodel.fit(x, np.zeros((64, 1)))\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F101",)]
+    assert "model.summary()" in narrowed

@@ -13,7 +13,6 @@ replaces, and judged by `judge.py`; the worker process itself is `worker.py`.
 
 from __future__ import annotations
 
-import ast
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -21,7 +20,7 @@ from ..analysis.traces import SiteTraces
 from ..convert import convert_source
 from ..results import Site
 from .deferred import DeferredBuild, deferred_build
-from .flavour import KerasChoice, KerasFlavour, choose
+from .flavour import KerasChoice, KerasFlavour, choose, site_keras
 from .judge import _verdict as _verdict  # re-exported: cluster.py imports it here
 from .processes import DeviceUnavailable as DeviceUnavailable  # re-exported
 from .processes import _Slot
@@ -157,33 +156,9 @@ def _tasks(
 def _site_keras(
     source: str, site: Site, keras: KerasFlavour, why: str
 ) -> tuple[KerasFlavour, str]:
-    """A `keras.Sequential` in a file that imports tf_keras only beside it is
-    Keras 3 code, as the converter read it (planning/keras2.py): it runs on Keras 3."""
-    if keras != "2" or not why.startswith("the file imports tf_keras"):
-        return keras, why
     lines = source.splitlines()
     text = lines[site.line - 1][site.column :] if site.line <= len(lines) else ""
-    if text.startswith("tf.keras.") or (
-        text.startswith("keras.") and _keras_is_keras3(source)
-    ):
-        return "3", ""
-    return keras, why
-
-
-def _keras_is_keras3(source: str) -> bool:
-    """Whether the name `keras` is the Keras 3 package (not `import tf_keras as keras`)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return False
-    bound = [
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-        if (alias.asname or alias.name.split(".")[0]) == "keras"
-    ]
-    return bool(bound) and all(name.split(".")[0] == "keras" for name in bound)
+    return site_keras(source, text, keras, why)
 
 
 def _drain(slot: _Slot, queue: list, results: list, options: Options) -> None:

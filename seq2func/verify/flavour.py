@@ -2,9 +2,12 @@
 
 Both sides of a site always run on the same Keras. Under `--keras auto` a
 file is verified on Keras 3 unless it is written for Keras 2: it imports
-`tf_keras`, `keras.engine` or `tensorflow.python.keras` (decided here, from
-the source), or its original fails on Keras 3 with an error only Keras 2 code
-raises (decided from the error, after the original ran: see `keras2_only`).
+`tf_keras`, `keras.engine` or `tensorflow.python.keras`, or sets
+`TF_USE_LEGACY_KERAS=1` (decided here, from the source), or its original
+fails on Keras 3 with an error only Keras 2 code raises (decided from the
+error, after the original ran: see `keras2_only`). In a Keras 2 file, a
+site runs on the Keras its Sequential is at run time, as the converter read
+it (`planning/keras2.py`; see `site_keras`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import ast
 import re
 from typing import Literal
+
+from ..analysis.keras_names import LEGACY_ENV
 
 KerasFlavour = Literal["2", "3"]
 KerasChoice = Literal["auto", "2", "3"]
@@ -74,7 +79,48 @@ def choose(source: str, requested: KerasChoice) -> tuple[KerasFlavour, str]:
     module = keras2_import(source)
     if module is not None:
         return "2", f"the file imports {module}"
+    if LEGACY_ENV.search(source):
+        return "2", _LEGACY_REASON
     return "3", ""
+
+
+_LEGACY_REASON = "the file sets TF_USE_LEGACY_KERAS=1"
+
+
+def site_keras(
+    source: str, text: str, keras: KerasFlavour, why: str
+) -> tuple[KerasFlavour, str]:
+    """The Keras one site of a file chosen for Keras 2 runs on; `text` is the
+    source from the site's constructor on.
+
+    Where the file chose it (not `--keras 2`), the site's Sequential decides:
+    `tf.keras` is Keras 2 only once TF_USE_LEGACY_KERAS=1 is set (a file that
+    imports tf_keras to compare has Keras 3 there), and `keras` is Keras 3
+    where the name is the Keras 3 package. Else the file's choice stands.
+    """
+    if keras != "2" or not why.startswith("the file "):
+        return keras, why
+    if text.startswith("tf.keras."):
+        return ("2", _LEGACY_REASON) if LEGACY_ENV.search(source) else ("3", "")
+    if text.startswith("keras.") and _keras_is_keras3(source):
+        return "3", ""
+    return keras, why
+
+
+def _keras_is_keras3(source: str) -> bool:
+    """Whether the name `keras` is the Keras 3 package (not `import tf_keras as keras`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    bound = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if (alias.asname or alias.name.split(".")[0]) == "keras"
+    ]
+    return bool(bound) and all(name.split(".")[0] == "keras" for name in bound)
 
 
 def keras2_only(error: str) -> bool:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .. import diagnostics
 from ..diagnostics import (
+    DATA_STAND_IN,
     IMPORT_SKIPPED,
     MISSING_MODULE,
     NEEDS_DATA,
@@ -83,6 +84,16 @@ def _notes(task: _Task, original: dict, keras: KerasFlavour, why: str) -> list:
                     path=task.path,
                 )
             )
+    if original.get("stand_in"):
+        notes.append(
+            diagnostics.make(
+                DATA_STAND_IN,
+                model=site.label,
+                line=site.line,
+                detail=f" ({original['stand_in']})",
+                path=task.path,
+            )
+        )
     if keras == "2":
         version = original.get("keras_version", "")
         notes.append(

@@ -2,18 +2,24 @@
 
 For a module-level site, the probe keeps only the statements the model needs
 (a backward slice over names: imports, definitions, constants, the
-constructor and its `add` calls, a `build()` of a model it is made from) and
+constructor and its `add` calls, methods called on the objects it needs:
+a `build()` of a model it is made from, an `adapt()` of a layer) and
 drops everything else, so data loading,
 training and plotting never run. For a site in a function, the probe keeps
 what the function needs and calls it with its defaults (or `--bind` values),
 watching its frame for the model. Methods are reached through an instance
-made with no arguments; anything else is "unverifiable", with the reason.
+made with no arguments; a parameterized test gets its first case. Anything
+else is "unverifiable", with the reason.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+
+from .flags import defines_flag, parsed_suffix
+from .names import bound_names, read_names
+from .parameters import first_case, without_case_decorators
 
 # Calls whose side effects change how models are built: they stay in the probe.
 _CONFIG_CALLS = (
@@ -22,6 +28,10 @@ _CONFIG_CALLS = (
     "set_floatx",
     "set_image_data_format",
 )
+
+
+# Statements whose bindings may not happen (a loop that never runs, a false `if`).
+_MAYBE_BINDS = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try)
 
 
 class Unreachable(Exception):
@@ -52,81 +62,6 @@ class Probe:
     build_shape: tuple[int | None, ...] | None = None
 
 
-def _bound_names(node: ast.AST) -> set[str]:
-    names: set[str] = set()
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {node.name}
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        for alias in node.names:
-            names.add((alias.asname or alias.name).split(".")[0])
-        return names
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            names.add(sub.id)
-        elif (
-            isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and sub is not node
-        ):
-            names.add(sub.name)
-        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
-            for alias in sub.names:
-                names.add((alias.asname or alias.name).split(".")[0])
-    return names
-
-
-def _read_names(node: ast.AST, until: tuple[ast.AST, int] | None = None) -> set[str]:
-    """Names the statement reads from outside: loop and comprehension variables,
-    parameters and lambda arguments it binds for itself do not count, nor the
-    local variables of a function it defines (a converted function's `x` and
-    `inputs` are its own, not the module's).
-
-    `until=(function, line)`: reads inside that function after `line` do not
-    count (the worker stops the function there, see `Probe.complete_at`).
-    """
-    after: set[int] = set()
-    if until is not None:
-        function, line = until
-        after = {
-            id(sub) for sub in ast.walk(function) if getattr(sub, "lineno", 0) > line
-        }
-    reads = {
-        sub.id
-        for sub in ast.walk(node)
-        if isinstance(sub, ast.Name)
-        and isinstance(sub.ctx, ast.Load)
-        and id(sub) not in after
-    }
-    own: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, (ast.For, ast.AsyncFor, ast.comprehension)):
-            own |= {n.id for n in ast.walk(sub.target) if isinstance(n, ast.Name)}
-        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            arguments = sub.args
-            own |= {
-                a.arg
-                for a in (
-                    *arguments.posonlyargs,
-                    *arguments.args,
-                    *arguments.kwonlyargs,
-                )
-            }
-            own |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
-            if not isinstance(sub, ast.Lambda):
-                declared = {
-                    name
-                    for inner in ast.walk(sub)
-                    if isinstance(inner, (ast.Global, ast.Nonlocal))
-                    for name in inner.names
-                }
-                own |= {
-                    inner.id
-                    for statement in sub.body
-                    for inner in ast.walk(statement)
-                    if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store)
-                } - declared
-    return reads - own
-
-
 def _is_config_call(node: ast.stmt) -> bool:
     if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
         return False
@@ -135,16 +70,18 @@ def _is_config_call(node: ast.stmt) -> bool:
     return name in _CONFIG_CALLS
 
 
-def _builds(node: ast.stmt, needed: set[str]) -> bool:
-    """`inner.build(shape)` on a name the model needs: it gives that model its input."""
+def _changes(node: ast.stmt, needed: set[str], modules: set[str]) -> bool:
+    """A method called on an object the model needs: it may change it
+    (`inner.build(shape)` gives a model its input, `vectorizer.adapt(text)` its
+    vocabulary). Calls on modules (`np.random.seed(0)`) are not on objects."""
     if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
         return False
     func = node.value.func
     return (
         isinstance(func, ast.Attribute)
-        and func.attr == "build"
         and isinstance(func.value, ast.Name)
         and func.value.id in needed
+        and func.value.id not in modules
     )
 
 
@@ -170,33 +107,54 @@ def _slice(
     needed: set[str],
     mutable_from: int | None,
     until: tuple[ast.AST, int] | None = None,
+    stand_ins: dict[str, str] | None = None,
 ) -> str:
     """The statements up to `stop` that the needed names depend on, in order.
 
-    `until` limits what the statement at `stop` reads (see `_read_names`).
+    `until` limits what the statement at `stop` reads (see `names.read_names`).
+    `stand_ins` (name: expression) replaces the last statement that binds each
+    such name, and what only it needed, by the expression (see `stand_ins`).
     """
     body = tree.body[: stop + 1]
+    modules = {
+        name
+        for statement in body
+        if isinstance(statement, (ast.Import, ast.ImportFrom))
+        for name in bound_names(statement)
+    }
     kept: list[ast.stmt] = []
+    replacements: dict[int, str] = {}
     model_root = next(iter(needed))
     needed = set(needed)
     for index in range(len(body) - 1, -1, -1):
         statement = body[index]
-        defined = _bound_names(statement)
-        reads = _read_names(statement, until if index == stop else None)
+        defined = bound_names(statement)
+        reads = read_names(statement, until if index == stop else None)
         # Between the constructor and the stop, statements that touch the model
         # (its add() calls, loops of them) are part of building it.
         mutates = (
             mutable_from is not None and index > mutable_from and model_root in reads
         )
+        replaced = (defined & needed & (stand_ins or {}).keys()) - {model_root}
+        if replaced and index != stop and not mutates and defined & needed <= replaced:
+            kept.append(statement)
+            replacements[id(statement)] = "; ".join(
+                f"{name} = {stand_ins[name]}" for name in sorted(replaced)
+            )
+            needed -= replaced
+            continue
         if (
             index == stop
             or defined & needed
             or mutates
             or _is_config_call(statement)
-            or _builds(statement, needed)
+            or defines_flag(statement, needed)
+            or _changes(statement, needed, modules)
         ):
             kept.append(statement)
-            if not mutates:
+            # A loop or a condition may not bind: what an earlier statement
+            # bound stays needed.
+            if not mutates and not isinstance(statement, _MAYBE_BINDS):
                 needed -= defined
             needed |= reads
         elif isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
@@ -219,7 +177,12 @@ def _slice(
         # numbers are the source's: tracebacks point at the user's lines, and
         # the worker knows when a function has passed the end of the site.
         emitted.extend([""] * (start - 1 - last_line))
-        emitted.extend(lines[start - 1 : statement.end_lineno])
+        if id(statement) in replacements:
+            emitted.append(replacements[id(statement)])
+            emitted.extend([""] * (statement.end_lineno - start))
+        else:
+            emitted.extend(lines[start - 1 : statement.end_lineno])
+            emitted[-1] += parsed_suffix(statement)
         last_line = statement.end_lineno
     return "\n".join(emitted) + "\n"
 
@@ -311,6 +274,7 @@ def probe_for(
     end_line: int | None,
     binds: dict | None = None,
     definition: int = 0,
+    stand_ins: dict[str, str] | None = None,
 ) -> Probe:
     """How to reach the `ordinal`-th model bound to `target` in `scope` of `source`.
 
@@ -318,7 +282,8 @@ def probe_for(
     original); for the converted source the k-th binding marks the model.
     `definition` says which top-level definition named like the scope's first
     part holds the site (notebooks define `build_model` again and again; see
-    `definition_of`).
+    `definition_of`). `stand_ins` replaces data a module-level model reads only
+    the shape of (see `stand_ins`).
     """
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -340,7 +305,14 @@ def probe_for(
                 ),
                 default=start,
             )
-        code = _slice(tree, lines, stop, {target.split(".")[0]}, mutable_from=start)
+        code = _slice(
+            tree,
+            lines,
+            stop,
+            {target.split(".")[0]},
+            mutable_from=start,
+            stand_ins=stand_ins,
+        )
         return Probe(
             code=code, mode="module", target=target, ordinal=ordinal, form=form
         )
@@ -377,7 +349,10 @@ def probe_for(
         {parts[0]},
         mutable_from=None,
         until=(function, complete_at) if complete_at is not None else None,
+        stand_ins=stand_ins,
     )
+    if isinstance(function, ast.FunctionDef):
+        code = without_case_decorators(code, function)
     if isinstance(top, ast.FunctionDef) and len(parts) == 1:
         kwargs = _arguments(top, binds, scope)
         return Probe(
@@ -447,12 +422,17 @@ def _complete_at(
 def _arguments(
     function: ast.FunctionDef, binds: dict, scope: str, skip_self: bool = False
 ) -> dict:
-    """Keyword arguments for a call: the binds it takes; every other parameter needs a default."""
+    """Keyword arguments for a call: the binds it takes, else its first
+    parameterized case (`parameters.first_case`); every other parameter needs
+    a default."""
     args = function.args
     positional = args.posonlyargs + args.args
     if skip_self and positional:
         positional = positional[1:]
     defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    # A parameterized test is called with its cases: the first one, unless bound.
+    case = first_case(function, [a.arg for a in (*positional, *args.kwonlyargs)])
+    binds = {**case, **binds}
     kwargs = {}
     for arg, default in zip(positional, defaults):
         if arg.arg in binds:

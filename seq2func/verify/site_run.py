@@ -31,6 +31,7 @@ from .processes import (
 )
 from .reach import Unreachable, probe_for
 from .results import SiteVerification
+from .stand_ins import with_stand_ins
 
 if TYPE_CHECKING:
     from .engine import Options, _Task
@@ -132,7 +133,7 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
 
     try:
         probes = (original_probe, converted_probe)
-        sides, workdir, keras, why = _sides(slot, task, options, probes, fresh)
+        sides, workdir, keras, why, probes = _sides(slot, task, options, probes, fresh)
         verdict = _judge(task, sides, workdir, keras, why, deferred)
         if verdict.status == "different" and _numbers_only(verdict):
             verdict = _rerun(
@@ -146,37 +147,33 @@ def verify_site(slot: _Slot, task: _Task, options: Options) -> SiteVerification:
             shutil.rmtree(directory, ignore_errors=True)
 
 
-def _probes(task: _Task) -> tuple:
-    """The probes that reach the site's model in each source."""
+def _probes(task: _Task, stand_ins: dict[str, str] | None = None) -> tuple:
+    """The probes that reach the site's model in each source (`reach.probe_for`)."""
     site = task.site
-    original_probe = probe_for(
-        task.original,
-        scope=site.scope,
-        target=site.target,
-        ordinal=task.original_ordinal,
-        form=site.form,
-        end_line=site.end_line,
-        binds=task.binds,
-        definition=task.definition,
+    return tuple(
+        probe_for(
+            source,
+            scope=site.scope,
+            target=site.target,
+            ordinal=ordinal,
+            form=site.form,
+            end_line=end_line,
+            binds=task.binds,
+            definition=task.definition,
+            stand_ins=stand_ins,
+        )
+        for source, ordinal, end_line in (
+            (task.original, task.original_ordinal, site.end_line),
+            (task.converted, task.converted_ordinal, None),
+        )
     )
-    converted_probe = probe_for(
-        task.converted,
-        scope=site.scope,
-        target=site.target,
-        ordinal=task.converted_ordinal,
-        form=site.form,
-        end_line=None,
-        binds=task.binds,
-        definition=task.definition,
-    )
-    return original_probe, converted_probe
 
 
 def _sides(
     slot: _Slot, task: _Task, options: Options, probes: tuple, fresh
-) -> tuple[dict, str, KerasFlavour, str]:
+) -> tuple[dict, str, KerasFlavour, str, tuple]:
     """Both sides run in one new folder: (their results, the folder, the Keras
-    they ran on, why that Keras)."""
+    they ran on, why that Keras, the probes that ran: stand-ins may change them)."""
     original_probe, converted_probe = probes
     keras, why = task.keras, task.keras_reason
 
@@ -203,8 +200,33 @@ def _sides(
             original["error"] = (
                 f"on Keras 3: {first['error']}; on Keras 2: {original['error']}"
             )
+    if not original.get("ok") and task.deferred is None:
+        stood = _stand_in(task, original, original_probe, fresh, run)
+        if stood is not None:
+            original, (original_probe, converted_probe), workdir = stood
     converted = run("converted", workdir, converted_probe)
-    return {"original": original, "converted": converted}, workdir, keras, why
+    sides = {"original": original, "converted": converted}
+    return sides, workdir, keras, why, (original_probe, converted_probe)
+
+
+def _stand_in(task: _Task, failed: dict, probe, fresh, run) -> tuple | None:
+    """The original built again with stand-ins for data it reads only the shape
+    of, which could not be loaded (`stand_ins`): its result, both probes and
+    the working folder; None where none applies."""
+    attempt: dict = {}
+
+    def original_on(changed) -> dict:
+        attempt["workdir"] = fresh()
+        return run("original", attempt["workdir"], changed)
+
+    found = with_stand_ins(failed, probe, lambda s: _probes(task, s), original_on)
+    if found is None:
+        return None
+    original, probes, stand_in = found
+    original["stand_in"] = (
+        f"{stand_in.describe()}; loading it failed: {failed['error']}"
+    )
+    return original, probes, attempt["workdir"]
 
 
 _NUMERIC_CHECKS = frozenset({"initial weights", "outputs", "checkpoint"})

@@ -30,6 +30,9 @@ import time
 import traceback
 from dataclasses import asdict
 
+from .flags import forget_probe_flags
+from .local_imports import LocalImports
+from .stand_ins import failing_line
 from .worker_downloads import _Downloads
 from .worker_keras import _import_keras
 from .worker_model import _as_numpy, _dtype_name, _is_model, _rows, _summary
@@ -87,6 +90,7 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
     workdir = job["workdir"]
     os.makedirs(workdir, exist_ok=True)
     previous = os.getcwd()
+    imports = LocalImports(job.get("path"))  # the path is relative to this folder
     os.chdir(workdir)
     keras.backend.clear_session()
     seed = job.get("seed", 0)
@@ -103,7 +107,7 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
     try:
         downloads.notes = notes
         downloads.sweep()
-        model = _built_model(keras, job, namespace, skipped)
+        model = _built_model(keras, job, namespace, skipped, imports)
         result["skipped_imports"] = [asdict(entry) for entry in skipped]
         dtype = _describe(keras, model, job, result)
         sample = _sample(keras, model, job, result, dtype)
@@ -115,15 +119,18 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
         _checkpoint(keras, model, job, sample, result)
         result["ok"] = True
     except Exception as error:
-        _failed(error, skipped, result)
+        _failed(error, skipped, result, job)
     finally:
         os.chdir(previous)
+        forget_probe_flags((sys.argv[0], __name__))
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
 
 
-def _built_model(keras, job, namespace: dict, skipped: list[SkippedImport]):
-    with contextlib.redirect_stdout(io.StringIO()):
+def _built_model(
+    keras, job, namespace: dict, skipped: list[SkippedImport], imports: LocalImports
+):
+    with imports, contextlib.redirect_stdout(io.StringIO()):
         model = _reach(job, namespace, skipped)
         shape = job["probe"].get("build_shape")
         if shape is not None and _is_model(keras, model) and not model.built:
@@ -228,10 +235,13 @@ def _checkpoint(keras, model, job, sample, result: dict) -> None:
             result["checkpoint_error"] = f"{type(error).__name__}: {_first_line(error)}"
 
 
-def _failed(error: Exception, skipped: list[SkippedImport], result: dict) -> None:
+def _failed(
+    error: Exception, skipped: list[SkippedImport], result: dict, job: dict
+) -> None:
     """Records why the job failed; called while `error` is being handled."""
     result["ok"] = False
     result["error"] = f"{type(error).__name__}: {_first_line(error)}"
+    result["error_line"] = failing_line(error, job.get("path") or "<verified>")
     failed = _failed_import(error, skipped)
     if failed is not None:
         result["error"], missing = failed

@@ -270,7 +270,9 @@ def test_every_site_skipped_for_its_input_has_a_convertible_trace(project):
                     skipped += 1
                     found = index.lookup(source, site.line, site.column, folder / name)
                     assert isinstance(input_arguments(found), InputArguments), name
-    assert skipped >= 6
+    # in_function.py converts from the code itself: its caller's predict()
+    # states the data (planning/returned_model.py).
+    assert skipped >= 5
 
 
 def test_a_stale_trace_after_an_edit_and_a_moved_file_keeps_its_trace(

@@ -48,12 +48,14 @@ message. Fixtures: `input_first_build_*`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 
 import libcst as cst
 
 from ..analysis import keras_names
 from ..analysis.data_shapes import DataShape, Unknown, data_shape, integer_value
 from ..analysis.index import TreeIndex
+from ..analysis.references import Ref
 from ..analysis.nodes import kwarg
 from ..diagnostics import (
     BATCH_DIMENSION_DROPPED,
@@ -109,39 +111,69 @@ def input_from_first_build(
     builds = _first_build(index, plan, skip)
     if builds is None:
         return None
-    found = builds[0]
-    reason = _unlike_measured(index, plan, layer_class, found)
+    reason = _unlike_measured(index, plan, layer_class, builds[0])
     if reason is not None:
         _explain(skip, reason)
         return None
-    read = _read_builds(index, plan, builds, skip)
+    layer = first.expr
+    return input_from_builds(
+        index, plan, skip, builds, layer, lambda: _compute_dtype(index, layer)
+    )
+
+
+def input_from_builds(
+    index: TreeIndex,
+    plan: Plan,
+    skip: Skip,
+    builds: tuple[BuildCall, ...],
+    first: cst.BaseExpression,
+    dtype_text: Callable[[], str],
+    also_read: tuple[Ref, ...] = (),
+) -> InputSpec | None:
+    """The input of the data of `builds`, as Keras gives it; None when unknown.
+
+    `first` is the model's first element, `dtype_text` gives the Input's
+    dtype argument (`, dtype=...` or nothing), `also_read` other references whose
+    reads of the input or output shapes would show the batch dimension.
+    """
+    read = _read_builds(index, plan, builds, skip, also_read)
     if read is None:
         return None
     shape, batch = read
-    mismatch = _input_length_mismatch(index, first.expr, shape)
-    if mismatch is not None:
-        _explain(skip, mismatch)
-        return None
+    if isinstance(first, cst.Call):
+        mismatch = _input_length_mismatch(index, first, shape)
+        if mismatch is not None:
+            _explain(skip, mismatch)
+            return None
     if index.mixed_precision:
-        raise Skip(
-            UNKNOWN_DTYPE, " (a global dtype policy is set in this file)", first.expr
-        )
-    dtype_text = _compute_dtype(index, first.expr)
-    line = index.line(found.call)
+        raise Skip(UNKNOWN_DTYPE, " (a global dtype policy is set in this file)", first)
+    arguments = f"shape={shape.text}{dtype_text()}"
+    found = builds[0]
     _note(index, plan, found, shape, batch)
     return InputSpec(
         InputSource.FIRST_BUILD,
-        arguments=f"shape={shape.text}{dtype_text}",
+        arguments=arguments,
         first_build=FirstBuild(
             call=found.quoted,
-            line=line,
+            line=index.line(found.call),
             batch_shape=(batch.size, *shape.features),
         ),
     )
 
 
+def first_builds(
+    index: TreeIndex, plan: Plan, skip: Skip
+) -> tuple[BuildCall, ...] | None:
+    """The model's first builds on data (the callers' after `return model`), or None."""
+    return _first_build(index, plan, skip)
+
+
 def _read_builds(
-    index: TreeIndex, plan: Plan, builds: tuple[BuildCall, ...], skip: Skip
+    index: TreeIndex,
+    plan: Plan,
+    builds: tuple[BuildCall, ...],
+    skip: Skip,
+    also_read: tuple[Ref, ...] = (),
 ) -> tuple[DataShape, Batch] | None:
     """The data's shape, the same at every build, and the first one's batch dimension.
 
@@ -169,7 +201,9 @@ def _read_builds(
         if this_batch is None:
             _explain(skip, f"{found.line_text} on line {line} does not build the model")
             return None
-        reader = _reads_batch(index, plan, found) if this_batch.dropped else None
+        reader = (
+            _reads_batch(index, plan, found, also_read) if this_batch.dropped else None
+        )
         if reader is not None:
             _explain(
                 skip,
@@ -307,10 +341,12 @@ def _first_build(
     return None
 
 
-def _reads_batch(index: TreeIndex, plan: Plan, found: BuildCall) -> str | None:
+def _reads_batch(
+    index: TreeIndex, plan: Plan, found: BuildCall, also_read: tuple[Ref, ...] = ()
+) -> str | None:
     """A later read of the model's input or output shapes, which include the batch dimension."""
     after = index.pos(found.call).end
-    for ref in (*plan.later_uses, *plan.deferred_uses):
+    for ref in (*plan.later_uses, *plan.deferred_uses, *also_read):
         if not ref.deferred and ref.start < (after.line, after.column):
             continue
         parent = index.parent(ref.node)

@@ -103,7 +103,9 @@ def _before(index: TreeIndex, node: cst.CSTNode, other: cst.CSTNode) -> bool:
     return (made.line, made.column) < (used.line, used.column)
 
 
-def _unbuilt_layers(index: TreeIndex, inner: cst.Call) -> list[cst.BaseExpression] | None:
+def _unbuilt_layers(
+    index: TreeIndex, inner: cst.Call
+) -> list[cst.BaseExpression] | None:
     """The elements of `Sequential([first, ...])` when its code gives it no input."""
     if has_star(inner) or any(
         arg.keyword is not None and arg.keyword.value not in _SEQUENTIAL_ARGUMENTS
@@ -175,9 +177,13 @@ def _read_before_build(
             if node is expr or not index.known(node):
                 continue
             at = index.pos(node).start
-            if (start.line, start.column) < (at.line, at.column) < (
-                end.line,
-                end.column,
+            if (
+                (start.line, start.column)
+                < (at.line, at.column)
+                < (
+                    end.line,
+                    end.column,
+                )
             ):
                 return True
             if index.is_deferred_below(node, index.scope_root(plan.call)):

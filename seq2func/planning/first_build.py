@@ -9,7 +9,8 @@ an `if`, a `while`, a comprehension or a conditional expression; a `with`, a
 uses the model before it but `compile` (a `summary()` there prints the
 unbuilt model), no function that uses the model is defined before it (but
 one that can only run before the site, `dormant_functions`), and the shape
-of its data is written in the code (`analysis.data_shapes`), the input is
+of its data is written in the code (`analysis.data_shapes`, or a `tf.data`
+pipeline `analysis.data_datasets` reads), the input is
 that shape without its rows, with the first layer's compute dtype. When the
 model's next use is `return model`, the builds are the callers' instead
 (`returned_model`), and their data must all have one shape.
@@ -53,6 +54,7 @@ from collections.abc import Callable
 import libcst as cst
 
 from ..analysis import keras_names
+from ..analysis.data_datasets import dataset_shape
 from ..analysis.data_shapes import DataShape, Unknown, data_shape, integer_value
 from ..analysis.index import TreeIndex
 from ..analysis.references import Ref
@@ -74,7 +76,7 @@ from .build_calls import (
     quote,
     use_of,
 )
-from .first_batch import Batch, original_batch
+from .first_batch import Batch, dataset_batch, original_batch
 from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import _compute_dtype
 from .plan import (
@@ -186,7 +188,8 @@ def _read_builds(
     for found in builds:
         line = index.line(found.call)
         try:
-            this = data_shape(index, found.data)
+            dataset = dataset_shape(index, found.data)
+            this = data_shape(index, found.data) if dataset is None else dataset.shape
         except Unknown as unknown:
             _explain(skip, f"the data of {found.line_text} on line {line}: {unknown}")
             return None
@@ -197,7 +200,10 @@ def _read_builds(
                 f" {this.text}, than {shape.text}",
             )
             return None
-        this_batch = original_batch(found.method, found.call, this.rows)
+        if dataset is None:
+            this_batch = original_batch(found.method, found.call, this.rows)
+        else:
+            this_batch = dataset_batch(found.method, found.call, dataset.batch)
         if this_batch is None:
             _explain(skip, f"{found.line_text} on line {line} does not build the model")
             return None

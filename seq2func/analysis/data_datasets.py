@@ -4,7 +4,7 @@
 `features` a literal nested list or data `data_shapes` reads, yields batches
 of `features`' shape without its rows. Only shape-keeping steps may come
 before or after the one `.batch(n)`: `shuffle`, `repeat`, `prefetch`,
-`cache`, `take`. The batch dimension of the element spec is `n` when
+`cache`. The batch dimension of the element spec is `n` when
 `drop_remainder=True`, else None.
 
 Measured on Keras 3.15.1 (TensorFlow backend): a Sequential built by `fit`
@@ -27,7 +27,7 @@ from .data_shapes import DataShape, data_shape, integer_value
 from .index import TreeIndex
 from .reaching import Unknown, reaching_value
 
-_SHAPE_KEEPING = frozenset({"shuffle", "repeat", "prefetch", "cache", "take"})
+_SHAPE_KEEPING = frozenset({"shuffle", "repeat", "prefetch", "cache"})
 _FROM_TENSOR_SLICES = "data.Dataset.from_tensor_slices"
 
 

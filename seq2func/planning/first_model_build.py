@@ -22,7 +22,8 @@ build must surely run, only `compile` before it, its data's shape written in
 the code), with no dtype argument. What moves is when the inner model is
 built, from the first build to the outer model's line. The rule therefore
 asks that nothing can see the difference: the inner model is bound once, to
-a `Sequential([...])` made before the outer one, whose first element is a
+a `Sequential([...])` made before the outer one in the same block (a loop
+around the outer model alone would find the inner one built), whose first element is a
 built-in float layer given none of the input arguments (so its own code
 gives it no input: `first_model` handles the models that have one); the
 inner model's name is read nowhere else before that build, nor in a function;
@@ -79,7 +80,7 @@ def input_from_first_model_build(
     ):
         return None
     layers = _unbuilt_layers(index, inner)
-    if layers is None:
+    if layers is None or not _same_block(index, inner, plan):
         return None
     builds = first_builds(index, plan, skip)
     if builds is None or len(builds) != 1:
@@ -101,6 +102,22 @@ def input_from_first_model_build(
 def _before(index: TreeIndex, node: cst.CSTNode, other: cst.CSTNode) -> bool:
     made, used = index.pos(node).start, index.pos(other).start
     return (made.line, made.column) < (used.line, used.column)
+
+
+def _same_block(index: TreeIndex, inner: cst.Call, plan: Plan) -> bool:
+    """The inner model is made in the outer one's block: a loop remakes both.
+
+    An inner model made outside a loop that makes the outer one would be
+    built already from the second time on, and give the outer one its input.
+    """
+    small = index.enclosing_small(inner)
+    line = index.parent(small) if small is not None else None
+    outer = plan.statement
+    return (
+        line is not None
+        and outer is not None
+        and index.parent(line) is index.parent(outer)
+    )
 
 
 def _unbuilt_layers(

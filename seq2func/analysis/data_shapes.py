@@ -202,7 +202,11 @@ class _Reader:
         """A part of `keras.datasets.<name>.load_data()` (`keras_datasets`)."""
         source = unpacked.value
         if isinstance(source, cst.Name):
-            source = self.value(source)  # type: ignore[assignment]
+            try:
+                source = self.value(source)  # type: ignore[assignment]
+            except UnpackedFrom as outer:  # `train, test = load_data()`; `x, y = train`
+                path = outer.path + unpacked.path
+                return self._loaded(UnpackedFrom(str(unpacked), outer.value, path))
         if isinstance(source, cst.Call) and not source.args:
             for name in _names(self.index.qualified(source.func)):
                 parts = name.split(".")

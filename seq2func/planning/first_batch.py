@@ -81,6 +81,22 @@ def original_batch(method: str, call: cst.Call, rows: int | None) -> Batch | Non
     return Batch(batch_size if rows % batch_size == 0 else None, True)
 
 
+def dataset_batch(method: str, call: cst.Call, batch: int | None) -> Batch | None:
+    """The batch dimension of a model built on a `tf.data` pipeline (`data_datasets`).
+
+    `fit` and `evaluate` build on the element spec, whose batch dimension is
+    known; `predict` on the first batch, which is not read; the rest take no
+    dataset.
+    """
+    if method == "predict":
+        return Batch(None, False)
+    if method not in ("fit", "evaluate"):
+        return None
+    if method == "fit" and _does_not_train(call):
+        return None
+    return Batch(batch, True)
+
+
 def _does_not_train(call: cst.Call) -> bool:
     """`fit(epochs=0)` (or epochs <= initial_epoch) never builds the model."""
     epochs = _argument_value(call, 3, "epochs")

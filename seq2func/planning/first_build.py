@@ -9,7 +9,8 @@ an `if`, a `while`, a comprehension or a conditional expression; a `with`, a
 uses the model before it but `compile` (a `summary()` there prints the
 unbuilt model), no function that uses the model is defined before it (but
 one that can only run before the site, `dormant_functions`), and the shape
-of its data is written in the code (`analysis.data_shapes`), the input is
+of its data is written in the code (`analysis.data_shapes`, or a `tf.data`
+pipeline `analysis.data_datasets` reads), the input is
 that shape without its rows, with the first layer's compute dtype. When the
 model's next use is `return model`, the builds are the callers' instead
 (`returned_model`), and their data must all have one shape.
@@ -48,12 +49,15 @@ message. Fixtures: `input_first_build_*`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 
 import libcst as cst
 
 from ..analysis import keras_names
+from ..analysis.data_datasets import dataset_shape
 from ..analysis.data_shapes import DataShape, Unknown, data_shape, integer_value
 from ..analysis.index import TreeIndex
+from ..analysis.references import Ref
 from ..analysis.nodes import kwarg
 from ..diagnostics import (
     BATCH_DIMENSION_DROPPED,
@@ -72,7 +76,7 @@ from .build_calls import (
     quote,
     use_of,
 )
-from .first_batch import Batch, original_batch
+from .first_batch import Batch, dataset_batch, original_batch
 from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import _compute_dtype
 from .plan import (
@@ -109,39 +113,69 @@ def input_from_first_build(
     builds = _first_build(index, plan, skip)
     if builds is None:
         return None
-    found = builds[0]
-    reason = _unlike_measured(index, plan, layer_class, found)
+    reason = _unlike_measured(index, plan, layer_class, builds[0])
     if reason is not None:
         _explain(skip, reason)
         return None
-    read = _read_builds(index, plan, builds, skip)
+    layer = first.expr
+    return input_from_builds(
+        index, plan, skip, builds, layer, lambda: _compute_dtype(index, layer)
+    )
+
+
+def input_from_builds(
+    index: TreeIndex,
+    plan: Plan,
+    skip: Skip,
+    builds: tuple[BuildCall, ...],
+    first: cst.BaseExpression,
+    dtype_text: Callable[[], str],
+    also_read: tuple[Ref, ...] = (),
+) -> InputSpec | None:
+    """The input of the data of `builds`, as Keras gives it; None when unknown.
+
+    `first` is the model's first element, `dtype_text` gives the Input's
+    dtype argument (`, dtype=...` or nothing), `also_read` other references whose
+    reads of the input or output shapes would show the batch dimension.
+    """
+    read = _read_builds(index, plan, builds, skip, also_read)
     if read is None:
         return None
     shape, batch = read
-    mismatch = _input_length_mismatch(index, first.expr, shape)
-    if mismatch is not None:
-        _explain(skip, mismatch)
-        return None
+    if isinstance(first, cst.Call):
+        mismatch = _input_length_mismatch(index, first, shape)
+        if mismatch is not None:
+            _explain(skip, mismatch)
+            return None
     if index.mixed_precision:
-        raise Skip(
-            UNKNOWN_DTYPE, " (a global dtype policy is set in this file)", first.expr
-        )
-    dtype_text = _compute_dtype(index, first.expr)
-    line = index.line(found.call)
+        raise Skip(UNKNOWN_DTYPE, " (a global dtype policy is set in this file)", first)
+    arguments = f"shape={shape.text}{dtype_text()}"
+    found = builds[0]
     _note(index, plan, found, shape, batch)
     return InputSpec(
         InputSource.FIRST_BUILD,
-        arguments=f"shape={shape.text}{dtype_text}",
+        arguments=arguments,
         first_build=FirstBuild(
             call=found.quoted,
-            line=line,
+            line=index.line(found.call),
             batch_shape=(batch.size, *shape.features),
         ),
     )
 
 
+def first_builds(
+    index: TreeIndex, plan: Plan, skip: Skip
+) -> tuple[BuildCall, ...] | None:
+    """The model's first builds on data (the callers' after `return model`), or None."""
+    return _first_build(index, plan, skip)
+
+
 def _read_builds(
-    index: TreeIndex, plan: Plan, builds: tuple[BuildCall, ...], skip: Skip
+    index: TreeIndex,
+    plan: Plan,
+    builds: tuple[BuildCall, ...],
+    skip: Skip,
+    also_read: tuple[Ref, ...] = (),
 ) -> tuple[DataShape, Batch] | None:
     """The data's shape, the same at every build, and the first one's batch dimension.
 
@@ -154,7 +188,8 @@ def _read_builds(
     for found in builds:
         line = index.line(found.call)
         try:
-            this = data_shape(index, found.data)
+            dataset = dataset_shape(index, found.data)
+            this = data_shape(index, found.data) if dataset is None else dataset.shape
         except Unknown as unknown:
             _explain(skip, f"the data of {found.line_text} on line {line}: {unknown}")
             return None
@@ -165,11 +200,16 @@ def _read_builds(
                 f" {this.text}, than {shape.text}",
             )
             return None
-        this_batch = original_batch(found.method, found.call, this.rows)
+        if dataset is None:
+            this_batch = original_batch(found.method, found.call, this.rows)
+        else:
+            this_batch = dataset_batch(found.method, found.call, dataset.batch)
         if this_batch is None:
             _explain(skip, f"{found.line_text} on line {line} does not build the model")
             return None
-        reader = _reads_batch(index, plan, found) if this_batch.dropped else None
+        reader = (
+            _reads_batch(index, plan, found, also_read) if this_batch.dropped else None
+        )
         if reader is not None:
             _explain(
                 skip,
@@ -307,10 +347,12 @@ def _first_build(
     return None
 
 
-def _reads_batch(index: TreeIndex, plan: Plan, found: BuildCall) -> str | None:
+def _reads_batch(
+    index: TreeIndex, plan: Plan, found: BuildCall, also_read: tuple[Ref, ...] = ()
+) -> str | None:
     """A later read of the model's input or output shapes, which include the batch dimension."""
     after = index.pos(found.call).end
-    for ref in (*plan.later_uses, *plan.deferred_uses):
+    for ref in (*plan.later_uses, *plan.deferred_uses, *also_read):
         if not ref.deferred and ref.start < (after.line, after.column):
             continue
         parent = index.parent(ref.node)

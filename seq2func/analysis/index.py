@@ -8,6 +8,7 @@ by a few lines: one class of many small lookups, each asked by node.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from .reduced import reduced_module
 if TYPE_CHECKING:
     from .traces import SiteTraces
 
+_WORD = re.compile(r"\w+")
 # Text, not names: these set a global dtype policy, which decides every
 # implicit InputLayer's dtype, wherever in the file they are.
 _MIXED_PRECISION_HINTS = ("mixed_precision", "set_global_policy", "set_dtype_policy")
@@ -55,6 +57,8 @@ class TreeIndex:
         self.statement_code = walked.statement_code
         # Some statements stand blanked in `module` (`analysis.narrowing`).
         self.narrowed = bool(elided_text)
+        self._elided_text = elided_text
+        self._elided_words: frozenset[str] | None = None
         # A policy set anywhere in the file counts, even blanked out of `module`.
         self.mixed_precision = any(
             hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS
@@ -77,6 +81,19 @@ class TreeIndex:
         self._names_read: dict[cst.CSTNode, frozenset[str]] = {}
         if reduced is not None:
             self.candidates = [c for c in self.candidates if self._unit(c) in analysed]
+
+    def may_be_elided(self, name: str) -> bool:
+        """Whether a statement narrowing blanked out may mention `name`: its
+        blanked lines spell the word (in code, a string or a trailing comment)."""
+        if self._elided_words is None:
+            # A blanked comment line is no statement's code.
+            code = (
+                line
+                for line in self._elided_text.splitlines()
+                if not line.lstrip().startswith("#")
+            )
+            self._elided_words = frozenset(_WORD.findall("\n".join(code)))
+        return name in self._elided_words
 
     # ------------------------------------------------------------ nodes
     def code(self, node: cst.CSTNode) -> str:

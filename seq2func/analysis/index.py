@@ -79,6 +79,10 @@ class TreeIndex:
         # The units that have scopes; empty when the whole module was analysed.
         self.analysed = analysed
         self._names_read: dict[cst.CSTNode, frozenset[str]] = {}
+        self._qualified: dict[cst.CSTNode, frozenset[str]] = {}
+        # Answers that depend on the tree alone, kept by the modules that work
+        # them out (by their own key): each site asks them again of a name.
+        self.memo: dict[tuple[str, cst.CSTNode], object] = {}
         if reduced is not None:
             self.candidates = [c for c in self.candidates if self._unit(c) in analysed]
 
@@ -119,13 +123,21 @@ class TreeIndex:
         # `Sequential(...)(x)` calls a model, it does not build one.
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return set()
+        # The scopes do not change once built, and planning asks of the same
+        # callee again and again: each node's answer is worked out once.
+        found = self._qualified.get(node)
+        if found is None:
+            found = self._qualified[node] = self._qualified_names(node)
+        return set(found)
+
+    def _qualified_names(self, node: cst.CSTNode) -> frozenset[str]:
         scope = lazy_value(self.scopes.get(node))
         if scope is None:
-            return set()
+            return frozenset()
         try:
-            return {q.name for q in scope.get_qualified_names_for(node)}
+            return frozenset(q.name for q in scope.get_qualified_names_for(node))
         except Exception:  # nodes the scope cannot name (subscripts, calls)
-            return set()
+            return frozenset()
 
     def context(self, node: cst.CSTNode) -> ExpressionContext:
         """STORE for an assignment target, DEL for `del`, LOAD otherwise."""

@@ -484,16 +484,15 @@ def test_a_weightless_model_called_in_functional_code_is_judged_on_the_whole_fil
 
 
 def test_a_first_layer_variable_read_far_below_keeps_its_input_arguments():
-    """Narrowing keeps a layer variable's binding, not its reads: the whole file decides."""
+    """Every read of the layer variable is kept, so the narrowed file decides."""
     source = (
         "import keras\n\nfirst = keras.layers.Dense(8, input_shape=(4,))\n"
         "model = keras.Sequential([first, keras.layers.Dense(1)])\n"
         + PADDING
         + "print(first.get_config())\n"
     )
-    narrowed = narrow(source)
-    assert narrowed is not None and conversion.convert_narrowed(narrowed) is None
-    result = conversion.convert_source(source)
+    result, narrowed = same_both_ways(source)
+    assert "print(first.get_config())" in narrowed and "helper_0" not in narrowed
     assert "Dense(8, input_shape=(4,))" in result.code
     assert [d.code for d in result.sites[0].diagnostics] == ["S2F206", "S2F207"]
 
@@ -775,7 +774,7 @@ def test_a_use_before_the_first_build_of_a_model_without_input_is_kept():
     assert [site.skip_codes for site in result.sites] == [("S2F112",)]
 
 
-def test_data_from_a_function_of_the_file_is_read_on_the_whole_file():
+def test_data_from_a_function_of_the_file_keeps_what_its_body_reads():
     source = (
         "import keras\nimport numpy as np\n\nrows = 100\n"
         + PADDING
@@ -783,10 +782,8 @@ def test_data_from_a_function_of_the_file_is_read_on_the_whole_file():
         + "model = keras.Sequential([keras.layers.Dense(2)])\n"
         + "x_train = make_data()\nmodel.fit(x_train, y)\n"
     )
-    # Narrowing does not follow the body's names, so the whole file answers.
-    narrowed = narrow(source)
-    assert narrowed is not None and conversion.convert_narrowed(narrowed) is None
-    result = conversion.convert_source(source)
+    result, narrowed = same_both_ways(source)
+    assert "rows = 100" in narrowed and "def helper_0" not in narrowed
     assert [site.status for site in result.sites] == ["converted"]
 
 
@@ -830,3 +827,31 @@ def test_a_use_before_the_first_build_of_a_model_built_on_its_data_is_kept():
     result, narrowed = same_both_ways(source)
     assert [site.skip_codes for site in result.sites] == [("S2F101",)]
     assert "model.summary()" in narrowed
+
+
+def test_every_call_of_a_function_using_the_model_is_kept():
+    """A function is dormant only when every call of it is seen."""
+    source = (
+        "import keras\nimport numpy as np\n\n"
+        "def predict(x):\n    return model(x)\n\n"
+        "model = keras.Sequential([keras.layers.Dense(2)])\n"
+        + PADDING
+        + "model.fit(np.zeros((4, 3)), np.zeros((4, 2)))\n"
+        + PADDING.replace("helper_", "other_")
+        + "predict(np.zeros((1, 3)))\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert "predict(np.zeros((1, 3)))" in narrowed and "helper_0" not in narrowed
+
+
+def test_a_function_returning_a_model_keeps_every_read_of_its_name():
+    source = (
+        "import keras\n\n"
+        "def build():\n    model = keras.Sequential()\n"
+        "    model.add(keras.layers.Dense(2))\n    return model\n"
+        + PADDING
+        + "tuner = make_tuner(build)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert "make_tuner(build)" in narrowed and "helper_0" not in narrowed
+    assert result.sites[0].status == "skipped"

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .index import TreeIndex, WholeFileNeeded
+from .index import TreeIndex
 from .nodes import lazy_value
 from .reaching import Unknown
 
@@ -53,10 +53,6 @@ class Returned:
 def returned(index: TreeIndex, call: cst.Call) -> Returned:
     """The value `call` returns when it calls a function of this file; raises `Unknown`."""
     function = _function(index, call)
-    if index.narrowed:
-        # Narrowing keeps the function but not what its body reads (module
-        # constants, other helpers): only the whole file answers.
-        raise WholeFileNeeded
     value = _single_return(index, function)
     return Returned(function, value, _bind(index, function, call))
 

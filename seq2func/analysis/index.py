@@ -8,6 +8,7 @@ by a few lines: one class of many small lookups, each asked by node.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from .reduced import reduced_module
 if TYPE_CHECKING:
     from .traces import SiteTraces
 
+_WORD = re.compile(r"\w+")
 # Text, not names: these set a global dtype policy, which decides every
 # implicit InputLayer's dtype, wherever in the file they are.
 _MIXED_PRECISION_HINTS = ("mixed_precision", "set_global_policy", "set_dtype_policy")
@@ -55,6 +57,8 @@ class TreeIndex:
         self.statement_code = walked.statement_code
         # Some statements stand blanked in `module` (`analysis.narrowing`).
         self.narrowed = bool(elided_text)
+        self._elided_text = elided_text
+        self._elided_words: frozenset[str] | None = None
         # A policy set anywhere in the file counts, even blanked out of `module`.
         self.mixed_precision = any(
             hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS
@@ -75,8 +79,25 @@ class TreeIndex:
         # The units that have scopes; empty when the whole module was analysed.
         self.analysed = analysed
         self._names_read: dict[cst.CSTNode, frozenset[str]] = {}
+        self._qualified: dict[cst.CSTNode, frozenset[str]] = {}
+        # Answers that depend on the tree alone, kept by the modules that work
+        # them out (by their own key): each site asks them again of a name.
+        self.memo: dict[tuple[str, cst.CSTNode], object] = {}
         if reduced is not None:
             self.candidates = [c for c in self.candidates if self._unit(c) in analysed]
+
+    def may_be_elided(self, name: str) -> bool:
+        """Whether a statement narrowing blanked out may mention `name`: its
+        blanked lines spell the word (in code, a string or a trailing comment)."""
+        if self._elided_words is None:
+            # A blanked comment line is no statement's code.
+            code = (
+                line
+                for line in self._elided_text.splitlines()
+                if not line.lstrip().startswith("#")
+            )
+            self._elided_words = frozenset(_WORD.findall("\n".join(code)))
+        return name in self._elided_words
 
     # ------------------------------------------------------------ nodes
     def code(self, node: cst.CSTNode) -> str:
@@ -102,13 +123,21 @@ class TreeIndex:
         # `Sequential(...)(x)` calls a model, it does not build one.
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return set()
+        # The scopes do not change once built, and planning asks of the same
+        # callee again and again: each node's answer is worked out once.
+        found = self._qualified.get(node)
+        if found is None:
+            found = self._qualified[node] = self._qualified_names(node)
+        return set(found)
+
+    def _qualified_names(self, node: cst.CSTNode) -> frozenset[str]:
         scope = lazy_value(self.scopes.get(node))
         if scope is None:
-            return set()
+            return frozenset()
         try:
-            return {q.name for q in scope.get_qualified_names_for(node)}
+            return frozenset(q.name for q in scope.get_qualified_names_for(node))
         except Exception:  # nodes the scope cannot name (subscripts, calls)
-            return set()
+            return frozenset()
 
     def context(self, node: cst.CSTNode) -> ExpressionContext:
         """STORE for an assignment target, DEL for `del`, LOAD otherwise."""

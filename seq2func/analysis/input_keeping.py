@@ -49,6 +49,9 @@ class InputRules:
     _binders: dict[str, list[int]]
     _first_uses: dict[tuple[int, str], int | None]
     _limits: dict[str, int]
+    _definitions_of: dict[str, list[int]]
+    _holders_done: set[str]
+    seeds: set[int]
     facts: Callable[[int], Facts]
     _module_binds: Callable[[int], frozenset[str]]
 
@@ -58,6 +61,25 @@ class InputRules:
             for index in sorted(self.constructors)
             if not self.kept[index] and self.kept[self.parents[index]]  # type: ignore[index]
         ]
+
+    def _holder_calls(self) -> list[int]:
+        """Every unit spelling the name of a kept module-level `def` that builds
+        or uses a model: such a function is dormant only when every call of
+        it is seen (planning/dormant_functions.py), and a model it returns
+        is built by its callers (planning/returned_model.py)."""
+        found: list[int] = []
+        for name, indexes in self._definitions_of.items():
+            if name in self._holders_done or not any(
+                self.kept[i]
+                and (
+                    i in self.seeds or not self.facts(i).deferred.isdisjoint(self.story)
+                )
+                for i in indexes
+            ):
+                continue
+            self._holders_done.add(name)
+            found += [i for i in self.text.units_with(name) if not self.kept[i]]
+        return found
 
     def _layer_uses(self) -> list[int]:
         """Every unit that may use a name a model is built from, bound to a call
@@ -100,10 +122,9 @@ class InputRules:
                 else name in self.targets
             ):
                 new |= words(list(data)) & facts.reads
-        bound = self._module_binds(index) & self.data
-        # A function or class the data comes from is kept for its name, but
-        # its body is never read for a shape (analysis/data_shapes.py).
-        if bound and not bound <= facts.defines - facts.assigns:
+        # A function the data comes from is read for the value it returns
+        # (analysis/data_functions.py): what its body reads is data too.
+        if self._module_binds(index) & self.data:
             new |= facts.reads
         new -= _BUILTINS
         self.data |= new

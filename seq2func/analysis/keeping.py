@@ -121,6 +121,7 @@ class Keeping(InputRules, StoryRules):
         self.model_sources: set[str] = set()
         self._models_done: set[str] = set()
         self._data_done: set[str] = set()
+        self._holders_done: set[str] = set()
         # What a target is called on (`model(x)`): is any `x` assigned an
         # Input, or a layer's output (sites.py: `_any_assignment`)?
         self.called_with: set[str] = set()
@@ -214,6 +215,7 @@ class Keeping(InputRules, StoryRules):
             pending = (
                 self._constructors_of_kept_classes()
                 + self._layer_uses()
+                + self._holder_calls()
                 + [
                     index
                     for index in sorted(self.text.with_any(grown))

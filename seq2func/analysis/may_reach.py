@@ -36,6 +36,14 @@ class Binding:
 
 def reaching_bindings(index: TreeIndex, read: cst.Name) -> list[Binding] | None:
     """The bindings of `read` that may give it its value; None when the scope is unknown."""
+    key = ("may_reach", read)
+    if key not in index.memo:
+        index.memo[key] = _reaching_bindings(index, read)
+    found = index.memo[key]
+    return None if found is None else list(found)  # type: ignore[call-overload]
+
+
+def _reaching_bindings(index: TreeIndex, read: cst.Name) -> tuple[Binding, ...] | None:
     scope = lazy_value(index.scopes.get(read))
     if scope is None:
         return None
@@ -46,7 +54,7 @@ def reaching_bindings(index: TreeIndex, read: cst.Name) -> list[Binding] | None:
     local = [a.node for a in referents if a.scope is scope]
     outer = [a.node for a in referents if a.scope is not scope]
     chosen = _not_hidden(index, read, local) + _later_in_loop(index, read, scope)
-    return [_binding(index, node) for node in chosen + outer]
+    return tuple(_binding(index, node) for node in chosen + outer)
 
 
 def _not_hidden(

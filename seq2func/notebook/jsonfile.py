@@ -73,11 +73,13 @@ def dump(
     encoder = json.JSONEncoder(
         indent=indent, ensure_ascii=ensure_ascii, default=default
     )
-    chunks = []
+    # Each piece is held to the text where it lands, not joined first: a
+    # notebook's outputs can make it megabytes long.
     for chunk in encoder.iterencode({**original, "cells": cells}):
-        chunks.append(chunk)
+        if not text.startswith(chunk, written):
+            return None
         written += len(chunk)
-    if "".join(chunks) + end != text:
+    if written + len(end) != len(text) or not text.endswith(end):
         return None
     put = _put_sources(text, starts, original, notebook, indent, ensure_ascii)
     if put is None:  # pragma: no cover - json.dumps writes a source otherwise
@@ -106,7 +108,8 @@ def _put_sources(
             return None
         pieces += [text[done:start], new]
         done = start + len(old)
-    return "".join(pieces) + text[done:]
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 @dataclass(frozen=True)

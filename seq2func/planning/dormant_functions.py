@@ -30,30 +30,35 @@ _WRAPPING = frozenset({"tensorflow.function"})
 
 def may_run_later(index: TreeIndex, plan: Plan, refs: list[Ref]) -> list[Ref]:
     """The deferred uses in `refs` whose function may run after the site."""
-    kept = [r for r in refs if not _dormant(index, plan, r)]
-    if index.narrowed and len(kept) < len(refs):
-        # A function is dormant only when every call of it is seen, and
-        # narrowing may have blanked a later one.
-        raise WholeFileNeeded
+    kept = []
+    for ref in refs:
+        holder = _dormant(index, plan, ref)
+        if holder is None:
+            kept.append(ref)
+        elif index.may_be_elided(holder.name.value):
+            # A function is dormant only when every call of it is seen, and
+            # narrowing may have blanked a later one.
+            raise WholeFileNeeded
     return kept
 
 
-def _dormant(index: TreeIndex, plan: Plan, ref: Ref) -> bool:
+def _dormant(index: TreeIndex, plan: Plan, ref: Ref) -> cst.FunctionDef | None:
+    """The function that holds the use, if it cannot run after the site."""
     holder = _outermost(index, plan, ref.node)
     if not isinstance(holder, cst.FunctionDef) or plan.small is None:
-        return False
+        return None
     if any(
         isinstance(a, (cst.For, cst.While))
         for a in index.ancestors_below(plan.small, plan.scope_node)  # type: ignore[arg-type]
     ):
-        return False  # a call before the site in the loop's body runs after it too
+        return None  # a call before the site in the loop's body runs after it too
     if index.scope_root(holder) is not plan.scope_node:
-        return False
+        return None
     if not all(_wraps_only(index, d) for d in holder.decorators):
-        return False
+        return None
     site = index.pos(plan.small).start
     if (index.pos(holder).start.line, 0) >= (site.line, 0):
-        return False
+        return None
     name = holder.name
     for node in index.names.get(name.value, []):
         if node is name or not index.known(node) or _binds(index, node):
@@ -62,15 +67,15 @@ def _dormant(index: TreeIndex, plan: Plan, ref: Ref) -> bool:
             continue
         call = index.parent(node)
         if not (isinstance(call, cst.Call) and call.func is node):
-            return False
+            return None
         if index.scope_root(node) is not index.scope_root(holder):
-            return False
+            return None
         if index.is_deferred_below(node, index.scope_root(holder)):
-            return False
+            return None
         where = index.pos(node).start
         if (where.line, where.column) >= (site.line, site.column):
-            return False
-    return True
+            return None
+    return holder
 
 
 def _outermost(index: TreeIndex, plan: Plan, node: cst.CSTNode) -> cst.CSTNode | None:

@@ -101,7 +101,7 @@ def settle_arguments(
     strip, first.strip = first.strip, ()
     if not strip:
         return
-    if index.narrowed:
+    if index.may_be_elided(first.expr.value):  # type: ignore[attr-defined]
         # Narrowing keeps a name's bindings, not every read of it, which
         # decides whether the input arguments may leave the call.
         raise WholeFileNeeded

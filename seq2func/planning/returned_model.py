@@ -69,14 +69,17 @@ def returned_builds(index: TreeIndex, plan: Plan, ref: Ref) -> tuple[BuildCall, 
     reason = conditional(index, plan.block, statement)  # type: ignore[arg-type]
     if reason is not None:
         raise NotBuilt(f"`return {index.code(ref.node)}` on line {ref.line} {reason}")
-    if index.narrowed:
-        raise WholeFileNeeded  # narrowing may have blanked a call of the function
     name = function.name.value
+    if index.may_be_elided(name):
+        raise WholeFileNeeded  # narrowing may have blanked a call of the function
     if function.decorators:
         raise NotBuilt(f"`{name}` is decorated")
     callers = _callers(index, function)
     if not callers:
         raise NotBuilt(f"`{name}` is not called in this file")
+    if index.narrowed:
+        # Narrowing keeps the calls, not each caller's model's story.
+        raise WholeFileNeeded
     return tuple(_first_build(index, call, target) for call, target in callers)
 
 

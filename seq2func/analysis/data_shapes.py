@@ -14,7 +14,7 @@ them (`analysis.reaching`):
 - `keras.utils.pad_sequences(..., maxlen=M)` (and
   `keras.preprocessing.sequence.pad_sequences`): `(rows, M)`;
 - `.reshape(shape)` / `.reshape(N, d)` / `np.reshape(x, shape)` (one `-1`
-  allowed), `np.expand_dims(x, axis)`;
+  allowed), `np.expand_dims(x, axis)` (`data_reshapes`);
 - what keeps every dimension but the first: slices `x[:100]`, index arrays
   `x[idx]` (`idx` from `np.random.permutation`/`np.arange`/...), `.astype()`,
   `.copy()`, `tf.cast`, arithmetic with a number (`x / 255`, `2.0 * x`);
@@ -37,13 +37,13 @@ gives float32, and any data into `Dense(dtype="float64")` gives float64, for
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import libcst as cst
 
 from . import keras_names
 from .data_functions import parameter_value, returned
+from .data_reshapes import expanded, reshaped
 from .data_rows import index_rows, sliced_rows
 from .data_stacking import STACKS, multivariate, stacked
 from .data_constructors import (
@@ -276,63 +276,10 @@ class _Reader:
     def _reshape(
         self, data: cst.BaseExpression | None, call: cst.Call, first: int
     ) -> Dims:
-        """`.reshape((N, d))`, `.reshape(N, d)`, `np.reshape(x, (N, d))`: one -1 allowed.
-
-        The new shape alone says it, whatever `data` is (an array of another size
-        would make the original fail); only a -1 needs `data`'s shape.
-        """
-        positional = [a for a in call.args if a.keyword is None][first:]
-        keyword = next(
-            (
-                a
-                for a in call.args
-                if a.keyword and a.keyword.value in ("shape", "newshape")
-            ),
-            None,
-        )
-        if keyword is not None:
-            shape = self.dims(keyword.value)
-        elif len(positional) == 1:
-            shape = self.dims(positional[0].value)
-        elif positional:
-            shape = self.listed([a.value for a in positional])
-        else:
-            raise Unknown(f"`{_short(self.index, call)}` has no shape")
-        if shape.count(-1) > 1 or any(d is not None and d < -1 for d in shape):
-            raise Unknown(f"`{_short(self.index, call)}` is not a valid shape")
-        if -1 not in shape:
-            return shape
-        known = [d for d in shape if d != -1]
-        try:
-            base = self.shape(data) if data is not None else (None,)
-        except Unknown:
-            base = (None,)
-        if all(d is not None for d in base) and all(d for d in known):
-            total = math.prod(base)  # type: ignore[arg-type]
-            rest = math.prod(known)  # type: ignore[arg-type]
-            if total % rest:
-                raise Unknown(f"`{_short(self.index, call)}` does not fit the data")
-            return tuple(total // rest if d == -1 else d for d in shape)
-        if shape[0] != -1:
-            raise Unknown(
-                f"`{_short(self.index, call)}` leaves a feature dimension open"
-            )
-        return (None, *shape[1:])
+        return reshaped(self, f"`{_short(self.index, call)}`", data, call, first)
 
     def _expand_dims(self, call: cst.Call) -> Dims:
-        data = argument(call, 0, None)
-        if data is None:
-            raise Unknown(f"`{_short(self.index, call)}` has no data")
-        base = list(self.shape(data))
-        axis_node = argument(call, 1, "axis")
-        if axis_node is None:
-            raise Unknown(f"`{_short(self.index, call)}` has no axis")
-        axis = self.integer(axis_node)
-        position = axis if axis >= 0 else len(base) + 1 + axis
-        if not 0 <= position <= len(base):
-            raise Unknown(f"`{_short(self.index, call)}` has an axis out of range")
-        base.insert(position, 1)
-        return tuple(base)
+        return expanded(self, f"`{_short(self.index, call)}`", call)
 
     def _subscript(self, node: cst.Subscript) -> Dims:
         """`x[a:b]` and `x[idx]` with an array of indices: the rows change, nothing else."""

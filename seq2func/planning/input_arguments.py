@@ -120,25 +120,50 @@ def input_from_layer(
         if a is not None and a not in kept
     )
     if batch_shape is not None:
-        detail = (
-            f"batch_input_shape={index.code(batch_shape.value)}"
-            " becomes Input(batch_shape=...)"
+        return (
+            _batch_shape_input(index, plan, call, layer_class, batch_shape, batch_size)
+            + dtype
         )
-        plan.notes.append(
-            diagnostic(index, plan, LEGACY_ARGUMENT_MIGRATED, detail, batch_shape)
+    text = _shape_input(index, plan, call, layer_class, shape or dim, batch_size)
+    return None if text is None else text + dtype
+
+
+def _batch_shape_input(
+    index: TreeIndex,
+    plan: Plan,
+    call: cst.Call,
+    layer_class: str,
+    batch_shape: cst.Arg,
+    batch_size: cst.Arg | None,
+) -> str:
+    """`batch_input_shape=` (Keras 2) becomes `Input(batch_shape=...)`."""
+    detail = (
+        f"batch_input_shape={index.code(batch_shape.value)}"
+        " becomes Input(batch_shape=...)"
+    )
+    plan.notes.append(
+        diagnostic(index, plan, LEGACY_ARGUMENT_MIGRATED, detail, batch_shape)
+    )
+    if batch_size is not None:
+        raise Skip(
+            AMBIGUOUS_ARGUMENTS,
+            f": {layer_class} has both batch_input_shape= and batch_size=",
+            call,
         )
-        if batch_size is not None:
-            raise Skip(
-                AMBIGUOUS_ARGUMENTS,
-                f": {layer_class} has both batch_input_shape= and batch_size=",
-                call,
-            )
-        return f"batch_shape={index.code(batch_shape.value)}{dtype}"
-    if shape is not None:
-        text = f"shape={index.code(shape.value)}"
-    elif dim is not None:
-        text = f"shape=({index.code(dim.value)},)"
-    else:
+    return f"batch_shape={index.code(batch_shape.value)}"
+
+
+def _shape_input(
+    index: TreeIndex,
+    plan: Plan,
+    call: cst.Call,
+    layer_class: str,
+    source: cst.Arg | None,
+    batch_size: cst.Arg | None,
+) -> str | None:
+    """`input_shape=` or `input_dim=` (the `source`) becomes `Input(shape=...)`,
+    with `batch_size=` (Keras 2) beside it; None when the layer has neither."""
+    if source is None:
         if batch_size is not None:
             raise Skip(
                 AMBIGUOUS_ARGUMENTS,
@@ -146,8 +171,12 @@ def input_from_layer(
                 call,
             )
         return None
-    source: cst.Arg = shape or dim  # type: ignore[assignment]
-    detail = f"{source.keyword.value}={index.code(source.value)} on {layer_class}"  # type: ignore[union-attr]
+    keyword = source.keyword.value  # type: ignore[union-attr]
+    if keyword == "input_shape":
+        text = f"shape={index.code(source.value)}"
+    else:
+        text = f"shape=({index.code(source.value)},)"
+    detail = f"{keyword}={index.code(source.value)} on {layer_class}"
     plan.notes.append(diagnostic(index, plan, INPUT_MADE_EXPLICIT, detail, source))
     if batch_size is not None:
         detail = (
@@ -157,7 +186,7 @@ def input_from_layer(
             diagnostic(index, plan, LEGACY_ARGUMENT_MIGRATED, detail, batch_size)
         )
         text += f", batch_size={index.code(batch_size.value)}"
-    return text + dtype
+    return text
 
 
 def input_from_build(

@@ -48,7 +48,7 @@ from .first_build import input_from_first_build
 from .first_model_build import input_from_first_model_build
 from . import first_layer_variable, first_model, keras2
 from .build_shapes import arguments_batch_shape, drop_repeated_build, input_batch_shape
-from .custom_layers import layer_kind, opaque_reason
+from .custom_layers import LayerKind, layer_kind, opaque_reason
 from .input_arguments import (
     input_from_build,
     input_from_layer,
@@ -264,46 +264,10 @@ def _input_from_first_layer(
     build_call = plan.build_call
     # A name bound once to a layer reads as the layer (issue 12, item 2).
     given, expr = expr, first_layer_variable.bound_layer(index, plan, first, expr)
-    qualified = index.qualified(expr.func) if isinstance(expr, cst.Call) else set()
     # Built-in layers, and custom or hub layers that pass input_shape on (item 3).
     kind = layer_kind(index, expr) if isinstance(expr, cst.Call) else None
     if isinstance(expr, cst.Call) and kind is not None:
-        if has_star(expr):
-            raise Skip(
-                OPAQUE_FIRST_LAYER,
-                f" ({kind.name} takes **-unpacked arguments)",
-                expr,
-            )
-        arguments = input_from_layer(index, plan, first, expr, kind)
-        if arguments is None and keras_names.is_embedding(qualified):
-            if keras2.runs_on_keras2(index, plan):  # Keras 2's Embedding (item 9)
-                arguments = keras2.embedding_input(index, plan, expr)
-        if arguments is not None:
-            first_layer_variable.settle_arguments(index, plan, first, expr)
-            drop_repeated_build(
-                index,
-                plan,
-                arguments_batch_shape(arguments),
-                " (build() after the input is set)",
-            )
-            plan.input = InputSpec(InputSource.LAYER, arguments=arguments)
-            _check_no_nested_models(index, plan)
-            return
-        if build_call is None:
-            if (
-                keras_names.is_embedding(qualified)
-                and kwarg(expr, "input_length") is not None
-            ):
-                skip = Skip(KERAS2_INPUT_LENGTH, "", expr)
-            else:
-                detail = first_layer_variable.built_beforehand(index, plan, first)
-                skip = Skip(NO_INPUT, detail, plan.call)
-            _late_input(index, plan, first, skip, late)
-            return
-        plan.input = InputSpec(
-            InputSource.BUILD, arguments=input_from_build(index, plan, build_call, expr)
-        )
-        _check_no_nested_models(index, plan)
+        _input_from_layer_arguments(index, plan, first, expr, kind, build_call, late)
         return
     if build_call is None:
         if isinstance(expr, cst.Call):
@@ -318,6 +282,56 @@ def _input_from_first_layer(
     plan.input = InputSpec(
         InputSource.BUILD, arguments=input_from_build(index, plan, build_call, expr)
     )
+
+
+def _input_from_layer_arguments(
+    index: TreeIndex,
+    plan: Plan,
+    first: Application,
+    expr: cst.Call,
+    kind: LayerKind,
+    build_call: cst.Call | None,
+    late: bool,
+) -> None:
+    """The input from a first layer whose arguments are read: its own input
+    arguments, else a later `build(shape)`, else a late source."""
+    qualified = index.qualified(expr.func)
+    if has_star(expr):
+        raise Skip(
+            OPAQUE_FIRST_LAYER,
+            f" ({kind.name} takes **-unpacked arguments)",
+            expr,
+        )
+    arguments = input_from_layer(index, plan, first, expr, kind)
+    if arguments is None and keras_names.is_embedding(qualified):
+        if keras2.runs_on_keras2(index, plan):  # Keras 2's Embedding (item 9)
+            arguments = keras2.embedding_input(index, plan, expr)
+    if arguments is not None:
+        first_layer_variable.settle_arguments(index, plan, first, expr)
+        drop_repeated_build(
+            index,
+            plan,
+            arguments_batch_shape(arguments),
+            " (build() after the input is set)",
+        )
+        plan.input = InputSpec(InputSource.LAYER, arguments=arguments)
+        _check_no_nested_models(index, plan)
+        return
+    if build_call is None:
+        if (
+            keras_names.is_embedding(qualified)
+            and kwarg(expr, "input_length") is not None
+        ):
+            skip = Skip(KERAS2_INPUT_LENGTH, "", expr)
+        else:
+            detail = first_layer_variable.built_beforehand(index, plan, first)
+            skip = Skip(NO_INPUT, detail, plan.call)
+        _late_input(index, plan, first, skip, late)
+        return
+    plan.input = InputSpec(
+        InputSource.BUILD, arguments=input_from_build(index, plan, build_call, expr)
+    )
+    _check_no_nested_models(index, plan)
 
 
 def _late_input(

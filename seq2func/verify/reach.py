@@ -1,15 +1,15 @@
 """Reaching a model without running the program around it.
 
 For a module-level site, the probe keeps only the statements the model needs
-(a backward slice over names: imports, definitions, constants, the
-constructor and its `add` calls, methods called on the objects it needs:
-a `build()` of a model it is made from, an `adapt()` of a layer) and
-drops everything else, so data loading,
-training and plotting never run. For a site in a function, the probe keeps
-what the function needs and calls it with its defaults (or `--bind` values),
-watching its frame for the model. Methods are reached through an instance
-made with no arguments; a parameterized test gets its first case. Anything
-else is "unverifiable", with the reason.
+(a backward slice over names, `slicing.backward_slice`: imports, definitions,
+constants, the constructor and its `add` calls, methods called on the objects
+it needs: a `build()` of a model it is made from, an `adapt()` of a layer) and
+drops everything else, so data loading, training and plotting never run. For
+a site in a function, the probe keeps what the function needs and calls it
+with its defaults (or `--bind` values), watching its frame for the model.
+Methods are reached through an instance made with no arguments; a
+parameterized test gets its first case. Anything else is "unverifiable", with
+the reason.
 """
 
 from __future__ import annotations
@@ -17,21 +17,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from .flags import defines_flag, parsed_suffix
-from .names import bound_names, read_names
 from .parameters import first_case, without_case_decorators
-
-# Calls whose side effects change how models are built: they stay in the probe.
-_CONFIG_CALLS = (
-    "set_global_policy",
-    "set_dtype_policy",
-    "set_floatx",
-    "set_image_data_format",
-)
-
-
-# Statements whose bindings may not happen (a loop that never runs, a false `if`).
-_MAYBE_BINDS = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try)
+from .slicing import backward_slice
 
 
 class Unreachable(Exception):
@@ -62,29 +49,6 @@ class Probe:
     build_shape: tuple[int | None, ...] | None = None
 
 
-def _is_config_call(node: ast.stmt) -> bool:
-    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
-        return False
-    func = node.value.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name in _CONFIG_CALLS
-
-
-def _changes(node: ast.stmt, needed: set[str], modules: set[str]) -> bool:
-    """A method called on an object the model needs: it may change it
-    (`inner.build(shape)` gives a model its input, `vectorizer.adapt(text)` its
-    vocabulary). Calls on modules (`np.random.seed(0)`) are not on objects."""
-    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
-        return False
-    func = node.value.func
-    return (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and func.value.id in needed
-        and func.value.id not in modules
-    )
-
-
 def _binds_target(node: ast.AST, target: str) -> bool:
     """An assignment statement whose target is exactly `target` (a name or `self.x`)."""
     targets: list[ast.AST] = []
@@ -93,98 +57,6 @@ def _binds_target(node: ast.AST, target: str) -> bool:
     elif isinstance(node, ast.AnnAssign) and node.value is not None:
         targets = [node.target]
     return any(ast.unparse(t) == target for t in targets)
-
-
-def _segment(lines: list[str], node: ast.stmt) -> str:
-    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
-    return "\n".join(lines[first - 1 : node.end_lineno])
-
-
-def _slice(
-    tree: ast.Module,
-    lines: list[str],
-    stop: int,
-    needed: set[str],
-    mutable_from: int | None,
-    until: tuple[ast.AST, int] | None = None,
-    stand_ins: dict[str, str] | None = None,
-) -> str:
-    """The statements up to `stop` that the needed names depend on, in order.
-
-    `until` limits what the statement at `stop` reads (see `names.read_names`).
-    `stand_ins` (name: expression) replaces the last statement that binds each
-    such name, and what only it needed, by the expression (see `stand_ins`).
-    """
-    body = tree.body[: stop + 1]
-    modules = {
-        name
-        for statement in body
-        if isinstance(statement, (ast.Import, ast.ImportFrom))
-        for name in bound_names(statement)
-    }
-    kept: list[ast.stmt] = []
-    replacements: dict[int, str] = {}
-    model_root = next(iter(needed))
-    needed = set(needed)
-    for index in range(len(body) - 1, -1, -1):
-        statement = body[index]
-        defined = bound_names(statement)
-        reads = read_names(statement, until if index == stop else None)
-        # Between the constructor and the stop, statements that touch the model
-        # (its add() calls, loops of them) are part of building it.
-        mutates = (
-            mutable_from is not None and index > mutable_from and model_root in reads
-        )
-        replaced = (defined & needed & (stand_ins or {}).keys()) - {model_root}
-        if replaced and index != stop and not mutates and defined & needed <= replaced:
-            kept.append(statement)
-            replacements[id(statement)] = "; ".join(
-                f"{name} = {stand_ins[name]}" for name in sorted(replaced)
-            )
-            needed -= replaced
-            continue
-        if (
-            index == stop
-            or defined & needed
-            or mutates
-            or _is_config_call(statement)
-            or defines_flag(statement, needed)
-            or _changes(statement, needed, modules)
-        ):
-            kept.append(statement)
-            # A loop or a condition may not bind: what an earlier statement
-            # bound stays needed.
-            if not mutates and not isinstance(statement, _MAYBE_BINDS):
-                needed -= defined
-            needed |= reads
-        elif isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
-            kept.append(statement)
-    kept.reverse()
-    # Statements sharing a line (`a = 1; b = 2`) share one segment: emit each line once.
-    emitted: list[str] = []
-    last_line = 0
-    for statement in kept:
-        first = min(
-            [
-                statement.lineno,
-                *(d.lineno for d in getattr(statement, "decorator_list", ())),
-            ]
-        )
-        if statement.end_lineno <= last_line:
-            continue
-        start = max(first, last_line + 1)
-        # Blank lines stand for the statements left out, so the probe's line
-        # numbers are the source's: tracebacks point at the user's lines, and
-        # the worker knows when a function has passed the end of the site.
-        emitted.extend([""] * (start - 1 - last_line))
-        if id(statement) in replacements:
-            emitted.append(replacements[id(statement)])
-            emitted.extend([""] * (statement.end_lineno - start))
-        else:
-            emitted.extend(lines[start - 1 : statement.end_lineno])
-            emitted[-1] += parsed_suffix(statement)
-        last_line = statement.end_lineno
-    return "\n".join(emitted) + "\n"
 
 
 def _module_bindings(tree: ast.Module, target: str) -> list[tuple[int, ast.AST]]:
@@ -287,36 +159,73 @@ def probe_for(
     """
     tree = ast.parse(source)
     lines = source.splitlines()
-    binds = dict(binds or {})
     if scope == "<module>":
-        if target is None:
-            raise Unreachable("the model is not bound to a name")
-        bindings = _module_bindings(tree, target)
-        if len(bindings) < ordinal:
-            raise Unreachable(f"no assignment to {target} found at module level")
-        start, _ = bindings[ordinal - 1]
-        stop = start
-        if end_line is not None:
-            stop = max(
-                (
-                    i
-                    for i, s in enumerate(tree.body)
-                    if s.lineno <= end_line and i >= start
-                ),
-                default=start,
-            )
-        code = _slice(
-            tree,
-            lines,
-            stop,
-            {target.split(".")[0]},
-            mutable_from=start,
-            stand_ins=stand_ins,
+        return _module_probe(
+            tree, lines, target, ordinal, form, end_line, stand_ins=stand_ins
         )
-        return Probe(
-            code=code, mode="module", target=target, ordinal=ordinal, form=form
-        )
+    top, code, complete_at = _function_slice(
+        tree, lines, scope, definition, target, ordinal, end_line, stand_ins
+    )
+    mode, called, class_name, kwargs = _call(top, scope, dict(binds or {}))
+    return Probe(
+        code,
+        mode,
+        target,
+        ordinal,
+        function=called,
+        class_name=class_name,
+        kwargs=kwargs,
+        form=form,
+        complete_at=complete_at,
+    )
 
+
+def _module_probe(
+    tree: ast.Module,
+    lines: list[str],
+    target: str | None,
+    ordinal: int,
+    form: str,
+    end_line: int | None,
+    stand_ins: dict[str, str] | None,
+) -> Probe:
+    """The probe of a module-level site: the slice up to the statement that
+    completes the model (its last line, when known), read by name."""
+    if target is None:
+        raise Unreachable("the model is not bound to a name")
+    bindings = _module_bindings(tree, target)
+    if len(bindings) < ordinal:
+        raise Unreachable(f"no assignment to {target} found at module level")
+    start, _ = bindings[ordinal - 1]
+    stop = start
+    if end_line is not None:
+        stop = max(
+            (i for i, s in enumerate(tree.body) if s.lineno <= end_line and i >= start),
+            default=start,
+        )
+    code = backward_slice(
+        tree,
+        lines,
+        stop,
+        {target.split(".")[0]},
+        mutable_from=start,
+        stand_ins=stand_ins,
+    )
+    return Probe(code=code, mode="module", target=target, ordinal=ordinal, form=form)
+
+
+def _function_slice(
+    tree: ast.Module,
+    lines: list[str],
+    scope: str,
+    definition: int,
+    target: str | None,
+    ordinal: int,
+    end_line: int | None,
+    stand_ins: dict[str, str] | None,
+) -> tuple[ast.stmt, str, int | None]:
+    """The top-level definition that holds a site in a function or method,
+    the slice that defines it, and the line after which its model is complete."""
     parts = scope.split(".")
     definitions = _definitions(tree, parts[0])
     if len(definitions) <= definition:
@@ -327,14 +236,7 @@ def probe_for(
     # last cell) is not what builds this model.
     function = top
     if isinstance(top, ast.ClassDef) and len(parts) == 2:
-        function = next(
-            (
-                n
-                for n in top.body
-                if isinstance(n, ast.FunctionDef) and n.name == parts[1]
-            ),
-            None,
-        )
+        function = _method(top, parts[1])
     complete_at = (
         _complete_at(function, target, ordinal, end_line)
         if function is not None
@@ -342,7 +244,7 @@ def probe_for(
     )
     # Globals the function reads only after its model is complete (the data a
     # training loop reads, say) are not needed: the function stops before.
-    code = _slice(
+    code = backward_slice(
         tree,
         lines,
         anchor,
@@ -353,51 +255,36 @@ def probe_for(
     )
     if isinstance(function, ast.FunctionDef):
         code = without_case_decorators(code, function)
+    return top, code, complete_at
+
+
+def _method(class_def: ast.ClassDef, name: str) -> ast.FunctionDef | None:
+    return next(
+        (
+            n
+            for n in class_def.body
+            if isinstance(n, ast.FunctionDef) and n.name == name
+        ),
+        None,
+    )
+
+
+def _call(top: ast.stmt, scope: str, binds: dict) -> tuple[str, str, str | None, dict]:
+    """How the worker calls the site's function: (mode, function, class, kwargs).
+    A method is called on an instance made with `__init__`'s arguments, which
+    must be bound or defaulted too."""
+    parts = scope.split(".")
     if isinstance(top, ast.FunctionDef) and len(parts) == 1:
-        kwargs = _arguments(top, binds, scope)
-        return Probe(
-            code,
-            "function",
-            target,
-            ordinal,
-            function=parts[0],
-            kwargs=kwargs,
-            form=form,
-            complete_at=complete_at,
-        )
+        return "function", parts[0], None, _arguments(top, binds, scope)
     if isinstance(top, ast.ClassDef) and len(parts) == 2:
-        method = next(
-            (
-                n
-                for n in top.body
-                if isinstance(n, ast.FunctionDef) and n.name == parts[1]
-            ),
-            None,
-        )
+        method = _method(top, parts[1])
         if method is None:
             raise Unreachable(f"{scope} is not a method")
-        init = next(
-            (
-                n
-                for n in top.body
-                if isinstance(n, ast.FunctionDef) and n.name == "__init__"
-            ),
-            None,
-        )
+        init = _method(top, "__init__")
         if init is not None:
             _arguments(init, binds, f"{parts[0]}.__init__", skip_self=True)
         kwargs = _arguments(method, binds, scope, skip_self=True)
-        return Probe(
-            code,
-            "method",
-            target,
-            ordinal,
-            function=parts[1],
-            class_name=parts[0],
-            kwargs=kwargs,
-            form=form,
-            complete_at=complete_at,
-        )
+        return "method", parts[1], parts[0], kwargs
     raise Unreachable(f"{scope} is nested inside another function")
 
 

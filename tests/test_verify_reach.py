@@ -39,6 +39,21 @@ class BuildTest(parameterized.TestCase):
         model = keras.Sequential([keras.layers.Dense(units, input_shape=(3,))])
         self.assertEqual(len(model.layers), 1)
 """
+# absl flags the model reads are defined on both sides, in one worker process.
+ABSL_FLAGS = """\
+import keras
+from absl import flags
+
+flags.DEFINE_integer("width", 6, "units of the first layer")
+FLAGS = flags.FLAGS
+
+
+def build():
+    return keras.Sequential([keras.layers.Dense(FLAGS.width, input_shape=(3,))])
+
+
+model = build()
+"""
 # The data is in a file verification does not have; the model reads its shape only.
 FROM_FILE = """\
 import numpy as np
@@ -84,6 +99,7 @@ def reports(tmp_path_factory):
     sources.update(
         from_file=(FROM_FILE, "from_file.py"),
         vocabulary_from_file=(VOCABULARY_FROM_FILE, "vocabulary.py"),
+        absl_flags=(ABSL_FLAGS, "flags_model.py"),
     )
     items = [
         (source, seq2func.convert_source(source).code, path)
@@ -133,3 +149,9 @@ def test_data_the_model_reads_itself_is_not_stood_in(reports):
     (site,) = reports["vocabulary_from_file"].sites
     assert site.status == "unverifiable"
     assert site.diagnostics[0].code == "S2F313"
+
+
+def test_a_flag_the_model_reads_is_defined_again_for_the_converted_side(reports):
+    (site,) = reports["absl_flags"].sites
+    assert site.status == "equivalent", site.reason
+    assert site.converted_layers[-1].params == 3 * 6 + 6

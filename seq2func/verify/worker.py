@@ -122,7 +122,8 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
         _failed(error, skipped, result, job)
     finally:
         os.chdir(previous)
-        forget_probe_flags((sys.argv[0], __name__))
+        # The probe runs from worker_probe, which absl files its flags under.
+        forget_probe_flags((sys.argv[0], __name__, _reach.__module__))
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
 

@@ -61,50 +61,31 @@ def _unwrap(detail: str) -> str:
 
 
 def _notes(task: _Task, original: dict, keras: KerasFlavour, why: str) -> list:
-    site, notes = task.site, []
-    for note in dict.fromkeys(original.get("notes", [])):
-        notes.append(
-            diagnostics.make(
-                WEIGHTS_NEUTRALISED,
-                model=site.label,
-                line=site.line,
-                detail=f" ({note})",
-                path=task.path,
-            )
+    """The notes a verified site carries: what the worker neutralised or
+    skipped, stand-in data, and the Keras it ran on."""
+    site = task.site
+
+    def note(code: str, detail: str):
+        return diagnostics.make(
+            code, model=site.label, line=site.line, detail=detail, path=task.path
         )
-    for skipped in original.get("skipped_imports", []):
-        if original.get("ok"):
+
+    notes = [
+        note(WEIGHTS_NEUTRALISED, f" ({text})")
+        for text in dict.fromkeys(original.get("notes", []))
+    ]
+    if original.get("ok"):
+        for skipped in original.get("skipped_imports", []):
             reason = skipped["error"].split(": ", 1)[-1]
-            notes.append(
-                diagnostics.make(
-                    IMPORT_SKIPPED,
-                    model=site.label,
-                    line=site.line,
-                    detail=f" `{skipped['statement']}` ({reason}; the model does not use it)",
-                    path=task.path,
-                )
-            )
+            statement = skipped["statement"]
+            detail = f" `{statement}` ({reason}; the model does not use it)"
+            notes.append(note(IMPORT_SKIPPED, detail))
     if original.get("stand_in"):
-        notes.append(
-            diagnostics.make(
-                DATA_STAND_IN,
-                model=site.label,
-                line=site.line,
-                detail=f" ({original['stand_in']})",
-                path=task.path,
-            )
-        )
+        notes.append(note(DATA_STAND_IN, f" ({original['stand_in']})"))
     if keras == "2":
         version = original.get("keras_version", "")
-        notes.append(
-            diagnostics.make(
-                VERIFIED_ON_KERAS_2,
-                model=site.label,
-                line=site.line,
-                detail=f" ({version}: {why})" if version else f" ({why})",
-                path=task.path,
-            )
-        )
+        detail = f" ({version}: {why})" if version else f" ({why})"
+        notes.append(note(VERIFIED_ON_KERAS_2, detail))
     return notes
 
 

@@ -78,7 +78,7 @@ from .build_calls import (
 )
 from .first_batch import Batch, dataset_batch, original_batch
 from .returned_model import NotBuilt, is_return, returned_builds
-from .input_arguments import _compute_dtype
+from .input_arguments import compute_dtype
 from .plan import (
     Application,
     FirstBuild,
@@ -119,7 +119,7 @@ def input_from_first_build(
         return None
     layer = first.expr
     return input_from_builds(
-        index, plan, skip, builds, layer, lambda: _compute_dtype(index, layer)
+        index, plan, skip, builds, layer, lambda: compute_dtype(index, layer)
     )
 
 

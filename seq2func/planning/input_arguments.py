@@ -214,7 +214,7 @@ def input_from_build(
                 " (a global dtype policy is set in this file)",
                 build_call,
             )
-        dtype_text = _compute_dtype(index, first)
+        dtype_text = compute_dtype(index, first)
     plan.notes.append(
         diagnostic(index, plan, BUILD_FOLDED, f"`{index.code(build_call)}`", build_call)
     )
@@ -236,7 +236,7 @@ def _shape_expression(shape: cst.BaseExpression) -> bool:
     return isinstance(shape, (cst.Tuple, cst.List, cst.Name, cst.Attribute))
 
 
-def _compute_dtype(index: TreeIndex, first: cst.Call) -> str:
+def compute_dtype(index: TreeIndex, first: cst.Call) -> str:
     """`, dtype="..."` for the Input when the first layer sets a literal dtype."""
     dtype = kwarg(first, "dtype")
     if dtype is None:

@@ -135,9 +135,13 @@ _SERIALIZER_PATHS = {
     "models.save_model",
     "saving.save_model",
     "src.saving.saving_api.save_model",
+    # Keras 3 keeps the Keras 2 HDF5 writer; tf_keras has it under saving.legacy.
+    "src.legacy.saving.legacy_h5_format.save_model_to_hdf5",
+    "src.saving.legacy.hdf5_format.save_model_to_hdf5",
 }
 _DESERIALIZER = re.compile(
-    r"^((src\.)?(models|saving)(\.[a-z_]+)*\.(load_model|model_from_json|model_from_yaml|model_from_config|"
+    r"^((src\.)?(legacy\.)?(models|saving)(\.[a-z_0-9]+)*\."
+    r"(load_model|load_model_from_hdf5|model_from_json|model_from_yaml|model_from_config|"
     r"deserialize_keras_object|clone_model)|(models\.)?(Sequential|Model)\.from_config)$"
 )
 

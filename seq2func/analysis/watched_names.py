@@ -12,6 +12,7 @@ SEEDS = frozenset({"Sequential", "InputLayer"})
 DESERIALIZERS = frozenset(
     {
         "load_model",
+        "load_model_from_hdf5",
         "model_from_json",
         "model_from_yaml",
         "model_from_config",

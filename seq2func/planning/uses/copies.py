@@ -7,20 +7,27 @@ way than its name. If one of them reads `.layers`, `add`/`pop`, `get_layer`
 or Sequential's own private state (`private_state`), or is tested with
 `isinstance`/`type`/`.__class__`, the site is skipped
 (S2F106), naming the read and the name it went through. Only the copy's own
-binding is followed, so a same-named local elsewhere does not count.
-Fixtures: `form_alias_and_clone_*`, `form_copy_name_*`,
-`safety_*_reads_layers`.
+binding is followed (a read that binding may reach), so a same-named local
+elsewhere, or the name before it is bound, does not count. A copy that is
+certainly Functional (`round_trip`: a plain clone, the file this model saved
+read back) has its `.layers`/`get_layer` reads rewritten by the model's own
+rule instead. Fixtures: `form_alias_and_clone_*`, `form_copy_name_*`,
+`safety_*_reads_layers`, `later_round_trip_*`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import ExpressionContext
 
 from ...analysis import keras_names
 from ...analysis.index import TreeIndex
+from ...analysis.may_reach import reaching_bindings
 from ...diagnostics import SEQUENTIAL_SEMANTICS
 from ..plan import Plan, Skip
+from . import round_trip
 from .base import Effects, Use
 from .private_state import is_sequential_state
 
@@ -30,16 +37,37 @@ _ITEMS = (cst.Element, cst.DictElement, cst.StarredElement)
 _SEQUENTIAL_ATTRIBUTES = ("layers", "add", "pop", "get_layer", "__class__")
 
 
+@dataclass(frozen=True)
+class Copy:
+    """What holds a copy of the model, and whether it is certainly a Functional one."""
+
+    node: cst.CSTNode
+    functional: bool = False
+
+
 def through_copies(use: Use, effects: Effects) -> None:
-    check_copies(use.index, use.plan, copies_of(use.index, use.ref.node), use.line)
+    node = use.ref.node
+    # The model itself under another name is left to the alias rules; a clone is a copy.
+    functional = round_trip.hands_on(use.index, node, cloned_only=True)
+    found = [Copy(c, functional) for c in copies_of(use.index, node)]
+    check_copies(use.index, use.plan, found, use.line, effects)
 
 
 def check_round_trip(index: TreeIndex, plan: Plan) -> None:
     """A model saved and read back in the same file comes back Functional."""
     if plan.serialized_at is None:
         return
+    effects = Effects()
+    # Clones of the model itself were followed with its uses (`through_copies`).
+    followed = {
+        id(call)
+        for ref in plan.later_uses
+        if (call := _clone_of(index, ref.node)) is not None
+    }
     for node in index.candidates:
         if not isinstance(node, cst.Call) or not index.known(node):
+            continue
+        if id(node) in followed:
             continue
         if not keras_names.is_deserializer(index.qualified(node.func)):
             continue
@@ -51,9 +79,24 @@ def check_round_trip(index: TreeIndex, plan: Plan) -> None:
             and plan.scope_node not in index.ancestors(node)
         ):
             continue
-        check_copies(
-            index, plan, [node, *copies_of(index, node)], taken_at=plan.serialized_at
-        )
+        functional = round_trip.reads_back(index, plan, node)
+        found = [Copy(node, functional)]
+        passed = functional and round_trip.hands_on(index, node)
+        found += [Copy(c, passed) for c in copies_of(index, node)]
+        check_copies(index, plan, found, plan.serialized_at, effects, followed)
+    effects.apply_to(plan)
+
+
+def _clone_of(index: TreeIndex, node: cst.CSTNode) -> cst.Call | None:
+    """`clone_model(node)`: the call, when `node` is its argument."""
+    arg = index.parent(node)
+    if isinstance(arg, cst.Arg) and arg.value is node:
+        call = index.parent(arg)
+        if isinstance(call, cst.Call) and keras_names.is_clone(
+            index.qualified(call.func)
+        ):
+            return call
+    return None
 
 
 def copies_of(index: TreeIndex, node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -91,38 +134,65 @@ def copies_of(index: TreeIndex, node: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 def check_copies(
-    index: TreeIndex, plan: Plan, copies: list[cst.CSTNode], taken_at: int
+    index: TreeIndex,
+    plan: Plan,
+    copies: list[Copy],
+    taken_at: int,
+    effects: Effects,
+    followed: set[int] | None = None,
 ) -> None:
     """A copy (taken on line `taken_at`) read in a way a Functional model answers
-    differently keeps the site unchanged."""
-    seen: set[str] = set()
+    differently keeps the site unchanged, unless the copy is certainly Functional
+    and the model's own rule can rewrite the read (into `effects`). The clones
+    passed through are added to `followed`."""
+    seen: set[int] = set()
     work = list(copies)
     while work:
         copy = work.pop()
-        if isinstance(copy, cst.Name):
-            if copy.value in seen or copy.value == plan.target:
-                continue
-            seen.add(copy.value)
-            reads = [
-                n
-                for n in index.names.get(copy.value, [])
-                if n is not copy
-                and index.known(n)
-                and index.context(n) == ExpressionContext.LOAD
-                and index.reads_binding(n, copy)
-            ]
-        else:
-            reads = [copy]
+        node = copy.node
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        reads = _reads(index, plan, node) if isinstance(node, cst.Name) else [node]
         for read in reads:
             use = _sequential_use(index, read)
-            if use is not None:
-                raise Skip(
-                    SEQUENTIAL_SEMANTICS,
-                    f" (`{use}` on line {index.line(read)} reaches it through"
-                    f" `{index.code(copy)}`, which takes it on line {taken_at})",
-                    read,
-                )
-            work.extend(copies_of(index, read))
+            if use is None:
+                passed = copy.functional and round_trip.hands_on(index, read)
+                work.extend(Copy(c, passed) for c in copies_of(index, read))
+                clone = _clone_of(index, read)
+                if clone is not None and followed is not None:
+                    followed.add(id(clone))
+                continue
+            if copy.functional and round_trip.certain_read(index, node, read):
+                round_trip.read_layers(index, plan, read, effects)  # type: ignore[arg-type]
+                continue
+            raise Skip(
+                SEQUENTIAL_SEMANTICS,
+                f" (`{use}` on line {index.line(read)} reaches it through"
+                f" `{index.code(node)}`, which takes it on line {taken_at})",
+                read,
+            )
+
+
+def _reads(index: TreeIndex, plan: Plan, copy: cst.Name) -> list[cst.CSTNode]:
+    """The reads of the name `copy` binds that this binding may reach."""
+    reads: list[cst.CSTNode] = []
+    for n in index.names.get(copy.value, []):
+        if (
+            n is copy
+            or not index.known(n)
+            or index.context(n) != ExpressionContext.LOAD
+            or not index.reads_binding(n, copy)
+        ):
+            continue
+        bindings = reaching_bindings(index, n)
+        if bindings is None:
+            # No flow facts: the model's own name is its own uses' to judge.
+            if copy.value != plan.target:
+                reads.append(n)
+        elif any(b.target is copy for b in bindings):
+            reads.append(n)
+    return reads
 
 
 def _sequential_use(index: TreeIndex, node: cst.CSTNode) -> str | None:

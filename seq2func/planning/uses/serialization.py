@@ -2,7 +2,8 @@
 
 Nothing is skipped here; the line is recorded so that
 `copies.check_round_trip` follows a model loaded back later in the file (it
-comes back Functional). Fixtures: `safety_saved_and_loaded_reads_layers`.
+comes back Functional). Fixtures: `safety_saved_and_loaded_reads_layers`,
+`later_round_trip_saved_and_loaded`.
 """
 
 from __future__ import annotations

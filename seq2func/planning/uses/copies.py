@@ -47,7 +47,7 @@ class Copy:
 
 def through_copies(use: Use, effects: Effects) -> None:
     node = use.ref.node
-    # The model itself under another name is left to the alias rules; a clone is a copy.
+    # Only a clone is a copy; `other = model` still skips on `.layers`, as it did.
     functional = round_trip.hands_on(use.index, node, cloned_only=True)
     found = [Copy(c, functional) for c in copies_of(use.index, node)]
     check_copies(use.index, use.plan, found, use.line, effects)
@@ -164,7 +164,7 @@ def check_copies(
                     followed.add(id(clone))
                 continue
             if copy.functional and round_trip.certain_read(index, node, read):
-                round_trip.read_layers(index, plan, read, effects)  # type: ignore[arg-type]
+                round_trip.read_layers(index, plan, read, effects)
                 continue
             raise Skip(
                 SEQUENTIAL_SEMANTICS,

@@ -116,7 +116,9 @@ def certain_read(index: TreeIndex, copy: cst.CSTNode, read: cst.CSTNode) -> bool
     return True
 
 
-def read_layers(index: TreeIndex, plan: Plan, read: cst.Name, effects: Effects) -> None:
+def read_layers(
+    index: TreeIndex, plan: Plan, read: cst.BaseExpression, effects: Effects
+) -> None:
     """The model's own rule for `copy.layers` / `copy.get_layer(...)`."""
     start = index.pos(read).start
     use = Use(

@@ -55,7 +55,7 @@ def build_argument(build_call: cst.Call) -> cst.BaseExpression | None:
     return arg.value
 
 
-def _elements(node: cst.BaseExpression | None) -> list[str] | None:
+def shape_elements(node: cst.BaseExpression | None) -> list[str] | None:
     """A shape's elements as code; `(None,) + size + (3,)` puts `*size` for the name."""
     if (
         isinstance(node, cst.BinaryOperation)
@@ -63,7 +63,7 @@ def _elements(node: cst.BaseExpression | None) -> list[str] | None:
         and isinstance(node.left, (cst.Tuple, cst.BinaryOperation, cst.Name))
         and isinstance(node.right, (cst.Tuple, cst.BinaryOperation, cst.Name))
     ):
-        left, right = _elements(node.left), _elements(node.right)
+        left, right = shape_elements(node.left), shape_elements(node.right)
         return None if left is None or right is None else left + right
     if isinstance(node, cst.Name) and node.value != "None":
         return [f"*{node.value}"]
@@ -96,14 +96,14 @@ def input_batch_shape(call: cst.Call) -> list[str] | None:
     batch_shape = kwarg(call, "batch_shape") or kwarg(call, "batch_input_shape")
     batch_size = kwarg(call, "batch_size")
     if batch_shape is not None:
-        return _elements(batch_shape.value)
+        return shape_elements(batch_shape.value)
     shape_value = shape.value if shape is not None else None
     if shape_value is None and positional:
         shape_value = positional[0]
     size_value = batch_size.value if batch_size is not None else None
     if size_value is None and len(positional) > 1:
         size_value = positional[1]
-    rest = _elements(shape_value)
+    rest = shape_elements(shape_value)
     if rest is None:
         return None
     head = "None" if size_value is None else cst.Module([]).code_for_node(size_value)
@@ -124,7 +124,7 @@ def drop_repeated_build(
         return
     argument = build_argument(build_call)
     shape = unwrap_tensor_shape(index, argument) if argument is not None else None
-    given = _elements(shape)
+    given = shape_elements(shape)
     if known is None or given is None or given != known:
         raise Skip(CHANGED_AFTER_COMPLETE, detail, build_call)
     if not _named_tuples(index, shape):  # type: ignore[arg-type]

@@ -77,6 +77,7 @@ from .build_calls import (
     use_of,
 )
 from .first_batch import Batch, dataset_batch, original_batch
+from .first_layer_variable import bound_layer, built_features
 from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import compute_dtype
 from .plan import (
@@ -103,11 +104,13 @@ def input_from_first_build(
     index: TreeIndex, plan: Plan, first: Application, skip: Skip
 ) -> InputSpec | None:
     """The input Keras gives the model at its first build on data, or None."""
-    if skip.code not in (NO_INPUT, KERAS2_INPUT_LENGTH) or not isinstance(
-        first.expr, cst.Call
-    ):
+    if skip.code not in (NO_INPUT, KERAS2_INPUT_LENGTH):
         return None
-    layer_class = keras_names.keras_layer_class(index.qualified(first.expr.func))
+    # `layer = Dense(16)`, then `Sequential([layer])`: the call it is bound to.
+    layer = bound_layer(index, plan, first, first.expr)
+    if not isinstance(layer, cst.Call):
+        return None
+    layer_class = keras_names.keras_layer_class(index.qualified(layer.func))
     if layer_class is None:
         return None
     builds = _first_build(index, plan, skip)
@@ -117,9 +120,19 @@ def input_from_first_build(
     if reason is not None:
         _explain(skip, reason)
         return None
-    layer = first.expr
+    try:
+        built = built_features(index, plan, first)
+    except Unknown as unknown:
+        _explain(skip, f"the first layer is built beforehand by {unknown}")
+        return None
     return input_from_builds(
-        index, plan, skip, builds, layer, lambda: compute_dtype(index, layer)
+        index,
+        plan,
+        skip,
+        builds,
+        layer,
+        lambda: compute_dtype(index, layer),
+        built=built,
     )
 
 
@@ -131,17 +144,26 @@ def input_from_builds(
     first: cst.BaseExpression,
     dtype_text: Callable[[], str],
     also_read: tuple[Ref, ...] = (),
+    built: tuple[str, ...] | None = None,
 ) -> InputSpec | None:
     """The input of the data of `builds`, as Keras gives it; None when unknown.
 
     `first` is the model's first element, `dtype_text` gives the Input's
     dtype argument (`, dtype=...` or nothing), `also_read` other references whose
-    reads of the input or output shapes would show the batch dimension.
+    reads of the input or output shapes would show the batch dimension,
+    `built` the features the first layer was built for beforehand (as code).
     """
     read = _read_builds(index, plan, builds, skip, also_read)
     if read is None:
         return None
     shape, batch = read
+    if built is not None and built != tuple(str(d) for d in shape.features):
+        _explain(
+            skip,
+            f"the first layer is built beforehand for ({', '.join(built)}), the"
+            f" data has {shape.text}",
+        )
+        return None
     if isinstance(first, cst.Call):
         mismatch = _input_length_mismatch(index, first, shape)
         if mismatch is not None:

@@ -179,6 +179,8 @@ def built_features(
         ):
             continue
         build_call: cst.Call = index.parent(attribute)  # type: ignore[assignment]
+        if not build_call.args:
+            continue  # `Embedding.build()`: weights that do not depend on the input
         shape = build_argument(build_call)
         elements = shape_elements(unwrap_tensor_shape(index, shape)) if shape else None
         if not elements or elements[0] != "None":

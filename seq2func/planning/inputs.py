@@ -324,9 +324,14 @@ def _input_from_layer_arguments(
         ):
             skip = Skip(KERAS2_INPUT_LENGTH, "", expr)
         else:
-            detail = first_layer_variable.built_beforehand(index, plan, first)
-            skip = Skip(NO_INPUT, detail, plan.call)
-        _late_input(index, plan, first, skip, late)
+            skip = Skip(NO_INPUT, "", plan.call)
+        try:
+            _late_input(index, plan, first, skip, late)
+        except Skip as skipped:
+            # A late source's reason is the nearer one; else say the layer's build gave none.
+            if skipped is skip and not skip.detail:
+                skip.detail = first_layer_variable.built_beforehand(index, plan, first)
+            raise
         return
     plan.input = InputSpec(
         InputSource.BUILD, arguments=input_from_build(index, plan, build_call, expr)

@@ -119,7 +119,16 @@ def input_from_first_build(
     if builds is None:
         return None
     on_keras2 = _keras2(index, plan)
-    reason = _unlike_measured(index, layer_class, builds[0], on_keras2)
+    # Every caller's build on Keras 2 (`returned_model`), the first on Keras 3.
+    checked = builds if on_keras2 else builds[:1]
+    reason = next(
+        (
+            r
+            for b in checked
+            if (r := _unlike_measured(index, layer_class, b, on_keras2)) is not None
+        ),
+        None,
+    )
     if reason is not None:
         _explain(skip, reason)
         return None

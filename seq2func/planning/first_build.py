@@ -35,8 +35,11 @@ dimension Keras gives the original is in `first_batch`):
 
 Keras 2 (tf_keras 2.21) differs: the `InputLayer` takes the data's dtype
 (int64 data gives an int64 input, `model(x)` on float64 data a float64 one)
-and `predict` on 100 rows gives (None, d); files written for it (`tf_keras`,
-`keras.engine`, `tensorflow.python.keras`) are left alone.
+and `predict` on 100 rows gives (None, d); in files written for it
+(`tf_keras`, `keras.engine`, `tensorflow.python.keras`, TF_USE_LEGACY_KERAS)
+only `fit`/`evaluate` on NumPy floats, which it casts to float32 whatever
+the first layer's dtype, with no batch size kept, is taken
+(`keras2_first_build`).
 
 The converted model's `keras.Input(shape=...)` has None as its batch
 dimension. Where the original kept a number, or a number the code does not
@@ -76,8 +79,10 @@ from .build_calls import (
     quote,
     use_of,
 )
+from . import keras2
 from .first_batch import Batch, dataset_batch, original_batch
 from .first_layer_variable import bound_layer, built_features
+from .keras2_first_build import batch_kept, keras2_unlike_keras3
 from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import compute_dtype
 from .plan import (
@@ -116,7 +121,17 @@ def input_from_first_build(
     builds = _first_build(index, plan, skip)
     if builds is None:
         return None
-    reason = _unlike_measured(index, plan, layer_class, builds[0])
+    on_keras2 = _keras2(index, plan)
+    # Every caller's build on Keras 2 (`returned_model`), the first on Keras 3.
+    checked = builds if on_keras2 else builds[:1]
+    reason = next(
+        (
+            r
+            for b in checked
+            if (r := _unlike_measured(index, layer_class, b, on_keras2)) is not None
+        ),
+        None,
+    )
     if reason is not None:
         _explain(skip, reason)
         return None
@@ -125,6 +140,8 @@ def input_from_first_build(
     except Unknown as unknown:
         _explain(skip, f"the first layer is built beforehand by {unknown}")
         return None
+    if on_keras2:  # NumPy floats, cast to float32 whatever the layer's dtype
+        return _keras2_input(index, plan, skip, builds, layer, built)
     return input_from_builds(
         index,
         plan,
@@ -134,6 +151,26 @@ def input_from_first_build(
         lambda: compute_dtype(index, layer),
         built=built,
     )
+
+
+def _keras2_input(
+    index: TreeIndex,
+    plan: Plan,
+    skip: Skip,
+    builds: tuple[BuildCall, ...],
+    layer: cst.Call,
+    built: tuple[str, ...] | None,
+) -> InputSpec | None:
+    """The float32 input Keras 2 builds on NumPy floats, when it keeps no batch size."""
+    notes = len(plan.notes)
+    spec = input_from_builds(index, plan, skip, builds, layer, lambda: "", built=built)
+    if spec is not None and spec.first_build is not None:
+        if batch_kept(spec.first_build.batch_shape):
+            del plan.notes[notes:]
+            kept = spec.first_build.batch_shape[0]
+            _explain(skip, f"Keras 2 kept a batch size of {kept}, which it may relax")
+            return None
+    return spec
 
 
 def input_from_builds(
@@ -247,13 +284,13 @@ def _read_builds(
 
 
 def _unlike_measured(
-    index: TreeIndex, plan: Plan, layer_class: str, found: BuildCall
+    index: TreeIndex, layer_class: str, found: BuildCall, on_keras2: bool
 ) -> str | None:
     """Why the Keras facts above do not give this model's input, if they do not."""
     if layer_class in _NOT_FLOAT:
         return f"{layer_class} gives the InputLayer its own int or string dtype"
-    if _keras2(index, plan):
-        return f"Keras 2 builds the input of {found.line_text} in the data's dtype"
+    if on_keras2:
+        return keras2_unlike_keras3(index, found)
     return None
 
 
@@ -297,13 +334,15 @@ def _note(
 
 
 def _keras2(index: TreeIndex, plan: Plan) -> bool:
-    """A model of Keras 2 (`tf_keras`, `keras.engine`, `tensorflow.python.keras`).
+    """A model of Keras 2 (`tf_keras`, `keras.engine`, `tensorflow.python.keras`,
+    and `tf.keras` in a file that sets TF_USE_LEGACY_KERAS: `keras2`).
 
     Measured on tf_keras 2.21: the InputLayer takes the data's dtype (int64
     data gives an int64 input, `model(x)` on float64 data a float64 one), and
-    `predict` keeps other batch sizes; none of the facts above hold there.
+    `predict` keeps other batch sizes; `keras2_first_build` says where it
+    builds the same input as the converted model.
     """
-    if plan.family == "tf_keras":
+    if plan.family == "tf_keras" or keras2.runs_on_keras2(index, plan):
         return True
     return any(
         name.startswith(("keras.engine.", "tensorflow.python.keras."))

@@ -16,7 +16,9 @@ Sequential's first real layer's `input_shape`, with that layer's dtype, and
 none when the inner Sequential starts with `keras.Input` or is built by
 `build()` (the outer model then stays unbuilt, so it is not converted).
 
-The inner model is known when the scope binds its name once, to
+The inner model is known when the scope binds its name once (or, in a
+notebook that binds it again, by the assignment that surely reaches the
+outer model, `first_model_binding`), to
 `keras.Model(inputs, outputs)` whose inputs is one `keras.Input(...)`, or to
 a `Sequential(...)` whose own code gives its input (an Input element, a first
 layer's input_shape, a base model, a `build()` before the outer model; not
@@ -35,6 +37,7 @@ from ..analysis.nodes import has_star, kwarg
 from ..diagnostics import INPUT_MADE_EXPLICIT, SEQUENTIAL_NAME_SHIFT, UNKNOWN_DTYPE
 from . import keras2
 from .build_shapes import drop_repeated_build, input_batch_shape
+from .first_model_binding import first_model_call
 from .plan import (
     Application,
     CompletionKind,
@@ -52,7 +55,7 @@ _SHAPE_ARGUMENTS = frozenset({"shape", "batch_size", "batch_shape"})
 
 def input_from_model(index: TreeIndex, plan: Plan, first: Application) -> bool:
     """Plan the input from a first model whose input is known; False when it is not."""
-    call = index.single_assignment(first.expr)
+    call = first_model_call(index, first.expr)
     if call is None or has_star(call):
         return False
     end = first.line if first.line is not None else plan.statement

@@ -29,8 +29,10 @@ gives it no input: `first_model` handles the models that have one); the
 inner model's name is read nowhere else before that build, nor in a function;
 the names the two lists hold are not read between the outer model and the
 build; and, when the batch dimension is dropped (S2F211), no later code reads
-the inner model's input or output shapes. A Keras 2 file is left alone
-(`first_build`: Keras 2 builds in the data's dtype).
+the inner model's input or output shapes. A Keras 2 model (ageron's chapter
+17 notebook sets TF_USE_LEGACY_KERAS) is taken only where Keras 2 builds
+the same input, `keras2_first_build`: `fit`/`evaluate` on NumPy floats, with
+no batch size kept, and an inner model that does not start with Embedding.
 
 Keeps S2F111 otherwise, with the reason. Notes S2F210 (and S2F211).
 Fixtures: `input_first_model_build_*`.
@@ -48,6 +50,7 @@ from ..diagnostics import OPAQUE_FIRST_LAYER
 from . import keras2
 from .build_calls import BuildCall
 from .first_build import first_builds, input_from_builds
+from .keras2_first_build import batch_kept, keras2_unlike_keras3
 from .plan import Application, InputSpec, Plan, Skip
 
 # What gives a layer, and so a Sequential starting with it, an input.
@@ -76,10 +79,10 @@ def input_from_first_model_build(
         inner is None
         or not keras_names.sequential_family(index.qualified(inner.func))
         or not _before(index, inner, plan.call)
-        or keras2.runs_on_keras2(index, plan)
     ):
         return None
-    layers = _unbuilt_layers(index, inner)
+    on_keras2 = keras2.runs_on_keras2(index, plan)
+    layers = _unbuilt_layers(index, inner, on_keras2)
     if layers is None or not _same_block(index, inner, plan):
         return None
     builds = first_builds(index, plan, skip)
@@ -88,15 +91,29 @@ def input_from_first_model_build(
     build = builds[0]
     if index.scope_root(build.call) is not index.scope_root(plan.call):
         return None
+    reason = keras2_unlike_keras3(index, build) if on_keras2 else None
+    if reason is not None:
+        skip.detail = f" ({reason})"
+        return None
     later = _inner_references(index, first.expr, inner, build)
     if later is None:
         return None
     held = [app.expr for app in plan.applications] + layers
     if _read_before_build(index, plan, held, build):
         return None
-    return input_from_builds(
+    notes = len(plan.notes)
+    spec = input_from_builds(
         index, plan, skip, builds, first.expr, lambda: "", also_read=later
     )
+    if on_keras2 and spec is not None and spec.first_build is not None:
+        if batch_kept(spec.first_build.batch_shape):
+            del plan.notes[notes:]
+            kept = spec.first_build.batch_shape[0]
+            skip.detail = (
+                f" (Keras 2 kept a batch size of {kept}, which it may relax later)"
+            )
+            return None
+    return spec
 
 
 def _before(index: TreeIndex, node: cst.CSTNode, other: cst.CSTNode) -> bool:
@@ -121,7 +138,7 @@ def _same_block(index: TreeIndex, inner: cst.Call, plan: Plan) -> bool:
 
 
 def _unbuilt_layers(
-    index: TreeIndex, inner: cst.Call
+    index: TreeIndex, inner: cst.Call, on_keras2: bool = False
 ) -> list[cst.BaseExpression] | None:
     """The elements of `Sequential([first, ...])` when its code gives it no input."""
     if has_star(inner) or any(
@@ -144,6 +161,8 @@ def _unbuilt_layers(
     layer_class = keras_names.keras_layer_class(index.qualified(head.func))
     if layer_class is None or layer_class in _NOT_FLOAT:
         return None
+    if on_keras2 and keras_names.is_embedding(index.qualified(head.func)):
+        return None  # Keras 2's Embedding makes its own input (`keras2`)
     if any(kwarg(head, name) is not None for name in _INPUT_ARGUMENTS):
         return None
     if kwarg(head, "input_dim") is not None and not keras_names.is_embedding(

@@ -45,6 +45,7 @@ from ..diagnostics import (
     UNKNOWN_DTYPE,
 )
 from .first_build import input_from_first_build
+from .first_build_custom import input_from_custom_first_build
 from .first_model_build import input_from_first_model_build
 from . import first_layer_variable, first_model, keras2
 from .build_shapes import arguments_batch_shape, drop_repeated_build, input_batch_shape
@@ -69,6 +70,8 @@ LATE_SOURCES: tuple[LateSource, ...] = (
     # `Sequential(model_A.layers[:-1])`: model_A's code gives the input (issue 12).
     input_of_the_layers,
     input_from_first_build,
+    # A custom first layer of the file that cannot tell when it is built.
+    input_from_custom_first_build,
     # `Sequential([encoder, decoder])` of two models without inputs, fitted.
     input_from_first_model_build,
     traced_input,

@@ -58,6 +58,7 @@ from .input_arguments import (
 from .layers_from_model import input_of_the_layers
 from .plan import Application, Form, InputSource, InputSpec, Plan, Skip
 from .traced_input import traced_input
+from .unpacked_layer_config import unpacks_no_input
 
 # Where the input comes from when the model's code gives none and no
 # build(shape) follows: each source returns an InputSpec, or None to pass on
@@ -296,7 +297,8 @@ def _input_from_layer_arguments(
     """The input from a first layer whose arguments are read: its own input
     arguments, else a later `build(shape)`, else a late source."""
     qualified = index.qualified(expr.func)
-    if has_star(expr):
+    # `**config` of a dict whose keys say nothing of the input (issue 12).
+    if has_star(expr) and not unpacks_no_input(index, expr, kind.embedding):
         raise Skip(
             OPAQUE_FIRST_LAYER,
             f" ({kind.name} takes **-unpacked arguments)",

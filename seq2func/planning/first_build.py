@@ -76,6 +76,7 @@ from .build_calls import (
     quote,
     use_of,
 )
+from . import first_layer_variable
 from .first_batch import Batch, dataset_batch, original_batch
 from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import compute_dtype
@@ -103,11 +104,13 @@ def input_from_first_build(
     index: TreeIndex, plan: Plan, first: Application, skip: Skip
 ) -> InputSpec | None:
     """The input Keras gives the model at its first build on data, or None."""
-    if skip.code not in (NO_INPUT, KERAS2_INPUT_LENGTH) or not isinstance(
-        first.expr, cst.Call
-    ):
+    if skip.code not in (NO_INPUT, KERAS2_INPUT_LENGTH):
         return None
-    layer_class = keras_names.keras_layer_class(index.qualified(first.expr.func))
+    # A first layer bound to a name once reads as its call (issue 12, item 2).
+    layer = first_layer_variable.bound_layer(index, plan, first, first.expr)
+    if not isinstance(layer, cst.Call):
+        return None
+    layer_class = keras_names.keras_layer_class(index.qualified(layer.func))
     if layer_class is None:
         return None
     builds = _first_build(index, plan, skip)
@@ -117,7 +120,6 @@ def input_from_first_build(
     if reason is not None:
         _explain(skip, reason)
         return None
-    layer = first.expr
     return input_from_builds(
         index, plan, skip, builds, layer, lambda: compute_dtype(index, layer)
     )

@@ -106,15 +106,23 @@ def input_from_first_build(
     """The input Keras gives the model at its first build on data, or None."""
     if skip.code not in (NO_INPUT, KERAS2_INPUT_LENGTH):
         return None
+    builds = _first_build(index, plan, skip)
+    if builds is None:
+        return None
     # A first layer bound to a name once reads as its call (issue 12, item 2).
     layer = first_layer_variable.bound_layer(index, plan, first, first.expr)
     if not isinstance(layer, cst.Call):
+        _explain(skip, f"the first layer is `{index.code(layer)}`")
         return None
     layer_class = keras_names.keras_layer_class(index.qualified(layer.func))
     if layer_class is None:
-        return None
-    builds = _first_build(index, plan, skip)
-    if builds is None:
+        # Sequential.build goes on where a layer's shape inference raises
+        # NotImplementedError or TypeError; a Functional model cannot.
+        _explain(
+            skip,
+            f"the first layer {index.code(layer.func)} is not a Keras layer, whose"
+            " dtype and shape inference the converter knows",
+        )
         return None
     reason = _unlike_measured(index, plan, layer_class, builds[0])
     if reason is not None:
@@ -346,6 +354,13 @@ def _first_build(
             _explain(skip, f"{where} has no data argument the converter can read")
             return None
         return (BuildCall(call, method, data, quote(index, ref, method, call)),)
+    if deferred is not None:
+        _explain(skip, f"only a function on line {deferred.line} uses the model")
+    else:
+        _explain(
+            skip,
+            "nothing builds it on data (fit, predict, a call) while the name holds it",
+        )
     return None
 
 

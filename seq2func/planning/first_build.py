@@ -42,6 +42,13 @@ The converted model's `keras.Input(shape=...)` has None as its batch
 dimension. Where the original kept a number, or a number the code does not
 fix, S2F211 says so; verification lists it as an expected difference.
 
+A first layer bound to a name reads as its call (`first_layer_variable`);
+no layer of the model bound to a name may be read between the model and its
+first build, where the converted code has built it (`named_layer_reads`).
+A first layer that is not a Keras layer is left alone: `Sequential.build`
+goes on where a layer's shape inference raises NotImplementedError or
+TypeError (Keras 3.15's sequential.py), a Functional model cannot.
+
 Notes S2F210 (always) and S2F211; a use before the first build, or data
 whose shape cannot be read, keeps the site's S2F101 and says why in its
 message. Fixtures: `input_first_build_*`.
@@ -78,6 +85,7 @@ from .build_calls import (
 )
 from . import first_layer_variable
 from .first_batch import Batch, dataset_batch, original_batch
+from .named_layer_reads import read_before_build
 from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import compute_dtype
 from .plan import (
@@ -125,6 +133,9 @@ def input_from_first_build(
         )
         return None
     reason = _unlike_measured(index, plan, layer_class, builds[0])
+    if reason is None:
+        here = index.scope_root(builds[0].call) is index.scope_root(plan.call)
+        reason = read_before_build(index, plan, builds[0].call if here else None)
     if reason is not None:
         _explain(skip, reason)
         return None

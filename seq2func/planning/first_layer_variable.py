@@ -46,7 +46,7 @@ def bound_layer(
     """The call a first element's name is bound to once in the scope, else `expr`."""
     if expr is not first.expr:
         return expr  # already resolved (a base model)
-    call = _binding(index, expr)
+    call = binding(index, expr)
     if call is None or not _reads_as_layer(index, call):
         return expr
     end = first.line if first.line is not None else plan.statement
@@ -76,7 +76,7 @@ def _reads_as_layer(index: TreeIndex, call: cst.Call) -> bool:
     )
 
 
-def _binding(index: TreeIndex, expr: cst.BaseExpression) -> cst.Call | None:
+def binding(index: TreeIndex, expr: cst.BaseExpression) -> cst.Call | None:
     """`name = Call(...)` with one target: the only binding of the name in its
     scope, or the one assignment that surely reaches the model (`analysis.reaching`:
     a notebook rebinds `norm_layer` from cell to cell)."""
@@ -152,9 +152,9 @@ def _other_uses(index: TreeIndex, first: Application, call: cst.Call) -> list[Re
 
 def built_beforehand(index: TreeIndex, plan: Plan, first: Application) -> str:
     """S2F101's detail when the first layer was built by `layer.build(...)`: Keras gives no input."""
-    if not isinstance(first.expr, cst.Name) or _binding(index, first.expr) is None:
+    if not isinstance(first.expr, cst.Name) or binding(index, first.expr) is None:
         return ""
-    call = _binding(index, first.expr)
+    call = binding(index, first.expr)
     for ref in _other_uses(index, first, call):  # type: ignore[arg-type]
         attribute = index.parent(ref.node)
         if (

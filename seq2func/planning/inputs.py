@@ -1,7 +1,9 @@
 """Step: where the model's input comes from, as `Sequential.add` decides it.
 
 Keras takes the input from, in order: a first element that is `keras.Input`
-or an `InputLayer` (or a variable bound once to `keras.Input`); else the
+or an `InputLayer` (or a variable bound to `keras.Input` once, or by the one
+assignment that surely reaches the model, as `first_layer_variable` reads a
+layer); else the
 first layer's `input_shape=`/`input_dim=` (`input_dim` on Embedding is the
 vocabulary size, not the input); else a first layer that is a model with a
 known input (a `keras.applications` base given `input_shape=`, or a model
@@ -153,7 +155,9 @@ def _explicit_input(index: TreeIndex, plan: Plan) -> bool:
     first = apps[0]
     expr = first.expr
     qualified = index.qualified(expr.func) if isinstance(expr, cst.Call) else set()
-    bound = index.single_assignment(expr)
+    # Bound once, or bound again elsewhere with one assignment that surely
+    # reaches the model (a test making a tf_keras and a Keras 3 `inputs`).
+    bound = first_layer_variable.binding(index, expr)
     is_variable = bound is not None and keras_names.is_input(
         index.qualified(bound.func)
     )

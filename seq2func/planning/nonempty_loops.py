@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.index import TreeIndex
+from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.nodes import int_literal
 from ..analysis.references import references
 
@@ -59,6 +59,8 @@ def _nonempty_literal(iterable: cst.BaseExpression) -> bool:
 
 
 def _bound_to_nonempty_literal(index: TreeIndex, name: cst.Name) -> bool:
+    if index.may_be_elided(name.value):
+        raise WholeFileNeeded  # narrowing may have blanked its binding or a read
     value = index.single_value(name)
     if value is None or not _nonempty_literal(value):
         return False

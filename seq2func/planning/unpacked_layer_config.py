@@ -25,7 +25,7 @@ from typing import Final
 
 import libcst as cst
 
-from ..analysis.index import TreeIndex
+from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.references import references
 from .config_dict import dict_entries
 
@@ -56,6 +56,8 @@ def _known_config(
 ) -> bool:
     if arg.star != "**" or not isinstance(arg.value, cst.Name):
         return False
+    if index.may_be_elided(arg.value.value):
+        raise WholeFileNeeded  # narrowing may have blanked its binding or a read
     value = index.single_value(arg.value)
     if value is None:
         return False

@@ -85,7 +85,7 @@ from .build_calls import (
 )
 from . import first_layer_variable
 from .first_batch import Batch, dataset_batch, original_batch
-from .named_layer_reads import read_before_build
+from .named_layer_reads import built_on_other_shape, read_before_build
 from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import compute_dtype
 from .plan import (
@@ -140,7 +140,13 @@ def input_from_first_build(
         _explain(skip, reason)
         return None
     return input_from_builds(
-        index, plan, skip, builds, layer, lambda: compute_dtype(index, layer)
+        index,
+        plan,
+        skip,
+        builds,
+        layer,
+        lambda: compute_dtype(index, layer),
+        check=lambda shape: built_on_other_shape(index, plan, shape.features),
     )
 
 
@@ -152,17 +158,23 @@ def input_from_builds(
     first: cst.BaseExpression,
     dtype_text: Callable[[], str],
     also_read: tuple[Ref, ...] = (),
+    check: Callable[[DataShape], str | None] = lambda shape: None,
 ) -> InputSpec | None:
     """The input of the data of `builds`, as Keras gives it; None when unknown.
 
     `first` is the model's first element, `dtype_text` gives the Input's
     dtype argument (`, dtype=...` or nothing), `also_read` other references whose
-    reads of the input or output shapes would show the batch dimension.
+    reads of the input or output shapes would show the batch dimension, and
+    `check` says why the data's shape cannot be the input, if it cannot.
     """
     read = _read_builds(index, plan, builds, skip, also_read)
     if read is None:
         return None
     shape, batch = read
+    refused = check(shape)
+    if refused is not None:
+        _explain(skip, refused)
+        return None
     if isinstance(first, cst.Call):
         mismatch = _input_length_mismatch(index, first, shape)
         if mismatch is not None:

@@ -11,16 +11,22 @@ conversion; `.built`, `.weights` and `get_weights()` differ too. So every
 read of such a name after the model is made must come after its first
 build; a read in a function, which may run at any time, keeps the site
 (S2F101, with the read in its message). Reads before the model is made
-(`layer.build((None, 3))`) see the same layer in both. Fixtures:
-`input_first_build_variable_layer*`.
+(`layer.build((None, 3))`) see the same layer in both, but a layer built
+there on another shape than the data's would make the converted model raise
+where it is made, and the original at its first build (maybe inside an
+`assertRaises`): the first layer's `build(shape)` and calls on data before
+the model must be on the data's features (`built_on_other_shape`).
+Fixtures: `input_first_build_variable_layer*`.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
+from ..analysis.data_shapes import Unknown, data_shape
 from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.references import references
+from .build_shapes import build_argument
 from .plan import Plan
 
 
@@ -52,6 +58,54 @@ def read_before_build(
                     " before it is built"
                 )
     return None
+
+
+def built_on_other_shape(
+    index: TreeIndex, plan: Plan, features: tuple[int, ...]
+) -> str | None:
+    """Why the first layer, bound to a name, may have been built before the
+    model on other features than the data's, or None."""
+    first = plan.applications[0].expr if plan.applications else None
+    if not isinstance(first, cst.Name):
+        return None
+    statement = plan.statement if plan.statement is not None else plan.call
+    site = _start(index, statement)
+    scope = index.scope_root(plan.call)
+    for ref in references(index, first.value, plan.call, statement, scope):
+        if ref.start >= site or ref.rebinds:
+            continue
+        built = _built_features(index, ref.node)
+        if built is not None and built != features:
+            return (
+                f"`{first.value}` is built on line {ref.line} on another shape"
+                " than the data's, or one the converter cannot read"
+            )
+    return None
+
+
+def _built_features(
+    index: TreeIndex, node: cst.BaseExpression
+) -> tuple[int, ...] | str | None:
+    """The features `node.build(shape)` or `node(data)` builds the layer on;
+    "unknown" when it may build it on a shape not read; None when it does not build."""
+    parent = index.parent(node)
+    if isinstance(parent, cst.Call) and parent.func is node:
+        if not parent.args or parent.args[0].keyword is not None:
+            return "unknown"
+        try:
+            return data_shape(index, parent.args[0].value).features
+        except Unknown:
+            return "unknown"
+    if not (isinstance(parent, cst.Attribute) and parent.attr.value == "build"):
+        return None
+    call = index.parent(parent)
+    argument = build_argument(call) if isinstance(call, cst.Call) else None
+    if not isinstance(argument, (cst.Tuple, cst.List)) or len(argument.elements) < 2:
+        return "unknown"
+    dims = [e.value for e in argument.elements]
+    if any(not isinstance(d, cst.Integer) for d in dims[1:]):
+        return "unknown"
+    return tuple(int(d.value) for d in dims[1:])  # type: ignore[attr-defined]
 
 
 def _start(index: TreeIndex, node: cst.CSTNode) -> tuple[int, int]:

@@ -12,7 +12,9 @@ surely runs at least once: its iterable is
   might (issue 12: keras' `early_stopping_test`, `for mode, monitor,
   expected_mode in cases`).
 
-Anything else may run no turn at all. Fixtures:
+Anything else may run no turn at all. A body with a `continue` or `break`
+of its own may leave the turn before the build, so it is not counted on
+either. Fixtures:
 `input_first_build_in_loop_over_cases*`.
 """
 
@@ -27,12 +29,31 @@ from ..analysis.references import references
 
 def loops_at_least_once(index: TreeIndex, loop: cst.For) -> bool:
     """Whether the body of `loop` surely runs once the loop is reached."""
+    if _leaves_turn(loop.body):
+        return False
     iterable = loop.iter
     if _nonempty_range(iterable) or _nonempty_literal(iterable):
         return True
     return isinstance(iterable, cst.Name) and _bound_to_nonempty_literal(
         index, iterable
     )
+
+
+def _leaves_turn(node: cst.CSTNode) -> bool:
+    """A `continue` or `break` of this loop: not one of a nested loop or function."""
+    for child in node.children:
+        if isinstance(child, (cst.Continue, cst.Break)):
+            return True
+        if isinstance(
+            child, (cst.For, cst.While, cst.FunctionDef, cst.ClassDef, cst.Lambda)
+        ):
+            if isinstance(child, (cst.For, cst.While)) and child.orelse is not None:
+                if _leaves_turn(child.orelse):
+                    return True
+            continue
+        if _leaves_turn(child):
+            return True
+    return False
 
 
 def _nonempty_range(iterable: cst.BaseExpression) -> bool:

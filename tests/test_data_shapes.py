@@ -68,6 +68,8 @@ def read(body: str) -> DataShape:
         ("data = np.ones((9, 3))[..., None]\n", 9, (3, 1)),
         ("data = tf.reshape(tf.zeros((2, 6)), (-1, 3))\n", 4, (3,)),
         ("data = keras.ops.ones((3, 3))\n", 3, (3,)),
+        ("from keras.src import ops\ndata = ops.ones((1, 5))\n", 1, (5,)),
+        ("from keras.src.ops import numpy\ndata = numpy.zeros((2, 4))\n", 2, (4,)),
         ("import tensorflow.compat.v1 as v1\ndata = v1.zeros([1, 2, 3])\n", 1, (2, 3)),
         ("data = keras.random.normal((5, 2))\n", 5, (2,)),
         (

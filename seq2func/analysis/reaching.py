@@ -97,6 +97,33 @@ def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
     return _reaching(index, name.value, stores, _start(index, use), _blocks(index, use))
 
 
+def reaching_class(index: TreeIndex, name: cst.Name) -> cst.ClassDef:
+    """The `class` statement `name` reads, when the scope binds the name only by
+    `class` statements and the last one before the read surely ran (a notebook
+    defining `MyDense` in two cells). Raises `Unknown` otherwise."""
+    scope = lazy_value(index.scopes.get(name))
+    if scope is None:
+        raise Unknown(f"`{name.value}` is not analysed")
+    try:
+        assignments = list(scope[name.value])
+    except Exception:
+        raise Unknown(f"`{name.value}` is not assigned here") from None
+    classes = [getattr(a, "node", None) for a in assignments]
+    if any(a.scope is not scope for a in assignments) or not all(
+        isinstance(c, cst.ClassDef) for c in classes
+    ):
+        raise Unknown(f"`{name.value}` is not bound by class statements alone")
+    use = _statement(index, name)
+    start = _start(index, use)
+    before = [c for c in classes if _before(index, c, start)]  # type: ignore[arg-type]
+    if not before:
+        raise Unknown(f"`{name.value}` is not defined before line {start[0]}")
+    last = max(before, key=lambda c: _start(index, c))  # type: ignore[arg-type]
+    if _lifted(index, index.parent(last)) not in _blocks(index, use):  # type: ignore[arg-type]
+        raise Unknown(f"`{name.value}` is defined in a block that may not run")
+    return last  # type: ignore[return-value]
+
+
 def _module_constant(
     index: TreeIndex, name: cst.Name, root: cst.CSTNode, assignments: list
 ) -> cst.BaseExpression | None:

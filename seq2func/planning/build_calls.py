@@ -5,7 +5,7 @@ Shared by `first_build` (the site's own later uses) and `returned_model`
 the model and on which argument, how to quote it in a message, and whether
 it runs for sure once a given block has run (not under an `if`, a `while`, a
 comprehension or a conditional expression; a `with`, a `try` body and a
-`for` over a non-empty literal `range` are fine). Fixtures:
+`for` that surely runs once, `nonempty_loops`, are fine). Fixtures:
 `input_first_build_*`.
 """
 
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..analysis.index import TreeIndex
-from ..analysis.nodes import int_literal
 from ..analysis.references import Ref
 from .completion import method_call
 from .first_batch import BUILDING_METHODS
+from .nonempty_loops import loops_at_least_once
 
 CALL = "__call__"
 # Uses that neither build the model nor read anything a build would change.
@@ -92,34 +92,20 @@ def conditional(
             return "is in a boolean expression"
         if isinstance(a, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
             return "is in a comprehension"
-        if isinstance(a, cst.BaseCompoundStatement) and not _runs_body(a, child):
+        if isinstance(a, cst.BaseCompoundStatement) and not _runs_body(index, a, child):
             return f"is inside `{index.code(a).split(':', 1)[0].strip()}`"
         child = a
     return "is not in the model's block"
 
 
-def _runs_body(statement: cst.BaseCompoundStatement, child: cst.CSTNode) -> bool:
+def _runs_body(
+    index: TreeIndex, statement: cst.BaseCompoundStatement, child: cst.CSTNode
+) -> bool:
     """Whether `child` (a part of the statement) runs the first time the statement does."""
     if isinstance(statement, cst.With):
         return child is statement.body
     if isinstance(statement, cst.Try):
         return child is statement.body
     if isinstance(statement, cst.For):
-        return child is statement.body and _loops_at_least_once(statement.iter)
+        return child is statement.body and loops_at_least_once(index, statement)
     return False
-
-
-def _loops_at_least_once(iterable: cst.BaseExpression) -> bool:
-    """`range(3)`, `range(1, 10)`: literal ranges that are not empty."""
-    if not (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Name)
-        and iterable.func.value == "range"
-        and 1 <= len(iterable.args) <= 3
-        and all(a.keyword is None and not a.star for a in iterable.args)
-    ):
-        return False
-    bounds = [int_literal(a.value) for a in iterable.args]
-    if any(b is None for b in bounds) or (len(bounds) == 3 and bounds[2] == 0):
-        return False
-    return len(range(*bounds)) > 0  # type: ignore[arg-type]

@@ -6,7 +6,10 @@ list and `tf.TensorShape([...])`/`tf.TensorShape((...))` are the same shape
 set, Keras 3 checks the shape against its InputLayer's batch shape: the same
 shape rebuilds the same model (the call can go: S2F215), another raises
 ValueError (the site stays, S2F103). Keras 2 ignores another shape silently;
-only the same one is removed there too.
+only the same one is removed there too. `build()` with no shape on such a
+model changes nothing (measured: the same InputLayer, layers and weights,
+on Keras 3.15 and tf_keras 2.21) and is removed too (issue 12, item 6;
+keras `awq_test`, TensorFlow's r1 autograph guide).
 
 The input's batch shape is read from the `Input(...)`/`InputLayer(...)` the
 model has, or the arguments planned for one: `shape=(3,)` is `(None, 3)`,
@@ -122,6 +125,9 @@ def drop_repeated_build(
     build_call = plan.build_call
     if build_call is None:
         return
+    if not build_call.args:
+        _note_removed(index, plan, build_call)  # `build()`: nothing to rebuild
+        return
     argument = build_argument(build_call)
     shape = unwrap_tensor_shape(index, argument) if argument is not None else None
     given = shape_elements(shape)
@@ -135,6 +141,10 @@ def drop_repeated_build(
     )
     if index.rebound_between(shape, start, build_call):  # type: ignore[arg-type]
         raise Skip(CHANGED_AFTER_COMPLETE, detail, build_call)
+    _note_removed(index, plan, build_call)
+
+
+def _note_removed(index: TreeIndex, plan: Plan, build_call: cst.Call) -> None:
     plan.notes.append(
         diagnostic(
             index,

@@ -31,7 +31,7 @@ def config_arguments(
     assign = index.parent(value)
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
         return None
-    entries = _entries(index, value)
+    entries = dict_entries(index, value)
     if entries is None or not _just_before(index, plan, assign):
         return None
     name = arg.value.value
@@ -43,7 +43,7 @@ def config_arguments(
     return entries
 
 
-def _entries(index: TreeIndex, value: cst.BaseExpression) -> list[cst.Arg] | None:
+def dict_entries(index: TreeIndex, value: cst.BaseExpression) -> list[cst.Arg] | None:
     if isinstance(value, cst.Call):
         if not (isinstance(value.func, cst.Name) and value.func.value == "dict"):
             return None

@@ -22,7 +22,8 @@ and Keras hands its `**kwargs` on unchanged. Measured on Keras 3.15:
 `functools.partial(keras.layers.Conv2D, kernel_size=3)` (ageron's
 `DefaultConv2D`) calls the built-in layer with the call's keywords added;
 a name a notebook binds again from cell to cell is read as the one
-assignment that surely reaches the model (`analysis.reaching`).
+assignment that surely reaches the model (`analysis.reaching`), and so is a
+layer class a notebook defines again in a later cell (ageron's `MyDense`).
 
 `hub.KerasLayer(handle, ..., **kwargs)` (tensorflow_hub 0.16) hands its
 kwargs to `Layer` too; it is a Keras 2 (`tf_keras`) layer, so the model it
@@ -41,7 +42,7 @@ import libcst as cst
 
 from ..analysis import keras_names
 from ..analysis.index import TreeIndex
-from ..analysis.reaching import Unknown, reaching_value
+from ..analysis.reaching import Unknown, reaching_class, reaching_value
 from ..diagnostics import INPUT_KEPT_IN_CONFIG
 from .plan import Plan, diagnostic
 
@@ -103,7 +104,7 @@ def _kind(index: TreeIndex, call: cst.Call) -> LayerKind:
     partial = _partial_layer(index, call.func)
     if partial is not None:
         return partial
-    cls = index.single_class(call.func)
+    cls = index.single_class(call.func) or _reaching_class(index, call.func)
     if cls is None:
         raise _NotPassed(f"{index.code(call.func)} is not a built-in Keras layer")
     root = _root(index, cls, depth=0)
@@ -114,6 +115,16 @@ def _kind(index: TreeIndex, call: cst.Call) -> LayerKind:
         keras2=root.keras2,
         consumes_dtype=root.consumes_dtype,
     )
+
+
+def _reaching_class(index: TreeIndex, func: cst.BaseExpression) -> cst.ClassDef | None:
+    """The class a notebook defined again in a later cell: the one that reaches."""
+    if not isinstance(func, cst.Name):
+        return None
+    try:
+        return reaching_class(index, func)
+    except Unknown:
+        return None
 
 
 def _partial_layer(index: TreeIndex, func: cst.BaseExpression) -> LayerKind | None:

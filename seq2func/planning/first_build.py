@@ -45,6 +45,13 @@ The converted model's `keras.Input(shape=...)` has None as its batch
 dimension. Where the original kept a number, or a number the code does not
 fix, S2F211 says so; verification lists it as an expected difference.
 
+A first layer bound to a name reads as its call (`first_layer_variable`);
+no layer of the model bound to a name may be read between the model and its
+first build, where the converted code has built it (`named_layer_reads`).
+A first layer that is not a Keras layer is left alone: `Sequential.build`
+goes on where a layer's shape inference raises NotImplementedError or
+TypeError (Keras 3.15's sequential.py), a Functional model cannot.
+
 Notes S2F210 (always) and S2F211; a use before the first build, or data
 whose shape cannot be read, keeps the site's S2F101 and says why in its
 message. Fixtures: `input_first_build_*`.
@@ -79,10 +86,10 @@ from .build_calls import (
     quote,
     use_of,
 )
-from . import keras2
+from . import first_layer_variable, keras2
 from .first_batch import Batch, dataset_batch, original_batch
-from .first_layer_variable import bound_layer, built_features
 from .keras2_first_build import batch_kept, keras2_unlike_keras3
+from .named_layer_reads import built_on_other_shape, read_before_build
 from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import compute_dtype
 from .plan import (
@@ -111,15 +118,23 @@ def input_from_first_build(
     """The input Keras gives the model at its first build on data, or None."""
     if skip.code not in (NO_INPUT, KERAS2_INPUT_LENGTH):
         return None
-    # `layer = Dense(16)`, then `Sequential([layer])`: the call it is bound to.
-    layer = bound_layer(index, plan, first, first.expr)
+    builds = _first_build(index, plan, skip)
+    if builds is None:
+        return None
+    # A first layer bound to a name once reads as its call (issue 12, item 2).
+    layer = first_layer_variable.bound_layer(index, plan, first, first.expr)
     if not isinstance(layer, cst.Call):
+        _explain(skip, f"the first layer is `{index.code(layer)}`")
         return None
     layer_class = keras_names.keras_layer_class(index.qualified(layer.func))
     if layer_class is None:
-        return None
-    builds = _first_build(index, plan, skip)
-    if builds is None:
+        # Sequential.build goes on where a layer's shape inference raises
+        # NotImplementedError or TypeError; a Functional model cannot.
+        _explain(
+            skip,
+            f"the first layer {index.code(layer.func)} is not a Keras layer, whose"
+            " dtype and shape inference the converter knows",
+        )
         return None
     on_keras2 = _keras2(index, plan)
     # Every caller's build on Keras 2 (`returned_model`), the first on Keras 3.
@@ -132,16 +147,18 @@ def input_from_first_build(
         ),
         None,
     )
+    if reason is None:
+        here = index.scope_root(builds[0].call) is index.scope_root(plan.call)
+        reason = read_before_build(index, plan, builds[0].call if here else None)
     if reason is not None:
         _explain(skip, reason)
         return None
-    try:
-        built = built_features(index, plan, first)
-    except Unknown as unknown:
-        _explain(skip, f"the first layer is built beforehand by {unknown}")
-        return None
+
+    def check(shape: DataShape) -> str | None:
+        return built_on_other_shape(index, plan, shape.features)
+
     if on_keras2:  # NumPy floats, cast to float32 whatever the layer's dtype
-        return _keras2_input(index, plan, skip, builds, layer, built)
+        return _keras2_input(index, plan, skip, builds, layer, check)
     return input_from_builds(
         index,
         plan,
@@ -149,7 +166,7 @@ def input_from_first_build(
         builds,
         layer,
         lambda: compute_dtype(index, layer),
-        built=built,
+        check=check,
     )
 
 
@@ -159,11 +176,11 @@ def _keras2_input(
     skip: Skip,
     builds: tuple[BuildCall, ...],
     layer: cst.Call,
-    built: tuple[str, ...] | None,
+    check: Callable[[DataShape], str | None],
 ) -> InputSpec | None:
     """The float32 input Keras 2 builds on NumPy floats, when it keeps no batch size."""
     notes = len(plan.notes)
-    spec = input_from_builds(index, plan, skip, builds, layer, lambda: "", built=built)
+    spec = input_from_builds(index, plan, skip, builds, layer, lambda: "", check=check)
     if spec is not None and spec.first_build is not None:
         if batch_kept(spec.first_build.batch_shape):
             del plan.notes[notes:]
@@ -181,25 +198,22 @@ def input_from_builds(
     first: cst.BaseExpression,
     dtype_text: Callable[[], str],
     also_read: tuple[Ref, ...] = (),
-    built: tuple[str, ...] | None = None,
+    check: Callable[[DataShape], str | None] = lambda shape: None,
 ) -> InputSpec | None:
     """The input of the data of `builds`, as Keras gives it; None when unknown.
 
     `first` is the model's first element, `dtype_text` gives the Input's
     dtype argument (`, dtype=...` or nothing), `also_read` other references whose
-    reads of the input or output shapes would show the batch dimension,
-    `built` the features the first layer was built for beforehand (as code).
+    reads of the input or output shapes would show the batch dimension, and
+    `check` says why the data's shape cannot be the input, if it cannot.
     """
     read = _read_builds(index, plan, builds, skip, also_read)
     if read is None:
         return None
     shape, batch = read
-    if built is not None and built != tuple(str(d) for d in shape.features):
-        _explain(
-            skip,
-            f"the first layer is built beforehand for ({', '.join(built)}), the"
-            f" data has {shape.text}",
-        )
+    refused = check(shape)
+    if refused is not None:
+        _explain(skip, refused)
         return None
     if isinstance(first, cst.Call):
         mismatch = _input_length_mismatch(index, first, shape)
@@ -405,6 +419,13 @@ def _first_build(
             _explain(skip, f"{where} has no data argument the converter can read")
             return None
         return (BuildCall(call, method, data, quote(index, ref, method, call)),)
+    if deferred is not None:
+        _explain(skip, f"only a function on line {deferred.line} uses the model")
+    else:
+        _explain(
+            skip,
+            "nothing builds it on data (fit, predict, a call) while the name holds it",
+        )
     return None
 
 

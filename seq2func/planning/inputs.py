@@ -1,7 +1,9 @@
 """Step: where the model's input comes from, as `Sequential.add` decides it.
 
 Keras takes the input from, in order: a first element that is `keras.Input`
-or an `InputLayer` (or a variable bound once to `keras.Input`); else the
+or an `InputLayer` (or a variable bound to `keras.Input` once, or by the one
+assignment that surely reaches the model, as `first_layer_variable` reads a
+layer); else the
 first layer's `input_shape=`/`input_dim=` (`input_dim` on Embedding is the
 vocabulary size, not the input); else a first layer that is a model with a
 known input (a `keras.applications` base given `input_shape=`, or a model
@@ -59,6 +61,7 @@ from .input_arguments import (
 from .layers_from_model import input_of_the_layers
 from .plan import Application, Form, InputSource, InputSpec, Plan, Skip
 from .traced_input import traced_input
+from .unpacked_layer_config import unpacks_no_input
 
 # Where the input comes from when the model's code gives none and no
 # build(shape) follows: each source returns an InputSpec, or None to pass on
@@ -155,7 +158,9 @@ def _explicit_input(index: TreeIndex, plan: Plan) -> bool:
     first = apps[0]
     expr = first.expr
     qualified = index.qualified(expr.func) if isinstance(expr, cst.Call) else set()
-    bound = index.single_assignment(expr)
+    # Bound once, or bound again elsewhere with one assignment that surely
+    # reaches the model (a test making a tf_keras and a Keras 3 `inputs`).
+    bound = first_layer_variable.binding(index, expr)
     is_variable = bound is not None and keras_names.is_input(
         index.qualified(bound.func)
     )
@@ -299,7 +304,8 @@ def _input_from_layer_arguments(
     """The input from a first layer whose arguments are read: its own input
     arguments, else a later `build(shape)`, else a late source."""
     qualified = index.qualified(expr.func)
-    if has_star(expr):
+    # `**config` of a dict whose keys say nothing of the input (issue 12).
+    if has_star(expr) and not unpacks_no_input(index, expr, kind.embedding):
         raise Skip(
             OPAQUE_FIRST_LAYER,
             f" ({kind.name} takes **-unpacked arguments)",

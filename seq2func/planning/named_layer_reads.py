@@ -1,0 +1,120 @@
+"""A layer of the model bound to a name, read before the model's first build.
+
+A model whose input comes from its first build on data (`first_build`) is
+built there in the original, and where it is made in the converted code.
+Its layers are built with it: a layer the code can reach by a name
+(`embedding_layer = Embedding(...)`, then `model.add(embedding_layer)`) is
+unbuilt in between in the original and built in the converted code. Measured
+on Keras 3.15 (TF 2.21): `embedding_layer.set_weights([w])` there raises
+"the layer was expecting 0 weights" in the original and succeeds after the
+conversion; `.built`, `.weights` and `get_weights()` differ too. So every
+read of such a name after the model is made must come after its first
+build; a read in a function, which may run at any time, keeps the site
+(S2F101, with the read in its message). Reads before the model is made
+(`layer.build((None, 3))`) see the same layer in both, but a layer built
+there on another shape than the data's would make the converted model raise
+where it is made, and the original at its first build (maybe inside an
+`assertRaises`): the first layer's `build(shape)` and calls on data before
+the model must be on the data's features (`built_on_other_shape`).
+Fixtures: `input_first_build_variable_layer*`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.data_shapes import Unknown, data_shape
+from ..analysis.index import TreeIndex, WholeFileNeeded
+from ..analysis.references import references
+from .build_shapes import build_argument
+from .plan import Plan
+
+
+def read_before_build(
+    index: TreeIndex, plan: Plan, build: cst.Call | None
+) -> str | None:
+    """Why a named layer of the model may be seen unbuilt by code the
+    conversion would show it built to, or None. `build` is the first build
+    in the model's scope (None when it is elsewhere: every later read counts)."""
+    statement = plan.statement if plan.statement is not None else plan.call
+    after = _end(index, statement)
+    before = _start(index, build) if build is not None else None
+    own = {app.expr for app in plan.applications}
+    for app in plan.applications:
+        name = app.expr
+        if not isinstance(name, cst.Name):
+            continue
+        if index.may_be_elided(name.value):
+            raise WholeFileNeeded  # a blanked statement may read the layer
+        scope = index.scope_root(plan.call)
+        for ref in references(index, name.value, plan.call, statement, scope):
+            if ref.node in own or ref.rebinds:
+                continue
+            if ref.deferred:
+                return f"a function on line {ref.line} reads the layer `{name.value}`"
+            if ref.start > after and (before is None or ref.start < before):
+                return (
+                    f"`{name.value}` on line {ref.line} reads a layer of the model"
+                    " before it is built"
+                )
+    return None
+
+
+def built_on_other_shape(
+    index: TreeIndex, plan: Plan, features: tuple[int, ...]
+) -> str | None:
+    """Why the first layer, bound to a name, may have been built before the
+    model on other features than the data's, or None."""
+    first = plan.applications[0].expr if plan.applications else None
+    if not isinstance(first, cst.Name):
+        return None
+    statement = plan.statement if plan.statement is not None else plan.call
+    site = _start(index, statement)
+    scope = index.scope_root(plan.call)
+    for ref in references(index, first.value, plan.call, statement, scope):
+        if ref.start >= site or ref.rebinds:
+            continue
+        built = _built_features(index, ref.node)
+        if built is not None and built != features:
+            return (
+                f"`{first.value}` is built on line {ref.line} on another shape"
+                " than the data's, or one the converter cannot read"
+            )
+    return None
+
+
+def _built_features(
+    index: TreeIndex, node: cst.BaseExpression
+) -> tuple[int, ...] | str | None:
+    """The features `node.build(shape)` or `node(data)` builds the layer on;
+    "unknown" when it may build it on a shape not read; None when it does not build."""
+    parent = index.parent(node)
+    if isinstance(parent, cst.Call) and parent.func is node:
+        if not parent.args or parent.args[0].keyword is not None:
+            return "unknown"
+        try:
+            return data_shape(index, parent.args[0].value).features
+        except Unknown:
+            return "unknown"
+    if not (isinstance(parent, cst.Attribute) and parent.attr.value == "build"):
+        return None
+    call = index.parent(parent)
+    if isinstance(call, cst.Call) and not call.args:
+        return None  # `Embedding.build()`: weights that do not depend on the input
+    argument = build_argument(call) if isinstance(call, cst.Call) else None
+    if not isinstance(argument, (cst.Tuple, cst.List)) or len(argument.elements) < 2:
+        return "unknown"
+    dims = [e.value for e in argument.elements]
+    if any(not isinstance(d, cst.Integer) for d in dims[1:]):
+        return "unknown"
+    return tuple(int(d.value) for d in dims[1:])  # type: ignore[attr-defined]
+
+
+def _start(index: TreeIndex, node: cst.CSTNode) -> tuple[int, int]:
+    where = index.pos(node).start
+    return where.line, where.column
+
+
+def _end(index: TreeIndex, node: cst.CSTNode) -> tuple[int, int]:
+    where = index.pos(node).end
+    return where.line, where.column

@@ -128,13 +128,15 @@ def input_from_first_build(
         return None
     layer_class = keras_names.keras_layer_class(index.qualified(layer.func))
     if layer_class is None:
-        # Sequential.build goes on where a layer's shape inference raises
-        # NotImplementedError or TypeError; a Functional model cannot.
-        _explain(
-            skip,
-            f"the first layer {index.code(layer.func)} is not a Keras layer, whose"
-            " dtype and shape inference the converter knows",
-        )
+        # A class of this file is judged by `first_build_custom`, which says why.
+        if index.single_class(layer.func) is None:
+            # Sequential.build goes on where a layer's shape inference raises
+            # NotImplementedError or TypeError; a Functional model cannot.
+            _explain(
+                skip,
+                f"the first layer {index.code(layer.func)} is not a Keras layer,"
+                " whose dtype and shape inference the converter knows",
+            )
         return None
     on_keras2 = _keras2(index, plan)
     # Every caller's build on Keras 2 (`returned_model`), the first on Keras 3.

@@ -32,7 +32,7 @@ from libcst.metadata import (
     ExpressionContextProvider,
     Scope,
 )
-from libcst.metadata.scope_provider import ScopeVisitor
+from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES, ScopeVisitor
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 
@@ -218,7 +218,7 @@ def scopes(module: cst.Module, walked: Walk) -> dict[cst.CSTNode, Scope | None]:
     it gives the parents that decide which names are stored to.
     """
     store = _ScopeStore(stored_names(walked))
-    visitor = ScopeVisitor(store)
+    visitor = _ScopeWalk(store, walked)
     # A statement that is only a string (a docstring, or a statement narrowing
     # blanked out) binds and reads no name: the scope walk can pass it by.
     body = [statement for statement in module.body if not _only_a_string(statement)]
@@ -227,6 +227,61 @@ def scopes(module: cst.Module, walked: Walk) -> dict[cst.CSTNode, Scope | None]:
     module.visit(visitor)
     visitor.infer_accesses()
     return store._computed  # type: ignore[return-value]
+
+
+class _ScopeWalk(ScopeVisitor):
+    """`ScopeVisitor`, led down the walk's children instead of LibCST's visit.
+
+    LibCST's visit rebuilds every node it passes (a new node, validated, for
+    each), and finds each callback by name, node by node; that was most of
+    the cost of scope metadata. Here a node's children are visited from its
+    `visit_*` callback, which then answers False, so LibCST rebuilds nothing,
+    and callbacks are looked up once per node type. `ScopeVisitor` defines
+    one attribute callback (`visit_ClassDef_bases`), never reached: it
+    visits a class's parts itself. The order is LibCST's: the walk's
+    children are `children`'s (tests hold both).
+    """
+
+    def __init__(self, store: _ScopeStore, walked: Walk) -> None:
+        super().__init__(store)  # type: ignore[arg-type]
+        self._children = walked.children
+        self._walked = walked.parents
+        self._visits: dict[type, object] = {}
+        self._leaves: dict[type, object] = {}
+        self._assigns: dict[type, bool] = {}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        kind = type(node)
+        visit = self._visits.get(kind, _UNSET)
+        if visit is _UNSET:
+            visit = self._visits[kind] = getattr(self, f"visit_{kind.__name__}", None)
+        if visit is not None and visit(node) is False:  # type: ignore[operator]
+            return False
+        children = self._children.get(node)
+        if children is None and node not in self._walked:
+            # Not in the walk (a module cut down, a string annotation's code).
+            children = node.children
+        if children:
+            for child in children:
+                child.visit(self)
+        return False
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.provider.set_metadata(original_node, self.scope)
+        kind = type(original_node)
+        assigns = self._assigns.get(kind)
+        if assigns is None:
+            assigns = self._assigns[kind] = issubclass(kind, _ASSIGNMENT_LIKE_NODES)
+        if assigns:
+            self.scope._assignment_count += 1  # type: ignore[union-attr]
+        leave = self._leaves.get(kind, _UNSET)
+        if leave is _UNSET:
+            leave = self._leaves[kind] = getattr(self, f"leave_{kind.__name__}", None)
+        if leave is not None:
+            leave(original_node)  # type: ignore[operator]
+
+
+_UNSET = object()
 
 
 def _only_a_string(statement: cst.BaseStatement) -> bool:

@@ -34,7 +34,7 @@ def parse(path: Path) -> cst.Module:
 
 def children_walk(module: cst.Module):
     """Parents and source-ordered lookups, the slow way: `children` on every node."""
-    parents, names, attributes, candidates = {}, {}, {}, []
+    parents, names, attributes, candidates, imports = {}, {}, {}, [], []
     stack = [module]
     while stack:
         node = stack.pop()
@@ -47,7 +47,9 @@ def children_walk(module: cst.Module):
             attributes.setdefault(node.attr.value, []).append(node)
         elif isinstance(node, (cst.Call, cst.ClassDef)):
             candidates.append(node)
-    return parents, names, attributes, candidates
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            imports.append(node)
+    return parents, names, attributes, candidates, imports
 
 
 def _descendants(walked, node):
@@ -68,11 +70,12 @@ def test_positions_are_those_of_libcsts_position_provider(path):
 def test_parents_and_lookups_are_those_children_give_in_source_order(path):
     module = parse(path)
     walked = metadata.walk(module)
-    parents, names, attributes, candidates = children_walk(module)
+    parents, names, attributes, candidates, imports = children_walk(module)
     assert walked.parents == parents
     assert walked.names == names
     assert walked.attributes == attributes
     assert walked.candidates == candidates
+    assert walked.imports == imports
 
 
 @pytest.mark.parametrize("path", MODULES)

@@ -9,7 +9,7 @@ and walks the tree once more per provider, and every visitor pass (and every
 - one run of LibCST's own codegen, which meets every node once in source
   order without rebuilding any, records each node's parent and its position
   exactly as `PositionProvider` does (semantic positions included), and
-  indexes the names, attributes and calls the analysis looks up;
+  indexes the names, attributes, calls and imports the analysis looks up;
 - LibCST's `ScopeVisitor` runs directly, once, giving the values
   `ScopeProvider` gives; the one thing it asks of `ExpressionContextProvider`,
   whether a name is stored to, is read from the parents instead of from
@@ -67,6 +67,7 @@ class Walk:
     names: dict[str, list[cst.Name]] = field(default_factory=dict)
     attributes: dict[str, list[cst.Attribute]] = field(default_factory=dict)
     candidates: list[cst.CSTNode] = field(default_factory=list)  # calls and classes
+    imports: list[cst.Import | cst.ImportFrom] = field(default_factory=list)
     # The code of each top-level statement, as `Module.code_for_node` writes it:
     # the walk's own tokens, from where the statement's start to where it ends.
     statement_spans: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
@@ -121,8 +122,8 @@ class _WalkingState(CodegenState):
         self.line = 1
         self.column = 0
         self.spans: dict[cst.CSTNode, tuple[int, int, int, int]] = {}
-        self._open: list[tuple[cst.CSTNode, int, int]] = []
-        self._starts: dict[cst.CSTNode, int] = {}
+        # Per open node: the node, its start, its children, where its tokens start.
+        self._open: list[list] = []
         self._walk = walk
 
     def add_indent_tokens(self) -> None:
@@ -143,16 +144,24 @@ class _WalkingState(CodegenState):
         self.column = len(segments[-1])
 
     def before_codegen(self, node: cst.CSTNode) -> None:
+        # Each open node's entry holds its children list and, for a statement
+        # of the module, where its tokens start: no lookup by node (each
+        # hashes in Python) beyond the two stores a node needs.
         walk = self._walk
+        opened = self._open
+        start = None
         if walk is not None:
-            if self._open:
-                parent = self._open[-1][0]
+            if opened:
+                above = opened[-1]
+                parent = above[0]
                 walk.parents[node] = parent
-                siblings = walk.children.get(parent)
+                siblings = above[3]
                 if siblings is None:
-                    walk.children[parent] = [node]
+                    above[3] = walk.children[parent] = [node]
                 else:
                     siblings.append(node)
+                if len(opened) == 1:  # a statement of the module
+                    start = len(self.tokens)
             kind = type(node)
             if kind is cst.Name:
                 walk.names.setdefault(node.value, []).append(node)  # type: ignore[attr-defined]
@@ -160,18 +169,16 @@ class _WalkingState(CodegenState):
                 walk.attributes.setdefault(node.attr.value, []).append(node)  # type: ignore[attr-defined]
             elif kind is cst.Call or kind is cst.ClassDef:
                 walk.candidates.append(node)
-        if walk is not None and len(self._open) == 1:  # a statement of the module
-            self._starts[node] = len(self.tokens)
-        self._open.append((node, self.line, self.column))
+            elif kind is cst.Import or kind is cst.ImportFrom:
+                walk.imports.append(node)  # type: ignore[arg-type]
+        opened.append([node, self.line, self.column, None, start])
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        _, line, column = self._open.pop()
-        start = self._starts.pop(node, None)
-        if start is not None and self._walk is not None:
-            self._walk.statement_spans[node] = (start, len(self.tokens))
+        _, line, column, _, start = self._open.pop()
+        if start is not None:
+            self._walk.statement_spans[node] = (start, len(self.tokens))  # type: ignore[union-attr]
         # A semantic position recorded while the node was generated stands.
-        if node not in self.spans:
-            self.spans[node] = (line, column, self.line, self.column)
+        self.spans.setdefault(node, (line, column, self.line, self.column))
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):  # type: ignore[override]
         return _SyntacticPosition(self, node, start_node, end_node)

@@ -269,8 +269,11 @@ class _ScopeWalk(ScopeVisitor):
             # Not in the walk (a module cut down, a string annotation's code).
             children = node.children
         if children:
+            # What `child.visit(self)` does for a visitor whose on_visit
+            # answers False, without its checks of the visitor and the result.
             for child in children:
-                child.visit(self)
+                self.on_visit(child)
+                self.on_leave(child)
         return False
 
     def on_leave(self, original_node: cst.CSTNode) -> None:

@@ -219,7 +219,8 @@ class _ScopeStore:
 
 
 def scopes(module: cst.Module, walked: Walk) -> dict[cst.CSTNode, Scope | None]:
-    """`ScopeProvider`'s values for every node of `module`.
+    """`ScopeProvider`'s values for every node of `module` but whitespace,
+    comments and punctuation (`FORMATTING`).
 
     `walked` is the walk of `module`, or of the module `module` was cut from:
     it gives the parents that decide which names are stored to.
@@ -272,6 +273,8 @@ class _ScopeWalk(ScopeVisitor):
             # What `child.visit(self)` does for a visitor whose on_visit
             # answers False, without its checks of the visitor and the result.
             for child in children:
+                if type(child) in FORMATTING:
+                    continue
                 self.on_visit(child)
                 self.on_leave(child)
         return False
@@ -292,6 +295,30 @@ class _ScopeWalk(ScopeVisitor):
 
 
 _UNSET = object()
+# Whitespace, comments and punctuation: they hold no name, so no scope is
+# asked of them, and they are most of a module's nodes. The scope pass
+# passes them by (they have no scope in `scopes`).
+FORMATTING = frozenset(
+    {
+        cst.SimpleWhitespace,
+        cst.ParenthesizedWhitespace,
+        cst.TrailingWhitespace,
+        cst.Newline,
+        cst.EmptyLine,
+        cst.Comment,
+        cst.Comma,
+        cst.Dot,
+        cst.Colon,
+        cst.Semicolon,
+        cst.AssignEqual,
+        cst.LeftParen,
+        cst.RightParen,
+        cst.LeftSquareBracket,
+        cst.RightSquareBracket,
+        cst.LeftCurlyBrace,
+        cst.RightCurlyBrace,
+    }
+)
 
 
 def _only_a_string(statement: cst.BaseStatement) -> bool:

@@ -110,3 +110,7 @@ def test_a_block_black_reads_across_is_formatted_whole(other):
 
 def test_a_block_with_no_known_statement_is_formatted_whole():
     assert statement_by_statement("y = f( x )\nz = g( y )\n", 88) is None
+
+
+def test_a_block_with_a_carriage_return_is_formatted_whole():
+    assert statement_by_statement(KNOWN + "y = f( x )\r\n", 88) is None

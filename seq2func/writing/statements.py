@@ -7,8 +7,9 @@ it reads across statements: blank lines it adds or keeps (around imports,
 definitions, decorators; a module docstring), `# fmt:` regions, and the
 Python versions the whole text's syntax allows, which decide whether a
 call or signature split over lines gets a trailing comma after `*args` or
-`**kwargs`. So a block is cut only where none of these can arise: no
-blank line and no `fmt:` anywhere, only assignments, expression
+`**kwargs`, and the line ending of its first line. So a block is cut
+only where none of these can arise: no blank line, `fmt:` or carriage
+return anywhere, only assignments, expression
 statements (not a bare string) and returns, each on lines of its own at
 the margin, comments between them at the margin too, and no `*` in a
 statement black is given. Each statement takes the comment lines before
@@ -30,8 +31,8 @@ def statement_by_statement(
     """`code`'s statements, each with black's spelling where `black_spelling`
     knows it (else None: black's to format); None when the block must be
     formatted whole, or when no statement is known (nothing to gain)."""
-    if not code.endswith("\n") or "fmt:" in code:
-        return None
+    if not code.endswith("\n") or "fmt:" in code or "\r" in code:
+        return None  # black keeps the first line's line ending for the whole
     lines = code[:-1].split("\n")
     if any(not line.strip() for line in lines):
         return None

@@ -10,8 +10,10 @@ and walks the tree once more per provider, and every visitor pass (and every
   order without rebuilding any, records each node's parent and its position
   exactly as `PositionProvider` does (semantic positions included), and
   indexes the names, attributes, calls and imports the analysis looks up;
-- LibCST's `ScopeVisitor` runs directly, once, giving the values
-  `ScopeProvider` gives; the one thing it asks of `ExpressionContextProvider`,
+- LibCST's `ScopeVisitor` runs directly, once, led down the walk's
+  children (`_ScopeWalk`: no node rebuilt), giving the values
+  `ScopeProvider` gives to every node but whitespace, comments and
+  punctuation; the one thing it asks of `ExpressionContextProvider`,
   whether a name is stored to, is read from the parents instead of from
   another pass over the tree.
 

@@ -135,7 +135,11 @@ class _WalkingState(CodegenState):
 
     def add_token(self, value: str) -> None:
         self.tokens.append(value)
-        self._advance(value)
+        # `_advance`, inline: this runs once per token of the module.
+        if "\n" not in value and "\r" not in value:
+            self.column += len(value)
+        else:
+            self._advance(value)
 
     def _advance(self, value: str) -> None:
         if "\n" not in value and "\r" not in value:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import libcst as cst
 
 from . import diagnostics
+from .collection import collector_paused
 from .diagnostics import INTERNAL_ERROR, NAME_CONFLICT, SYNTAX_ERROR, UNPROVEN_KEPT
 from .writing.formatting import black_settings
 from .writing.import_fixes import fix_imports
@@ -31,6 +32,7 @@ from .writing.spelling import Spelling, SpellingConflict, import_bindings, spell
 _MARKER = "Sequential"
 
 
+@collector_paused
 def convert_source(
     source: str,
     path: str | None = None,
@@ -52,6 +54,7 @@ def convert_source(
     return _convert_file(source, path, line_length, keep_lines, traces=site_traces)
 
 
+@collector_paused
 def plan_source(
     source: str,
     path: str | None = None,

@@ -34,7 +34,7 @@ def parse(path: Path) -> cst.Module:
 
 def children_walk(module: cst.Module):
     """Parents and source-ordered lookups, the slow way: `children` on every node."""
-    parents, names, attributes, candidates = {}, {}, {}, []
+    parents, names, attributes, candidates, imports = {}, {}, {}, [], []
     stack = [module]
     while stack:
         node = stack.pop()
@@ -47,7 +47,9 @@ def children_walk(module: cst.Module):
             attributes.setdefault(node.attr.value, []).append(node)
         elif isinstance(node, (cst.Call, cst.ClassDef)):
             candidates.append(node)
-    return parents, names, attributes, candidates
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            imports.append(node)
+    return parents, names, attributes, candidates, imports
 
 
 def _descendants(walked, node):
@@ -68,11 +70,12 @@ def test_positions_are_those_of_libcsts_position_provider(path):
 def test_parents_and_lookups_are_those_children_give_in_source_order(path):
     module = parse(path)
     walked = metadata.walk(module)
-    parents, names, attributes, candidates = children_walk(module)
+    parents, names, attributes, candidates, imports = children_walk(module)
     assert walked.parents == parents
     assert walked.names == names
     assert walked.attributes == attributes
     assert walked.candidates == candidates
+    assert walked.imports == imports
 
 
 @pytest.mark.parametrize("path", MODULES)
@@ -83,9 +86,16 @@ def test_scopes_are_those_of_libcsts_scope_provider(path):
     # String annotations are parsed afresh by each run: only the module's own nodes
     # compare, less the module and its string-only statements, which bind and read
     # nothing and are passed by.
+    # Whitespace, comments and punctuation are passed by too: no name is in them.
     walked = metadata.walk(module)
     strings = [s for s in module.body if metadata._only_a_string(s)]
     passed_by = {n for s in strings for n in _descendants(walked, s)}
+    passed_by |= {
+        below
+        for node in walked.parents
+        if type(node) in metadata.FORMATTING
+        for below in _descendants(walked, node)
+    }
     in_module = set(walked.parents) - passed_by
     assert found.keys() & in_module == expected.keys() & in_module
     # Scope objects are made afresh by each run too: compare what they hold.
@@ -97,6 +107,18 @@ def test_scopes_are_those_of_libcsts_scope_provider(path):
         if scope is not None:
             assert sorted(scope._assignments) == sorted(other._assignments)
             assert {a.node for a in scope.accesses} == {a.node for a in other.accesses}
+
+
+@pytest.mark.parametrize("path", MODULES)
+def test_whitespace_and_punctuation_the_scope_pass_passes_by_hold_no_name(path):
+    walked = metadata.walk(parse(path))
+    held = {
+        type(below)
+        for node in walked.parents
+        if type(node) in metadata.FORMATTING
+        for below in _descendants(walked, node)
+    }
+    assert held <= metadata.FORMATTING
 
 
 @pytest.mark.parametrize("path", MODULES)

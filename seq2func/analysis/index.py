@@ -54,6 +54,7 @@ class TreeIndex:
         self.names: dict[str, list[cst.Name]] = walked.names
         self.attributes: dict[str, list[cst.Attribute]] = walked.attributes
         self.candidates: list[cst.CSTNode] = walked.candidates
+        self.imports = walked.imports
         self.statement_code = walked.statement_code
         # Some statements stand blanked in `module` (`analysis.narrowing`).
         self.narrowed = bool(elided_text)
@@ -73,7 +74,7 @@ class TreeIndex:
         }
         # Positions come from the walk of the whole module, whose nodes the
         # reduced one shares.
-        reduced, analysed = reduced_module(module, source)
+        reduced, analysed = reduced_module(module, source, walked)
         self.positions = walked.positions
         self.scopes = metadata.scopes(reduced or module, walked)
         # The units that have scopes; empty when the whole module was analysed.
@@ -428,20 +429,22 @@ def _keras2_markers(
 ) -> frozenset[str]:
     if not any(hint in source for hint in keras_names.KERAS2_HINTS):
         return frozenset()
-    found = {keras_names.keras2_module(m) for m in _imported_modules(index, module)}
+    found = {keras_names.keras2_module(m) for m in _imported_modules(index.imports)}
     found.discard(None)
     if keras_names.LEGACY_ENV.search(source):
         found.add("legacy_env")
     return frozenset(found)  # type: ignore[arg-type]
 
 
-def _imported_modules(index: TreeIndex, module: cst.Module) -> Iterator[str]:
+def _imported_modules(
+    imports: list[cst.Import | cst.ImportFrom],
+) -> Iterator[str]:
     """The dotted modules the file imports (`from a.b import c` gives `a.b` and `a.b.c`)."""
-    for node in index.walk(module):
+    for node in imports:
         if isinstance(node, cst.Import):
             for alias in node.names:
                 yield dotted(alias.name)
-        elif isinstance(node, cst.ImportFrom) and node.module and not node.relative:
+        elif node.module and not node.relative:
             source = dotted(node.module)
             yield source
             if not isinstance(node.names, cst.ImportStar):

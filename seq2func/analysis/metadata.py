@@ -9,9 +9,11 @@ and walks the tree once more per provider, and every visitor pass (and every
 - one run of LibCST's own codegen, which meets every node once in source
   order without rebuilding any, records each node's parent and its position
   exactly as `PositionProvider` does (semantic positions included), and
-  indexes the names, attributes and calls the analysis looks up;
-- LibCST's `ScopeVisitor` runs directly, once, giving the values
-  `ScopeProvider` gives; the one thing it asks of `ExpressionContextProvider`,
+  indexes the names, attributes, calls and imports the analysis looks up;
+- LibCST's `ScopeVisitor` runs directly, once, led down the walk's
+  children (`_ScopeWalk`: no node rebuilt), giving the values
+  `ScopeProvider` gives to every node but whitespace, comments and
+  punctuation; the one thing it asks of `ExpressionContextProvider`,
   whether a name is stored to, is read from the parents instead of from
   another pass over the tree.
 
@@ -32,7 +34,7 @@ from libcst.metadata import (
     ExpressionContextProvider,
     Scope,
 )
-from libcst.metadata.scope_provider import ScopeVisitor
+from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES, ScopeVisitor
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 
@@ -67,6 +69,7 @@ class Walk:
     names: dict[str, list[cst.Name]] = field(default_factory=dict)
     attributes: dict[str, list[cst.Attribute]] = field(default_factory=dict)
     candidates: list[cst.CSTNode] = field(default_factory=list)  # calls and classes
+    imports: list[cst.Import | cst.ImportFrom] = field(default_factory=list)
     # The code of each top-level statement, as `Module.code_for_node` writes it:
     # the walk's own tokens, from where the statement's start to where it ends.
     statement_spans: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
@@ -121,8 +124,8 @@ class _WalkingState(CodegenState):
         self.line = 1
         self.column = 0
         self.spans: dict[cst.CSTNode, tuple[int, int, int, int]] = {}
-        self._open: list[tuple[cst.CSTNode, int, int]] = []
-        self._starts: dict[cst.CSTNode, int] = {}
+        # Per open node: the node, its start, its children, where its tokens start.
+        self._open: list[list] = []
         self._walk = walk
 
     def add_indent_tokens(self) -> None:
@@ -132,7 +135,11 @@ class _WalkingState(CodegenState):
 
     def add_token(self, value: str) -> None:
         self.tokens.append(value)
-        self._advance(value)
+        # `_advance`, inline: this runs once per token of the module.
+        if "\n" not in value and "\r" not in value:
+            self.column += len(value)
+        else:
+            self._advance(value)
 
     def _advance(self, value: str) -> None:
         if "\n" not in value and "\r" not in value:
@@ -143,16 +150,24 @@ class _WalkingState(CodegenState):
         self.column = len(segments[-1])
 
     def before_codegen(self, node: cst.CSTNode) -> None:
+        # Each open node's entry holds its children list and, for a statement
+        # of the module, where its tokens start: no lookup by node (each
+        # hashes in Python) beyond the two stores a node needs.
         walk = self._walk
+        opened = self._open
+        start = None
         if walk is not None:
-            if self._open:
-                parent = self._open[-1][0]
+            if opened:
+                above = opened[-1]
+                parent = above[0]
                 walk.parents[node] = parent
-                siblings = walk.children.get(parent)
+                siblings = above[3]
                 if siblings is None:
-                    walk.children[parent] = [node]
+                    above[3] = walk.children[parent] = [node]
                 else:
                     siblings.append(node)
+                if len(opened) == 1:  # a statement of the module
+                    start = len(self.tokens)
             kind = type(node)
             if kind is cst.Name:
                 walk.names.setdefault(node.value, []).append(node)  # type: ignore[attr-defined]
@@ -160,18 +175,16 @@ class _WalkingState(CodegenState):
                 walk.attributes.setdefault(node.attr.value, []).append(node)  # type: ignore[attr-defined]
             elif kind is cst.Call or kind is cst.ClassDef:
                 walk.candidates.append(node)
-        if walk is not None and len(self._open) == 1:  # a statement of the module
-            self._starts[node] = len(self.tokens)
-        self._open.append((node, self.line, self.column))
+            elif kind is cst.Import or kind is cst.ImportFrom:
+                walk.imports.append(node)  # type: ignore[arg-type]
+        opened.append([node, self.line, self.column, None, start])
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        _, line, column = self._open.pop()
-        start = self._starts.pop(node, None)
-        if start is not None and self._walk is not None:
-            self._walk.statement_spans[node] = (start, len(self.tokens))
+        _, line, column, _, start = self._open.pop()
+        if start is not None:
+            self._walk.statement_spans[node] = (start, len(self.tokens))  # type: ignore[union-attr]
         # A semantic position recorded while the node was generated stands.
-        if node not in self.spans:
-            self.spans[node] = (line, column, self.line, self.column)
+        self.spans.setdefault(node, (line, column, self.line, self.column))
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):  # type: ignore[override]
         return _SyntacticPosition(self, node, start_node, end_node)
@@ -212,13 +225,14 @@ class _ScopeStore:
 
 
 def scopes(module: cst.Module, walked: Walk) -> dict[cst.CSTNode, Scope | None]:
-    """`ScopeProvider`'s values for every node of `module`.
+    """`ScopeProvider`'s values for every node of `module` but whitespace,
+    comments and punctuation (`FORMATTING`).
 
     `walked` is the walk of `module`, or of the module `module` was cut from:
     it gives the parents that decide which names are stored to.
     """
     store = _ScopeStore(stored_names(walked))
-    visitor = ScopeVisitor(store)
+    visitor = _ScopeWalk(store, walked)
     # A statement that is only a string (a docstring, or a statement narrowing
     # blanked out) binds and reads no name: the scope walk can pass it by.
     body = [statement for statement in module.body if not _only_a_string(statement)]
@@ -227,6 +241,90 @@ def scopes(module: cst.Module, walked: Walk) -> dict[cst.CSTNode, Scope | None]:
     module.visit(visitor)
     visitor.infer_accesses()
     return store._computed  # type: ignore[return-value]
+
+
+class _ScopeWalk(ScopeVisitor):
+    """`ScopeVisitor`, led down the walk's children instead of LibCST's visit.
+
+    LibCST's visit rebuilds every node it passes (a new node, validated, for
+    each), and finds each callback by name, node by node; that was most of
+    the cost of scope metadata. Here a node's children are visited from its
+    `visit_*` callback, which then answers False, so LibCST rebuilds nothing,
+    and callbacks are looked up once per node type. `ScopeVisitor` defines
+    one attribute callback (`visit_ClassDef_bases`), never reached: it
+    visits a class's parts itself. The order is LibCST's: the walk's
+    children are `children`'s (tests hold both).
+    """
+
+    def __init__(self, store: _ScopeStore, walked: Walk) -> None:
+        super().__init__(store)  # type: ignore[arg-type]
+        self._children = walked.children
+        self._walked = walked.parents
+        self._visits: dict[type, object] = {}
+        self._leaves: dict[type, object] = {}
+        self._assigns: dict[type, bool] = {}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        kind = type(node)
+        visit = self._visits.get(kind, _UNSET)
+        if visit is _UNSET:
+            visit = self._visits[kind] = getattr(self, f"visit_{kind.__name__}", None)
+        if visit is not None and visit(node) is False:  # type: ignore[operator]
+            return False
+        children = self._children.get(node)
+        if children is None and node not in self._walked:
+            # Not in the walk (a module cut down, a string annotation's code).
+            children = node.children
+        if children:
+            # What `child.visit(self)` does for a visitor whose on_visit
+            # answers False, without its checks of the visitor and the result.
+            for child in children:
+                if type(child) in FORMATTING:
+                    continue
+                self.on_visit(child)
+                self.on_leave(child)
+        return False
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.provider.set_metadata(original_node, self.scope)
+        kind = type(original_node)
+        assigns = self._assigns.get(kind)
+        if assigns is None:
+            assigns = self._assigns[kind] = issubclass(kind, _ASSIGNMENT_LIKE_NODES)
+        if assigns:
+            self.scope._assignment_count += 1  # type: ignore[union-attr]
+        leave = self._leaves.get(kind, _UNSET)
+        if leave is _UNSET:
+            leave = self._leaves[kind] = getattr(self, f"leave_{kind.__name__}", None)
+        if leave is not None:
+            leave(original_node)  # type: ignore[operator]
+
+
+_UNSET = object()
+# Whitespace, comments and punctuation: they hold no name, so no scope is
+# asked of them, and they are most of a module's nodes. The scope pass
+# passes them by (they have no scope in `scopes`).
+FORMATTING = frozenset(
+    {
+        cst.SimpleWhitespace,
+        cst.ParenthesizedWhitespace,
+        cst.TrailingWhitespace,
+        cst.Newline,
+        cst.EmptyLine,
+        cst.Comment,
+        cst.Comma,
+        cst.Dot,
+        cst.Colon,
+        cst.Semicolon,
+        cst.AssignEqual,
+        cst.LeftParen,
+        cst.RightParen,
+        cst.LeftSquareBracket,
+        cst.RightSquareBracket,
+        cst.LeftCurlyBrace,
+        cst.RightCurlyBrace,
+    }
+)
 
 
 def _only_a_string(statement: cst.BaseStatement) -> bool:

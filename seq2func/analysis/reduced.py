@@ -10,9 +10,14 @@ from __future__ import annotations
 import ast
 import re
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from .nodes import line_groups
+
+if TYPE_CHECKING:
+    from .metadata import Walk
 
 # `self.model = ...Sequential(` and the like: other methods, or any object's
 # attribute of that name anywhere in the file, may read the model.
@@ -20,7 +25,7 @@ _ATTRIBUTE_SITE = re.compile(r"\w\.\w+\s*(:[^=]*)?=[^=\n]*Sequential")
 
 
 def reduced_module(
-    module: cst.Module, source: str
+    module: cst.Module, source: str, walked: Walk
 ) -> tuple[cst.Module | None, frozenset[cst.CSTNode]]:
     """The imports and the definitions that mention Sequential, or None for the whole module.
 
@@ -28,9 +33,10 @@ def reduced_module(
     model may live where any statement of the file can use it: at module
     level, or on an attribute (`self.model`) that other methods read. Also
     returns the kept units (top-level statements, or statements of a kept
-    class), grouped with Python's own (fast) parser.
+    class), grouped with Python's own (fast) parser. `walked` is the
+    module's walk (`metadata.walk`).
     """
-    if _ATTRIBUTE_SITE.search(source):
+    if _ATTRIBUTE_SITE.search(source) or _named_at_module_level(module, walked):
         return None, frozenset()
     try:
         tree = ast.parse(source)
@@ -67,6 +73,21 @@ def reduced_module(
         else:
             return None, frozenset()
     return module.with_changes(body=kept), frozenset(kept_units)
+
+
+def _named_at_module_level(module: cst.Module, walked: Walk) -> bool:
+    """Whether a module-level statement other than a def or class spells the
+    name `Sequential`: the whole module is needed, as the loop below would
+    find, but without a parse (a notebook's models are mostly there)."""
+    parents = walked.parents
+    for name in walked.names.get("Sequential", ()):
+        node: cst.CSTNode = name
+        parent = parents.get(node)
+        while parent is not None and parent is not module:
+            node, parent = parent, parents.get(parent)
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return True
+    return False
 
 
 def _assigned_from_call(name: str, source: str) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..diagnostics import INTERNAL_ERROR, SYNTAX_ERROR
 from .. import diagnostics
+from ..collection import collector_paused
 from ..analysis.traces import SiteTraces
 from ..convert import convert_source, syntax_error_at
 from .jsonfile import cell_source, dump, load, set_source
@@ -94,6 +95,7 @@ def _relocate_diagnostic(diagnostic: Diagnostic, joined: JoinedSource) -> Diagno
     )
 
 
+@collector_paused
 def convert_notebook(
     text: str,
     path: str | None = None,

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .canonical import black_spelling
+from .statements import statement_by_statement
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,7 +67,8 @@ def format_statements(code: str, settings: BlackSettings, indent_width: int) -> 
 
     Black only imports here: formatting is the last step of a rewrite and most
     files never get one. Statements in the language `canonical.black_spelling`
-    knows, which fit on a line once joined, are not given to it.
+    knows, which fit on a line once joined, are not given to it; where only
+    some are, black gets the others one by one (`statement_by_statement`).
     """
     width = max(settings.line_length - indent_width, 20)
     known = black_spelling(code, width)
@@ -79,6 +81,15 @@ def format_statements(code: str, settings: BlackSettings, indent_width: int) -> 
         string_normalization=settings.string_normalization,
         magic_trailing_comma=settings.magic_trailing_comma,
     )
+    parts = statement_by_statement(code, width)
+    if parts is not None:
+        try:
+            return "".join(
+                black.format_str(text, mode=mode) if spelled is None else spelled
+                for text, spelled in parts
+            )
+        except Exception:  # black refuses a part: it has its say on the whole
+            pass
     try:
         return black.format_str(code, mode=mode)
     except (

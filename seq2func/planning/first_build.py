@@ -149,15 +149,17 @@ def input_from_first_build(
         ),
         None,
     )
-    if reason is None:
-        here = index.scope_root(builds[0].call) is index.scope_root(plan.call)
-        reason = read_before_build(index, plan, builds[0].call if here else None)
     if reason is not None:
         _explain(skip, reason)
         return None
+    here = index.scope_root(builds[0].call) is index.scope_root(plan.call)
 
     def check(shape: DataShape) -> str | None:
-        return built_on_other_shape(index, plan, shape.features)
+        # Asked once the data's shape is read: most data is not, and the
+        # reads may need the whole file.
+        return read_before_build(
+            index, plan, builds[0].call if here else None
+        ) or built_on_other_shape(index, plan, shape.features)
 
     if on_keras2:  # NumPy floats, cast to float32 whatever the layer's dtype
         return _keras2_input(index, plan, skip, builds, layer, check)

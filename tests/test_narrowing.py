@@ -861,3 +861,29 @@ def test_a_function_returning_a_model_keeps_every_read_of_its_name():
     result, narrowed = same_both_ways(source)
     assert "make_tuner(build)" in narrowed and "helper_0" not in narrowed
     assert result.sites[0].status == "skipped"
+
+
+def test_a_copy_only_read_in_blanked_code_is_followed_the_narrow_way():
+    source = (
+        KERAS_MODEL
+        + "clone = keras.models.clone_model(model)\n"
+        + PADDING
+        + "clone.set_weights(model.get_weights())\n"
+        + PADDING
+        + "first = clone.layers[0]\n"
+    )
+    assert "first = clone.layers[1]\n" in same_both_ways(source)[0].code
+
+
+def test_a_copy_bound_again_in_blanked_code_needs_the_whole_file():
+    source = (
+        KERAS_MODEL
+        + "clone = keras.models.clone_model(model)\n"
+        + PADDING
+        + "def unrelated():\n    clone = 3\n    return clone\n"
+        + PADDING
+        + "first = clone.layers[0]\n"
+    )
+    narrowed = narrow(source)
+    assert narrowed is not None and "clone" in narrowed.elided_binds()
+    assert conversion.convert_narrowed(narrowed) is None

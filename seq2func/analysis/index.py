@@ -9,7 +9,7 @@ by a few lines: one class of many small lookups, each asked by node.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -42,6 +42,7 @@ class TreeIndex:
         source: str | None = None,
         elided_text: str = "",
         traces: SiteTraces | None = None,
+        elided_binds: Callable[[], frozenset[str]] | None = None,
     ) -> None:
         self.module = module
         self.path = path
@@ -60,6 +61,7 @@ class TreeIndex:
         self.narrowed = bool(elided_text)
         self._elided_text = elided_text
         self._elided_words: frozenset[str] | None = None
+        self._elided_binds = elided_binds
         # A policy set anywhere in the file counts, even blanked out of `module`.
         self.mixed_precision = any(
             hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS
@@ -86,6 +88,14 @@ class TreeIndex:
         self.memo: dict[tuple[str, cst.CSTNode], object] = {}
         if reduced is not None:
             self.candidates = [c for c in self.candidates if self._unit(c) in analysed]
+
+    def may_be_bound_elided(self, name: str) -> bool:
+        """Whether a statement narrowing blanked out may bind `name`, in any scope."""
+        if not self.narrowed:
+            return False
+        if self._elided_binds is None:
+            return self.may_be_elided(name)
+        return name in self._elided_binds()
 
     def may_be_elided(self, name: str) -> bool:
         """Whether a statement narrowing blanked out may mention `name`: its

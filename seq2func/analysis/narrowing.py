@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .facts import Facts
 from .keeping import Keeping
 from .names import identifiers, module_binds
 from .units import (
@@ -61,6 +62,9 @@ class Narrowed:
         bool  # False: no statement names Sequential or InputLayer, so no site exists
     )
     tree: ast.Module = field(repr=False, compare=False)
+    # The units and which of them stand blanked, for `elided_binds`.
+    units: tuple[Unit, ...] = field(default=(), repr=False, compare=False)
+    kept: tuple[bool, ...] = field(default=(), repr=False, compare=False)
 
     def has_name(self, name: str) -> bool:
         """Whether `name` is a variable name of the whole file, blanked statements
@@ -88,6 +92,25 @@ class Narrowed:
     @cached_property
     def _found(self) -> dict[str, bool]:
         return {}
+
+    def elided_binds(self) -> frozenset[str]:
+        """Every name a blanked statement may bind, in any scope (`Facts.stores`,
+        `Facts.binds`): a blanked class counts with all its body."""
+        return self._elided_binds
+
+    @cached_property
+    def _elided_binds(self) -> frozenset[str]:
+        found: set[str] = set()
+        for unit, kept in zip(self.units, self.kept):
+            if kept:
+                continue
+            header = unit.header_of
+            if isinstance(header, ast.ClassDef):
+                facts = Facts.of([header])
+            else:
+                facts = unit.facts()
+            found |= facts.stores | facts.binds
+        return frozenset(found)
 
     @property
     def elided_text(self) -> str:
@@ -165,6 +188,8 @@ def narrow(source: str) -> Narrowed | None:
         elided=frozenset(elided),
         mentions_sequential=mentions_sequential,
         tree=tree,
+        units=tuple(units),
+        kept=tuple(keeping.kept),
     )
 
 

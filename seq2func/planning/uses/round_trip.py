@@ -111,7 +111,7 @@ def certain_read(index: TreeIndex, copy: cst.CSTNode, read: cst.CSTNode) -> bool
         return False
     if index.is_deferred_below(read, index.scope_root(copy)):
         return False
-    if index.narrowed and index.may_be_elided(copy.value):
+    if index.may_be_bound_elided(copy.value):
         raise WholeFileNeeded  # a blanked statement may bind the name again
     return True
 

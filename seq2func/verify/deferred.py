@@ -15,6 +15,17 @@ return model`, fitted by the caller) leaves the first build outside the
 probe, so the worker builds the model it reaches unbuilt with the same
 batch shape (`Probe.build_shape`); a model the body built is left as it is.
 
+The replayed call is the one Keras really made, not the converter's reading
+of it: for a module-level site read from its data (S2F210), the original's
+side first runs the program's own statements through that first build (the
+model, its data, `compile`, the call: `first_build_code`) and records what
+Keras builds the model with there, then builds the model it compares with
+that (`worker_first_build`). Keras 2's `InputLayer` takes the data's dtype
+(int64 data, an int64 input), so a converted float32 Input is then
+"different"; a `model.build(planned_shape)` would have been float32 too.
+Where the data cannot be had, the planned build is used and the site says
+so (S2F315).
+
 Keras 3 keeps the first batch's size as the original's input batch dimension
 (S2F211); the converted `keras.Input(shape=...)` has None there. The
 comparison reads the original's batch dimension as None (in the input and
@@ -37,7 +48,8 @@ from ..diagnostics import INPUT_FROM_FIRST_BUILD, INPUT_FROM_TRACE
 from ..planning import find_sites
 from ..planning.plan import FirstBuild
 from ..results import Site
-from .reach import Probe
+from .reach import Probe, module_bindings, ordinal_of
+from .slicing import backward_slice
 
 # Inputs Keras took from the data of the model's first build, read or recorded.
 _DEFERRED = (INPUT_FROM_FIRST_BUILD, INPUT_FROM_TRACE)
@@ -49,14 +61,21 @@ class DeferredBuild:
 
     site: Site
     first_build: FirstBuild | None
+    # The program through the model's first build, where the converter read
+    # the input from its data (S2F210) at module level (`first_build_code`).
+    first_build_code: str | None = None
 
     def probes(self, original: Probe, converted: Probe) -> tuple[Probe, Probe]:
         """The two probes, the original's building the model the way its first call did."""
         first = self.first_build
         if original.mode == "module" and first is not None and original.target:
-            shape = _tuple_text(first.batch_shape)
-            code = f"{original.code}{original.target}.build({shape})\n"
-            return dataclasses.replace(original, code=code), converted
+            built = dataclasses.replace(
+                original,
+                build_shape=first.batch_shape,
+                first_build=self.first_build_code,
+                first_build_call=first.call,
+            )
+            return built, converted
         # In a function the first build comes after the model is complete, so
         # both sides run the whole body (the same data, the same training)
         # instead of stopping at completion.
@@ -113,7 +132,40 @@ def deferred_build(
     (S2F210) or from a trace of it (S2F208)."""
     if not any(d.code in _DEFERRED for d in site.diagnostics):
         return None
-    return DeferredBuild(site, _first_build(source, path, site, traces))
+    first = _first_build(source, path, site, traces)
+    code = None
+    read = any(d.code == INPUT_FROM_FIRST_BUILD for d in site.diagnostics)
+    if first is not None and read and site.scope == "<module>" and site.target:
+        code = first_build_code(source, site, first)
+    return DeferredBuild(site, first, code)
+
+
+def first_build_code(source: str, site: Site, first: FirstBuild) -> str | None:
+    """The program's statements through the model's first build: the slice the
+    model needs, then what the statement of that build needs (its data,
+    `compile`), at their own lines; None where it is not at module level."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    target = site.target or ""
+    ordinal = ordinal_of(source, site.scope, target, site.line)
+    bindings = module_bindings(tree, target)
+    if len(bindings) < ordinal:
+        return None
+    start, _ = bindings[ordinal - 1]
+    stop = next(
+        (
+            index
+            for index, statement in enumerate(tree.body)
+            if statement.lineno <= first.line <= (statement.end_lineno or 0)
+        ),
+        None,
+    )
+    if stop is None or stop <= start:
+        return None
+    lines = source.splitlines()
+    return backward_slice(tree, lines, stop, {target.split(".")[0]}, start)
 
 
 def _first_build(
@@ -170,11 +222,6 @@ def _parse(shape: str | None) -> tuple | None:
     except (ValueError, SyntaxError):
         return None
     return value if isinstance(value, tuple) else None
-
-
-def _tuple_text(shape: tuple) -> str:
-    inner = ", ".join(str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
 def _unbatched(row: dict, batch: int) -> dict:

@@ -21,10 +21,22 @@ file) leaves the planned build, which the report says.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import signal
+import threading
 
 from .worker_probe import _first_line, _lookup, _run_probe
+
+# The program up to its first build may do more than the model needs (train
+# another model whose predictions are the data, say): past this, the planned
+# build is used, so a site is never slower than this to verify than before.
+_BUDGET_SECONDS = 30.0
+
+
+class _TooLong(BaseException):
+    """Raised by the timer when the program has not reached its first build in time."""
 
 
 class _FirstBuildSeen(BaseException):
@@ -75,9 +87,12 @@ def observe(keras, code: str, filename: str, target: str) -> dict:
     # before the program makes its model.
     setattr(sequential, name, wrapper)
     try:
-        _run_probe(code, filename, namespace, [])
+        with _budget(_BUDGET_SECONDS):
+            _run_probe(code, filename, namespace, [])
     except _FirstBuildSeen:
         return seen
+    except _TooLong:
+        return {"error": f"it did not reach the build in {_BUDGET_SECONDS:g} s"}
     except Exception as error:
         return {"error": f"{type(error).__name__}: {_first_line(error)}"}
     finally:
@@ -86,6 +101,25 @@ def observe(keras, code: str, filename: str, target: str) -> dict:
         else:
             delattr(sequential, name)
     return {"error": "running it did not build the model"}
+
+
+@contextlib.contextmanager
+def _budget(seconds: float):
+    """Raises _TooLong after `seconds`, where a timer can (the worker's main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise _TooLong()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def replay(keras, model, seen: dict) -> None:

@@ -44,6 +44,28 @@ def _int64_converted(dtype: str) -> str:
     )
 
 
+# A function returns the model unbuilt; the caller's first fit builds it.
+RETURNED_INT64 = """\
+import os
+
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+
+import numpy as np
+import tensorflow as tf
+
+x = np.ones((100, 4), dtype="int64")
+
+
+def get_model():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3)])
+    model.compile(loss="mse", optimizer="sgd")
+    return model
+
+
+model = get_model()
+model.fit(x, np.zeros((100, 3)), verbose=0)
+"""
+
 # Keras 3 gives the InputLayer the first layer's compute dtype: float64 here.
 FLOAT64_LAYER = """\
 import numpy as np
@@ -90,6 +112,9 @@ def reports():
         # The converter before 0eb8c7e, for every file (it reads the Keras 3
         # ones as the converter of today does).
         patch.setattr(first_build, "_keras2", lambda index, plan: False)
+        returned = seq2func.convert_source(RETURNED_INT64, path="returned.py").code
+        assert "tf.keras.Input(shape=(4,))" in returned
+        items["returned int64 as float32"] = (RETURNED_INT64, returned, "returned.py")
         found = verify_many(list(items.values()), Options(jobs=2, timeout=300))
     return dict(zip(items, found))
 
@@ -101,6 +126,13 @@ def test_an_input_of_another_dtype_than_the_first_build_gives_is_different(repor
     assert site.input_dtype == "int64"  # the original, built on its own data
     assert "int64 != (None, 4) float32" in site.reason, site.reason
     assert "first build `model.fit(x, ...)`" in site.reason, site.reason
+
+
+def test_a_returned_model_is_built_by_its_callers_first_build(reports):
+    (site,) = reports["returned int64 as float32"].sites
+    assert site.status == "different"
+    assert site.input_dtype == "int64"
+    assert "int64 != (None, 4) float32" in site.reason, site.reason
 
 
 def test_an_input_of_the_dtype_the_first_build_gives_is_equivalent(reports):

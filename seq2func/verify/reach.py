@@ -51,7 +51,7 @@ class Probe:
     # data): the worker runs it first to learn what Keras really builds the
     # original with, and builds it with that instead (`worker_first_build`).
     first_build: str | None = None
-    first_build_call: str | None = None  # `model.fit(x, y)`, as reports quote it
+    first_build_target: str | None = None  # the model's name in that code
 
 
 def _binds_target(node: ast.AST, target: str) -> bool:

@@ -164,7 +164,8 @@ def _first_build(keras, job) -> dict:
     probe = job["probe"]
     filename = job.get("path") or "<verified>"
     try:
-        seen = observe(keras, probe["first_build"], filename, probe["target"])
+        target = probe.get("first_build_target") or probe["target"]
+        seen = observe(keras, probe["first_build"], filename, target)
     finally:
         forget_probe_flags((sys.argv[0], __name__, _reach.__module__))
         keras.backend.clear_session()

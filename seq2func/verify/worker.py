@@ -15,8 +15,10 @@ Keras 2, and makes `import keras` mean tf-keras too (see
 This module is the process and one job's steps; the `worker_*` modules hold
 what the steps use: `worker_keras` (importing the Keras), `worker_downloads`
 (downloads refused), `worker_probe` (running the user's code to the model),
-`worker_model` (reading a built model) and `worker_sample` (the sample it is
-called on). None of them imports the framework at module level.
+`worker_model` (reading a built model), `worker_sample` (the sample it is
+called on) and `worker_first_build` (the original built by the program's own
+first build, for a model whose input was read from its data). None of them
+imports the framework at module level.
 """
 
 from __future__ import annotations

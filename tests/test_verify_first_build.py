@@ -66,6 +66,24 @@ model = get_model()
 model.fit(x, np.zeros((100, 3)), verbose=0)
 """
 
+# The caller is a function: its first build does not run without the program.
+CALLER_IN_FUNCTION = """\
+import numpy as np
+import keras
+
+
+def get_model():
+    model = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def main():
+    x = np.random.random((64, 6))
+    model = get_model()
+    model.fit(x, np.zeros((64, 1)), epochs=1, batch_size=16)
+"""
+
 # Keras 3 gives the InputLayer the first layer's compute dtype: float64 here.
 FLOAT64_LAYER = """\
 import numpy as np
@@ -107,6 +125,11 @@ def reports():
             "float64.py",
         ),
         "unreadable": (UNREADABLE, unreadable, "unreadable.py"),
+        "caller in a function": (
+            CALLER_IN_FUNCTION,
+            seq2func.convert_source(CALLER_IN_FUNCTION, path="caller.py").code,
+            "caller.py",
+        ),
     }
     with pytest.MonkeyPatch.context() as patch:
         # The converter before 0eb8c7e, for every file (it reads the Keras 3
@@ -165,3 +188,10 @@ def test_data_verification_cannot_read_is_said_and_the_planned_build_is_used(
     assert site.status == "equivalent", site.reason
     (note,) = [d for d in site.diagnostics if d.code == "S2F315"]
     assert "train.npy" in note.message, note.message
+
+
+def test_a_first_build_that_does_not_run_on_its_own_is_said(reports):
+    (site,) = reports["caller in a function"].sites
+    assert site.status == "equivalent", site.reason
+    (note,) = [d for d in site.diagnostics if d.code == "S2F315"]
+    assert "`model.fit(x, ...)`" in note.message, note.message

@@ -64,6 +64,11 @@ class DeferredBuild:
     # the input from its data (S2F210) at module level (`first_build_run`).
     run: FirstBuildRun | None = None
 
+    @property
+    def read_from_data(self) -> bool:
+        """The converter read the input from the code's data (S2F210), not a trace."""
+        return any(d.code == INPUT_FROM_FIRST_BUILD for d in self.site.diagnostics)
+
     def probes(self, original: Probe, converted: Probe) -> tuple[Probe, Probe]:
         """The two probes, the original's building the model the way its first call did."""
         first = self.first_build
@@ -137,11 +142,11 @@ def deferred_build(
     if not any(d.code in _DEFERRED for d in site.diagnostics):
         return None
     first = _first_build(source, path, site, traces)
-    run = None
-    read = any(d.code == INPUT_FROM_FIRST_BUILD for d in site.diagnostics)
-    if first is not None and read:
+    deferred = DeferredBuild(site, first)
+    if first is not None and deferred.read_from_data:
         run = first_build_run(source, site, first)
-    return DeferredBuild(site, first, run)
+        deferred = dataclasses.replace(deferred, run=run)
+    return deferred
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,9 @@ def _notes(task: _Task, original: dict, keras: KerasFlavour, why: str) -> list:
             notes.append(note(IMPORT_SKIPPED, detail))
     if original.get("stand_in"):
         notes.append(note(DATA_STAND_IN, f" ({original['stand_in']})"))
-    unseen = (original.get("first_build") or {}).get("error")
-    if unseen and task.deferred is not None and task.deferred.first_build:
-        call = task.deferred.first_build.call
-        notes.append(note(FIRST_BUILD_NOT_RUN, f" (`{call}`: {unseen})"))
+    unseen = _first_build_unseen(task, original)
+    if unseen:
+        notes.append(note(FIRST_BUILD_NOT_RUN, unseen))
     if keras == "2":
         version = original.get("keras_version", "")
         detail = f" ({version}: {why})" if version else f" ({why})"
@@ -202,6 +201,23 @@ def _compared(
         **built,
         **common,
     )
+
+
+def _first_build_unseen(task: _Task, original: dict) -> str:
+    """Why the original of a site read from its data (S2F210) was built on the
+    planned input, not by its own first build; "" where it was not."""
+    deferred = task.deferred
+    if deferred is None or deferred.first_build is None:
+        return ""
+    call = deferred.first_build.call
+    error = (original.get("first_build") or {}).get("error")
+    if error:
+        return f" (`{call}`: {error})"
+    if deferred.read_from_data and original.get("built_on_plan"):
+        return (
+            f" (`{call}`: its statement does not run without the rest of the program)"
+        )
+    return ""
 
 
 def _said_first_build(

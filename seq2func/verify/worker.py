@@ -152,6 +152,7 @@ def _built_model(
                 replay(keras, model, seen)
             elif shape is not None:
                 model.build(tuple(shape))
+                result["built_on_plan"] = True
     if model is None or not _is_model(keras, model):
         raise LookupError("the model was not reached (the code did not bind it)")
     if not model.built or not getattr(model, "inputs", None):

@@ -13,8 +13,8 @@ so a converted float32 Input is "different"; a `model.build(planned_shape)`
 would have been float32 too, and proved a wrong rewrite. Where that run
 fails (data from a download or a file, a fit that fails), the model is
 built with `model.build(batch_shape)` on the batch shape the converter read,
-and the site says so (S2F315); so is a model whose input a trace recorded
-(S2F208).
+and the site says so (S2F315). A model whose input a trace recorded (S2F208)
+is built that way on the recorded batch shape.
 
 In a function or method, the probe runs the whole body, first build
 included; a method of a test class gets its `setUp` first, as unittest

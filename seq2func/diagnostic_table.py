@@ -448,4 +448,14 @@ TABLE = [
         "the shape given, so the rewrite is proven for that shape, not the real "
         "data's. Verify where the data is to prove it for that shape.",
     ),
+    Code(
+        "S2F315",
+        "note",
+        "first-build-not-run",
+        "{model}: the original was built on the input the converter read from its "
+        "first build, which verification could not run{detail}",
+        "The input's batch shape and dtype were not seen from the data itself: "
+        "the rewrite is proven for the input the converter read. Verify where the "
+        "data is to compare the original's own first build.",
+    ),
 ]

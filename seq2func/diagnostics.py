@@ -74,6 +74,7 @@ VERIFIED_ON_KERAS_2: Final = "S2F311"
 MISSING_MODULE: Final = "S2F312"
 NEEDS_DATA: Final = "S2F313"
 DATA_STAND_IN: Final = "S2F314"
+FIRST_BUILD_NOT_RUN: Final = "S2F315"
 
 
 CODES: dict[str, Code] = {c.code: c for c in TABLE}

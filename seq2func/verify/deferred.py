@@ -3,17 +3,27 @@
 The original model is built only when the program first runs it on data: a
 `fit`, `predict` or call after its statements, which the module-level probe
 drops (`reach`: data loading, training and the rest of the program never run
-there). So the original's probe replays that build: after the model's
-statements, `model.build(batch_shape)` with the batch shape Keras gave the
-original there. That is what the first `fit`/call runs (`Sequential.build`
-on the data's shape; measured on Keras 3.15: the same `InputLayer` batch
-shape and dtype, the first layer's compute dtype, and the same weights).
+there). So the original's side replays that build, as Keras made it on the
+code's own data, not as the converter read it: it first runs the program's
+statements through that first build (the model, its data, `compile`, the
+call: `first_build_run`), records what Keras builds the model with there,
+and builds the model it compares with exactly that (`worker_first_build`).
+Keras 2's `InputLayer` takes the data's dtype (int64 data, an int64 input),
+so a converted float32 Input is "different"; a `model.build(planned_shape)`
+would have been float32 too, and proved a wrong rewrite. Where that run
+fails (data from a download or a file, a fit that fails), the model is
+built with `model.build(batch_shape)` on the batch shape the converter read,
+and the site says so (S2F315). A model whose input a trace recorded (S2F208)
+is built that way on the recorded batch shape.
+
 In a function or method, the probe runs the whole body, first build
 included; a method of a test class gets its `setUp` first, as unittest
 runs it. A body that returns its model unbuilt (`def build_model(): ...
 return model`, fitted by the caller) leaves the first build outside the
-probe, so the worker builds the model it reaches unbuilt with the same
-batch shape (`Probe.build_shape`); a model the body built is left as it is.
+probe: the worker builds the model it reaches unbuilt as the caller's first
+build did (the caller's `m = build_model()` and `m.fit(x)` run the same way,
+when at module level), or on the planned batch shape (`Probe.build_shape`);
+a model the body built is left as it is.
 
 Keras 3 keeps the first batch's size as the original's input batch dimension
 (S2F211); the converted `keras.Input(shape=...)` has None there. The
@@ -37,7 +47,8 @@ from ..diagnostics import INPUT_FROM_FIRST_BUILD, INPUT_FROM_TRACE
 from ..planning import find_sites
 from ..planning.plan import FirstBuild
 from ..results import Site
-from .reach import Probe
+from .reach import Probe, module_bindings, ordinal_of
+from .slicing import backward_slice
 
 # Inputs Keras took from the data of the model's first build, read or recorded.
 _DEFERRED = (INPUT_FROM_FIRST_BUILD, INPUT_FROM_TRACE)
@@ -49,14 +60,20 @@ class DeferredBuild:
 
     site: Site
     first_build: FirstBuild | None
+    # The program through the model's first build, where the converter read
+    # the input from its data (S2F210) at module level (`first_build_run`).
+    run: FirstBuildRun | None = None
+
+    @property
+    def read_from_data(self) -> bool:
+        """The converter read the input from the code's data (S2F210), not a trace."""
+        return any(d.code == INPUT_FROM_FIRST_BUILD for d in self.site.diagnostics)
 
     def probes(self, original: Probe, converted: Probe) -> tuple[Probe, Probe]:
         """The two probes, the original's building the model the way its first call did."""
         first = self.first_build
         if original.mode == "module" and first is not None and original.target:
-            shape = _tuple_text(first.batch_shape)
-            code = f"{original.code}{original.target}.build({shape})\n"
-            return dataclasses.replace(original, code=code), converted
+            return self._built_first(original, first), converted
         # In a function the first build comes after the model is complete, so
         # both sides run the whole body (the same data, the same training)
         # instead of stopping at completion.
@@ -67,8 +84,19 @@ class DeferredBuild:
         if first is not None:
             # A body that returns its model unbuilt leaves the first build to
             # its caller, which the probe never runs: the worker replays it.
-            whole[0] = dataclasses.replace(whole[0], build_shape=first.batch_shape)
+            whole[0] = self._built_first(whole[0], first)
         return whole[0], whole[1]
+
+    def _built_first(self, probe: Probe, first: FirstBuild) -> Probe:
+        """The original's probe, building a model it reaches unbuilt the way
+        the program's first build does (or, failing that, on the planned shape)."""
+        run = self.run
+        return dataclasses.replace(
+            probe,
+            build_shape=first.batch_shape,
+            first_build=run.code if run else None,
+            first_build_target=run.target if run else None,
+        )
 
     def relaxed(self, original: dict, converted: dict) -> tuple[dict, str | None]:
         """The original's result with its batch dimension read as the converted model's.
@@ -113,7 +141,73 @@ def deferred_build(
     (S2F210) or from a trace of it (S2F208)."""
     if not any(d.code in _DEFERRED for d in site.diagnostics):
         return None
-    return DeferredBuild(site, _first_build(source, path, site, traces))
+    first = _first_build(source, path, site, traces)
+    deferred = DeferredBuild(site, first)
+    if first is not None and deferred.read_from_data:
+        run = first_build_run(source, site, first)
+        deferred = dataclasses.replace(deferred, run=run)
+    return deferred
+
+
+@dataclass(frozen=True)
+class FirstBuildRun:
+    """The program through a model's first build, and the name the model has there."""
+
+    code: str
+    target: str
+
+
+def first_build_run(source: str, site: Site, first: FirstBuild) -> FirstBuildRun | None:
+    """The program's statements through the model's first build, at their own
+    lines: the model (for a module-level site, its slice; for a model a
+    function returns, the caller's `m = f()`), then what the statement of that
+    build needs (its data, `compile`). None where that statement is not at
+    module level outside the site's definition (a build in the function itself
+    runs with its body)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    stop = next(
+        (
+            index
+            for index, statement in enumerate(tree.body)
+            if statement.lineno <= first.line <= (statement.end_lineno or 0)
+        ),
+        None,
+    )
+    if stop is None or isinstance(tree.body[stop], _DEFINITIONS):
+        return None
+    if site.scope == "<module>":
+        target = site.target or ""
+        ordinal = ordinal_of(source, site.scope, target, site.line)
+    else:  # the caller's name for the returned model: `model` of `model.fit(x)`
+        target = _receiver(first.call) or ""
+        ordinal = sum(
+            1 for _, n in module_bindings(tree, target) if n.lineno <= first.line
+        )
+    bindings = module_bindings(tree, target) if target else []
+    if not 0 < ordinal <= len(bindings) or bindings[ordinal - 1][0] >= stop:
+        return None
+    start = bindings[ordinal - 1][0]
+    lines = source.splitlines()
+    code = backward_slice(tree, lines, stop, {target.split(".")[0]}, start)
+    return FirstBuildRun(code, target)
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _receiver(call: str) -> str | None:
+    """`model` in `model.fit(x, ...)` and `model(x)`, as FirstBuild quotes them."""
+    try:
+        node = ast.parse(call, mode="eval").body
+    except SyntaxError:
+        return None
+    func = node.func if isinstance(node, ast.Call) else None
+    if isinstance(func, ast.Attribute):
+        func = func.value
+    return func.id if isinstance(func, ast.Name) else None
 
 
 def _first_build(
@@ -170,11 +264,6 @@ def _parse(shape: str | None) -> tuple | None:
     except (ValueError, SyntaxError):
         return None
     return value if isinstance(value, tuple) else None
-
-
-def _tuple_text(shape: tuple) -> str:
-    inner = ", ".join(str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
 def _unbatched(row: dict, batch: int) -> dict:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .. import diagnostics
 from ..diagnostics import (
     DATA_STAND_IN,
+    FIRST_BUILD_NOT_RUN,
     IMPORT_SKIPPED,
     MISSING_MODULE,
     NEEDS_DATA,
@@ -17,7 +19,7 @@ from ..diagnostics import (
     VERIFIED_ON_KERAS_2,
     WEIGHTS_NEUTRALISED,
 )
-from .compare import compare, expected_differences, rows
+from .compare import Comparison, compare, expected_differences, rows
 from .deferred import DeferredBuild
 from .flavour import KerasFlavour, keras2_only
 from .results import SiteVerification
@@ -82,6 +84,9 @@ def _notes(task: _Task, original: dict, keras: KerasFlavour, why: str) -> list:
             notes.append(note(IMPORT_SKIPPED, detail))
     if original.get("stand_in"):
         notes.append(note(DATA_STAND_IN, f" ({original['stand_in']})"))
+    unseen = _first_build_unseen(task, original)
+    if unseen:
+        notes.append(note(FIRST_BUILD_NOT_RUN, unseen))
     if keras == "2":
         version = original.get("keras_version", "")
         detail = f" ({version}: {why})" if version else f" ({why})"
@@ -174,7 +179,9 @@ def _compared(
     compared, batch_difference = (
         deferred.relaxed(original, converted) if deferred else (original, None)
     )
-    comparison = compare(compared, converted, workdir)
+    comparison = _said_first_build(
+        compare(compared, converted, workdir), original, deferred
+    )
     expected = expected_differences(keras) + (
         (batch_difference,) if batch_difference else ()
     )
@@ -194,6 +201,46 @@ def _compared(
         **built,
         **common,
     )
+
+
+def _first_build_unseen(task: _Task, original: dict) -> str:
+    """Why the original of a site read from its data (S2F210) was built on the
+    planned input, not by its own first build; "" where it was not."""
+    deferred = task.deferred
+    if deferred is None or deferred.first_build is None:
+        return ""
+    call = deferred.first_build.call
+    error = (original.get("first_build") or {}).get("error")
+    if error:
+        return f" (`{call}`: {error})"
+    if deferred.read_from_data and original.get("built_on_plan"):
+        return (
+            f" (`{call}`: its statement does not run without the rest of the program)"
+        )
+    return ""
+
+
+def _said_first_build(
+    comparison: Comparison, original: dict, deferred: DeferredBuild | None
+) -> Comparison:
+    """A failed input check names the first build that gave the original its
+    input, when the worker ran it (`worker_first_build`)."""
+    seen = original.get("first_build") or {}
+    if deferred is None or deferred.first_build is None or "batch_shape" not in seen:
+        return comparison
+    said = (
+        f"the original's first build `{deferred.first_build.call}` gives it that input"
+    )
+    checks = tuple(
+        (
+            replace(check, detail=f"{check.detail} ({said})")
+            if check.name == "input" and not check.passed
+            else check
+        )
+        for check in comparison.checks
+    )
+    differences = tuple(c.detail for c in checks if not c.passed)
+    return replace(comparison, checks=checks, differences=differences)
 
 
 # Data the model's code reads and verification cannot reach: downloads (refused

@@ -47,6 +47,11 @@ class Probe:
     # first-build site): the worker builds a model it reaches unbuilt with it,
     # as a function's model returned to a caller that fits it (see deferred).
     build_shape: tuple[int | None, ...] | None = None
+    # The program through that first build (a module-level site read from its
+    # data): the worker runs it first to learn what Keras really builds the
+    # original with, and builds it with that instead (`worker_first_build`).
+    first_build: str | None = None
+    first_build_target: str | None = None  # the model's name in that code
 
 
 def _binds_target(node: ast.AST, target: str) -> bool:
@@ -59,7 +64,7 @@ def _binds_target(node: ast.AST, target: str) -> bool:
     return any(ast.unparse(t) == target for t in targets)
 
 
-def _module_bindings(tree: ast.Module, target: str) -> list[tuple[int, ast.AST]]:
+def module_bindings(tree: ast.Module, target: str) -> list[tuple[int, ast.AST]]:
     """(top-level index, node) of each module-scope assignment to target, in order."""
     found = []
     for index, statement in enumerate(tree.body):
@@ -78,7 +83,7 @@ def ordinal_of(source: str, scope: str, target: str | None, line: int) -> int:
         return 1
     tree = ast.parse(source)
     if scope == "<module>":
-        bindings = [node for _, node in _module_bindings(tree, target)]
+        bindings = [node for _, node in module_bindings(tree, target)]
     else:
         function = _find_function(tree, scope, line)
         if function is None:
@@ -193,7 +198,7 @@ def _module_probe(
     completes the model (its last line, when known), read by name."""
     if target is None:
         raise Unreachable("the model is not bound to a name")
-    bindings = _module_bindings(tree, target)
+    bindings = module_bindings(tree, target)
     if len(bindings) < ordinal:
         raise Unreachable(f"no assignment to {target} found at module level")
     start, _ = bindings[ordinal - 1]

@@ -15,8 +15,10 @@ Keras 2, and makes `import keras` mean tf-keras too (see
 This module is the process and one job's steps; the `worker_*` modules hold
 what the steps use: `worker_keras` (importing the Keras), `worker_downloads`
 (downloads refused), `worker_probe` (running the user's code to the model),
-`worker_model` (reading a built model) and `worker_sample` (the sample it is
-called on). None of them imports the framework at module level.
+`worker_model` (reading a built model), `worker_sample` (the sample it is
+called on) and `worker_first_build` (the original built by the program's own
+first build, for a model whose input was read from its data). None of them
+imports the framework at module level.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .flags import forget_probe_flags
 from .local_imports import LocalImports
 from .stand_ins import failing_line
 from .worker_downloads import _Downloads
+from .worker_first_build import observe, replay
 from .worker_keras import _import_keras
 from .worker_model import _as_numpy, _dtype_name, _is_model, _rows, _summary
 from .worker_probe import SkippedImport, _failed_import, _first_line, _reach
@@ -107,7 +110,7 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
     try:
         downloads.notes = notes
         downloads.sweep()
-        model = _built_model(keras, job, namespace, skipped, imports)
+        model = _built_model(keras, job, namespace, skipped, imports, result)
         result["skipped_imports"] = [asdict(entry) for entry in skipped]
         dtype = _describe(keras, model, job, result)
         sample = _sample(keras, model, job, result, dtype)
@@ -129,18 +132,48 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
 
 
 def _built_model(
-    keras, job, namespace: dict, skipped: list[SkippedImport], imports: LocalImports
+    keras,
+    job,
+    namespace: dict,
+    skipped: list[SkippedImport],
+    imports: LocalImports,
+    result: dict,
 ):
+    probe = job["probe"]
     with imports, contextlib.redirect_stdout(io.StringIO()):
+        seen = None
+        if probe.get("first_build") and job["side"] == "original":
+            seen = _first_build(keras, job)
+            result["first_build"] = seen
         model = _reach(job, namespace, skipped)
-        shape = job["probe"].get("build_shape")
-        if shape is not None and _is_model(keras, model) and not model.built:
-            model.build(tuple(shape))
+        shape = probe.get("build_shape")
+        if _is_model(keras, model) and not model.built:
+            if seen is not None and "batch_shape" in seen:
+                replay(keras, model, seen)
+            elif shape is not None:
+                model.build(tuple(shape))
+                result["built_on_plan"] = True
     if model is None or not _is_model(keras, model):
         raise LookupError("the model was not reached (the code did not bind it)")
     if not model.built or not getattr(model, "inputs", None):
         raise ValueError("the model has no input: it is not built")
     return model
+
+
+def _first_build(keras, job) -> dict:
+    """What the program's own first build of the model builds it with
+    (`worker_first_build`); then a fresh session from the seed, so the model
+    compared draws its weights as the converted one does."""
+    probe = job["probe"]
+    filename = job.get("path") or "<verified>"
+    try:
+        target = probe.get("first_build_target") or probe["target"]
+        seen = observe(keras, probe["first_build"], filename, target)
+    finally:
+        forget_probe_flags((sys.argv[0], __name__, _reach.__module__))
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(job.get("seed", 0))
+    return seen
 
 
 def _describe(keras, model, job, result: dict) -> str:

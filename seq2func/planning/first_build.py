@@ -55,6 +55,10 @@ TypeError (Keras 3.15's sequential.py), a Functional model cannot.
 Notes S2F210 (always) and S2F211; a use before the first build, or data
 whose shape cannot be read, keeps the site's S2F101 and says why in its
 message. Fixtures: `input_first_build_*`.
+
+The module is a little over 400 lines, a sixth of them the measured facts
+above, kept where the code relies on them; finding the first build and
+reading its data are one rule.
 """
 
 from __future__ import annotations
@@ -65,10 +69,9 @@ import libcst as cst
 
 from ..analysis import keras_names
 from ..analysis.data_datasets import dataset_shape
-from ..analysis.data_shapes import DataShape, Unknown, data_shape, integer_value
+from ..analysis.data_shapes import DataShape, Unknown, data_shape
 from ..analysis.index import TreeIndex
 from ..analysis.references import Ref
-from ..analysis.nodes import kwarg
 from ..diagnostics import (
     BATCH_DIMENSION_DROPPED,
     INPUT_FROM_FIRST_BUILD,
@@ -86,9 +89,14 @@ from .build_calls import (
     quote,
     use_of,
 )
-from . import first_layer_variable, keras2
+from . import first_layer_variable
 from .first_batch import Batch, dataset_batch, original_batch
-from .keras2_first_build import batch_kept, keras2_unlike_keras3
+from .keras2_first_build import (
+    batch_kept,
+    input_length_mismatch,
+    is_keras2_model,
+    keras2_unlike_keras3,
+)
 from .named_layer_reads import built_on_other_shape, read_before_build
 from .returned_model import NotBuilt, is_return, returned_builds
 from .input_arguments import compute_dtype
@@ -138,7 +146,7 @@ def input_from_first_build(
                 " whose dtype and shape inference the converter knows",
             )
         return None
-    on_keras2 = _keras2(index, plan)
+    on_keras2 = is_keras2_model(index, plan)
     # Every caller's build on Keras 2 (`returned_model`), the first on Keras 3.
     checked = builds if on_keras2 else builds[:1]
     reason = next(
@@ -220,7 +228,7 @@ def input_from_builds(
         _explain(skip, refused)
         return None
     if isinstance(first, cst.Call):
-        mismatch = _input_length_mismatch(index, first, shape)
+        mismatch = input_length_mismatch(index, first, shape)
         if mismatch is not None:
             _explain(skip, mismatch)
             return None
@@ -312,30 +320,6 @@ def _unlike_measured(
     return None
 
 
-def _input_length_mismatch(
-    index: TreeIndex, layer: cst.Call, shape: DataShape
-) -> str | None:
-    """Why `Embedding(input_length=L)` and the data disagree, if they may.
-
-    Keras 3 ignores `input_length` (with a warning) and builds on the data;
-    Keras 2 took the input from it. When the data has exactly L columns both
-    give the same Input, so the file means the same on either.
-    """
-    argument = kwarg(layer, "input_length")
-    if argument is None:
-        return None
-    try:
-        length = integer_value(index, argument.value)
-    except Unknown:
-        length = None
-    if shape.features != (length,):
-        return (
-            f"Keras 2 takes the input from input_length={index.code(argument.value)},"
-            f" Keras 3 from the data, of shape {shape.text}"
-        )
-    return None
-
-
 def _note(
     index: TreeIndex, plan: Plan, found: BuildCall, shape: DataShape, batch: Batch
 ) -> None:
@@ -349,23 +333,6 @@ def _note(
                 index, plan, BATCH_DIMENSION_DROPPED, _dropped(found, batch), found.call
             )
         )
-
-
-def _keras2(index: TreeIndex, plan: Plan) -> bool:
-    """A model of Keras 2 (`tf_keras`, `keras.engine`, `tensorflow.python.keras`,
-    and `tf.keras` in a file that sets TF_USE_LEGACY_KERAS: `keras2`).
-
-    Measured on tf_keras 2.21: the InputLayer takes the data's dtype (int64
-    data gives an int64 input, `model(x)` on float64 data a float64 one), and
-    `predict` keeps other batch sizes; `keras2_first_build` says where it
-    builds the same input as the converted model.
-    """
-    if plan.family == "tf_keras" or keras2.runs_on_keras2(index, plan):
-        return True
-    return any(
-        name.startswith(("keras.engine.", "tensorflow.python.keras."))
-        for name in index.qualified(plan.call.func)
-    )
 
 
 def _dropped(found: BuildCall, batch: Batch) -> str:

@@ -31,11 +31,16 @@ Fixtures: `input_first_model_build_keras2*`.
 
 from __future__ import annotations
 
+import libcst as cst
+
 from ..analysis.data_floating import is_numpy_float
+from ..analysis.data_shapes import DataShape, integer_value
 from ..analysis.index import TreeIndex
 from ..analysis.nodes import kwarg
 from ..analysis.reaching import Unknown
+from . import keras2
 from .build_calls import BuildCall
+from .plan import Plan
 
 _FLOAT_CASTING = frozenset({"fit", "evaluate"})
 
@@ -58,3 +63,44 @@ def keras2_unlike_keras3(index: TreeIndex, build: BuildCall) -> str | None:
 def batch_kept(batch_shape: tuple[int | None, ...]) -> bool:
     """Whether the original's batch dimension may be a number (Keras 2 may relax it later)."""
     return batch_shape[0] is not None
+
+
+def is_keras2_model(index: TreeIndex, plan: Plan) -> bool:
+    """A model of Keras 2 (`tf_keras`, `keras.engine`, `tensorflow.python.keras`,
+    and `tf.keras` in a file that sets TF_USE_LEGACY_KERAS: `keras2`).
+
+    Measured on tf_keras 2.21: the InputLayer takes the data's dtype (int64
+    data gives an int64 input, `model(x)` on float64 data a float64 one), and
+    `predict` keeps other batch sizes; `keras2_first_build` says where it
+    builds the same input as the converted model.
+    """
+    if plan.family == "tf_keras" or keras2.runs_on_keras2(index, plan):
+        return True
+    return any(
+        name.startswith(("keras.engine.", "tensorflow.python.keras."))
+        for name in index.qualified(plan.call.func)
+    )
+
+
+def input_length_mismatch(
+    index: TreeIndex, layer: cst.Call, shape: DataShape
+) -> str | None:
+    """Why `Embedding(input_length=L)` and the data disagree, if they may.
+
+    Keras 3 ignores `input_length` (with a warning) and builds on the data;
+    Keras 2 took the input from it. When the data has exactly L columns both
+    give the same Input, so the file means the same on either.
+    """
+    argument = kwarg(layer, "input_length")
+    if argument is None:
+        return None
+    try:
+        length = integer_value(index, argument.value)
+    except Unknown:
+        length = None
+    if shape.features != (length,):
+        return (
+            f"Keras 2 takes the input from input_length={index.code(argument.value)},"
+            f" Keras 3 from the data, of shape {shape.text}"
+        )
+    return None

@@ -24,6 +24,8 @@ caller shows to the user.
 
 from __future__ import annotations
 
+from typing import Any
+
 import libcst as cst
 from libcst.metadata import ExpressionContext
 
@@ -70,14 +72,19 @@ def reaching_value(index: TreeIndex, node: cst.BaseExpression) -> cst.CSTNode:
     raise Unknown(f"`{index.code(node)}` is not a name")
 
 
-def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
+def _assignments(index: TreeIndex, name: cst.Name) -> tuple[Any, list[Any]]:
+    """The scope `name` is read in and the scope's assignments of it (LibCST's)."""
     scope = lazy_value(index.scopes.get(name))
     if scope is None:
         raise Unknown(f"`{name.value}` is not analysed")
     try:
-        assignments = list(scope[name.value])
+        return scope, list(scope[name.value])
     except Exception:
         raise Unknown(f"`{name.value}` is not assigned here") from None
+
+
+def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
+    scope, assignments = _assignments(index, name)
     root = index.scope_root(name)
     constant = _module_constant(index, name, root, assignments)
     if constant is not None:
@@ -101,13 +108,7 @@ def reaching_class(index: TreeIndex, name: cst.Name) -> cst.ClassDef:
     """The `class` statement `name` reads, when the scope binds the name only by
     `class` statements and the last one before the read surely ran (a notebook
     defining `MyDense` in two cells). Raises `Unknown` otherwise."""
-    scope = lazy_value(index.scopes.get(name))
-    if scope is None:
-        raise Unknown(f"`{name.value}` is not analysed")
-    try:
-        assignments = list(scope[name.value])
-    except Exception:
-        raise Unknown(f"`{name.value}` is not assigned here") from None
+    scope, assignments = _assignments(index, name)
     classes = [getattr(a, "node", None) for a in assignments]
     if any(a.scope is not scope for a in assignments) or not all(
         isinstance(c, cst.ClassDef) for c in classes

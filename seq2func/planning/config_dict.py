@@ -19,10 +19,11 @@ from ..analysis.references import references
 from .plan import Plan
 
 
-def config_arguments(
-    index: TreeIndex, plan: Plan, arg: cst.Arg
-) -> list[cst.Arg] | None:
-    """The dict's entries as keyword arguments, or None when they cannot be read."""
+def unpacked_dict(
+    index: TreeIndex, arg: cst.Arg
+) -> tuple[cst.Assign, list[cst.Arg]] | None:
+    """`**name` where `name = {...}` (or `dict(...)`) is its only binding, one
+    target: that assignment and the dict's entries as keyword arguments."""
     if arg.star != "**" or not isinstance(arg.value, cst.Name):
         return None
     value = index.single_value(arg.value)
@@ -32,7 +33,18 @@ def config_arguments(
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
         return None
     entries = dict_entries(index, value)
-    if entries is None or not _just_before(index, plan, assign):
+    return None if entries is None else (assign, entries)
+
+
+def config_arguments(
+    index: TreeIndex, plan: Plan, arg: cst.Arg
+) -> list[cst.Arg] | None:
+    """The dict's entries as keyword arguments, or None when they cannot be read."""
+    found = unpacked_dict(index, arg)
+    if found is None:
+        return None
+    assign, entries = found
+    if not _just_before(index, plan, assign):
         return None
     name = arg.value.value
     target = assign.targets[0].target

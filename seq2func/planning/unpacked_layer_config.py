@@ -27,7 +27,7 @@ import libcst as cst
 
 from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.references import references
-from .config_dict import dict_entries
+from .config_dict import unpacked_dict
 
 # The keywords that give or change the model's input when a layer gets them.
 _INPUT_KEYWORDS: Final = frozenset(
@@ -58,15 +58,10 @@ def _known_config(
         return False
     if index.may_be_elided(arg.value.value):
         raise WholeFileNeeded  # narrowing may have blanked its binding or a read
-    value = index.single_value(arg.value)
-    if value is None:
+    found = unpacked_dict(index, arg)
+    if found is None:
         return False
-    assign = index.parent(value)
-    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
-        return False
-    entries = dict_entries(index, value)
-    if entries is None:
-        return False
+    assign, entries = found
     forbidden = _INPUT_KEYWORDS if embedding else _INPUT_KEYWORDS | {"input_dim"}
     keys = {a.keyword.value for a in entries if a.keyword is not None}
     if keys & forbidden:

@@ -246,7 +246,10 @@ def _reaching(
             f"`{index.code(changed)}` on line {index.line(changed)} changes its shape"
         )
     if isinstance(value, UnpackedFrom):
-        raise value
+        try:
+            raise value
+        finally:
+            del value  # this frame is on its traceback: no cycle through it
     return value
 
 

@@ -86,6 +86,10 @@ def plan_site(index: TreeIndex, call: cst.Call, family: str) -> Plan:
             step(index, plan)
     except Skip as skip:
         plan.skips.append(diagnostic(index, plan, skip.code, skip.detail, skip.node))
+        # A skip made in one step and raised from a deeper one is held by the
+        # frames its traceback holds: a cycle that would keep the whole index
+        # alive until the collector runs.
+        skip.__traceback__ = skip.__context__ = None
         return plan
     plan.end_line = _end_line(index, plan)
     return plan

@@ -338,8 +338,10 @@ def _input_from_layer_arguments(
             _late_input(index, plan, first, skip, late)
         except Skip as skipped:
             # A late source's reason is the nearer one; else say the layer's build gave none.
-            if skipped is skip and not skip.detail:
-                skip.detail = first_layer_variable.built_beforehand(index, plan, first)
+            if skipped.node is skip.node and not skipped.detail:
+                skipped.detail = first_layer_variable.built_beforehand(
+                    index, plan, first
+                )
             raise
         return
     plan.input = InputSpec(
@@ -362,7 +364,9 @@ def _late_input(
             plan.input = spec
             _check_no_nested_models(index, plan)
             return
-    raise skip
+    # A fresh Skip: the caller's frame holds `skip`, and a traceback through
+    # it would make a cycle that keeps the whole index alive until collected.
+    raise Skip(skip.code, skip.detail, skip.node)
 
 
 def _check_no_nested_models(index: TreeIndex, plan: Plan) -> None:

@@ -92,3 +92,42 @@ def test_a_jobs_flags_are_forgotten_so_the_next_job_defines_them_again():
     exec(compile(define, "probe", "exec"), {"__name__": "__seq2func_verify__"})
     forget_probe_flags((__name__,))
     assert "s2f_again" not in absl_flags.FLAGS
+
+
+def test_a_with_block_reads_the_names_it_binds_itself_not_earlier_ones():
+    # Two converted models in `with strategy.scope():` blocks: the second one's
+    # `inputs` is its own, so the first model (and its layer names) stay out.
+    source = textwrap.dedent("""\
+        import keras
+
+        scope = keras.name_scope("a")
+        with scope:
+            inputs = keras.Input(shape=(1,))
+            outputs = keras.layers.Dense(1)(inputs)
+            first = keras.Model(inputs=inputs, outputs=outputs)
+        with scope:
+            inputs = keras.Input(shape=(1,))
+            outputs = keras.layers.Dense(1)(inputs)
+            model = keras.Model(inputs=inputs, outputs=outputs)
+        """)
+    code = probe_for(
+        source, scope="<module>", target="model", ordinal=1, form="list", end_line=11
+    ).code
+    assert "first = keras.Model" not in code
+    assert "scope = keras.name_scope" in code
+
+
+def test_a_with_block_that_reads_a_name_before_binding_it_keeps_the_earlier_binding():
+    source = textwrap.dedent("""\
+        import keras
+
+        width = 3
+        with keras.name_scope("a"):
+            layer = keras.layers.Dense(width)
+            width = 4
+            model = keras.Sequential([layer])
+        """)
+    code = probe_for(
+        source, scope="<module>", target="model", ordinal=1, form="list", end_line=7
+    ).code
+    assert "width = 3" in code

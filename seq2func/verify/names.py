@@ -86,3 +86,39 @@ def read_names(node: ast.AST, until: tuple[ast.AST, int] | None = None) -> set[s
                     if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store)
                 } - declared
     return reads - own
+
+
+# Statements whose bindings may not happen (a loop that never runs, a false `if`).
+_MAYBE_BINDS = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try)
+
+
+def outside_reads(node: ast.stmt) -> set[str]:
+    """`read_names`, with the body of a `with` or an `if` read in order: a name
+    one of its straight-line statements binds before another reads it is the
+    block's own. A model converted inside `with strategy.scope():` reads the
+    `inputs` it has just bound, not an `inputs` bound further up."""
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        reads: set[str] = set()
+        bound: set[str] = set()
+        for item in node.items:
+            reads |= read_names(item.context_expr)
+            if item.optional_vars is not None:
+                bound |= bound_names(item.optional_vars)
+        return reads | _block_reads(node.body, bound)
+    if isinstance(node, ast.If):
+        return (
+            read_names(node.test)
+            | _block_reads(node.body, set())
+            | _block_reads(node.orelse, set())
+        )
+    return read_names(node)
+
+
+def _block_reads(body: list[ast.stmt], bound: set[str]) -> set[str]:
+    reads: set[str] = set()
+    bound = set(bound)
+    for statement in body:
+        reads |= outside_reads(statement) - bound
+        if not isinstance(statement, _MAYBE_BINDS):
+            bound |= bound_names(statement)
+    return reads

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 
 from .flags import defines_flag, parsed_suffix
-from .names import bound_names, read_names
+from .names import bound_names, outside_reads, read_names
 
 # Calls whose side effects change how models are built: they stay in the probe.
 _CONFIG_CALLS = (
@@ -98,7 +98,10 @@ def _kept_statements(
     for index in range(len(body) - 1, -1, -1):
         statement = body[index]
         defined = bound_names(statement)
-        reads = read_names(statement, until if index == stop else None)
+        if until is not None and index == stop:
+            reads = read_names(statement, until)
+        else:
+            reads = outside_reads(statement)
         # Between the constructor and the stop, statements that touch the model
         # (its add() calls, loops of them) are part of building it.
         mutates = (

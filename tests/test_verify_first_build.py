@@ -6,7 +6,7 @@ has an int64 input. The converter before 0eb8c7e wrote a float32
 `keras.Input` for it; verification, which built the original with
 `model.build(planned_shape)` (float32 too), called that "equivalent". The
 sites of INT64 are those the converter of that time found: it read the file
-as Keras 3 (`first_build._keras2` said no), so the test verifies with that.
+as Keras 3 (`first_build.is_keras2_model` said no), so the test verifies with that.
 One pool of workers for the module.
 """
 
@@ -134,7 +134,7 @@ def reports():
     with pytest.MonkeyPatch.context() as patch:
         # The converter before 0eb8c7e, for every file (it reads the Keras 3
         # ones as the converter of today does).
-        patch.setattr(first_build, "_keras2", lambda index, plan: False)
+        patch.setattr(first_build, "is_keras2_model", lambda index, plan: False)
         returned = seq2func.convert_source(RETURNED_INT64, path="returned.py").code
         assert "tf.keras.Input(shape=(4,))" in returned
         items["returned int64 as float32"] = (RETURNED_INT64, returned, "returned.py")

@@ -103,9 +103,27 @@ def _runs_body(
 ) -> bool:
     """Whether `child` (a part of the statement) runs the first time the statement does."""
     if isinstance(statement, cst.With):
-        return child is statement.body
+        return child is statement.body and not _catches(index, statement)
     if isinstance(statement, cst.Try):
-        return child is statement.body
+        # An exception the build raises would be handled here in the original,
+        # while the converted model raises it where it is made, outside.
+        return child is statement.body and not statement.handlers
     if isinstance(statement, cst.For):
         return child is statement.body and loops_at_least_once(index, statement)
+    return False
+
+
+# Context managers that expect or swallow an exception (`assertRaises`,
+# `pytest.raises`, `contextlib.suppress`): a build that raises in them in the
+# original would raise where the converted model is made, outside them.
+_CATCHING = ("raises", "suppress")
+
+
+def _catches(index: TreeIndex, statement: cst.With) -> bool:
+    for item in statement.items:
+        call = item.item
+        func = call.func if isinstance(call, cst.Call) else call
+        name = index.code(func).rsplit(".", 1)[-1].lower()
+        if any(word in name for word in _CATCHING):
+            return True
     return False

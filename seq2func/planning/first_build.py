@@ -5,7 +5,10 @@ runs on data: its first `fit`, `evaluate`, `predict`, `train_on_batch`,
 `test_on_batch`, `predict_on_batch` or `model(x)`. When that call follows in
 the same scope and runs for sure once the model's code has run (not under
 an `if`, a `while`, a comprehension or a conditional expression; a `with`, a
-`try` body and a `for` over a non-empty literal `range` are fine), nothing
+`try` body and a `for` over a non-empty literal `range` are fine, but not a
+`try` with an `except` nor a `with self.assertRaises(...)`/`pytest.raises`/
+`suppress`: a build that raises there is handled in the original, and the
+converted model would raise where it is made, outside), nothing
 uses the model before it but `compile` (a `summary()` there prints the
 unbuilt model), no function that uses the model is defined before it (but
 one that can only run before the site, `dormant_functions`), and the shape

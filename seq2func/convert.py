@@ -135,7 +135,7 @@ def convert_narrowed(
             keep_lines,
             narrowed.has_name,
             elided_text=narrowed.elided_text,
-            elided_binds=narrowed.elided_binds,
+            may_bind_elided=narrowed.may_bind_elided,
             safety_net=False,
             plan_only=plan_only,
             traces=traces,
@@ -182,7 +182,7 @@ def _convert(
     file_has_name: Callable[[str], bool] = lambda name: False,
     *,
     elided_text: str = "",
-    elided_binds: Callable[[], frozenset[str]] | None = None,
+    may_bind_elided: Callable[[str], bool] | None = None,
     safety_net: bool = True,
     plan_only: bool = False,
     traces: SiteTraces | None = None,
@@ -196,7 +196,7 @@ def _convert(
     code is written: the result's code is the source.
     """
     module = _parse(source, path)
-    index = TreeIndex(module, path, source, elided_text, traces, elided_binds)
+    index = TreeIndex(module, path, source, elided_text, traces, may_bind_elided)
     plans = find_sites(index)
     for plan in plans:
         if plan.line in keep_lines and plan.converted:

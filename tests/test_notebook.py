@@ -373,3 +373,29 @@ def test_a_notebook_whose_sources_are_strings_changes_only_the_converted_one():
     assert after["cells"][1]["source"] == "".join(CONVERTED)
     after["cells"][1]["source"] = data["cells"][1]["source"]
     assert json.dumps(after, indent=2, ensure_ascii=False) + "\n" == text
+
+
+def test_a_source_key_elsewhere_in_a_cell_is_not_taken_for_its_source():
+    data = json.loads(notebook(["x = 1\n"], MODEL))
+    data["cells"][1]["metadata"] = {"source": MODEL, "tags": [{"source": MODEL}]}
+    text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    after = json.loads(convert_notebook(text, "m.ipynb").text)
+    assert after["cells"][1]["source"] == CONVERTED
+    assert after["cells"][1]["metadata"] == data["cells"][1]["metadata"]
+
+
+def test_twin_cells_each_get_their_own_conversion():
+    text = notebook(MODEL, ["model.summary()\n"], MODEL)
+    result = convert_notebook(text, "twins.ipynb")
+    after = json.loads(result.text)
+    assert result.cells_changed == (0, 2)
+    assert after["cells"][0]["source"] == after["cells"][2]["source"]
+    assert after["cells"][1]["source"] == ["model.summary()\n"]
+
+
+def test_a_layout_json_dumps_does_not_write_is_left_as_it_was():
+    data = json.loads(notebook(MODEL))
+    # One line: no indent to find the cells by, nor for json.dumps to match.
+    text = json.dumps(data, ensure_ascii=False)
+    result = convert_notebook(text, "flat.ipynb")
+    assert result.text == text and not result.cells_changed

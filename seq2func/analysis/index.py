@@ -42,7 +42,7 @@ class TreeIndex:
         source: str | None = None,
         elided_text: str = "",
         traces: SiteTraces | None = None,
-        elided_binds: Callable[[], frozenset[str]] | None = None,
+        may_bind_elided: Callable[[str], bool] | None = None,
     ) -> None:
         self.module = module
         self.path = path
@@ -61,7 +61,7 @@ class TreeIndex:
         self.narrowed = bool(elided_text)
         self._elided_text = elided_text
         self._elided_words: frozenset[str] | None = None
-        self._elided_binds = elided_binds
+        self._may_bind_elided = may_bind_elided
         # A policy set anywhere in the file counts, even blanked out of `module`.
         self.mixed_precision = any(
             hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS
@@ -93,9 +93,9 @@ class TreeIndex:
         """Whether a statement narrowing blanked out may bind `name`, in any scope."""
         if not self.narrowed:
             return False
-        if self._elided_binds is None:
+        if self._may_bind_elided is None:
             return self.may_be_elided(name)
-        return name in self._elided_binds()
+        return self._may_bind_elided(name)
 
     def may_be_elided(self, name: str) -> bool:
         """Whether a statement narrowing blanked out may mention `name`: its

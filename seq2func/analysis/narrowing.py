@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -62,9 +63,13 @@ class Narrowed:
         bool  # False: no statement names Sequential or InputLayer, so no site exists
     )
     tree: ast.Module = field(repr=False, compare=False)
-    # The units and which of them stand blanked, for `elided_binds`.
+    # The units and which of them stand blanked, for `may_bind_elided`.
     units: tuple[Unit, ...] = field(default=(), repr=False, compare=False)
     kept: tuple[bool, ...] = field(default=(), repr=False, compare=False)
+    # Each unit's facts, read once (`keeping.Keeping.facts`).
+    facts_of: Callable[[int], Facts] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def has_name(self, name: str) -> bool:
         """Whether `name` is a variable name of the whole file, blanked statements
@@ -93,24 +98,42 @@ class Narrowed:
     def _found(self) -> dict[str, bool]:
         return {}
 
-    def elided_binds(self) -> frozenset[str]:
-        """Every name a blanked statement may bind, in any scope (`Facts.stores`,
-        `Facts.binds`): a blanked class counts with all its body."""
-        return self._elided_binds
+    def may_bind_elided(self, name: str) -> bool:
+        """Whether a blanked statement may bind `name`, in any scope
+        (`Facts.stores`, `Facts.binds`): a blanked class counts with all its body.
 
-    @cached_property
-    def _elided_binds(self) -> frozenset[str]:
-        found: set[str] = set()
-        for unit, kept in zip(self.units, self.kept):
+        Only the blanked units whose lines spell the word are walked, with the
+        facts narrowing already read of them where it read any.
+        """
+        found = self._bound_elided.get(name)
+        if found is None:
+            found = self._bound_elided[name] = self._binds_elided(name)
+        return found
+
+    def _binds_elided(self, name: str) -> bool:
+        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        for position, (unit, kept) in enumerate(zip(self.units, self.kept)):
             if kept:
                 continue
             header = unit.header_of
-            if isinstance(header, ast.ClassDef):
+            whole_class = isinstance(header, ast.ClassDef)
+            # A header's clauses (`except ... as name`) run past its first block.
+            end = unit.end if header is None else header.end_lineno or unit.end
+            if not word.search("".join(self.original_lines[unit.start : end])):
+                continue
+            if whole_class:
                 facts = Facts.of([header])
+            elif self.facts_of is not None:
+                facts = self.facts_of(position)
             else:
                 facts = unit.facts()
-            found |= facts.stores | facts.binds
-        return frozenset(found)
+            if name in facts.stores or name in facts.binds:
+                return True
+        return False
+
+    @cached_property
+    def _bound_elided(self) -> dict[str, bool]:
+        return {}
 
     @property
     def elided_text(self) -> str:
@@ -190,6 +213,7 @@ def narrow(source: str) -> Narrowed | None:
         tree=tree,
         units=tuple(units),
         kept=tuple(keeping.kept),
+        facts_of=keeping.facts,
     )
 
 

@@ -51,6 +51,9 @@ def dump(
         if json.dumps(original, indent=indent, ensure_ascii=ensure_ascii) + end != text:
             return None
         return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
+    spliced = _splice_sources(notebook, text, replaced, indent)
+    if spliced is not None:
+        return spliced
     cells = list(notebook["cells"])
     for index, source in replaced.items():
         cells[index] = {**cells[index], "source": source}
@@ -85,6 +88,53 @@ def dump(
     if put is None:  # pragma: no cover - json.dumps writes a source otherwise
         return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
     return put
+
+
+def _splice_sources(
+    notebook: dict, text: str, replaced: dict[int, object], indent: int
+) -> str | None:
+    """The text with each changed cell's source swapped where the file has it,
+    every other byte as read; None when that cannot be shown.
+
+    Serialising a notebook with an indent runs json's pure-Python encoder
+    over every output it holds; this reads only the changed cells. A raw
+    newline is never inside a JSON string, so in json.dumps's layout a line
+    that starts with two indents and "{" opens an item of the cells list:
+    there must be one per cell. The changed cell's text must read back as
+    the cell was, hold its source once, three indents deep after its key,
+    written as json.dumps writes it, and read back, swapped, as the new cell.
+    """
+    ensure_ascii = text.isascii()  # a file with raw non-ASCII text is not escaped
+    decoder = json.JSONDecoder()
+    cells = notebook["cells"]
+    opener = "\n" + " " * (2 * indent) + "{"
+    starts, found = [], text.find(opener)
+    while found != -1 and len(starts) <= len(cells):
+        starts.append(found + len(opener) - 1)
+        found = text.find(opener, found + 1)
+    if len(starts) != len(cells):
+        return None
+    key = "\n" + " " * (3 * indent) + '"source": '
+    pieces, done = [], 0
+    for index in sorted(replaced):
+        start = starts[index]
+        try:
+            cell, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            return None
+        before = {**cells[index], "source": replaced[index]}
+        old = key + _source_json(replaced[index], indent, ensure_ascii)
+        if cell != before or text.count(old, start, end) != 1:
+            return None
+        at = text.find(old, start, end)
+        new = key + _source_json(cells[index]["source"], indent, ensure_ascii)
+        written = text[start:at] + new + text[at + len(old) : end]
+        if json.loads(written) != cells[index]:
+            return None
+        pieces += [text[done:start], written]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _put_sources(

@@ -127,7 +127,6 @@ def convert_narrowed(
     """The conversion of a narrowed file, spliced back; None when the whole file must be converted."""
     source = "".join(narrowed.original_lines)
     try:
-        # The spliced file is compiled below; a failure there converts the whole file.
         result = _convert(
             narrowed.source,
             path,
@@ -136,7 +135,6 @@ def convert_narrowed(
             narrowed.has_name,
             elided_text=narrowed.elided_text,
             may_bind_elided=narrowed.may_bind_elided,
-            safety_net=False,
             plan_only=plan_only,
             traces=traces,
         )
@@ -144,8 +142,10 @@ def convert_narrowed(
         # The whole file says it better, with its own positions, or a check
         # needs a statement narrowing left out.
         return None
+    # The edits were compiled where they were made; the splice puts them back
+    # line for line, among statements it copies as they were.
     code = narrowed.splice(result.code) if result.changed else source
-    if code is None or (code != source and _syntax_error(code, path) is not None):
+    if code is None:
         return None
     return dataclasses.replace(result, source=source, code=code)
 
@@ -183,7 +183,6 @@ def _convert(
     *,
     elided_text: str = "",
     may_bind_elided: Callable[[str], bool] | None = None,
-    safety_net: bool = True,
     plan_only: bool = False,
     traces: SiteTraces | None = None,
 ) -> ConversionResult:
@@ -219,13 +218,13 @@ def _convert(
     wanted = [pair for _, spelling in spelled for pair in spelling.imports]
     settings = black_settings(path, line_length)
     new_module = rewrite_module(module, index, edits, settings)
-    code = fix_imports(new_module, wanted, index, bindings, elided_text)
-    if safety_net:
-        error = _syntax_error(code, path)
-        if error is not None:  # a bug of ours must never reach the user's file
-            for plan, _ in spelled:
-                _skip(plan, INTERNAL_ERROR, path, f": {error}")
-            return dataclasses.replace(unchanged, sites=_sites(plans, path))
+    fresh: list[str] = []
+    code = fix_imports(new_module, wanted, index, bindings, elided_text, fresh)
+    error = _compile_error(fresh, path)
+    if error is not None:  # a bug of ours must never reach the user's file
+        for plan, _ in spelled:
+            _skip(plan, INTERNAL_ERROR, path, f": {error}")
+        return dataclasses.replace(unchanged, sites=_sites(plans, path))
     return ConversionResult(source, code, _sites(plans, path), path)
 
 
@@ -274,13 +273,23 @@ def _skip(plan: Plan, code: str, path: str | None, detail: str = "") -> None:
     )
 
 
-def _syntax_error(code: str, path: str | None) -> str | None:
-    try:
-        compile(code, path or "<string>", "exec", dont_inherit=True)
-    except SyntaxError as error:
-        return error.msg
-    except ValueError as error:  # a null byte, before Python 3.12
-        return str(error)
+def _compile_error(statements: list[str], path: str | None) -> str | None:
+    """Why one of the top-level statements the rewrite wrote does not compile.
+
+    Only what the rewrite wrote is compiled, each statement on its own (a
+    statement of the module compiles alone as it does in its file, and a
+    `from __future__` import must come first in its chunk): Python's
+    compiler then costs what the edits are worth, not what the file is, and
+    a statement the user's file already could not compile (a notebook's
+    top-level `await`) is no bug of ours unless the rewrite touched it.
+    """
+    for code in statements:
+        try:
+            compile(code, path or "<string>", "exec", dont_inherit=True)
+        except SyntaxError as error:
+            return error.msg
+        except ValueError as error:  # a null byte, before Python 3.12
+            return str(error)
     return None
 
 

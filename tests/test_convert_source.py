@@ -165,3 +165,31 @@ def test_a_model_called_on_data_converts_once_whatever_another_scope_binds():
     assert [s.status for s in once.sites] == ["converted"]
     twice = seq2func.convert_source(once.code)
     assert not twice.changed and twice.code == once.code
+
+
+def test_a_rewrite_that_would_not_compile_leaves_the_file_alone(monkeypatch):
+    import libcst as cst
+
+    from seq2func import convert
+
+    rewrite = convert.rewrite_module
+
+    def broken(*args, **kwargs):
+        # Stands in for a bug of ours: a statement only a function may hold.
+        module = rewrite(*args, **kwargs)
+        stray = cst.SimpleStatementLine([cst.Return(cst.Name("inputs"))])
+        return module.with_changes(body=[*module.body, stray])
+
+    monkeypatch.setattr(convert, "rewrite_module", broken)
+    result = seq2func.convert_source(MLP, path="mlp.py")
+    assert result.code == MLP and not result.changed
+    assert result.sites[0].skip_codes == ("S2F199",)
+    assert "'return' outside function" in result.sites[0].diagnostics[0].message
+
+
+def test_a_statement_the_file_could_not_compile_already_is_not_blamed_on_the_rewrite():
+    # A notebook may await at top level; the rewrite does not touch that line.
+    source = MLP + "await asyncio.sleep(0)\n"
+    result = seq2func.convert_source(source, path="cell.py")
+    assert result.changed and result.sites[0].status == "converted"
+    assert result.code.endswith("await asyncio.sleep(0)\n")

@@ -23,6 +23,7 @@ def fix_imports(
     index: TreeIndex,
     bindings,
     elided_text: str,
+    fresh: list[str] | None = None,
 ) -> str:
     """The code with the imports the rewrite needs added and the ones it left unused dropped.
 
@@ -32,19 +33,26 @@ def fix_imports(
     cell 0. The rest of the file is searched for the names once, as text,
     which errs on the side of keeping an import. A line left with no name is
     removed, but its comments stay (in a notebook, a cell's first line
-    carries the cell's boundary).
+    carries the cell's boundary). `fresh`, when given, receives the code of
+    every top-level statement written anew rather than as parsed: all that
+    the rewrite changed.
     """
     body = list(module.body)
     first, last = _keras_block(body, wanted, bindings)
     # The code of the statements outside the block is written once, for the
     # search and for the file (most of them are the file's code).
-    written = {
-        id(s): (s, _code_of(module, index, s)) for s in body[:first] + body[last:]
-    }
+    written = {}
+    for statement in body[:first] + body[last:]:
+        code = index.statement_code(statement)
+        if code is None:  # not as parsed: the rewrite wrote it
+            code = module.code_for_node(statement)
+            if fresh is not None:
+                fresh.append(code)
+        written[id(statement)] = (statement, code)
     rest_code = "".join(code for _, code in written.values()) + elided_text
     removals = _unused_imports(index, bindings, rest_code)
     if not wanted and not removals:
-        return module_code(module, written)
+        return module_code(module, written, fresh)
     whole = any(
         _imported_in(rest_code, module_name, obj) for module_name, obj, _ in removals
     )
@@ -53,33 +61,36 @@ def fix_imports(
     body = [*body[:first], *block.body, *body[last:]]
     last = first + len(block.body)
     if not removals:
-        return module_code(module.with_changes(body=body), written)
+        return module_code(module.with_changes(body=body), written, fresh)
     if whole:  # an import to remove sits outside the block: the whole file, checked
         removals = still_unused(module.with_changes(body=body), removals, elided_text)
         first, last = 0, len(body)
-    return module_code(_remove(module, body, removals, first, last), written)
+    return module_code(_remove(module, body, removals, first, last), written, fresh)
 
 
-def _code_of(module: cst.Module, index: TreeIndex, statement: cst.CSTNode) -> str:
-    """`module.code_for_node(statement)`, taken from the index's walk where it wrote it."""
-    code = index.statement_code(statement)
-    return code if code is not None else module.code_for_node(statement)
-
-
-def module_code(module: cst.Module, written: dict[int, tuple[cst.CSTNode, str]]) -> str:
+def module_code(
+    module: cst.Module,
+    written: dict[int, tuple[cst.CSTNode, str]],
+    fresh: list[str] | None = None,
+) -> str:
     """`module.code`, taking the code of statements already written from `written`
     (by identity: the node is held there, so its id is not reused); as
-    LibCST's `Module._codegen_impl` writes it."""
+    LibCST's `Module._codegen_impl` writes it. `fresh` receives the code of
+    the statements written here."""
     if not module.has_trailing_newline or not module.body:
-        return module.code  # the last newline goes, or the file is empty
+        code = module.code  # the last newline goes, or the file is empty
+        if fresh is not None:
+            fresh.append(code)
+        return code
     parts = [module.code_for_node(node) for node in module.header]
     for statement in module.body:
         known = written.get(id(statement))
-        parts.append(
-            known[1]
-            if known is not None and known[0] is statement
-            else module.code_for_node(statement)
-        )
+        if known is not None and known[0] is statement:
+            parts.append(known[1])
+            continue
+        parts.append(module.code_for_node(statement))
+        if fresh is not None:
+            fresh.append(parts[-1])
     parts.extend(module.code_for_node(node) for node in module.footer)
     return "".join(parts)
 

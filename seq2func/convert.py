@@ -196,6 +196,31 @@ def _convert(
     """
     module = _parse(source, path)
     index = TreeIndex(module, path, source, elided_text, traces, may_bind_elided)
+    try:
+        return _convert_indexed(
+            index,
+            source,
+            line_length,
+            keep_lines,
+            file_has_name,
+            elided_text,
+            plan_only,
+        )
+    finally:
+        index.release()
+
+
+def _convert_indexed(
+    index: TreeIndex,
+    source: str,
+    line_length: int | None,
+    keep_lines: frozenset[int] | set[int],
+    file_has_name: Callable[[str], bool],
+    elided_text: str,
+    plan_only: bool,
+) -> ConversionResult:
+    """`_convert`, once the module is parsed and indexed."""
+    module, path = index.module, index.path
     plans = find_sites(index)
     for plan in plans:
         if plan.line in keep_lines and plan.converted:

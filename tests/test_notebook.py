@@ -399,3 +399,17 @@ def test_a_layout_json_dumps_does_not_write_is_left_as_it_was():
     text = json.dumps(data, ensure_ascii=False)
     result = convert_notebook(text, "flat.ipynb")
     assert result.text == text and not result.cells_changed
+
+
+@pytest.mark.parametrize("indent", [1, 2])
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+@pytest.mark.parametrize(
+    "source", [["x = 1\n", 'print("é")'], ["\\t\n"], [], "x = 1\n", [""]]
+)
+def test_a_cell_source_is_written_as_json_dumps_writes_it(source, indent, ensure_ascii):
+    from seq2func.notebook.jsonfile import _source_json
+
+    expected = json.dumps(source, indent=indent, ensure_ascii=ensure_ascii)
+    assert _source_json(source, indent, ensure_ascii) == expected.replace(
+        "\n", "\n" + " " * indent * 3
+    )

@@ -105,7 +105,10 @@ class _Reader:
                 parts = name.split(".")
                 if "datasets" in parts and parts[-1] == "load_data":
                     return Kind.NUMPY
-        raise unpacked
+        try:
+            raise unpacked
+        finally:
+            del unpacked  # this frame is on its traceback: no cycle through it
 
     def _operation(
         self,

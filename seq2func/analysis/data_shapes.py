@@ -214,7 +214,10 @@ class _Reader:
                     found = dataset_part(parts[2], unpacked.path)
                     if found is not None:
                         return found
-        raise unpacked
+        try:
+            raise unpacked
+        finally:
+            del unpacked  # this frame is on its traceback: no cycle through it
 
     def _returned(self, call: cst.Call) -> Dims:
         """The shape a function of this file returns (`data_functions`)."""

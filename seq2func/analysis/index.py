@@ -89,6 +89,13 @@ class TreeIndex:
         if reduced is not None:
             self.candidates = [c for c in self.candidates if self._unit(c) in analysed]
 
+    def release(self) -> None:
+        """Let the tree go with the last reference to it, not at the collector's
+        next pass (`metadata.release`); the index answers nothing after."""
+        metadata.release(self.scopes)
+        self.scopes = {}
+        self.memo.clear()
+
     def may_be_bound_elided(self, name: str) -> bool:
         """Whether a statement narrowing blanked out may bind `name`, in any scope."""
         if not self.narrowed:

@@ -243,6 +243,33 @@ def scopes(module: cst.Module, walked: Walk) -> dict[cst.CSTNode, Scope | None]:
     return store._computed  # type: ignore[return-value]
 
 
+def release(scopes: Mapping[cst.CSTNode, object]) -> None:
+    """Break the cycles of LibCST's scope analysis once a conversion is done with it.
+
+    A scope holds its assignments and accesses, each of which holds the
+    scope, and each other, and the node it was found at: cycles that keep
+    the whole tree alive until the cyclic collector's next pass, which then
+    walks it all (a tenth of a notebook's conversion). Emptied, the scopes
+    let reference counting free the tree as soon as the conversion drops it.
+    """
+    done: set[int] = set()
+    for scope in scopes.values():
+        if not isinstance(scope, Scope) or id(scope) in done:
+            continue
+        while isinstance(scope, Scope) and id(scope) not in done:
+            done.add(id(scope))
+            for assignments in scope._assignments.values():
+                for assignment in assignments:
+                    assignment.references.clear()  # type: ignore[attr-defined]
+            for accesses in scope._accesses_by_name.values():
+                for access in accesses:
+                    access.referents.clear()  # type: ignore[attr-defined]
+            scope._assignments.clear()
+            scope._accesses_by_name.clear()
+            scope._accesses_by_node.clear()
+            scope = scope.parent  # the builtins scope only hangs from its child
+
+
 class _ScopeWalk(ScopeVisitor):
     """`ScopeVisitor`, led down the walk's children instead of LibCST's visit.
 
@@ -266,10 +293,14 @@ class _ScopeWalk(ScopeVisitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         kind = type(node)
+        # Callbacks are cached as the class's functions: bound methods held by
+        # the visitor would tie it to itself in a cycle only the collector frees.
         visit = self._visits.get(kind, _UNSET)
         if visit is _UNSET:
-            visit = self._visits[kind] = getattr(self, f"visit_{kind.__name__}", None)
-        if visit is not None and visit(node) is False:  # type: ignore[operator]
+            visit = self._visits[kind] = getattr(
+                type(self), f"visit_{kind.__name__}", None
+            )
+        if visit is not None and visit(self, node) is False:  # type: ignore[operator]
             return False
         children = self._children.get(node)
         if children is None and node not in self._walked:
@@ -295,9 +326,11 @@ class _ScopeWalk(ScopeVisitor):
             self.scope._assignment_count += 1  # type: ignore[union-attr]
         leave = self._leaves.get(kind, _UNSET)
         if leave is _UNSET:
-            leave = self._leaves[kind] = getattr(self, f"leave_{kind.__name__}", None)
+            leave = self._leaves[kind] = getattr(
+                type(self), f"leave_{kind.__name__}", None
+            )
         if leave is not None:
-            leave(original_node)  # type: ignore[operator]
+            leave(self, original_node)  # type: ignore[operator]
 
 
 _UNSET = object()

@@ -171,6 +171,12 @@ class _Source:
 
 def _source_json(source: object, indent: int, ensure_ascii: bool) -> str:
     """A cell's source as json.dumps writes it in a notebook: three levels deep."""
+    if isinstance(source, list) and source and all(isinstance(s, str) for s in source):
+        # json.dumps with an indent, written out: its pure-Python encoder
+        # leaves a cycle of closures behind on every call.
+        pad = "\n" + " " * indent * 4
+        items = (json.dumps(line, ensure_ascii=ensure_ascii) for line in source)
+        return "[" + pad + ("," + pad).join(items) + "\n" + " " * indent * 3 + "]"
     text = json.dumps(source, indent=indent, ensure_ascii=ensure_ascii)
     return text.replace("\n", "\n" + " " * indent * 3)
 

@@ -118,7 +118,7 @@ _SHAPE_READS = frozenset(
     {"input_shape", "output_shape", "inputs", "outputs", "input", "output"}
 )
 # First layers whose compute dtype is not the float policy's (int64, string).
-_NOT_FLOAT = frozenset(
+NOT_FLOAT = frozenset(
     {"Hashing", "HashedCrossing", "IntegerLookup", "StringLookup", "TextVectorization"}
 )
 
@@ -316,7 +316,7 @@ def _unlike_measured(
     index: TreeIndex, layer_class: str, found: BuildCall, on_keras2: bool
 ) -> str | None:
     """Why the Keras facts above do not give this model's input, if they do not."""
-    if layer_class in _NOT_FLOAT:
+    if layer_class in NOT_FLOAT:
         return f"{layer_class} gives the InputLayer its own int or string dtype"
     if on_keras2:
         return keras2_unlike_keras3(index, found)

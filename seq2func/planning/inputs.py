@@ -59,6 +59,7 @@ from .input_arguments import (
     strip_ignored,
 )
 from .layers_from_model import input_of_the_layers
+from .symbolic_first_build import input_from_symbolic_build
 from .plan import Application, Form, InputSource, InputSpec, Plan, Skip
 from .traced_input import traced_input
 from .unpacked_layer_config import unpacks_no_input
@@ -72,6 +73,8 @@ LateSource = Callable[[TreeIndex, Plan, Application, Skip], InputSpec | None]
 LATE_SOURCES: tuple[LateSource, ...] = (
     # `Sequential(model_A.layers[:-1])`: model_A's code gives the input (issue 12).
     input_of_the_layers,
+    # `augment(inputs)` on `inputs = keras.Input(...)`: the keras.io pattern.
+    input_from_symbolic_build,
     input_from_first_build,
     # A custom first layer of the file that cannot tell when it is built.
     input_from_custom_first_build,

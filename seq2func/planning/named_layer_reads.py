@@ -61,7 +61,7 @@ def read_before_build(
 
 
 def built_on_other_shape(
-    index: TreeIndex, plan: Plan, features: tuple[int, ...]
+    index: TreeIndex, plan: Plan, features: tuple[int | None, ...]
 ) -> str | None:
     """Why the first layer, bound to a name, may have been built before the
     model on other features than the data's, or None."""

@@ -25,7 +25,9 @@ bindings of the names they resolve).
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,13 +41,11 @@ from .units import (
     import_block,
     imports,
     line_groups,
-    span,
     span_end,
     texts_of,
     units_of,
 )
 
-_WORD = re.compile(r"\w+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 # Below this many blanked lines the saving does not pay for the bookkeeping.
 _WORTH_IT = 8
@@ -80,19 +80,38 @@ class Narrowed:
         found = self._found.get(name)
         if found is None:
             found = self._found[name] = any(
-                name in words and name in identifiers(statement)
-                for statement, words in self._statement_words
+                name in identifiers(statement)
+                for statement in self._statements_spelling(name)
             )
         return found
 
-    @cached_property
-    def _statement_words(self) -> list[tuple[ast.stmt, frozenset[str]]]:
-        found = []
-        for statement in self.tree.body:
-            start, end = span([statement])
-            text = "".join(self.original_lines[start:end])
-            found.append((statement, frozenset(_WORD.findall(text))))
+    def _statements_spelling(self, name: str) -> list[ast.stmt]:
+        """The top-level statements whose lines spell `name` as a word, in order."""
+        starts, offsets = self._statement_starts, self._line_offsets
+        found: list[ast.stmt] = []
+        for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", self._text):
+            line = bisect.bisect_right(offsets, match.start()) + 1
+            at = bisect.bisect_right(starts, line) - 1
+            if at >= 0 and line <= (self.tree.body[at].end_lineno or line):
+                statement = self.tree.body[at]
+                if not found or found[-1] is not statement:
+                    found.append(statement)
         return found
+
+    @cached_property
+    def _text(self) -> str:
+        return "".join(self.original_lines)
+
+    @cached_property
+    def _statement_starts(self) -> list[int]:
+        return [statement.lineno for statement in self.tree.body]
+
+    @cached_property
+    def _line_offsets(self) -> list[int]:
+        """Where each line starts in the file, and where the file ends."""
+        return list(
+            itertools.accumulate((len(line) for line in self.original_lines), initial=0)
+        )[1:]
 
     @cached_property
     def _found(self) -> dict[str, bool]:

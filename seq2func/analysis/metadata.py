@@ -81,6 +81,12 @@ class Walk:
         return None if span is None else "".join(self.tokens[span[0] : span[1]])
 
 
+# Whitespace and line ends: leaves, half of a module's nodes, of which the
+# analysis asks nothing (a comment is a node of its own). The walk gives them
+# no parent, position or place among their parent's children.
+UNWALKED = frozenset({cst.SimpleWhitespace, cst.Newline})
+
+
 class _SyntacticPosition:
     """`PositionProvidingCodegenState.record_syntactic_position`, without a generator per node."""
 
@@ -150,6 +156,8 @@ class _WalkingState(CodegenState):
         self.column = len(segments[-1])
 
     def before_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) in UNWALKED:
+            return
         # Each open node's entry holds its children list and, for a statement
         # of the module, where its tokens start: no lookup by node (each
         # hashes in Python) beyond the two stores a node needs.
@@ -180,6 +188,8 @@ class _WalkingState(CodegenState):
         opened.append([node, self.line, self.column, None, start])
 
     def after_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) in UNWALKED:
+            return
         _, line, column, _, start = self._open.pop()
         if start is not None:
             self._walk.statement_spans[node] = (start, len(self.tokens))  # type: ignore[union-attr]

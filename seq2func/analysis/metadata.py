@@ -87,39 +87,6 @@ class Walk:
 UNWALKED = frozenset({cst.SimpleWhitespace, cst.Newline})
 
 
-class _SyntacticPosition:
-    """`PositionProvidingCodegenState.record_syntactic_position`, without a generator per node."""
-
-    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
-
-    def __init__(self, state: _WalkingState, node, start_node, end_node) -> None:
-        self.state, self.node, self.start_node, self.end_node = (
-            state,
-            node,
-            start_node,
-            end_node,
-        )
-
-    def __enter__(self) -> None:
-        self.line, self.column = self.state.line, self.state.column
-
-    def __exit__(self, *exc_info) -> bool:
-        state = self.state
-        spans = state.spans
-        start = (
-            spans[self.start_node][:2]
-            if self.start_node is not None
-            else (self.line, self.column)
-        )
-        end = (
-            spans[self.end_node][2:]
-            if self.end_node is not None
-            else (state.line, state.column)
-        )
-        spans[self.node] = (*start, *end)
-        return False
-
-
 class _WalkingState(CodegenState):
     """Codegen that tracks line and column, as LibCST's position-providing state does."""
 
@@ -133,6 +100,7 @@ class _WalkingState(CodegenState):
         # Per open node: the node, its start, its children, where its tokens start.
         self._open: list[list] = []
         self._walk = walk
+        self._recording: list[tuple] = []
 
     def add_indent_tokens(self) -> None:
         self.tokens.extend(self.indent_tokens)
@@ -197,7 +165,23 @@ class _WalkingState(CodegenState):
         self.spans.setdefault(node, (line, column, self.line, self.column))
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):  # type: ignore[override]
-        return _SyntacticPosition(self, node, start_node, end_node)
+        # `PositionProvidingCodegenState`'s, without a generator, or any
+        # object, per node: the state is the context manager, and a stack
+        # holds the positions being recorded (they nest as the nodes do).
+        # LibCST enters the context as soon as it asks for it.
+        self._recording.append((node, start_node, end_node, self.line, self.column))
+        return self
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info) -> bool:
+        node, start_node, end_node, line, column = self._recording.pop()
+        spans = self.spans
+        start = spans[start_node][:2] if start_node is not None else (line, column)
+        end = spans[end_node][2:] if end_node is not None else (self.line, self.column)
+        spans[node] = (*start, *end)
+        return False
 
 
 def walk(module: cst.Module) -> Walk:

@@ -69,7 +69,7 @@ class _SiteWatcher:
     model is complete and the statement is stopped.
 
     Python unsets a trace function that raises: a bare `except:` that
-    swallows the stop leaves the loop running as it would (never another model).
+    swallows the stop leaves the loop running to its end, as before this stop.
     """
 
     def __init__(self, code, first: int, last: int):

@@ -144,13 +144,8 @@ def _run_probe(
             isinstance(node, ast.ImportFrom) and node.module == "__future__"
         )
         if site is not None and node.lineno <= site[0] <= node.end_lineno:
-            sys.settrace(_SiteWatcher(unit, *site))
-            try:
-                exec(unit, namespace)
-            except _ModelComplete:
+            if _stopped_at_site(unit, namespace, site):
                 return
-            finally:
-                sys.settrace(None)
             continue
         if not importing:
             exec(unit, namespace)
@@ -169,6 +164,18 @@ def _run_probe(
                     f"{type(error).__name__}: {_first_line(error)}",
                 )
             )
+
+
+def _stopped_at_site(unit, namespace: dict, site: tuple[int, int]) -> bool:
+    """Runs the statement that holds the site; True when it was stopped there."""
+    sys.settrace(_SiteWatcher(unit, *site))
+    try:
+        exec(unit, namespace)
+    except _ModelComplete:
+        return True
+    finally:
+        sys.settrace(None)
+    return False
 
 
 def _reach(job, namespace, skipped: list):

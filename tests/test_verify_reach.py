@@ -82,6 +82,66 @@ vocabulary = open("vocabulary.txt").read().split()
 model = keras.Sequential([keras.layers.Embedding(len(vocabulary), 4, input_shape=(8,))])
 """
 
+# A loop that makes a model and trains it until one fits (as t81_558's
+# class_03_5 notebook does): verified on its first iteration's model, without
+# the training. The first unit count comes from the loop's own state.
+WHILE_TRAINING = """\
+import numpy as np
+import keras
+
+x = np.ones((4, 2))
+y = np.zeros((4, 1))
+done = False
+cycle = 1
+while not done:
+    cycle += 1
+    model = keras.Sequential()
+    model.add(keras.layers.Dense(cycle, input_shape=(2,), activation="relu"))
+    model.add(keras.layers.Dense(1))
+    model.compile(loss="mse", optimizer="adam")
+    model.fit(x, y, verbose=0, epochs=10**6)
+    done = model.predict(x, verbose=0)[0, 0] < 0.01
+"""
+# A rewrite that reads the loop's state wrongly is still caught.
+WHILE_TRAINING_WRONG = WHILE_TRAINING.replace(
+    """    model = keras.Sequential()
+    model.add(keras.layers.Dense(cycle, input_shape=(2,), activation="relu"))
+    model.add(keras.layers.Dense(1))
+""",
+    """    inputs = keras.Input(shape=(2,))
+    hidden = keras.layers.Dense(cycle + 1, activation="relu")(inputs)
+    outputs = keras.layers.Dense(1)(hidden)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+""",
+)
+# No input: the loop's first fit builds the model, and is where it stops.
+FOR_FIRST_BUILD = """\
+import numpy as np
+import keras
+
+x = np.ones((4, 2))
+for rate in (0.1, 0.01):
+    model = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer=keras.optimizers.Adam(rate))
+    model.fit(x, np.zeros((4, 1)), verbose=0, epochs=10**6)
+"""
+# TensorFlow's legacy copy of Keras 2 no longer saves weights on TF 2.21.
+LEGACY_COPY = """\
+import numpy as np
+from tensorflow.python.keras import layers, models
+
+model = models.Sequential([layers.Dense(3, input_shape=(4,)), layers.Dense(1)])
+"""
+LEGACY_COPY_WRONG = """\
+import numpy as np
+from tensorflow.python.keras import layers, models
+
+inputs = layers.Input(shape=(4,))
+hidden = layers.Dense(4)(inputs)
+outputs = layers.Dense(1)(hidden)
+model = models.Model(inputs=inputs, outputs=outputs)
+"""
+
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
@@ -100,16 +160,25 @@ def reports(tmp_path_factory):
         from_file=(FROM_FILE, "from_file.py"),
         vocabulary_from_file=(VOCABULARY_FROM_FILE, "vocabulary.py"),
         absl_flags=(ABSL_FLAGS, "flags_model.py"),
+        while_training=(WHILE_TRAINING, "weights.py"),
+        for_first_build=(FOR_FIRST_BUILD, "rates.py"),
+        legacy_copy=(LEGACY_COPY, "legacy_copy.py"),
     )
     items = [
         (source, seq2func.convert_source(source).code, path)
         for source, path in sources.values()
     ]
     sites = [seq2func.convert_source(source).sites for source, _ in sources.values()]
-    items.append((FROM_FILE, FROM_FILE_WRONG, "from_file_wrong.py"))
-    sites.append(seq2func.convert_source(FROM_FILE).sites)
+    wrong = {
+        "from_file_wrong": (FROM_FILE, FROM_FILE_WRONG, "from_file_wrong.py"),
+        "while_training_wrong": (WHILE_TRAINING, WHILE_TRAINING_WRONG, "w.py"),
+        "legacy_copy_wrong": (LEGACY_COPY, LEGACY_COPY_WRONG, "legacy_wrong.py"),
+    }
+    for source, converted, path in wrong.values():
+        items.append((source, converted, path))
+        sites.append(seq2func.convert_source(source).sites)
     found = verify_many(items, Options(jobs=2, timeout=300), sites=sites)
-    return dict(zip([*sources, "from_file_wrong"], found))
+    return dict(zip([*sources, *wrong], found))
 
 
 def test_a_file_that_sets_tf_use_legacy_keras_is_verified_on_keras_2(reports):
@@ -155,3 +224,34 @@ def test_a_flag_the_model_reads_is_defined_again_for_the_converted_side(reports)
     (site,) = reports["absl_flags"].sites
     assert site.status == "equivalent", site.reason
     assert site.converted_layers[-1].params == 3 * 6 + 6
+
+
+def test_a_model_made_in_a_training_loop_is_verified_without_the_training(reports):
+    (site,) = reports["while_training"].sites
+    assert site.status == "equivalent", site.reason
+    first = next(row for row in site.converted_layers if not row.explicit_input)
+    assert first.params == 2 * 2 + 2  # cycle is 2 the first time round
+
+
+def test_a_wrong_rewrite_in_a_training_loop_is_different(reports):
+    (site,) = reports["while_training_wrong"].sites
+    assert site.status == "different"
+
+
+def test_a_model_built_by_a_fit_in_its_loop_is_built_by_that_fit(reports):
+    (site,) = reports["for_first_build"].sites
+    assert site.status == "equivalent", site.reason
+    assert not any(d.code == "S2F315" for d in site.diagnostics)
+
+
+def test_a_legacy_copy_model_that_cannot_save_its_weights_is_not_proven(reports):
+    (site,) = reports["legacy_copy"].sites
+    assert site.status == "unverifiable"
+    assert "cannot save its weights" in site.reason, site.reason
+    assert "every other check passed" in site.reason
+    assert "checkpoint" not in [check.name for check in site.checks]
+
+
+def test_a_wrong_rewrite_of_a_legacy_copy_model_is_different(reports):
+    (site,) = reports["legacy_copy_wrong"].sites
+    assert site.status == "different"

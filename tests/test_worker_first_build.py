@@ -1,6 +1,7 @@
 """The worker's run of a program to its model's first build (`worker_first_build`),
 without the framework: a stand-in for Keras 3's `Sequential` (whose first
-build goes through `build(input_shape)`) is what the program makes."""
+build goes through `build(input_shape)`) is what the program makes. One test
+(marked framework) makes its model from TensorFlow's legacy copy of Keras 2."""
 
 from __future__ import annotations
 
@@ -53,3 +54,27 @@ def test_a_program_that_does_not_reach_the_build_in_time_is_stopped(keras, monke
     code = "model = Sequential()\nwhile True:\n    pass\nmodel.build((2, 4))\n"
     seen = worker_first_build.observe(keras, code, "<t>", "model")
     assert seen == {"error": "it did not reach the build in 0.2 s"}
+
+
+# TensorFlow's legacy copy of Keras 2: its Sequential is neither tf-keras's nor
+# Keras 3's. Its `train_on_batch` still builds on TF 2.21 (its `fit` fails
+# before building), with the data's dtype.
+LEGACY_COPY = """\
+import numpy as np
+from tensorflow.python.keras import layers, models
+
+x = np.ones((8, 4), dtype="int64")
+model = models.Sequential([layers.Dense(3), layers.Dense(1)])
+model.compile(loss="mse", optimizer="sgd")
+model.train_on_batch(x, np.zeros((8, 1)))
+raise AssertionError("the program went on after the first build")
+"""
+
+
+@pytest.mark.framework
+def test_a_model_of_tensorflows_legacy_keras_copy_is_recorded_at_its_first_build(
+    keras,
+):
+    pytest.importorskip("tensorflow.python.keras.engine.sequential")
+    seen = worker_first_build.observe(keras, LEGACY_COPY, "<t>", "model")
+    assert seen == {"batch_shape": [8, 4], "dtype": "int64"}

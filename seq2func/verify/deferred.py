@@ -187,9 +187,13 @@ def first_build_run(source: str, site: Site, first: FirstBuild) -> FirstBuildRun
             1 for _, n in module_bindings(tree, target) if n.lineno <= first.line
         )
     bindings = module_bindings(tree, target) if target else []
-    if not 0 < ordinal <= len(bindings) or bindings[ordinal - 1][0] >= stop:
+    if not 0 < ordinal <= len(bindings):
         return None
-    start = bindings[ordinal - 1][0]
+    start, binding = bindings[ordinal - 1]
+    # The build may be in the statement that makes the model: a loop that
+    # makes and fits one model each time round.
+    if start > stop or (start == stop and first.line <= binding.end_lineno):
+        return None
     lines = source.splitlines()
     code = backward_slice(tree, lines, stop, {target.split(".")[0]}, start)
     return FirstBuildRun(code, target)

@@ -59,6 +59,19 @@ def _imported_modules(tree: ast.AST) -> set[str]:
     return found
 
 
+def imports_module(source: str, prefix: str) -> bool:
+    """Whether the source imports `prefix` or a module under it (`from
+    tensorflow.python import keras` imports `tensorflow.python.keras`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return any(
+        module == prefix or module.startswith(prefix + ".")
+        for module in _imported_modules(tree)
+    )
+
+
 def keras2_import(source: str) -> str | None:
     """The Keras-2-only module the source imports, if any."""
     try:

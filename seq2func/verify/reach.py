@@ -4,7 +4,9 @@ For a module-level site, the probe keeps only the statements the model needs
 (a backward slice over names, `slicing.backward_slice`: imports, definitions,
 constants, the constructor and its `add` calls, methods called on the objects
 it needs: a `build()` of a model it is made from, an `adapt()` of a layer) and
-drops everything else, so data loading, training and plotting never run. For
+drops everything else, so data loading, training and plotting never run; a
+model made in a module-level loop is taken on the loop's first iteration,
+which the worker stops once the site has run (`Probe.site_from`). For
 a site in a function, the probe keeps what the function needs and calls it
 with its defaults (or `--bind` values), watching its frame for the model.
 Methods are reached through an instance made with no arguments; a
@@ -43,6 +45,11 @@ class Probe:
     # function there, so the code after the site (training, assertions,
     # exports) never runs. None: run the function to its end.
     complete_at: int | None = None
+    # At module level, a site inside a loop (a `while` that makes and trains a
+    # model until one fits): the site's first line. The worker stops the
+    # top-level statement once it has run the site's lines, `site_from` to
+    # `complete_at`, and goes past them, on the first iteration.
+    site_from: int | None = None
     # The batch shape the original's first `fit`/call built it with (a traced or
     # first-build site): the worker builds a model it reaches unbuilt with it,
     # as a function's model returned to a caller that fits it (see deferred).
@@ -201,22 +208,47 @@ def _module_probe(
     bindings = module_bindings(tree, target)
     if len(bindings) < ordinal:
         raise Unreachable(f"no assignment to {target} found at module level")
-    start, _ = bindings[ordinal - 1]
+    start, binding = bindings[ordinal - 1]
     stop = start
     if end_line is not None:
         stop = max(
             (i for i, s in enumerate(tree.body) if s.lineno <= end_line and i >= start),
             default=start,
         )
+    site = None
+    if stop == start and _in_loop(tree.body[start], binding):
+        site = (binding.lineno, end_line or binding.end_lineno)
     code = backward_slice(
         tree,
         lines,
         stop,
         {target.split(".")[0]},
         mutable_from=start,
+        # The loop stops after the site: what it reads only later is not needed.
+        until=(tree.body[stop], site[1]) if site else None,
         stand_ins=stand_ins,
     )
-    return Probe(code=code, mode="module", target=target, ordinal=ordinal, form=form)
+    return Probe(
+        code=code,
+        mode="module",
+        target=target,
+        ordinal=ordinal,
+        form=form,
+        complete_at=site[1] if site else None,
+        site_from=site[0] if site else None,
+    )
+
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def _in_loop(statement: ast.stmt, binding: ast.AST) -> bool:
+    """Whether `binding` is in the body of a loop within the top-level `statement`."""
+    return any(
+        isinstance(loop, _LOOPS)
+        and any(binding in ast.walk(inner) for inner in loop.body)
+        for loop in ast.walk(statement)
+    )
 
 
 def _function_slice(

@@ -27,6 +27,7 @@ import inspect
 import signal
 import threading
 
+from .flavour import imports_module
 from .worker_probe import _first_line, _lookup, _run_probe
 
 # The program up to its first build may do more than the model needs (train
@@ -47,29 +48,41 @@ class _FirstBuildSeen(BaseException):
     """
 
 
-def _entry_point(keras) -> str:
-    """The Sequential method every first build goes through, on this Keras.
+def _entry_point(sequential: type) -> str:
+    """The method of a Sequential class every first build goes through.
 
     Keras 2 builds a Sequential without an input from its first call
     (`fit`/`predict` trace `call`, `model(x)` calls it) through
     `_build_graph_network_for_inferred_shape(shape, dtype)`; Keras 3 through
     `build(shape)`, which gives the input the first layer's compute dtype.
     """
-    sequential = keras.Sequential
     if hasattr(sequential, "_build_graph_network_for_inferred_shape"):
         return "_build_graph_network_for_inferred_shape"
     return "build"
 
 
-def observe(keras, code: str, filename: str, target: str) -> dict:
-    """Runs `code` to the model's first build; returns what Keras built it with:
-    {"batch_shape": [...], "dtype": str | None}, or {"error": why not}."""
-    sequential = keras.Sequential
-    name = _entry_point(keras)
-    original = sequential.__dict__.get(name)
-    inherited = getattr(sequential, name)
-    namespace: dict = {"__name__": "__seq2func_verify__"}
-    seen: dict = {}
+# TensorFlow's own legacy copy of Keras 2, which code written for Keras 2 still
+# imports: its classes are not tf-keras's (nor Keras 3's), so a model made from
+# them is built through its own class.
+_LEGACY = "tensorflow.python.keras"
+
+
+def _sequential_classes(keras, code: str) -> list[type]:
+    """The Sequential classes the program may make its model from: the
+    worker's Keras, and the legacy copy where the code imports it."""
+    classes = [keras.Sequential]
+    if imports_module(code, _LEGACY):
+        try:
+            from tensorflow.python.keras.engine import sequential
+        except ImportError:
+            return classes
+        classes.append(sequential.Sequential)
+    return classes
+
+
+def _recorder(inherited, namespace: dict, target: str, seen: dict):
+    """`inherited`, wrapped to record the call that builds the target's model
+    and stop the program there."""
 
     # Keras 3 reads the signature of `build` to name the shape it passes.
     @functools.wraps(inherited)
@@ -83,9 +96,24 @@ def observe(keras, code: str, filename: str, target: str) -> dict:
         seen["dtype"] = None if dtype is None else str(getattr(dtype, "name", dtype))
         raise _FirstBuildSeen()
 
+    return wrapper
+
+
+def observe(keras, code: str, filename: str, target: str) -> dict:
+    """Runs `code` to the model's first build; returns what Keras built it with:
+    {"batch_shape": [...], "dtype": str | None}, or {"error": why not}."""
+    namespace: dict = {"__name__": "__seq2func_verify__"}
+    seen: dict = {}
+    patched = [
+        (sequential, name, sequential.__dict__.get(name))
+        for sequential in _sequential_classes(keras, code)
+        for name in (_entry_point(sequential),)
+    ]
     # Keras 3 binds `build` to each layer when it is made: the class is wrapped
     # before the program makes its model.
-    setattr(sequential, name, wrapper)
+    for sequential, name, _ in patched:
+        wrapper = _recorder(getattr(sequential, name), namespace, target, seen)
+        setattr(sequential, name, wrapper)
     try:
         with _budget(_BUDGET_SECONDS):
             _run_probe(code, filename, namespace, [])
@@ -96,10 +124,11 @@ def observe(keras, code: str, filename: str, target: str) -> dict:
     except Exception as error:
         return {"error": f"{type(error).__name__}: {_first_line(error)}"}
     finally:
-        if original is not None:
-            setattr(sequential, name, original)
-        else:
-            delattr(sequential, name)
+        for sequential, name, original in reversed(patched):
+            if original is not None:
+                setattr(sequential, name, original)
+            else:
+                delattr(sequential, name)
     return {"error": "running it did not build the model"}
 
 
@@ -122,10 +151,10 @@ def _budget(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def replay(keras, model, seen: dict) -> None:
+def replay(model, seen: dict) -> None:
     """Builds `model` with the call its first build made (`observe`)."""
     shape = tuple(seen["batch_shape"])
-    if _entry_point(keras) == "build":
+    if _entry_point(type(model)) == "build":
         model.build(shape)
         return
     import tensorflow as tf  # Keras 2 runs on TensorFlow only

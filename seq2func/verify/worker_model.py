@@ -46,7 +46,13 @@ def _dtype_name(dtype) -> str:
     return str(getattr(dtype, "name", None) or dtype)
 
 
-_MODEL_PACKAGES = ("keras", "tf_keras", "tensorflow.python.keras")
+_LEGACY_PACKAGE = "tensorflow.python.keras"
+_MODEL_PACKAGES = ("keras", "tf_keras", _LEGACY_PACKAGE)
+
+
+def _is_legacy_model(value) -> bool:
+    """A model of TensorFlow's legacy copy of Keras 2 (`tensorflow.python.keras`)."""
+    return type(value).__module__.startswith(_LEGACY_PACKAGE + ".")
 
 
 def _is_model(keras, value) -> bool:

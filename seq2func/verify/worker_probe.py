@@ -62,6 +62,36 @@ class _Watcher:
         return None
 
 
+class _SiteWatcher:
+    """Watches the frame of the top-level statement that holds a module-level
+    site in a loop: once the site's lines (`first` to `last`) have run and the
+    frame goes past them, on to the loop's training or back to its head, the
+    model is complete and the statement is stopped.
+
+    Python unsets a trace function that raises: a bare `except:` that
+    swallows the stop leaves the loop running to its end, as before this stop.
+    """
+
+    def __init__(self, code, first: int, last: int):
+        self.code = code
+        self.first = first
+        self.last = last
+        self.entered = False
+
+    def __call__(self, frame, event, arg):
+        if frame.f_code is not self.code:
+            return None
+        return self.local
+
+    def local(self, frame, event, arg):
+        if event == "line":
+            if self.first <= frame.f_lineno <= self.last:
+                self.entered = True
+            elif self.entered:
+                raise _ModelComplete()
+        return self.local
+
+
 @dataclass
 class SkippedImport:
     """An import of the probe that failed; the names it would have bound stay unbound."""
@@ -81,11 +111,19 @@ def _imported_module(node: ast.stmt, error: ImportError) -> str:
 
 
 def _run_probe(
-    code: str, filename: str, namespace: dict, skipped: list[SkippedImport]
+    code: str,
+    filename: str,
+    namespace: dict,
+    skipped: list[SkippedImport],
+    site: tuple[int, int] | None = None,
 ) -> None:
     """Run the probe one top-level statement at a time; an import that fails
     with ImportError is skipped and its names left unbound, never stubbed: code
-    that then reads one fails with NameError and the caller names the module."""
+    that then reads one fails with NameError and the caller names the module.
+
+    `site` (first line, last line): the statement that holds those lines is
+    stopped once they have run (`_SiteWatcher`), and the probe ends there.
+    """
     tree = ast.parse(code)
     flags = 0
     for node in tree.body:
@@ -105,6 +143,10 @@ def _run_probe(
         importing = isinstance(node, (ast.Import, ast.ImportFrom)) and not (
             isinstance(node, ast.ImportFrom) and node.module == "__future__"
         )
+        if site is not None and node.lineno <= site[0] <= node.end_lineno:
+            if _stopped_at_site(unit, namespace, site):
+                return
+            continue
         if not importing:
             exec(unit, namespace)
             continue
@@ -124,14 +166,29 @@ def _run_probe(
             )
 
 
+def _stopped_at_site(unit, namespace: dict, site: tuple[int, int]) -> bool:
+    """Runs the statement that holds the site; True when it was stopped there."""
+    sys.settrace(_SiteWatcher(unit, *site))
+    try:
+        exec(unit, namespace)
+    except _ModelComplete:
+        return True
+    finally:
+        sys.settrace(None)
+    return False
+
+
 def _reach(job, namespace, skipped: list):
     probe = job["probe"]
-    _run_probe(probe["code"], job.get("path") or "<verified>", namespace, skipped)
+    complete_at = probe.get("complete_at")
+    site_from = probe.get("site_from")
+    site = None if site_from is None else (site_from, complete_at)
+    filename = job.get("path") or "<verified>"
+    _run_probe(probe["code"], filename, namespace, skipped, site)
     mode = probe["mode"]
     if mode == "module":
         return _lookup(namespace, probe["target"])
     kwargs = probe["kwargs"]
-    complete_at = probe.get("complete_at")
     if mode == "function":
         function = namespace[probe["function"]]
         watcher = _Watcher(

@@ -40,6 +40,8 @@ def references(
 
     For an attribute target set in a method (`self.model`), the scope is the
     whole class, and the same attribute read elsewhere in the file counts too.
+    Sites of one scope share the answer (a notebook binds `model` again and
+    again at module level): it is worked out once per target and scope.
     """
     target_is_name = "." not in target
     root = scope_node
@@ -50,6 +52,23 @@ def references(
         if cls is not None:
             root = cls
     site_scope = lazy_value(index.scopes.get(small))
+    key = ("references", target, root, scope_node, site_scope)
+    found = index.memo.get(key)  # type: ignore[call-overload]
+    if found is None:
+        found = index.memo[key] = _references(  # type: ignore[index]
+            index, target, root, scope_node, site_scope
+        )
+    return list(found)
+
+
+def _references(
+    index: TreeIndex,
+    target: str,
+    root: cst.CSTNode,
+    scope_node: cst.CSTNode,
+    site_scope: object,
+) -> list[Ref]:
+    target_is_name = "." not in target
     if target_is_name:
         pool: list = index.names.get(target, [])
     else:

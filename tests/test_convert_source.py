@@ -193,3 +193,13 @@ def test_a_statement_the_file_could_not_compile_already_is_not_blamed_on_the_rew
     result = seq2func.convert_source(source, path="cell.py")
     assert result.changed and result.sites[0].status == "converted"
     assert result.code.endswith("await asyncio.sleep(0)\n")
+
+
+def test_a_comment_after_form_feeds_stays_with_its_layer():
+    # A form feed ends no line for Python or LibCST (str.splitlines would).
+    source = (
+        "import keras\n\x0c\x0c\x0c\n"
+        "model = keras.Sequential([keras.layers.Dense(4, input_shape=(3,)),  # hidden\n"
+        "    keras.layers.Dense(1)])\n"
+    )
+    assert "# hidden" in seq2func.convert_source(source).code

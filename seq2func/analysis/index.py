@@ -9,6 +9,7 @@ by a few lines: one class of many small lookups, each asked by node.
 from __future__ import annotations
 
 import re
+
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,13 @@ class TreeIndex:
         # What runs of the program recorded about its sites (`seq2func trace`).
         self.traces = traces
         source = source if source is not None else module.code
+        # The lines that hold a comment sign, for `comments_in`; lines as
+        # LibCST counts them (not at a form feed, as str.splitlines would).
+        self._hash_lines = frozenset(
+            number
+            for number, line in enumerate(re.split(r"\r\n?|\n", source), start=1)
+            if "#" in line
+        )
         walked = metadata.walk(module)
         self.parents: dict[cst.CSTNode, cst.CSTNode] = walked.parents
         self._children = walked.children
@@ -278,6 +286,12 @@ class TreeIndex:
         self, node: cst.CSTNode, exclude: list[cst.CSTNode]
     ) -> list[tuple[int, str]]:
         """(line, text) of the comments inside `node` but outside the `exclude` nodes."""
+        where = self.pos(node)
+        if not any(
+            line in self._hash_lines
+            for line in range(where.start.line, where.end.line + 1)
+        ):
+            return []  # no line of it holds a "#": no comment, nothing to walk
         excluded = [self.pos(e) for e in exclude]
         found = []
         for sub in self.walk(node):

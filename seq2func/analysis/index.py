@@ -9,7 +9,6 @@ by a few lines: one class of many small lookups, each asked by node.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 

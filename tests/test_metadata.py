@@ -14,7 +14,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from seq2func.analysis import metadata
+from seq2func.analysis import metadata, scope_metadata
 from seq2func.analysis.narrowing import narrow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,18 +88,18 @@ def test_parents_and_lookups_are_those_children_give_in_source_order(path):
 def test_scopes_are_those_of_libcsts_scope_provider(path):
     module = parse(path)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
-    found = metadata.scopes(module, metadata.walk(module))
+    found = scope_metadata.scopes(module, metadata.walk(module))
     # String annotations are parsed afresh by each run: only the module's own nodes
     # compare, less the module and its string-only statements, which bind and read
     # nothing and are passed by.
     # Whitespace, comments and punctuation are passed by too: no name is in them.
     walked = metadata.walk(module)
-    strings = [s for s in module.body if metadata._only_a_string(s)]
+    strings = [s for s in module.body if scope_metadata._only_a_string(s)]
     passed_by = {n for s in strings for n in _descendants(walked, s)}
     passed_by |= {
         below
         for node in walked.parents
-        if type(node) in metadata.FORMATTING
+        if type(node) in scope_metadata.FORMATTING
         for below in _descendants(walked, node)
     }
     in_module = set(walked.parents) - passed_by
@@ -121,10 +121,10 @@ def test_whitespace_and_punctuation_the_scope_pass_passes_by_hold_no_name(path):
     held = {
         type(below)
         for node in walked.parents
-        if type(node) in metadata.FORMATTING
+        if type(node) in scope_metadata.FORMATTING
         for below in _descendants(walked, node)
     }
-    assert held <= metadata.FORMATTING
+    assert held <= scope_metadata.FORMATTING
 
 
 @pytest.mark.parametrize("path", MODULES)
@@ -138,7 +138,7 @@ def test_stored_names_are_those_libcst_gives_a_store_context(path):
         for n, c in contexts.items()
         if isinstance(n, cst.Name) and c is ExpressionContext.STORE
     }
-    assert metadata.stored_names(metadata.walk(module)) == expected
+    assert scope_metadata.stored_names(metadata.walk(module)) == expected
 
 
 def test_stored_names_cover_every_kind_of_target():
@@ -156,7 +156,7 @@ def test_stored_names_cover_every_kind_of_target():
         "@deco\nclass C(Base, metaclass=M):\n    def f(self, a: A = d, *args, **kw) -> R: pass\n"
         "lam = lambda lp=ld: lp\n"
     )
-    stored = {n.value for n in metadata.stored_names(metadata.walk(module))}
+    stored = {n.value for n in scope_metadata.stored_names(metadata.walk(module))}
     assert stored == {
         "c",
         "x",

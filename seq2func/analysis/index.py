@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import CodeRange, ExpressionContext
 
-from . import keras_names, metadata
+from . import keras_names, metadata, scope_metadata
 from .nodes import DEFERRED, dotted, inside, lazy_value
 from .reduced import reduced_module
 
@@ -85,7 +85,7 @@ class TreeIndex:
         # reduced one shares.
         reduced, analysed = reduced_module(module, source, walked)
         self.positions = walked.positions
-        self.scopes = metadata.scopes(reduced or module, walked)
+        self.scopes = scope_metadata.scopes(reduced or module, walked)
         # The units that have scopes; empty when the whole module was analysed.
         self.analysed = analysed
         self._names_read: dict[cst.CSTNode, frozenset[str]] = {}
@@ -98,8 +98,8 @@ class TreeIndex:
 
     def release(self) -> None:
         """Let the tree go with the last reference to it, not at the collector's
-        next pass (`metadata.release`); the index answers nothing after."""
-        metadata.release(self.scopes)
+        next pass (`scope_metadata.release`); the index answers nothing after."""
+        scope_metadata.release(self.scopes)
         self.scopes = {}
         self.memo.clear()
 

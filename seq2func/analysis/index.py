@@ -2,8 +2,8 @@
 
 Built once per file from one run of LibCST's codegen and one `ScopeVisitor`
 pass (`analysis.metadata`). It answers questions about the tree and decides
-nothing: planning asks it, and only planning decides. Over the size guide
-by a few lines: one class of many small lookups, each asked by node.
+nothing: planning asks it, and only planning decides. Over the size guide:
+one class of many small lookups, each asked by node.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, ExpressionContext
 
 from . import keras_names, metadata, scope_metadata
-from .nodes import DEFERRED, dotted, inside, lazy_value
+from .nodes import DEFERRED, inside, lazy_value
 from .reduced import reduced_module
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class TreeIndex:
         # Code written for Keras 2 says so in its imports (`tf_keras`,
         # `keras.engine`, `tensorflow.python.keras`) or by setting
         # TF_USE_LEGACY_KERAS ("legacy_env"); planning/keras2.py decides.
-        self.keras2_markers: frozenset[str] = _keras2_markers(self, module, source)
+        self.keras2_markers = keras_names.keras2_markers(self.imports, source)
         self.keras2_pinned = bool(self.keras2_markers)
         self.local_functions = {
             s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)
@@ -452,31 +452,3 @@ class TreeIndex:
                     if self.context(node) == ExpressionContext.STORE:
                         return node.value
         return None
-
-
-def _keras2_markers(
-    index: TreeIndex, module: cst.Module, source: str
-) -> frozenset[str]:
-    if not any(hint in source for hint in keras_names.KERAS2_HINTS):
-        return frozenset()
-    found = {keras_names.keras2_module(m) for m in _imported_modules(index.imports)}
-    found.discard(None)
-    if keras_names.LEGACY_ENV.search(source):
-        found.add("legacy_env")
-    return frozenset(found)  # type: ignore[arg-type]
-
-
-def _imported_modules(
-    imports: list[cst.Import | cst.ImportFrom],
-) -> Iterator[str]:
-    """The dotted modules the file imports (`from a.b import c` gives `a.b` and `a.b.c`)."""
-    for node in imports:
-        if isinstance(node, cst.Import):
-            for alias in node.names:
-                yield dotted(alias.name)
-        elif node.module and not node.relative:
-            source = dotted(node.module)
-            yield source
-            if not isinstance(node.names, cst.ImportStar):
-                for alias in node.names:
-                    yield f"{source}.{dotted(alias.name)}"

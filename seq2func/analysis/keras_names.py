@@ -9,6 +9,11 @@ canonical spelling here, so the rest of the converter never matches text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+
+import libcst as cst
+
+from .nodes import dotted
 
 # Prefixes that are the same Keras API under another package name.
 _FAMILY_PREFIXES = (
@@ -196,3 +201,34 @@ def is_base_layer(qualified_names) -> bool:
         )
         is not None
     )
+
+
+def keras2_markers(
+    imports: list[cst.Import | cst.ImportFrom], source: str
+) -> frozenset[str]:
+    """What marks a file as Keras 2 code: the Keras 2 modules it imports
+    (`tf_keras`, `keras.engine`, `tensorflow.python.keras`), and "legacy_env"
+    where it sets TF_USE_LEGACY_KERAS."""
+    if not any(hint in source for hint in KERAS2_HINTS):
+        return frozenset()
+    found = {keras2_module(m) for m in _imported_modules(imports)}
+    found.discard(None)
+    if LEGACY_ENV.search(source):
+        found.add("legacy_env")
+    return frozenset(found)  # type: ignore[arg-type]
+
+
+def _imported_modules(
+    imports: list[cst.Import | cst.ImportFrom],
+) -> Iterator[str]:
+    """The dotted modules the file imports (`from a.b import c` gives `a.b` and `a.b.c`)."""
+    for node in imports:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                yield dotted(alias.name)
+        elif node.module and not node.relative:
+            source = dotted(node.module)
+            yield source
+            if not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    yield f"{source}.{dotted(alias.name)}"

@@ -203,3 +203,19 @@ def test_a_comment_after_form_feeds_stays_with_its_layer():
         "    keras.layers.Dense(1)])\n"
     )
     assert "# hidden" in seq2func.convert_source(source).code
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "model = ( # kept\n    Sequential([Dense(2, input_shape=(3,)), Dense(1)]))\n",
+        "model = Sequential(layers=( # kept\n    [Dense(2, input_shape=(3,)), Dense(1)]))\n",
+        "model = Sequential()\n( # kept\nmodel.add(Dense(2, input_shape=(3,))))\n"
+        "model.add(Dense(1))\n",
+    ],
+    ids=["around-the-call", "around-the-layers", "around-an-add"],
+)
+def test_a_comment_in_the_parentheses_around_a_site_is_kept(source):
+    header = "from keras import Sequential\nfrom keras.layers import Dense\n"
+    result = seq2func.convert_source(header + source)
+    assert result.changed and "# kept" in result.code

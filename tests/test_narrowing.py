@@ -887,3 +887,37 @@ def test_a_copy_bound_again_in_blanked_code_needs_the_whole_file():
     narrowed = narrow(source)
     assert narrowed is not None and narrowed.may_bind_elided("clone")
     assert conversion.convert_narrowed(narrowed) is None
+
+
+HELPER_PADDING = (
+    "\n\ndef helper(a, b):\n    c = a + b\n    d = c * 2\n    e = d - 1\n"
+    "    f = e / 3\n    g = f ** 2\n    return g\n\n\n"
+)
+
+
+def test_a_name_in_a_statement_sharing_its_line_is_a_name_of_the_file():
+    source = (
+        "import keras\nimport numpy as np\n\ninputs = np.zeros((4, 3)); n = 4\n"
+        + HELPER_PADDING
+        + "model = keras.Sequential()\n"
+        + "model.add(keras.layers.Dense(2, input_shape=(3,)))\n"
+        + "model.add(keras.layers.Dense(1))\n"
+        + "total = inputs.sum(); m = 1\n"
+    )
+    narrowed = narrow(source)
+    assert narrowed is not None and narrowed.has_name("inputs")
+    assert "inputs_1 = keras.Input(shape=(3,))" in same_both_ways(source)[0].code
+
+
+def test_a_name_in_a_decorator_is_a_name_of_the_file():
+    source = (
+        "from helpers import *\nimport keras\n\n"
+        + "model = keras.Sequential()\n"
+        + "model.add(keras.layers.Dense(2, input_shape=(3,)))\n"
+        + "model.add(keras.layers.Dense(1))\n\n\n@inputs.register"
+        + HELPER_PADDING
+        + "def other(a):\n    return a + 1\n"
+    )
+    narrowed = narrow(source)
+    assert narrowed is not None and narrowed.has_name("inputs")
+    assert "inputs_1 = keras.Input(shape=(3,))" in same_both_ways(source)[0].code

@@ -413,3 +413,27 @@ def test_a_cell_source_is_written_as_json_dumps_writes_it(source, indent, ensure
     assert _source_json(source, indent, ensure_ascii) == expected.replace(
         "\n", "\n" + " " * indent * 3
     )
+
+
+def test_a_copy_of_a_cell_outside_the_cells_list_is_not_taken_for_it():
+    from seq2func.notebook import jsonfile
+
+    cell = {"cell_type": "code", "metadata": {}, "source": ["x = 1\n", "y = 2"]}
+    copy = "\n".join(" " + line for line in json.dumps([cell], indent=1).splitlines())
+    text = (
+        '{\n "cells": ['
+        + json.dumps(cell)
+        + '],\n "copy": '
+        + copy.lstrip()
+        + ',\n "metadata": {},\n "nbformat": 4,\n "nbformat_minor": 5\n}\n'
+    )
+    notebook = json.loads(text)
+    replaced = {0: notebook["cells"][0]["source"]}
+    notebook["cells"][0]["source"] = ["x = 2\n", "y = 2"]
+    written = jsonfile.dump(notebook, text, replaced)
+    assert written is None or json.loads(written) == notebook
+
+
+def test_a_notebook_with_windows_line_ends_is_left_as_it_was():
+    text = notebook(MODEL).replace("\n", "\r\n")
+    assert convert_notebook(text, "crlf.ipynb").text == text

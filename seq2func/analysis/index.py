@@ -285,11 +285,11 @@ class TreeIndex:
         self, node: cst.CSTNode, exclude: list[cst.CSTNode]
     ) -> list[tuple[int, str]]:
         """(line, text) of the comments inside `node` but outside the `exclude` nodes."""
-        where = self.pos(node)
-        if not any(
-            line in self._hash_lines
-            for line in range(where.start.line, where.end.line + 1)
-        ):
+        # Its parentheses are its own, outside its syntactic position.
+        lpar, rpar = getattr(node, "lpar", None), getattr(node, "rpar", None)
+        first = self.pos(lpar[0] if lpar else node).start.line
+        last = self.pos(rpar[-1] if rpar else node).end.line
+        if not any(line in self._hash_lines for line in range(first, last + 1)):
             return []  # no line of it holds a "#": no comment, nothing to walk
         excluded = [self.pos(e) for e in exclude]
         found = []

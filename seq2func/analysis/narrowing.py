@@ -41,6 +41,7 @@ from .units import (
     import_block,
     imports,
     line_groups,
+    span,
     span_end,
     texts_of,
     units_of,
@@ -87,16 +88,22 @@ class Narrowed:
 
     def _statements_spelling(self, name: str) -> list[ast.stmt]:
         """The top-level statements whose lines spell `name` as a word, in order."""
-        starts, offsets = self._statement_starts, self._line_offsets
-        found: list[ast.stmt] = []
+        body, starts, offsets = (
+            self.tree.body,
+            self._statement_starts,
+            self._line_offsets,
+        )
+        found: dict[int, ast.stmt] = {}
         for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", self._text):
             line = bisect.bisect_right(offsets, match.start()) + 1
             at = bisect.bisect_right(starts, line) - 1
-            if at >= 0 and line <= (self.tree.body[at].end_lineno or line):
-                statement = self.tree.body[at]
-                if not found or found[-1] is not statement:
-                    found.append(statement)
-        return found
+            # Every statement whose lines hold the line: one may end where the
+            # next starts, several may share it (`a = 1; b = 2`), and the
+            # ends of top-level statements never go back.
+            while at >= 0 and (body[at].end_lineno or starts[at]) >= line:
+                found.setdefault(at, body[at])
+                at -= 1
+        return [found[at] for at in sorted(found)]
 
     @cached_property
     def _text(self) -> str:
@@ -104,7 +111,8 @@ class Narrowed:
 
     @cached_property
     def _statement_starts(self) -> list[int]:
-        return [statement.lineno for statement in self.tree.body]
+        """Each top-level statement's first line, 1-based, its decorators included."""
+        return [span([statement])[0] + 1 for statement in self.tree.body]
 
     @cached_property
     def _line_offsets(self) -> list[int]:

@@ -104,6 +104,8 @@ def _splice_sources(
     the cell was, hold its source once, three indents deep after its key,
     written as json.dumps writes it, and read back, swapped, as the new cell.
     """
+    if "\r" in text:
+        return None  # json.dumps writes "\n": the full check says no
     ensure_ascii = text.isascii()  # a file with raw non-ASCII text is not escaped
     decoder = json.JSONDecoder()
     cells = notebook["cells"]
@@ -112,7 +114,7 @@ def _splice_sources(
     while found != -1 and len(starts) <= len(cells):
         starts.append(found + len(opener) - 1)
         found = text.find(opener, found + 1)
-    if len(starts) != len(cells):
+    if len(starts) != len(cells) or not _cells_at(text, starts, indent):
         return None
     key = "\n" + " " * (3 * indent) + '"source": '
     pieces, done = [], 0
@@ -135,6 +137,19 @@ def _splice_sources(
         done = end
     pieces.append(text[done:])
     return "".join(pieces)
+
+
+def _cells_at(text: str, starts: list[int], indent: int) -> bool:
+    """Whether the openers are the items of the "cells" list as json.dumps
+    lays it out: the first right after `"cells": [`, each next after the
+    one before it closed (`},` and a new line)."""
+    if not starts:
+        return True
+    head = text[: starts[0]].rstrip(" \n")
+    if not head.endswith('"cells": ['):
+        return False
+    between = "},\n" + " " * (2 * indent)
+    return all(text.startswith(between, start - len(between)) for start in starts[1:])
 
 
 def _put_sources(

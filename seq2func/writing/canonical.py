@@ -17,6 +17,8 @@ from __future__ import annotations
 import keyword
 import re
 
+from .canonical_split import split_spelling
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e-?[1-9][0-9]*)?")
 _STRING = re.compile(r'"[^"\\\n]*"')
@@ -56,9 +58,15 @@ def black_spelling(code: str, width: int) -> str | None:
         if depth < 0:
             return None
         if depth == 0:
-            if len(pending) > width or not _Line(pending).statement():
+            if not _Line(pending).statement():
                 return None
-            statements.append(pending)
+            if len(pending) > width:
+                lines = split_spelling(pending, width)
+                if lines is None:
+                    return None
+                statements.extend(lines)
+            else:
+                statements.append(pending)
             pending = None
     if pending is not None:
         return None
@@ -179,11 +187,29 @@ class _Line:
                 return True
 
     def index(self) -> bool:
-        return (
-            self.match(_NUMBER) is not None
-            or self.match(_STRING) is not None
-            or self.name()
-        )
+        """Items and slices between `, `: black hugs a slice's colons when its
+        bounds are names or numbers, negated or not (`x[1:-1]`, `x[::2]`), and
+        puts spaces around them when a bound is more (`x[a + 1 :]`)."""
+        while True:
+            if not self.literal(":"):
+                if not (self.match(_STRING) is not None or self.bound()):
+                    return False
+                if self.literal(":"):
+                    self.bound()
+            else:
+                self.bound()
+            if self.literal(":"):
+                self.bound()
+            if not self.literal(", "):
+                return True
+
+    def bound(self) -> bool:
+        start = self.at
+        self.literal("-")
+        if self.match(_NUMBER) is not None or self.name():
+            return True
+        self.at = start
+        return False
 
     def arguments(self) -> bool:
         if self.literal(")"):

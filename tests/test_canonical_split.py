@@ -78,6 +78,42 @@ def _broken(code: str, breaks: list[int]) -> str:
     return "".join(out)
 
 
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "",
+                    "# a comment (at the margin)\n",
+                    "#\n",
+                    "  # in\n",
+                    "#c\n",
+                    "# x \n",
+                ]
+                + ["# fmt: off\n", "# type: int\n", "#!/usr/bin/env python\n"]
+            ),
+            TARGETS,
+            values(1),
+            st.sampled_from(
+                ["", "  # c", " # c", "  #c", "  # fmt: skip", "  # type: x"]
+            ),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.booleans(),
+)
+def test_every_commented_block_spelled_is_spelled_as_black_writes_it(
+    statements, commas
+):
+    code = "".join(
+        f"{before}{target} = {value}{after}\n"
+        for before, target, value, after in statements
+    )
+    _holds(code, commas)
+
+
 def _holds(code: str, commas: bool) -> None:
     for width in WIDTHS:
         spelled = black_spelling(code, width)

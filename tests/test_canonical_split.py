@@ -30,10 +30,12 @@ LEAVES = st.one_of(
     NAMES,
     st.sampled_from(["0", "100", "1e-3", "0.5", "-1"]),
     st.sampled_from(['"relu"', '"he_normal"', '"https://tfhub.dev/google/model/4"']),
+    st.sampled_from(["'relu'", "''", "'a b, c'", '"it\'s"', "'glorot_uniform'"]),
     st.tuples(NAMES, SLICES).map("".join),
     st.sampled_from(["(3,)", "[1, None]", "(128, 128, 3)", "x.shape[1:]"]),
     # Near misses black spells otherwise, which must be left to it.
     st.sampled_from(["x[a + 1 :]", "x[a.b :]", "[1,]", "f(a,)", "x[1 :]", "{}"]),
+    st.sampled_from(["'it\"s'", "'a(b'", "u'x'", "'\\n'", "'#'", "'''a'''", "b'x'"]),
 )
 
 
@@ -103,22 +105,27 @@ def _broken(code: str, breaks: list[int]) -> str:
         max_size=3,
     ),
     st.booleans(),
+    st.booleans(),
 )
 def test_every_commented_block_spelled_is_spelled_as_black_writes_it(
-    statements, commas
+    statements, commas, strings
 ):
     code = "".join(
         f"{before}{target} = {value}{after}\n"
         for before, target, value, after in statements
     )
-    _holds(code, commas)
+    _holds(code, commas, strings)
 
 
-def _holds(code: str, commas: bool) -> None:
+def _holds(code: str, commas: bool, strings: bool) -> None:
     for width in WIDTHS:
-        spelled = black_spelling(code, width)
+        spelled = black_spelling(code, width, strings)
         if spelled is not None:
-            mode = black.Mode(line_length=width, magic_trailing_comma=commas)
+            mode = black.Mode(
+                line_length=width,
+                magic_trailing_comma=commas,
+                string_normalization=strings,
+            )
             assert black.format_str(code, mode=mode) == spelled, width
 
 
@@ -134,15 +141,16 @@ def _holds(code: str, commas: bool) -> None:
     ),
     st.lists(st.integers(min_value=1, max_value=12), max_size=4),
     st.booleans(),
+    st.booleans(),
 )
 def test_every_long_statement_spelled_is_spelled_as_black_splits_it(
-    statements, breaks, commas
+    statements, breaks, commas, strings
 ):
     code = "".join(
         f"return {value}\n" if target == "return" else f"{target} = {value}\n"
         for target, value in statements
     )
-    _holds(_broken(code, breaks), commas)
+    _holds(_broken(code, breaks), commas, strings)
 
 
 def test_a_call_chain_whose_head_fits_is_split_at_its_last_call():
@@ -184,6 +192,12 @@ def test_arguments_too_long_for_a_line_go_one_a_line_with_a_trailing_comma():
         "    input_shape=[],\n"
         ")(inputs_1)\n"
     )
+
+
+def test_a_single_quoted_string_is_spelled_in_double_quotes_where_black_would():
+    code = "x = layers.Dense(512, activation='relu')(inputs)\n"
+    assert black_spelling(code, 88, strings=True) == code.replace("'", '"')
+    assert black_spelling(code, 88, strings=False) is None
 
 
 def test_a_slice_is_spelled_with_its_colons_hugged():

@@ -25,6 +25,7 @@ from .canonical_split import split_spelling
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e-?[1-9][0-9]*)?")
 _STRING = re.compile(r'"[^"\\\n]*"')
+_SINGLE = re.compile(r"'[^'\"\\\n()\[\]#]*'")
 _OPERATORS = (" + ", " - ", " * ", " / ")
 _CONSTANTS = frozenset({"True", "False", "None"})
 _COMMENT = re.compile(r"#(?: [!-~](?:[ -~]*[!-~])?)?")
@@ -37,7 +38,7 @@ def already_black(code: str, width: int) -> bool:
     return black_spelling(code, width) == code
 
 
-def black_spelling(code: str, width: int) -> str | None:
+def black_spelling(code: str, width: int, strings: bool = False) -> str | None:
     """What black makes of `code` when each statement, its lines joined, is in
     the language above: those joined lines where they fit in `width` columns
     (black writes a statement that fits on one line, with no magic trailing
@@ -47,6 +48,12 @@ def black_spelling(code: str, width: int) -> str | None:
     A statement's lines are joined only where a bracket stays open: after
     `(` or `[`, before `)` or `]`, and after `,` (as `, `). A comma before a
     closing bracket is magic to black, and anything else is left to it.
+
+    With `strings` (black's string normalization, on by default), a
+    single-quoted string is taken too and spelled in double quotes, as black
+    does when that escapes no more quotes: its text holds no quote, no
+    backslash, and, so that lines are still read right by counting brackets
+    outside double quotes, no bracket or `#`.
     """
     if not code.endswith("\n") or not code.isascii():
         return None
@@ -69,19 +76,25 @@ def black_spelling(code: str, width: int) -> str | None:
         if depth < 0:
             return None
         if depth == 0:
-            if not _Line(pending).statement():
+            lines = _statement(pending, width, strings)
+            if lines is None:
                 return None
-            if len(pending) > width:
-                lines = split_spelling(pending, width)
-                if lines is None:
-                    return None
-                statements.extend(lines)
-            else:
-                statements.append(pending)
+            statements.extend(lines)
             pending = None
     if pending is not None:
         return None
     return "\n".join(statements) + "\n"
+
+
+def _statement(text: str, width: int, strings: bool) -> list[str] | None:
+    """Black's lines for one statement, its lines joined, or None."""
+    line = _Line(text, strings)
+    if not line.statement():
+        return None
+    spelled = line.spelled()
+    if len(spelled) <= width:
+        return [spelled]
+    return split_spelling(spelled, width)
 
 
 def _comment_at(line: str) -> int | None:
@@ -128,9 +141,27 @@ def _depth(line: str) -> int:
 class _Line:
     """A recursive-descent reading of one line that fails on anything unknown."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, single_quotes: bool = False) -> None:
         self.text = text
         self.at = 0
+        self.single_quotes = single_quotes
+        self.singles: list[tuple[int, int]] = []  # single-quoted strings read
+
+    def spelled(self) -> str:
+        """The text read, its single-quoted strings in double quotes."""
+        text = self.text
+        for start, end in self.singles:
+            text = f'{text[:start]}"{text[start + 1 : end - 1]}"{text[end:]}'
+        return text
+
+    def string(self) -> bool:
+        if self.match(_STRING) is not None:
+            return True
+        start = self.at
+        if self.single_quotes and self.match(_SINGLE) is not None:
+            self.singles.append((start, self.at))
+            return True
+        return False
 
     def statement(self) -> bool:
         if self.literal("return "):
@@ -178,7 +209,7 @@ class _Line:
             return self.items("]")
         if self.literal("("):
             return self.tuple()
-        return self.match(_STRING) is not None or self.name()
+        return self.string() or self.name()
 
     def tuple(self) -> bool:
         """`()`, `(x,)` or `(x, y)`: a parenthesised expression is black's to judge."""
@@ -223,7 +254,7 @@ class _Line:
         puts spaces around them when a bound is more (`x[a + 1 :]`)."""
         while True:
             if not self.literal(":"):
-                if not (self.match(_STRING) is not None or self.bound()):
+                if not (self.string() or self.bound()):
                     return False
                 if self.literal(":"):
                     self.bound()

@@ -18,7 +18,9 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 WIDTHS = [88, 60, 40, 24]
-TARGETS = st.sampled_from(["x", "x_1", "outputs", "a_rather_long_target_name"])
+TARGETS = st.sampled_from(
+    ["x", "x_1", "outputs", "a_rather_long_target_name", "self.encoder", "a.b.c"]
+)
 CALLEES = st.sampled_from(
     ["f", "Dense", "tf.keras.layers.Dense", "hub.KerasLayer", "a.b.c.d.e.f.g.h.i.j"]
 )

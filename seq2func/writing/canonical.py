@@ -4,7 +4,8 @@ Most lines a rewrite writes are assignments of a call chain written the way
 black writes them (`x = keras.layers.Dense(10, activation="relu")(x)`), and
 black costs about a third of a millisecond a line (1.5-3 ms a long one).
 `black_spelling` knows only a small language whose black spelling is plain:
-one statement a line, `name = expression` or `return expression`, the
+one statement a line, `name = expression` (the name dotted or not) or
+`return expression`, the
 expression made of names, non-negative decimal numbers, double-quoted
 strings without escapes, lists, tuples, attribute reads (not of a number),
 calls with positional and keyword arguments, subscripts by names, numbers
@@ -166,12 +167,12 @@ class _Line:
     def statement(self) -> bool:
         if self.literal("return "):
             return self.expression() and self.at == len(self.text)
-        return (
-            self.name()
-            and self.literal(" = ")
-            and self.expression()
-            and self.at == len(self.text)
-        )
+        if not self.name():
+            return False
+        while self.literal("."):  # `self.encoder = ...` splits as a name would
+            if not self.name():
+                return False
+        return self.literal(" = ") and self.expression() and self.at == len(self.text)
 
     def literal(self, text: str) -> bool:
         if self.text.startswith(text, self.at):

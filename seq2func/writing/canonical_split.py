@@ -2,9 +2,10 @@
 
 `canonical.black_spelling` hands over a statement of its language whose
 joined line is longer than the width. This module spells only one shape of
-it, `name = a.b.c(args)...(args)` or `return a.b.c(args)...(args)`: a
-dotted name followed by one or more calls with arguments, and nothing else
-at the top level; anything else is None, left to black.
+it, `name = a.b.c(args)...(args)` (the name dotted or not) or
+`return a.b.c(args)...(args)`: a dotted name followed by one or more calls
+with arguments, and nothing else at the top level; anything else is None,
+left to black.
 
 What black does with that shape (`black/linegen.py`, default mode), and why
 it comes to these lines:
@@ -93,7 +94,7 @@ def _body(arguments: str, width: int) -> list[str] | None:
 
 def _chain(statement: str) -> _Chain | None:
     """The statement read as a prefix, a dotted callee and calls, or None."""
-    target = re.match(r"return |[A-Za-z_][A-Za-z0-9_]* = ", statement)
+    target = re.match(rf"return |{_DOTTED.pattern} = ", statement)
     if target is None:
         return None
     prefix = target.group()

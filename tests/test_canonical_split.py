@@ -30,7 +30,8 @@ SLICES = st.sampled_from(
 )
 LEAVES = st.one_of(
     NAMES,
-    st.sampled_from(["0", "100", "1e-3", "0.5", "-1"]),
+    st.sampled_from(["0", "100", "1e-3", "0.5", "-1", "1.", ".5", "1.e5", "-.5e3"]),
+    st.sampled_from(["1E5", "0x1F", "1j", "1_0", "(1024)", "*a", "+a", "a ** 2"]),
     st.sampled_from(['"relu"', '"he_normal"', '"https://tfhub.dev/google/model/4"']),
     st.sampled_from(["'relu'", "''", "'a b, c'", '"it\'s"', "'glorot_uniform'"]),
     st.tuples(NAMES, SLICES).map("".join),
@@ -63,7 +64,7 @@ def values(depth: int = 2):
     return st.one_of(
         LEAVES,
         chains(inner),
-        st.tuples(inner, st.sampled_from(["+", "*"]), inner).map(" ".join),
+        st.tuples(inner, st.sampled_from(["+", "*", "-", "//"]), inner).map(" ".join),
         st.lists(inner, min_size=2, max_size=4).map(lambda i: f"[{', '.join(i)}]"),
     )
 
@@ -117,6 +118,41 @@ def test_every_commented_block_spelled_is_spelled_as_black_writes_it(
         for before, target, value, after in statements
     )
     _holds(code, commas, strings)
+
+
+def _respaced(code: str, choices: list[int]) -> str:
+    """`code` with some spaces outside strings dropped and some added around
+    brackets, commas and operators, as users space their code."""
+    out, quote, turn = [], None, 0
+    for char in code:
+        if quote is not None or char in "'\"":
+            quote = None if char == quote else (quote or char)
+            out.append(char)
+            continue
+        choice = choices[turn % len(choices)] if choices else 0
+        turn += 1
+        if char == " " and choice == 1:
+            continue
+        out.append(char)
+        if char in "()[],=+-*/:" and choice == 2:
+            out.append(" ")
+        if char in "()[],=+-*/:" and choice == 3:
+            out.insert(-1, " ")
+    return "".join(out)
+
+
+@SETTINGS
+@given(
+    st.tuples(st.one_of(TARGETS, st.just("return")), values()),
+    st.lists(st.integers(min_value=0, max_value=3), max_size=12),
+    st.booleans(),
+)
+def test_every_statement_spaced_otherwise_is_spelled_with_black_s_spaces(
+    statement, choices, strings
+):
+    target, value = statement
+    code = f"return {value}\n" if target == "return" else f"{target} = {value}\n"
+    _holds(_respaced(code, choices), True, strings)
 
 
 def _holds(code: str, commas: bool, strings: bool) -> None:
@@ -200,6 +236,13 @@ def test_a_single_quoted_string_is_spelled_in_double_quotes_where_black_would():
     code = "x = layers.Dense(512, activation='relu')(inputs)\n"
     assert black_spelling(code, 88, strings=True) == code.replace("'", '"')
     assert black_spelling(code, 88, strings=False) is None
+
+
+def test_operators_and_commas_are_spelled_with_black_s_spaces():
+    code = "x = layers.Dense(7*7*256, activation = 'relu')(x)[1 : -1]\n"
+    assert black_spelling(code, 88, strings=True) == (
+        'x = layers.Dense(7 * 7 * 256, activation="relu")(x)[1:-1]\n'
+    )
 
 
 def test_a_slice_is_spelled_with_its_colons_hugged():

@@ -9,11 +9,13 @@ one statement a line, `name = expression` (the name dotted or not) or
 expression made of names, non-negative decimal numbers, double-quoted
 strings without escapes, lists, tuples, attribute reads (not of a number),
 calls with positional and keyword arguments, subscripts by names, numbers
-(negated or not), strings and slices of those, unary minus, and `+ - * /`
-between single spaces; comment lines `# text` at the margin between
-statements; nothing else, no comment after code, no trailing comma but a
-one-tuple's. A statement longer than the line is spelled only where
-`canonical_split` knows black's split. Anything else is left to black.
+(negated or not), strings and slices of those, unary minus, and
+`+ - * / //`; comment lines `# text` at the margin between statements;
+nothing else, no comment after code, no trailing comma but a one-tuple's.
+A statement is read respaced as black spaces it (`canonical_spacing`: the
+parser below takes only black's spaces), and one longer than the line is
+spelled only where `canonical_split` knows black's split. Anything else is
+left to black.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from __future__ import annotations
 import keyword
 import re
 
+from .canonical_spacing import respaced
 from .canonical_split import split_spelling
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e-?[1-9][0-9]*)?")
 _STRING = re.compile(r'"[^"\\\n]*"')
 _SINGLE = re.compile(r"'[^'\"\\\n()\[\]#]*'")
-_OPERATORS = (" + ", " - ", " * ", " / ")
+_OPERATORS = (" + ", " - ", " * ", " / ", " // ")
 _CONSTANTS = frozenset({"True", "False", "None"})
 _COMMENT = re.compile(r"#(?: [!-~](?:[ -~]*[!-~])?)?")
 _PRAGMA = re.compile(r"fmt|yapf|type:", re.IGNORECASE)
@@ -89,7 +92,10 @@ def black_spelling(code: str, width: int, strings: bool = False) -> str | None:
 
 def _statement(text: str, width: int, strings: bool) -> list[str] | None:
     """Black's lines for one statement, its lines joined, or None."""
-    line = _Line(text, strings)
+    spaced = respaced(text)
+    if spaced is None:
+        return None
+    line = _Line(spaced, strings)
     if not line.statement():
         return None
     spelled = line.spelled()

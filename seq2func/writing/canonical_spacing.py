@@ -4,16 +4,18 @@ Users write `7*7*32`, `(224,224,3)`, `activation = "relu"` or `1./255`;
 black writes `7 * 7 * 32`, `(224, 224, 3)`, `activation="relu"` and
 `1.0 / 255`. Within a line, spaces between tokens mean nothing to Python
 (outside strings), so black's spelling is the tokens joined by its rule
-for each pair: a binary `+ - * / //` and the assignment's `=` between single
-spaces, `, ` after a comma (no space before a closing bracket, as in
-`(3,)`), and no space anywhere else: not around a keyword argument's `=`,
-a slice's colon (canonical takes only slices whose bounds are names or
-numbers, which black hugs), a dot, or after a unary minus. A minus is
-unary after an operator, an opening bracket, a comma, `:` or `return`. Black also writes `1.` as `1.0` and `.5` as `0.5`.
+for each pair: a binary `+ - * / //` and the assignment's `=` between
+single spaces, `, ` after a comma (no space before a closing bracket, as
+in `(3,)`), and no space anywhere else: not around a keyword argument's
+`=`, a slice's colon (canonical takes only slices whose bounds are names
+or numbers, which black hugs), a dot, or after a unary minus. A minus is
+unary after an operator, an opening bracket, a comma, `:` or `return`.
+Black also writes `1.` as `1.0` and `.5` as `0.5`.
 
-Anything else is None: a token this language lacks (`**`, `==`, `%`, `{`,
-`#`, a backslash, ...), a star or plus that is not binary, two words side by
-side (`not x`, `u"x"`, `1j`, `0x1F`, ...). What comes out is read again by
+Spaces just inside brackets (`f( x )`) are not taken. Anything else is
+None: a token this language lacks (`**`, `==`, `%`, `{`, `#`, a
+backslash, ...), a star or plus that is not binary, two words side by side
+(`not x`, `u"x"`, `1j`, `0x1F`, ...). What comes out is read again by
 canonical's parser, which takes only its language.
 """
 
@@ -69,7 +71,9 @@ def respaced(text: str) -> str | None:
 
 
 def _tokens(text: str) -> list[tuple[str, str]] | None:
-    """The text's tokens, spaces left out, or None at anything unknown."""
+    """The text's tokens, spaces left out, or None at anything unknown or at a
+    space just inside a bracket: only what users write around operators,
+    commas and `=` is respaced, the rest left to black as it was."""
     tokens: list[tuple[str, str]] = []
     at = 0
     while at < len(text):
@@ -78,7 +82,11 @@ def _tokens(text: str) -> list[tuple[str, str]] | None:
             return None
         kind = found.lastgroup
         assert kind is not None
-        if kind != "space":
+        if kind == "space":
+            after = text[found.end() : found.end() + 1]
+            if text[at - 1 : at] in _OPENING or after in _CLOSING:
+                return None  # `f( x )`: spaces inside brackets are left to black
+        else:
             tokens.append((kind, found.group()))
         at = found.end()
     return tokens

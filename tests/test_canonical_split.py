@@ -120,6 +120,32 @@ def test_every_commented_block_spelled_is_spelled_as_black_writes_it(
     _holds(code, commas, strings)
 
 
+SIMPLE = st.sampled_from(
+    ["x", "100", '"relu"', "(3,)", "[1, None]", "x.shape[1:]", "-1", "1.", "u - v"]
+    + ["a" * 12, "b" * 25, "c" * 40, "d" * 70]
+)
+
+
+@settings(SETTINGS, max_examples=800)
+@given(
+    st.one_of(TARGETS, st.just("return")),
+    st.tuples(CALLEES, st.lists(_arguments(st.one_of(SIMPLE, chains(SIMPLE)), 8)))
+    .filter(lambda p: p[1])
+    .map(lambda p: p[0] + "".join(f"({arguments})" for arguments in p[1][:4])),
+    st.floats(0.3, 1.0),
+    st.booleans(),
+)
+def test_every_call_chain_spelled_at_a_width_short_of_it_is_split_as_black_splits_it(
+    target, value, fraction, commas
+):
+    code = f"return {value}\n" if target == "return" else f"{target} = {value}\n"
+    width = max(20, int(len(code) * fraction))
+    spelled = black_spelling(code, width)
+    if spelled is not None:
+        mode = black.Mode(line_length=width, magic_trailing_comma=commas)
+        assert black.format_str(code, mode=mode) == spelled
+
+
 def _respaced(code: str, choices: list[int]) -> str:
     """`code` with some spaces outside strings dropped and some added around
     brackets, commas and operators, as users space their code."""

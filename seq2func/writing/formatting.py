@@ -71,7 +71,7 @@ def format_statements(code: str, settings: BlackSettings, indent_width: int) -> 
     some are, black gets the others one by one (`statement_by_statement`).
     """
     width = max(settings.line_length - indent_width, 20)
-    known = black_spelling(code, width)
+    known = black_spelling(code, width, settings.string_normalization)
     if known is not None:
         return known
     import black
@@ -81,7 +81,7 @@ def format_statements(code: str, settings: BlackSettings, indent_width: int) -> 
         string_normalization=settings.string_normalization,
         magic_trailing_comma=settings.magic_trailing_comma,
     )
-    parts = statement_by_statement(code, width)
+    parts = statement_by_statement(code, width, settings.string_normalization)
     if parts is not None:
         try:
             return "".join(

@@ -26,11 +26,12 @@ _CUTTABLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return)
 
 
 def statement_by_statement(
-    code: str, width: int
+    code: str, width: int, strings: bool = False
 ) -> list[tuple[str, str | None]] | None:
     """`code`'s statements, each with black's spelling where `black_spelling`
     knows it (else None: black's to format); None when the block must be
-    formatted whole, or when no statement is known (nothing to gain)."""
+    formatted whole, or when no statement is known (nothing to gain).
+    `strings`: black normalizes string quotes (`black_spelling`'s)."""
     if not code.endswith("\n") or "fmt:" in code or "\r" in code:
         return None  # black keeps the first line's line ending for the whole
     lines = code[:-1].split("\n")
@@ -56,7 +57,7 @@ def statement_by_statement(
         return None
     last, _ = parts[-1]
     parts[-1] = (last + "".join(f"{line}\n" for line in lines[start:]), None)
-    spelled = [(text, black_spelling(text, width)) for text, _ in parts]
+    spelled = [(text, black_spelling(text, width, strings)) for text, _ in parts]
     if all(known is None for _, known in spelled):
         return None
     if any(known is None and "*" in text for text, known in spelled):

@@ -88,31 +88,30 @@ class Narrowed:
 
     def _statements_spelling(self, name: str) -> list[ast.stmt]:
         """The top-level statements whose lines spell `name` as a word, in order."""
-        body, starts, offsets = (
-            self.tree.body,
-            self._statement_starts,
-            self._line_offsets,
-        )
-        found: dict[int, ast.stmt] = {}
-        for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", self._text):
-            line = bisect.bisect_right(offsets, match.start()) + 1
-            at = bisect.bisect_right(starts, line) - 1
-            # Every statement whose lines hold the line: one may end where the
-            # next starts, several may share it (`a = 1; b = 2`), and the
-            # ends of top-level statements never go back.
-            while at >= 0 and (body[at].end_lineno or starts[at]) >= line:
-                found.setdefault(at, body[at])
-                at -= 1
-        return [found[at] for at in sorted(found)]
+        offsets = self._line_offsets
+        lines = {
+            bisect.bisect_right(offsets, match.start())
+            for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", self._text)
+        }
+        at_line = self._statements_at_line
+        found = sorted({at for line in lines for at in at_line[line]})
+        return [self.tree.body[at] for at in found]
+
+    @cached_property
+    def _statements_at_line(self) -> list[tuple[int, ...]]:
+        """Per 0-based line, the top-level statements whose lines hold it: one
+        may end where the next starts, several may share it (`a = 1; b = 2`),
+        and a statement's lines start at its first decorator."""
+        at_line: list[list[int]] = [[] for _ in self.original_lines]
+        for at, statement in enumerate(self.tree.body):
+            start, end = span([statement])
+            for line in range(start, min(end, len(at_line))):
+                at_line[line].append(at)
+        return [tuple(ats) for ats in at_line]
 
     @cached_property
     def _text(self) -> str:
         return "".join(self.original_lines)
-
-    @cached_property
-    def _statement_starts(self) -> list[int]:
-        """Each top-level statement's first line, 1-based, its decorators included."""
-        return [span([statement])[0] + 1 for statement in self.tree.body]
 
     @cached_property
     def _line_offsets(self) -> list[int]:

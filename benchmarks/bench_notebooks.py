@@ -2,17 +2,22 @@
 
     python benchmarks/bench_notebooks.py [--tree DIR] [--repeat 5] [--save FILE]
                                          [--before FILE] [--against DIR]
-                                         [--check-identical]
+                                         [--passes N] [--check-identical]
 
 Times, per notebook that mentions Sequential, `convert_notebook` (what
 `seq2func convert` runs on a notebook; notebooks have no plan-only path:
 `--check` converts them too) in one process, best of --repeat runs, and
 prints milliseconds per notebook, the total and the average. --save writes
 the figures as JSON; --before reads figures saved earlier (on the same
-machine) and prints them beside these, with the ratio. Each timing starts
-after a full collection and ends with a collection of the youngest
-generation: the reference cycles a conversion leaves are collected on its
+machine) and prints them beside these, with the ratio. Each timing ends
+with a collection of the youngest generation: the reference cycles a
+conversion leaves (it runs with the collector paused) are collected on its
 time, as a run over a folder pays for them.
+
+--passes N times, instead, whole passes over the tree's notebooks in one
+warm process, each file read and converted in turn with the collector left
+to itself, as `seq2func convert` meets them (its start-up and the files
+without models aside); best of N, in turns with --against's checkout.
 
 --against DIR times the seq2func of another checkout (`git worktree add
 /tmp/before <commit>`) the same way, in a second process, turn about with
@@ -59,10 +64,26 @@ print(seq2func.__file__, flush=True)
 for line in sys.stdin:
     path = line.rstrip("\\n")
     text = open(path, encoding="utf-8").read()
-    gc.collect()
     wall, cpu = time.perf_counter(), time.process_time()
     convert_notebook(text, path)
     gc.collect(0)  # the garbage it leaves is part of its cost
+    print(time.perf_counter() - wall, time.process_time() - cpu, flush=True)
+"""
+
+
+# A process that, for each line of its input, converts every notebook named on
+# its command line in turn, reading each, and answers with the pass's seconds.
+PASS_WORKER = """
+import sys, time
+import seq2func
+from seq2func.notebook import convert_notebook
+paths = sys.argv[1:]
+print(seq2func.__file__, flush=True)
+for line in sys.stdin:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            convert_notebook(handle.read(), path)
     print(time.perf_counter() - wall, time.process_time() - cpu, flush=True)
 """
 
@@ -79,7 +100,6 @@ def best_of(text: str, path: str, repeat: int, clock=time.perf_counter) -> float
     """Seconds of the fastest of `repeat` conversions."""
     best = float("inf")
     for _ in range(repeat):
-        gc.collect()
         start = clock()
         convert_notebook(text, path)
         gc.collect(0)  # the garbage it leaves is part of its cost
@@ -167,10 +187,10 @@ def check_identical(tree: Path, against: Path | None = None) -> int:
     return different
 
 
-def _worker(root: Path, code: str) -> subprocess.Popen:
+def _worker(root: Path, code: str, arguments: list[str] = ()) -> subprocess.Popen:  # type: ignore[assignment]
     """A Python process running `code` with the seq2func under `root`."""
     worker = subprocess.Popen(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *arguments],
         cwd=root,
         env={**os.environ, "PYTHONPATH": str(root)},
         stdin=subprocess.PIPE,
@@ -209,9 +229,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="compare every notebook's conversion with the whole-source one",
     )
+    parser.add_argument(
+        "--passes",
+        type=int,
+        help="time this many whole passes over the notebooks in one process",
+    )
     args = parser.parse_args(argv)
     if args.check_identical:
         return 1 if check_identical(args.tree, args.against) else 0
+    if args.passes:
+        return passes(notebooks(args.tree), args, args.clock == "cpu")
 
     paths = notebooks(args.tree)
     before = json.loads(args.before.read_text()) if args.before else {}
@@ -242,6 +269,37 @@ def main(argv: list[str] | None = None) -> int:
     print(_row(f"average of {len(figures)}", average_before, total / len(figures)))
     if args.save:
         args.save.write_text(json.dumps(figures, indent=1) + "\n")
+    return 0
+
+
+def passes(paths: list[Path], args: argparse.Namespace, cpu: bool) -> int:
+    """Best milliseconds per notebook of a whole pass, here and under --against."""
+    roots = (args.against, ROOT) if args.against else (ROOT,)
+    names = [str(path) for path in paths]
+    workers = [_worker(root, PASS_WORKER, names) for root in roots]
+    best = [float("inf")] * len(workers)
+    for turn in range(args.passes + 1):  # the first pass warms each up
+        for side in (
+            range(len(workers)) if turn % 2 else reversed(range(len(workers)))
+        ):
+            workers[side].stdin.write("pass\n")  # type: ignore[union-attr]
+            workers[side].stdin.flush()  # type: ignore[union-attr]
+            wall, cpu_time = map(float, workers[side].stdout.readline().split())  # type: ignore[union-attr]
+            if turn:
+                best[side] = min(best[side], cpu_time if cpu else wall)
+    for worker in workers:
+        worker.stdin.close()  # type: ignore[union-attr]
+        worker.wait()
+    per = [seconds / len(paths) * 1000 for seconds in best]
+    label = (
+        f"a pass over {len(paths)} notebooks, best of {args.passes}, {args.clock} clock"
+    )
+    if len(per) == 2:
+        print(
+            f"{label}: {per[0]:.1f} -> {per[1]:.1f} ms per notebook, {per[0] / per[1]:.2f}x"
+        )
+    else:
+        print(f"{label}: {per[0]:.1f} ms per notebook")
     return 0
 
 

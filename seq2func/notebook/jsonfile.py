@@ -97,12 +97,14 @@ def _splice_sources(
     every other byte as read; None when that cannot be shown.
 
     Serialising a notebook with an indent runs json's pure-Python encoder
-    over every output it holds; this reads only the changed cells. A raw
+    over every output it holds; this reads only the changed sources. A raw
     newline is never inside a JSON string, so in json.dumps's layout a line
-    that starts with two indents and "{" opens an item of the cells list:
-    there must be one per cell. The changed cell's text must read back as
-    the cell was, hold its source once, three indents deep after its key,
-    written as json.dumps writes it, and read back, swapped, as the new cell.
+    that starts with two indents and "{" opens an object two levels deep,
+    and one with three indents and a key is a key of such an object. The
+    openers must be the items of the "cells" list (`_cells_at`), one per
+    cell; a changed cell's first key "source" three indents deep, before the
+    next cell opens, is its own, and its value must read back as the source
+    was and, swapped, as the new one. A cell's outputs are never read.
     """
     if "\r" in text:
         return None  # json.dumps writes "\n": the full check says no
@@ -119,21 +121,22 @@ def _splice_sources(
     key = "\n" + " " * (3 * indent) + '"source": '
     pieces, done = [], 0
     for index in sorted(replaced):
-        start = starts[index]
+        limit = starts[index + 1] if index + 1 < len(starts) else len(text)
+        at = text.find(key, starts[index], limit)
+        if at == -1:
+            return None
+        value = at + len(key)
         try:
-            cell, end = decoder.raw_decode(text, start)
+            source, end = decoder.raw_decode(text, value)
         except json.JSONDecodeError:
             return None
-        before = {**cells[index], "source": replaced[index]}
-        old = key + _source_json(replaced[index], indent, ensure_ascii)
-        if cell != before or text.count(old, start, end) != 1:
+        new = _source_json(cells[index]["source"], indent, ensure_ascii)
+        old = _source_json(replaced[index], indent, ensure_ascii)
+        if source != replaced[index] or end > limit or text[value:end] != old:
             return None
-        at = text.find(old, start, end)
-        new = key + _source_json(cells[index]["source"], indent, ensure_ascii)
-        written = text[start:at] + new + text[at + len(old) : end]
-        if json.loads(written) != cells[index]:
+        if json.loads(new) != cells[index]["source"]:  # pragma: no cover
             return None
-        pieces += [text[done:start], written]
+        pieces += [text[done:value], new]
         done = end
     pieces.append(text[done:])
     return "".join(pieces)

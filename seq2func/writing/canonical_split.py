@@ -36,6 +36,8 @@ it comes to these lines:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import re
 from dataclasses import dataclass
 
@@ -116,42 +118,40 @@ def _chain(statement: str) -> _Chain | None:
     return _Chain(prefix, callee.group(), tuple(calls))
 
 
-def _closing(text: str, opening: int) -> int | None:
-    """Where the bracket opened at `opening` closes (double-quoted strings
-    skipped), or None."""
+def _outside_strings(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each character outside double-quoted strings, from `start`: its
+    position, itself, and the bracket depth once it is read."""
     depth = 0
     in_string = False
-    for at in range(opening, len(text)):
+    for at in range(start, len(text)):
         char = text[at]
         if char == '"':
             in_string = not in_string
-        elif in_string:
             continue
-        elif char in "([":
+        if in_string:
+            continue
+        if char in "([":
             depth += 1
         elif char in ")]":
             depth -= 1
-            if depth == 0:
-                return at
+        yield at, char, depth
+
+
+def _closing(text: str, opening: int) -> int | None:
+    """Where the bracket opened at `opening` closes (double-quoted strings
+    skipped), or None."""
+    for at, char, depth in _outside_strings(text, opening):
+        if char in ")]" and depth == 0:
+            return at
     return None
 
 
 def _top_level_parts(arguments: str) -> list[str] | None:
     """`arguments` cut at its top-level `, ` (none inside brackets or strings)."""
     parts: list[str] = []
-    depth = 0
-    in_string = False
     start = 0
-    for at, char in enumerate(arguments):
-        if char == '"':
-            in_string = not in_string
-        elif in_string:
-            continue
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "," and depth == 0:
+    for at, char, depth in _outside_strings(arguments):
+        if char == "," and depth == 0:
             if arguments[at + 1 : at + 2] != " ":
                 return None
             parts.append(arguments[start:at])

@@ -36,9 +36,8 @@ it comes to these lines:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _INDENT = "    "

@@ -302,6 +302,17 @@ TABLE = [
         "batch dimension; keras.Input(shape=...) leaves it open, so any batch size fits.",
     ),
     Code(
+        "S2F212",
+        "note",
+        "summary-of-unbuilt",
+        "{model}: {detail} ran before the first build and printed the model unbuilt"
+        " (every shape ?, 0 parameters); it now prints the converted model's shapes"
+        " and parameter counts",
+        "Keras 3 builds a Sequential without an input only when it first runs on "
+        "data; the converted model has its input from the start, so summary() can "
+        "describe it.",
+    ),
+    Code(
         "S2F215",
         "note",
         "build-repeated-removed",

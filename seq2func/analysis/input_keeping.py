@@ -20,8 +20,10 @@ from .texts import UnitTexts
 _BUILTINS = frozenset(dir(builtins))
 _MODEL_MAKERS = frozenset({"Model", "Functional", "Input"})
 # What the input step passes over looking for a model's first build, and what
-# it reads past it (planning/first_build.py: `_HARMLESS`, `_SHAPE_READS`).
-_BEFORE_FIRST_BUILD = frozenset({"compile", "add"})
+# it reads past it (planning/build_calls.py: `HARMLESS`; first_build.py:
+# `_SHAPE_READS`). It reads a `summary()` it passes over (unbuilt_summary.py).
+_DISPLAYS = frozenset({"summary"})
+_BEFORE_FIRST_BUILD = frozenset({"compile", "add"}) | _DISPLAYS
 _SHAPE_READS = frozenset(
     {"input_shape", "output_shape", "inputs", "outputs", "input", "output"}
 )
@@ -222,18 +224,19 @@ class InputRules:
         """Whether the unit may hold the first use of its binder's model but
         `compile` (`_first_use`): the use the input step reads as its first
         build, or as what stops it looking for one (planning/first_build.py);
-        the uses before it only compile it. A unit that also uses the name in
-        a function is passed over there, so it may be that use too."""
+        the uses before it only compile it, or print its `summary()`, which
+        the input step reads too. A unit that also uses the name in a
+        function is passed over there, so it may be that use too."""
         binder = self._binder(index, name)
         if binder is None:
             return False
         first = self._first_use(binder, name)
         if index == first:
             return True
-        return (
+        before_first = index > binder and (first is None or index < first)
+        return before_first and (
             name in facts.deferred
-            and index > binder
-            and (first is None or index < first)
+            or not _DISPLAYS.isdisjoint(self.text.uses(index).get(name, ()))
         )
 
     def _first_use(self, binder: int, name: str) -> int | None:

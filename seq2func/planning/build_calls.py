@@ -32,6 +32,8 @@ class BuildCall:
     method: str  # one of BUILDING_METHODS, or "__call__"
     data: cst.BaseExpression
     quoted: str  # `model.fit(x, ...)`
+    # `summary()` calls before it, which printed the model unbuilt: (quoted, call).
+    unbuilt_displays: tuple[tuple[str, cst.Call], ...] = ()
 
     @property
     def line_text(self) -> str:
@@ -46,7 +48,9 @@ def use_of(index: TreeIndex, ref: Ref) -> tuple[str | None, cst.Call | None]:
     if isinstance(parent, cst.Attribute) and parent.value is ref.node:
         name = parent.attr.value
         call = method_call(index, ref, name)
-        if call is not None and (name in BUILDING_METHODS or name in HARMLESS):
+        if call is not None and (
+            name in BUILDING_METHODS or name in HARMLESS or name == "summary"
+        ):
             return name, call
     return None, None
 

@@ -9,8 +9,11 @@ an `if`, a `while`, a comprehension or a conditional expression; a `with`, a
 `try` with an `except` nor a `with self.assertRaises(...)`/`pytest.raises`/
 `suppress`: a build that raises there is handled in the original, and the
 converted model would raise where it is made, outside), nothing
-uses the model before it but `compile` (a `summary()` there prints the
-unbuilt model), no function that uses the model is defined before it (but
+uses the model before it but `compile` and `summary()` (which printed the
+model unbuilt: S2F212 notes that the converted model's summary shows its
+shapes; not on Keras 2, where it raised, nor with a `print_fn` or inside a
+`with` that may capture it: `unbuilt_summary`), no function that uses the
+model is defined before it (but
 one that can only run before the site, `dormant_functions`), and the shape
 of its data is written in the code (`analysis.data_shapes`, or a `tf.data`
 pipeline `analysis.data_datasets` reads), the input is
@@ -55,7 +58,7 @@ A first layer that is not a Keras layer is left alone: `Sequential.build`
 goes on where a layer's shape inference raises NotImplementedError or
 TypeError (Keras 3.15's sequential.py), a Functional model cannot.
 
-Notes S2F210 (always) and S2F211; a use before the first build, or data
+Notes S2F210 (always), S2F211 and S2F212; a use before the first build, or data
 whose shape cannot be read, keeps the site's S2F101 and says why in its
 message. Fixtures: `input_first_build_*`.
 
@@ -79,6 +82,7 @@ from ..diagnostics import (
     BATCH_DIMENSION_DROPPED,
     INPUT_FROM_FIRST_BUILD,
     KERAS2_INPUT_LENGTH,
+    SUMMARY_OF_UNBUILT,
     NO_INPUT,
     UNKNOWN_DTYPE,
 )
@@ -92,6 +96,7 @@ from .build_calls import (
     quote,
     use_of,
 )
+from .unbuilt_summary import DISPLAYS, shown_unbuilt, with_displays
 from . import first_layer_variable
 from .first_batch import Batch, dataset_batch, original_batch
 from .keras2_first_build import (
@@ -336,6 +341,10 @@ def _note(
                 index, plan, BATCH_DIMENSION_DROPPED, _dropped(found, batch), found.call
             )
         )
+    for shown, call in found.unbuilt_displays:
+        plan.notes.append(
+            diagnostic(index, plan, SUMMARY_OF_UNBUILT, f"`{shown}`", call)
+        )
 
 
 def _dropped(found: BuildCall, batch: Batch) -> str:
@@ -364,17 +373,24 @@ def _first_build(
         (r for r in may_run_later(index, plan, plan.deferred_uses) if not r.rebinds),
         None,
     )
+    displays: list[tuple[str, cst.Call]] = []
     for ref in plan.later_uses:
         method, call = use_of(index, ref)
         if method in HARMLESS:
             continue
         if is_return(index, ref) and (deferred is None or ref.start < deferred.start):
             try:
-                return returned_builds(index, plan, ref)
+                builds = returned_builds(index, plan, ref)
             except NotBuilt as reason:
                 _explain(skip, f"the model is returned on line {ref.line}: {reason}")
                 return None
-        if method is None or call is None:
+            return with_displays(builds, displays)
+        if method in DISPLAYS and call is not None:
+            shown = shown_unbuilt(index, plan, ref, call)
+            if shown is not None:
+                displays.append((shown, call))
+                continue
+        if method is None or call is None or method in DISPLAYS:
             _explain(skip, f"{describe(index, ref)} runs before the model is built")
             return None
         where = f"`{quote(index, ref, method, call)}` on line {ref.line}"
@@ -392,7 +408,8 @@ def _first_build(
         if data is None:
             _explain(skip, f"{where} has no data argument the converter can read")
             return None
-        return (BuildCall(call, method, data, quote(index, ref, method, call)),)
+        found = BuildCall(call, method, data, quote(index, ref, method, call))
+        return with_displays((found,), displays)
     if deferred is not None:
         _explain(skip, f"only a function on line {deferred.line} uses the model")
     else:

@@ -21,7 +21,8 @@ requires that:
   its `def` is a plain call `m = f(...)` (a name, one target), outside any
   loop and any nested function of the caller's scope: a function passed on
   (`KerasClassifier(build_fn=f)`, a tuner) may be called anywhere;
-- in each caller, the first use of `m` after the call, but `compile`, builds
+- in each caller, the first use of `m` after the call, but `compile` and a
+  `summary()` that prints it unbuilt (`unbuilt_summary`, S2F212), builds
   it on data (`fit`, `predict`, `m(x)`...) and surely runs once the call
   has; no function reads `m`, and nothing reads `m.input_shape`,
   `output_shape`, `inputs` or `outputs`, whose batch dimension Keras may
@@ -38,7 +39,16 @@ import libcst as cst
 
 from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.references import Ref, references
-from .build_calls import HARMLESS, BuildCall, conditional, data_argument, quote, use_of
+from .build_calls import (
+    HARMLESS,
+    BuildCall,
+    conditional,
+    data_argument,
+    quote,
+    use_of,
+)
+from .keras2_first_build import is_keras2_model
+from .unbuilt_summary import DISPLAYS, unbuilt_display
 from .plan import Plan
 
 # What shows the batch dimension of the model's input or output.
@@ -80,7 +90,11 @@ def returned_builds(index: TreeIndex, plan: Plan, ref: Ref) -> tuple[BuildCall, 
     if index.narrowed:
         # Narrowing keeps the calls, not each caller's model's story.
         raise WholeFileNeeded
-    return tuple(_first_build(index, call, target) for call, target in callers)
+    # Keras 2 raises on `summary()` of an unbuilt model; the converted would not.
+    displays = not is_keras2_model(index, plan)
+    return tuple(
+        _first_build(index, call, target, displays) for call, target in callers
+    )
 
 
 def _callers(
@@ -117,7 +131,9 @@ def _callers(
     return found
 
 
-def _first_build(index: TreeIndex, call: cst.Call, target: cst.Name) -> BuildCall:
+def _first_build(
+    index: TreeIndex, call: cst.Call, target: cst.Name, displays: bool
+) -> BuildCall:
     """The caller's first use of `target` after `target = f(...)`, when it builds the model."""
     assign = index.parent(call)
     root = index.scope_root(assign)  # type: ignore[arg-type]
@@ -136,11 +152,17 @@ def _first_build(index: TreeIndex, call: cst.Call, target: cst.Name) -> BuildCal
             or parent.attr.value.startswith("_")
         ):
             raise NotBuilt(f"`{index.code(parent)}` on line {ref.line} reads {label}")
+    shown: list[tuple[str, cst.Call]] = []
     for ref in after:
         method, use = use_of(index, ref)
         if method in HARMLESS:
             continue
-        if method is None or use is None or ref.rebinds:
+        if displays and method in DISPLAYS and use is not None and not ref.rebinds:
+            quoted = unbuilt_display(index, ref, use)
+            if quoted is not None:
+                shown.append((quoted, use))
+                continue
+        if method is None or use is None or ref.rebinds or method in DISPLAYS:
             raise NotBuilt(f"{label} is used on line {ref.line} before it is built")
         where = f"`{quote(index, ref, method, use)}` on line {ref.line}"
         reason = conditional(index, index.parent(index.parent(assign)), use)  # type: ignore[arg-type]
@@ -149,5 +171,6 @@ def _first_build(index: TreeIndex, call: cst.Call, target: cst.Name) -> BuildCal
         data = data_argument(use, method)
         if data is None:
             raise NotBuilt(f"{where} has no data argument the converter can read")
-        return BuildCall(use, method, data, quote(index, ref, method, use))
+        quoted = quote(index, ref, method, use)
+        return BuildCall(use, method, data, quoted, unbuilt_displays=tuple(shown))
     raise NotBuilt(f"{label} is never built")

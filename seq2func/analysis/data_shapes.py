@@ -11,6 +11,7 @@ them (`analysis.reaching`):
   generator (`rng = np.random.default_rng(0)`, `RandomState`),
   `tf.ones/zeros/fill`, `tf.random.normal/uniform(shape)`;
 - `np.array([[...], ...])` / `tf.constant(...)` of a literal nested list;
+- `np.arange`/`tf.range`/`np.linspace`/`tf.linspace`: a vector (`data_ranges`);
 - `keras.utils.pad_sequences(..., maxlen=M)` (and
   `keras.preprocessing.sequence.pad_sequences`): `(rows, M)`;
 - `.reshape(shape)` / `.reshape(N, d)` / `np.reshape(x, shape)` (one `-1`
@@ -43,6 +44,7 @@ import libcst as cst
 
 from . import keras_names
 from .data_functions import parameter_value, returned
+from .data_ranges import RANGES, spaced
 from .data_reshapes import expanded, reshaped
 from .data_rows import index_rows, sliced_rows
 from .data_stacking import STACKS, multivariate, stacked
@@ -185,6 +187,8 @@ class _Reader:
                 return self._stacked(call, STACKS[name])
             if name == MULTIVARIATE_NORMAL:
                 return self._multivariate(call)
+            if name in RANGES:
+                return spaced(call, RANGES[name], self.integer)
         func = call.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value

@@ -822,16 +822,28 @@ def test_data_kept_before_it_is_known_to_be_data_is_followed_back_too():
     assert [site.status for site in result.sites] == ["converted", "converted"]
 
 
-def test_a_use_before_the_first_build_of_a_model_built_on_its_data_is_kept():
-    # summary() prints the unbuilt model: the site stays, narrowed or whole.
-    source = (
+def _built_on_its_data_after(use: str) -> str:
+    return (
         "import keras\nimport numpy as np\n\nx = np.ones((64, 3))\n"
         "model = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])\n"
         + PADDING
-        + "model.compile(loss='mse')\nmodel.summary()\nmodel.fit(x, np.zeros((64, 1)))\n"
+        + f"model.compile(loss='mse')\n{use}\nmodel.fit(x, np.zeros((64, 1)))\n"
     )
-    result, narrowed = same_both_ways(source)
+
+
+def test_a_use_before_the_first_build_of_a_model_built_on_its_data_is_kept():
+    # The lines of the unbuilt summary go to code: the site stays, narrowed or whole.
+    result, narrowed = same_both_ways(
+        _built_on_its_data_after("model.summary(print_fn=print)")
+    )
     assert [site.skip_codes for site in result.sites] == [("S2F101",)]
+    assert "model.summary(print_fn=print)" in narrowed
+
+
+def test_a_summary_before_the_first_build_is_kept_to_be_noted():
+    result, narrowed = same_both_ways(_built_on_its_data_after("model.summary()"))
+    (site,) = result.sites
+    assert "S2F212" in [d.code for d in site.diagnostics if d.kind == "note"]
     assert "model.summary()" in narrowed
 
 

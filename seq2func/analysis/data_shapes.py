@@ -66,6 +66,7 @@ from .data_constructors import (
     nested_shape,
 )
 from .index import TreeIndex
+from . import sklearn_data
 from .keras_datasets import dataset_part
 from .reaching import Unknown, UnpackedFrom, reaching_value
 
@@ -137,6 +138,8 @@ class _Reader:
 
     # ------------------------------------------------------------ shapes
     def shape(self, expr: cst.CSTNode) -> Dims:
+        if isinstance(expr, cst.Attribute) and not _of_self(expr):
+            return self._field(expr)
         if isinstance(expr, (cst.Name, cst.Attribute)):
             return self._named(expr)
         if isinstance(expr, cst.Call):
@@ -170,7 +173,7 @@ class _Reader:
     def _call(self, call: cst.Call) -> Dims:
         if any(arg.star for arg in call.args):
             raise Unknown(f"`{_short(self.index, call)}` unpacks its arguments")
-        for name in _names(self.index.qualified(call.func)):
+        for name in keras_names.ops_names(self.index.qualified(call.func)):
             if name in CONSTRUCTORS:
                 return self._shapeargument(call, CONSTRUCTORS[name])
             if name in ARRAY_FROM_VALUE:
@@ -185,6 +188,9 @@ class _Reader:
                 return self._stacked(call, STACKS[name])
             if name == MULTIVARIATE_NORMAL:
                 return self._multivariate(call)
+        scaled = sklearn_data.scaled(self.index, call, self.value)
+        if scaled is not None:
+            return self.shape(scaled)
         func = call.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -199,7 +205,8 @@ class _Reader:
         raise Unknown(f"`{_short(self.index, call)}` is not a shape the code states")
 
     def _loaded(self, unpacked: UnpackedFrom) -> Dims:
-        """A part of `keras.datasets.<name>.load_data()` (`keras_datasets`)."""
+        """A part of `keras.datasets.<name>.load_data()` (`keras_datasets`), or of
+        a scikit-learn loader, generator or split (`sklearn_data`)."""
         source = unpacked.value
         if isinstance(source, cst.Name):
             try:
@@ -208,16 +215,35 @@ class _Reader:
                 path = outer.path + unpacked.path
                 return self._loaded(UnpackedFrom(str(unpacked), outer.value, path))
         if isinstance(source, cst.Call) and not source.args:
-            for name in _names(self.index.qualified(source.func)):
+            for name in keras_names.ops_names(self.index.qualified(source.func)):
                 parts = name.split(".")
                 if parts[:2] == ["keras", "datasets"] and parts[3:] == ["load_data"]:
                     found = dataset_part(parts[2], unpacked.path)
                     if found is not None:
                         return found
+        if isinstance(source, cst.Call):
+            part = sklearn_data.returned_part(
+                self.index, source, unpacked.path, self.shape, self.integer
+            )
+            if part is not None:
+                return part
         try:
             raise unpacked
         finally:
             del unpacked  # this frame is on its traceback: no cycle through it
+
+    def _field(self, node: cst.Attribute | cst.Subscript) -> Dims:
+        """`bunch.data` / `bunch["data"]` of a scikit-learn dataset (`sklearn_data`)."""
+        field = sklearn_data.bunch_field(node)
+        receiver: cst.CSTNode = node.value
+        if field is not None and isinstance(receiver, cst.Name):
+            sklearn_data.unchanged_bunch(self.index, receiver)
+            receiver = self.value(receiver)
+        if field is not None and isinstance(receiver, cst.Call):
+            found = sklearn_data.loader(self.index, receiver)
+            if found is not None:
+                return sklearn_data.field_of(found, receiver, field)
+        raise Unknown(f"`{_short(self.index, node)}` is not a shape the code states")
 
     def _returned(self, call: cst.Call) -> Dims:
         """The shape a function of this file returns (`data_functions`)."""
@@ -288,6 +314,8 @@ class _Reader:
         """`x[a:b]` and `x[idx]` with an array of indices: the rows change, nothing else."""
         if adds_last_axis(node):
             return (*self.shape(node.value), 1)
+        if sklearn_data.bunch_field(node) is not None:
+            return self._field(node)
         if len(node.slice) != 1:
             raise Unknown(f"`{_short(self.index, node)}` indexes more than the rows")
         if is_shape_of(node):
@@ -374,22 +402,5 @@ _AUGMENTED = (
 )
 
 
-def _names(qualified: set[str]) -> list[str]:
-    """The qualified names, a Keras one (`tf.keras.ops.ones`) as `keras.ops.ones`.
-
-    Keras's own code and tests import the ops from their source package
-    (`from keras.src import ops`): measured on Keras 3.15, `keras.src.ops.ones`
-    and `keras.src.ops.numpy.ones` are `keras.ops.ones` (so are `zeros`,
-    `full`, `reshape`, `expand_dims`, `array`, `convert_to_tensor`, `cast`).
-    """
-    found = []
-    for name in qualified:
-        split = keras_names.split_family(name)
-        if split is None:
-            found.append(name)
-            continue
-        rest = split[1]
-        if rest.startswith("src.ops."):
-            rest = "ops." + rest.rsplit(".", 1)[1]
-        found.append(f"keras.{rest}")
-    return found
+def _of_self(node: cst.Attribute) -> bool:
+    return isinstance(node.value, cst.Name) and node.value.value == "self"

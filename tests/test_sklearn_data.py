@@ -90,9 +90,7 @@ def test_a_generator_makes_the_shape_its_arguments_state(body, rows, features):
         ("test_size=size", None, None),
     ],
 )
-def test_a_split_keeps_the_features_and_counts_rows_as_sklearn_does(
-    split, train, test
-):
+def test_a_split_keeps_the_features_and_counts_rows_as_sklearn_does(split, train, test):
     head = f"x, y = load_iris(return_X_y=True)\na, b, c, d = train_test_split(x, y, {split})\n"
     assert read(head + "data = a\n") == DataShape(train, (4,))
     assert read(head + "data = b\n") == DataShape(test, (4,))
@@ -104,7 +102,10 @@ def test_a_split_keeps_the_features_and_counts_rows_as_sklearn_does(
         ("data = StandardScaler().fit_transform(load_iris().data)\n", 150),
         ("s = MinMaxScaler((0, 1))\ndata = s.fit_transform(load_iris().data)\n", 150),
         ("s = StandardScaler()\ndata = s.fit(x).transform(load_iris().data)\n", 150),
-        ("s = StandardScaler().fit(x)\ndata = s.transform(load_iris().data[:10])\n", 10),
+        (
+            "s = StandardScaler().fit(x)\ndata = s.transform(load_iris().data[:10])\n",
+            10,
+        ),
     ],
 )
 def test_a_scaler_keeps_the_shape_of_what_it_transforms(body, rows):

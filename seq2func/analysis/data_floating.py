@@ -31,7 +31,7 @@ from enum import Enum
 
 import libcst as cst
 
-from . import sklearn_data
+from . import sklearn_data, sklearn_split
 from .index import TreeIndex
 from .reaching import Unknown, UnpackedFrom, reaching_value
 
@@ -115,8 +115,8 @@ class _Reader:
                 parts = name.split(".")
                 if "datasets" in parts and parts[-1] == "load_data":
                     return Kind.NUMPY
-            if sklearn_data.split_by(self.index, source) and len(unpacked.path) == 1:
-                array = sklearn_data.split_source(source, unpacked.path[0])
+            if sklearn_split.split_by(self.index, source) and len(unpacked.path) == 1:
+                array = sklearn_split.split_source(source, unpacked.path[0])
                 return self.kind(array, depth)
             if sklearn_data.returns_floats(self.index, source, unpacked.path):
                 return Kind.FLOATS

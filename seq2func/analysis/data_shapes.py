@@ -18,7 +18,9 @@ them (`analysis.reaching`):
 - what keeps every dimension but the first: slices `x[:100]`, index arrays
   `x[idx]` (`idx` from `np.random.permutation`/`np.arange`/...), `.astype()`,
   `.copy()`, `tf.cast`, arithmetic with a number (`x / 255`, `2.0 * x`);
-- what a function of the file returns, `vectorize(raw)` (`data_functions`).
+- what a function of the file returns, `vectorize(raw)` (`data_functions`);
+- scikit-learn's datasets, generators, `train_test_split` and scalers
+  (`sklearn_data`).
 
 Dimensions are integers, integer arithmetic (`28 * 28`), names bound once to
 them, or `<data>.shape[i]`; they are folded to integers. The first
@@ -48,6 +50,8 @@ from .data_rows import index_rows, sliced_rows
 from .data_stacking import STACKS, multivariate, stacked
 from .data_constructors import (
     ARRAY_FROM_VALUE,
+    AUGMENTED,
+    FOLDS,
     CONSTRUCTORS,
     EXPAND_DIMS,
     GENERATOR_METHODS,
@@ -165,7 +169,7 @@ class _Reader:
         except UnpackedFrom as unpacked:
             return self._loaded(unpacked)
         if isinstance(value, cst.AugAssign):
-            if not (isinstance(value.operator, _AUGMENTED) and is_number(value.value)):
+            if not (isinstance(value.operator, AUGMENTED) and is_number(value.value)):
                 raise Unknown(f"`{_short(self.index, value)}` may change its shape")
             return self.shape(value.target)
         return self.shape(value)
@@ -364,7 +368,7 @@ class _Reader:
         ):
             return -self.integer(expr.expression)
         if isinstance(expr, cst.BinaryOperation):
-            fold = _FOLDS.get(type(expr.operator))
+            fold = FOLDS.get(type(expr.operator))
             if fold is not None:
                 left, right = self.integer(expr.left), self.integer(expr.right)
                 if isinstance(expr.operator, cst.Power) and not 0 <= right <= 64:
@@ -382,24 +386,6 @@ class _Reader:
             if -len(dims) <= position < len(dims) and dims[position] is not None:
                 return dims[position]  # type: ignore[return-value]
         raise Unknown(f"`{_short(self.index, expr)}` is not a number the code states")
-
-
-_FOLDS = {
-    cst.Add: lambda a, b: a + b,
-    cst.Subtract: lambda a, b: a - b,
-    cst.Multiply: lambda a, b: a * b,
-    cst.FloorDivide: lambda a, b: a // b,
-    cst.Power: lambda a, b: a**b,
-}
-_AUGMENTED = (
-    cst.AddAssign,
-    cst.SubtractAssign,
-    cst.MultiplyAssign,
-    cst.DivideAssign,
-    cst.FloorDivideAssign,
-    cst.ModuloAssign,
-    cst.PowerAssign,
-)
 
 
 def _of_self(node: cst.Attribute) -> bool:

@@ -23,10 +23,8 @@ its docstring's "Samples total 20640, Dimensionality 8"):
   argument that changes what is returned (`coef=`, `return_centers=`,
   `return_X_y=False`) is not read, nor any argument the table does not name;
 - `a_train, a_test, b_train, b_test = train_test_split(a, b, ...)`: each part
-  keeps the features of its array; the rows are sklearn's own
-  (`_validate_shuffle_split`): n_test = ceil(test_size * n) for a float,
-  test_size for an int, n_train likewise with floor, the other the rest,
-  test_size 0.25 when neither is given;
+  keeps the features of its array, its rows as sklearn counts them
+  (`sklearn_split`);
 - `StandardScaler`, `MinMaxScaler`, `RobustScaler` and `MaxAbsScaler`:
   `fit_transform(x)` and `transform(x)` (also on `.fit(...)`) return x's
   shape whatever their arguments or what they were fitted on, a NumPy array
@@ -37,8 +35,6 @@ The loaders' arrays and the generators' X are float64 (`data_floating`).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -46,13 +42,17 @@ import libcst as cst
 from libcst.metadata import ExpressionContext
 
 from .data_constructors import Dims, argument
+from .sklearn_split import IntegerOf, ShapeOf
 from .index import TreeIndex, WholeFileNeeded
 from .nodes import lazy_value
 from .reaching import Unknown
+from .sklearn_split import split_by, split_part
 
 Field = Literal["data", "target", "images"]
-ShapeOf = Callable[[cst.BaseExpression], Dims]
-IntegerOf = Callable[[cst.BaseExpression], int]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
 @dataclass(frozen=True)
@@ -82,66 +82,41 @@ LOADERS: dict[str, Loader] = {
     "sklearn.datasets.load_iris": Loader(150, 4),
     "sklearn.datasets.load_breast_cancer": Loader(569, 30),
     "sklearn.datasets.load_digits": Loader(
-        1797, 64, (8, 8), frozenset({"n_class"}), frozenset({"n_class"})
+        1797, 64, (8, 8), _words("n_class"), _words("n_class")
     ),
-    "sklearn.datasets.load_diabetes": Loader(442, 10, None, frozenset({"scaled"})),
+    "sklearn.datasets.load_diabetes": Loader(442, 10, None, _words("scaled")),
     "sklearn.datasets.load_wine": Loader(178, 13),
     "sklearn.datasets.fetch_california_housing": Loader(
-        20640,
-        8,
-        None,
-        frozenset({"data_home", "download_if_missing", "n_retries", "delay"}),
+        20640, 8, None, _words("data_home download_if_missing n_retries delay")
     ),
 }
-_SHUFFLED = frozenset({"shuffle", "noise", "random_state"})
+_SHUFFLED = "shuffle noise random_state"
 GENERATORS: dict[str, Generator] = {
     "sklearn.datasets.make_classification": Generator(
         20,
         1,
-        frozenset(
-            {
-                "n_informative",
-                "n_redundant",
-                "n_repeated",
-                "n_classes",
-                "n_clusters_per_class",
-                "weights",
-                "flip_y",
-                "class_sep",
-                "hypercube",
-                "shift",
-                "scale",
-                "shuffle",
-                "random_state",
-                "return_X_y",
-            }
+        _words(
+            "n_informative n_redundant n_repeated n_classes n_clusters_per_class"
+            " weights flip_y class_sep hypercube shift scale shuffle random_state"
+            " return_X_y"
         ),
         False,
     ),
     "sklearn.datasets.make_regression": Generator(
         100,
         1,
-        frozenset(
-            {
-                "n_informative",
-                "n_targets",
-                "bias",
-                "effective_rank",
-                "tail_strength",
-                "coef",
-                *_SHUFFLED,
-            }
+        _words(
+            "n_informative n_targets bias effective_rank tail_strength coef "
+            + _SHUFFLED
         ),
         False,
     ),
-    "sklearn.datasets.make_moons": Generator(2, None, _SHUFFLED, True),
-    "sklearn.datasets.make_circles": Generator(2, None, _SHUFFLED | {"factor"}, True),
+    "sklearn.datasets.make_moons": Generator(2, None, _words(_SHUFFLED), True),
+    "sklearn.datasets.make_circles": Generator(
+        2, None, _words("factor " + _SHUFFLED), True
+    ),
     "sklearn.datasets.make_blobs": Generator(
-        2,
-        1,
-        frozenset({"centers", "cluster_std", "center_box", "return_centers"})
-        | _SHUFFLED,
-        True,
+        2, 1, _words("centers cluster_std center_box return_centers " + _SHUFFLED), True
     ),
 }
 # Keywords that must be absent or one of these literals, else the return is
@@ -152,10 +127,6 @@ _FIXED_KEYWORDS = {
     "coef": ("False",),
     "return_centers": ("False",),
 }
-TRAIN_TEST_SPLIT = "sklearn.model_selection.train_test_split"
-_SPLIT_KEYWORDS = frozenset(
-    {"test_size", "train_size", "random_state", "shuffle", "stratify"}
-)
 SCALERS = frozenset(
     {
         "sklearn.preprocessing.StandardScaler",
@@ -226,7 +197,7 @@ def returned_part(
             raise Unknown("the generator returns a Bunch (return_X_y=False)")
         return _generated(made, call, path[0], integer_of)
     if split_by(index, call):
-        return _split_part(call, path[0], shape_of, integer_of)
+        return split_part(call, path[0], shape_of, integer_of)
     return None
 
 
@@ -290,20 +261,6 @@ def unchanged_bunch(index: TreeIndex, name: cst.Name) -> None:
         raise Unknown(
             f"`{name.value}` (a Bunch) may be changed on line {index.line(node)}"
         )
-
-
-def split_by(index: TreeIndex, call: cst.Call) -> bool:
-    return TRAIN_TEST_SPLIT in index.qualified(call.func)
-
-
-def split_source(call: cst.Call, position: int) -> cst.BaseExpression:
-    """The array the part at `position` of `train_test_split(...)` comes from."""
-    arrays = [a.value for a in call.args if a.keyword is None]
-    if any(a.star for a in call.args) or not 0 <= position < 2 * len(arrays):
-        raise Unknown("the split's parts are not the arrays given one by one")
-    if any(a.keyword.value not in _SPLIT_KEYWORDS for a in call.args if a.keyword):
-        raise Unknown("`train_test_split` has arguments the converter does not read")
-    return arrays[position // 2]
 
 
 def scaled(index: TreeIndex, call: cst.Call, value_of) -> cst.BaseExpression | None:
@@ -382,64 +339,6 @@ def _samples(
         if made.samples_summed:
             return None  # a list of group sizes: rows unknown, features stated
         raise
-
-
-def _split_part(
-    call: cst.Call, position: int, shape_of: ShapeOf, integer_of: IntegerOf
-) -> Dims:
-    source = shape_of(split_source(call, position))
-    rows = source[0]
-    if position >= 2:  # sklearn counts the rows of the first array
-        try:
-            rows = shape_of([a.value for a in call.args][0])[0]
-        except Unknown:
-            rows = None
-    sizes = None if rows is None else split_rows(call, rows, integer_of)
-    return (None if sizes is None else sizes[position % 2], *source[1:])
-
-
-def split_rows(
-    call: cst.Call, rows: int, integer_of: IntegerOf
-) -> tuple[int, int] | None:
-    """(n_train, n_test) as sklearn computes them; None when the code does not fix them."""
-    test, train = _size(call, "test_size", integer_of), _size(
-        call, "train_size", integer_of
-    )
-    if test is False or train is False:
-        return None
-    if test is None and train is None:
-        test = 0.25
-    n_test = n_train = None
-    if isinstance(test, float):
-        n_test = math.ceil(test * rows)
-    elif isinstance(test, int):
-        n_test = test
-    if isinstance(train, float):
-        n_train = math.floor(train * rows)
-    elif isinstance(train, int):
-        n_train = train
-    if n_train is None and n_test is not None:
-        n_train = rows - n_test
-    elif n_test is None and n_train is not None:
-        n_test = rows - n_train
-    if n_train is None or n_test is None or n_train <= 0 or n_test <= 0:
-        return None  # sklearn raises: the original never gets this far
-    return n_train, n_test
-
-
-def _size(
-    call: cst.Call, keyword: str, integer_of: IntegerOf
-) -> float | int | None | Literal[False]:
-    """A split size: a float or int literal, None when absent; False when unread."""
-    value = _keyword(call, keyword)
-    if value is None or _is_literal(value, "None"):
-        return None
-    if isinstance(value, cst.Float):
-        return float(value.value)
-    try:
-        return integer_of(value)
-    except Unknown:
-        return False
 
 
 def _named(index: TreeIndex, call: cst.Call, table: dict):

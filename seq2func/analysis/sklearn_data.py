@@ -27,8 +27,10 @@ its docstring's "Samples total 20640, Dimensionality 8"):
   (`sklearn_split`);
 - `StandardScaler`, `MinMaxScaler`, `RobustScaler` and `MaxAbsScaler`:
   `fit_transform(x)` and `transform(x)` (also on `.fit(...)`) return x's
-  shape whatever their arguments or what they were fitted on, a NumPy array
-  of float64 unless `set_output(transform="pandas")` was asked for.
+  shape whatever their arguments or what they were fitted on ((7, 3) data
+  gives (7, 3), `.transform` of (2, 3) (2, 3), after `fit` on other rows),
+  a NumPy array of float64 unless `set_output(transform="pandas")` was
+  asked for.
 
 The loaders' arrays and the generators' X are float64 (`data_floating`).
 """
@@ -42,11 +44,10 @@ import libcst as cst
 from libcst.metadata import ExpressionContext
 
 from .data_constructors import Dims, argument
-from .sklearn_split import IntegerOf, ShapeOf
 from .index import TreeIndex, WholeFileNeeded
 from .nodes import lazy_value
 from .reaching import Unknown
-from .sklearn_split import split_by, split_part
+from .sklearn_split import IntegerOf, ShapeOf, split_by, split_part
 
 Field = Literal["data", "target", "images"]
 
@@ -243,7 +244,9 @@ def unchanged_bunch(index: TreeIndex, name: cst.Name) -> None:
         raise WholeFileNeeded  # a blanked statement may change the Bunch
     scope = lazy_value(index.scopes.get(name))
     for node in index.names.get(name.value, []):
-        if not index.known(node) or index.context(node) is ExpressionContext.STORE:
+        if not index.known(node):
+            raise Unknown(f"`{name.value}` (a Bunch) is used where it is not read")
+        if index.context(node) is ExpressionContext.STORE:
             continue
         parent = index.parent(node)
         if isinstance(parent, cst.Attribute) and parent.attr is node:

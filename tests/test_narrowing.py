@@ -933,3 +933,41 @@ def test_a_name_in_a_decorator_is_a_name_of_the_file():
     narrowed = narrow(source)
     assert narrowed is not None and narrowed.has_name("inputs")
     assert "inputs_1 = keras.Input(shape=(3,))" in same_both_ways(source)[0].code
+
+
+def test_the_statements_scikit_learn_data_comes_from_are_kept():
+    # Notebooks import where they first need a name: the imports, the Bunch,
+    # the split and the scaler all decide the data's shape.
+    source = (
+        "import keras\n"
+        + PADDING
+        + "from sklearn.datasets import load_iris\n"
+        + "from sklearn.model_selection import train_test_split\n"
+        + "from sklearn.preprocessing import StandardScaler\n"
+        + PADDING
+        + "iris = load_iris()\n"
+        + PADDING
+        + "X_train, X_test, y_train, y_test = train_test_split(iris.data, iris.target)\n"
+        + "scaler = StandardScaler()\n"
+        + PADDING
+        + "X_train = scaler.fit_transform(X_train)\n"
+        + "model = keras.Sequential([keras.layers.Dense(3)])\n"
+        + "model.fit(X_train, y_train)\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert "scaler = StandardScaler()" in narrowed
+    assert [site.status for site in result.sites] == ["converted"]
+
+
+def test_a_bunch_a_blanked_statement_may_change_is_read_in_the_whole_file():
+    source = (
+        "import keras\nfrom sklearn.datasets import load_iris\n\niris = load_iris()\n"
+        + PADDING
+        + "iris.data = iris.data[:, :2]\n"
+        + PADDING
+        + "model = keras.Sequential([keras.layers.Dense(3)])\n"
+        + "model.fit(iris.data, iris.target)\n"
+    )
+    result = conversion.convert_source(source)
+    assert result.code == whole_file(source).code
+    assert [site.skip_codes for site in result.sites] == [("S2F101",)]

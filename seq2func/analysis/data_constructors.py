@@ -137,6 +137,25 @@ INDEX_ARRAYS = frozenset(
     }
 )
 
+# Integer arithmetic folded in a dimension (`28 * 28`), and the augmented
+# assignments that keep an array's shape when given a number (`x /= 255`).
+FOLDS = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.FloorDivide: lambda a, b: a // b,
+    cst.Power: lambda a, b: a**b,
+}
+AUGMENTED = (
+    cst.AddAssign,
+    cst.SubtractAssign,
+    cst.MultiplyAssign,
+    cst.DivideAssign,
+    cst.FloorDivideAssign,
+    cst.ModuloAssign,
+    cst.PowerAssign,
+)
+
 
 def argument(
     call: cst.Call, position: int | None, keyword: str | None

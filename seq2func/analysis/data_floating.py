@@ -9,6 +9,11 @@ module follows the data, as `data_shapes` does, through:
 
 - a name: its one reaching assignment (`analysis.reaching`), or its part of
   `keras.datasets.<name>.load_data()` (NumPy; uint8 for the images);
+- scikit-learn's data (`sklearn_data`, measured on 1.9.1): a bundled
+  dataset's `.data`/`.images` and its `return_X_y` X, a `make_*` generator's
+  X (all float64), a `train_test_split` part (its array's kind); not a
+  scaler's output, which `set_output(transform="pandas")` makes a DataFrame
+  that Keras 2 would not cast;
 - `x[...]` and `x.copy()`: the array's own kind;
 - `x / n` and `x /= n` with a number: true division gives floats whatever
   the array's dtype; `x * f`, `x + f`, `x - f` with a float literal, or with
@@ -26,6 +31,7 @@ from enum import Enum
 
 import libcst as cst
 
+from . import sklearn_data, sklearn_split
 from .index import TreeIndex
 from .reaching import Unknown, UnpackedFrom, reaching_value
 
@@ -75,6 +81,9 @@ class _Reader:
             return self._named(expr, depth)
         if isinstance(expr, cst.AugAssign):
             return self._operation(expr.target, expr.operator, expr.value, depth)
+        field = sklearn_data.bunch_field(expr)
+        if field is not None and not _of_self(expr):
+            return self._field(expr, field)  # type: ignore[arg-type]
         if isinstance(expr, cst.Subscript):
             return self.kind(expr.value, depth)
         if isinstance(expr, cst.BinaryOperation):
@@ -89,26 +98,46 @@ class _Reader:
         try:
             value = reaching_value(self.index, name)
         except UnpackedFrom as unpacked:
-            return self._loaded(unpacked)
+            return self._loaded(unpacked, depth)
         return self.kind(value, depth)
 
-    def _loaded(self, unpacked: UnpackedFrom) -> Kind:
-        """A part of `keras.datasets.<name>.load_data()`: NumPy arrays."""
+    def _loaded(self, unpacked: UnpackedFrom, depth: int) -> Kind:
+        """A part of `keras.datasets.<name>.load_data()`: NumPy arrays; of a
+        scikit-learn loader or generator: X float64; of a split: its array's kind."""
         source = unpacked.value
         if isinstance(source, cst.Name):
             try:
                 source = reaching_value(self.index, source)  # type: ignore[assignment]
             except UnpackedFrom as outer:
-                return self._loaded(outer)
+                return self._loaded(outer, depth)
         if isinstance(source, cst.Call):
             for name in self.index.qualified(source.func):
                 parts = name.split(".")
                 if "datasets" in parts and parts[-1] == "load_data":
                     return Kind.NUMPY
+            if sklearn_split.split_by(self.index, source) and len(unpacked.path) == 1:
+                array = sklearn_split.split_source(source, unpacked.path[0])
+                return self.kind(array, depth)
+            if sklearn_data.returns_floats(self.index, source, unpacked.path):
+                return Kind.FLOATS
         try:
             raise unpacked
         finally:
             del unpacked  # this frame is on its traceback: no cycle through it
+
+    def _field(self, node: cst.Attribute | cst.Subscript, field: str) -> Kind:
+        """A scikit-learn dataset's `.data`/`.images` (float64) or `.target`."""
+        receiver: cst.CSTNode = node.value
+        if isinstance(receiver, cst.Name):
+            sklearn_data.unchanged_bunch(self.index, receiver)
+            receiver = reaching_value(self.index, receiver)
+        found = None
+        if isinstance(receiver, cst.Call):
+            found = sklearn_data.loader(self.index, receiver)
+        if found is None:
+            raise Unknown(f"`{self.index.code(node)}` is not data the converter reads")
+        sklearn_data.field_of(found, receiver, field)  # type: ignore[arg-type]
+        return Kind.NUMPY if field == "target" else Kind.FLOATS
 
     def _operation(
         self,
@@ -180,3 +209,11 @@ def _literal(expr: cst.BaseExpression, kind: type) -> bool:
     if isinstance(expr, cst.UnaryOperation):
         expr = expr.expression
     return isinstance(expr, kind)
+
+
+def _of_self(node: cst.CSTNode) -> bool:
+    return (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == "self"
+    )

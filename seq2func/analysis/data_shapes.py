@@ -19,7 +19,9 @@ them (`analysis.reaching`):
 - what keeps every dimension but the first: slices `x[:100]`, index arrays
   `x[idx]` (`idx` from `np.random.permutation`/`np.arange`/...), `.astype()`,
   `.copy()`, `tf.cast`, arithmetic with a number (`x / 255`, `2.0 * x`);
-- what a function of the file returns, `vectorize(raw)` (`data_functions`).
+- what a function of the file returns, `vectorize(raw)` (`data_functions`);
+- scikit-learn's datasets, generators, `train_test_split` and scalers
+  (`sklearn_data`).
 
 Dimensions are integers, integer arithmetic (`28 * 28`), names bound once to
 them, or `<data>.shape[i]`; they are folded to integers. The first
@@ -50,6 +52,8 @@ from .data_rows import index_rows, sliced_rows
 from .data_stacking import STACKS, multivariate, stacked
 from .data_constructors import (
     ARRAY_FROM_VALUE,
+    AUGMENTED,
+    FOLDS,
     CONSTRUCTORS,
     EXPAND_DIMS,
     GENERATOR_METHODS,
@@ -68,6 +72,7 @@ from .data_constructors import (
     nested_shape,
 )
 from .index import TreeIndex
+from . import sklearn_data
 from .keras_datasets import dataset_part
 from .reaching import Unknown, UnpackedFrom, reaching_value
 
@@ -139,6 +144,8 @@ class _Reader:
 
     # ------------------------------------------------------------ shapes
     def shape(self, expr: cst.CSTNode) -> Dims:
+        if isinstance(expr, cst.Attribute) and not _of_self(expr):
+            return self._field(expr)
         if isinstance(expr, (cst.Name, cst.Attribute)):
             return self._named(expr)
         if isinstance(expr, cst.Call):
@@ -164,7 +171,7 @@ class _Reader:
         except UnpackedFrom as unpacked:
             return self._loaded(unpacked)
         if isinstance(value, cst.AugAssign):
-            if not (isinstance(value.operator, _AUGMENTED) and is_number(value.value)):
+            if not (isinstance(value.operator, AUGMENTED) and is_number(value.value)):
                 raise Unknown(f"`{_short(self.index, value)}` may change its shape")
             return self.shape(value.target)
         return self.shape(value)
@@ -172,7 +179,7 @@ class _Reader:
     def _call(self, call: cst.Call) -> Dims:
         if any(arg.star for arg in call.args):
             raise Unknown(f"`{_short(self.index, call)}` unpacks its arguments")
-        for name in _names(self.index.qualified(call.func)):
+        for name in keras_names.ops_names(self.index.qualified(call.func)):
             if name in CONSTRUCTORS:
                 return self._shapeargument(call, CONSTRUCTORS[name])
             if name in ARRAY_FROM_VALUE:
@@ -189,6 +196,9 @@ class _Reader:
                 return self._multivariate(call)
             if name in RANGES:
                 return spaced(call, RANGES[name], self.integer)
+        scaled = sklearn_data.scaled(self.index, call, self.value)
+        if scaled is not None:
+            return self.shape(scaled)
         func = call.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -203,7 +213,8 @@ class _Reader:
         raise Unknown(f"`{_short(self.index, call)}` is not a shape the code states")
 
     def _loaded(self, unpacked: UnpackedFrom) -> Dims:
-        """A part of `keras.datasets.<name>.load_data()` (`keras_datasets`)."""
+        """A part of `keras.datasets.<name>.load_data()` (`keras_datasets`), or of
+        a scikit-learn loader, generator or split (`sklearn_data`)."""
         source = unpacked.value
         if isinstance(source, cst.Name):
             try:
@@ -212,16 +223,35 @@ class _Reader:
                 path = outer.path + unpacked.path
                 return self._loaded(UnpackedFrom(str(unpacked), outer.value, path))
         if isinstance(source, cst.Call) and not source.args:
-            for name in _names(self.index.qualified(source.func)):
+            for name in keras_names.ops_names(self.index.qualified(source.func)):
                 parts = name.split(".")
                 if parts[:2] == ["keras", "datasets"] and parts[3:] == ["load_data"]:
                     found = dataset_part(parts[2], unpacked.path)
                     if found is not None:
                         return found
+        if isinstance(source, cst.Call):
+            part = sklearn_data.returned_part(
+                self.index, source, unpacked.path, self.shape, self.integer
+            )
+            if part is not None:
+                return part
         try:
             raise unpacked
         finally:
             del unpacked  # this frame is on its traceback: no cycle through it
+
+    def _field(self, node: cst.Attribute | cst.Subscript) -> Dims:
+        """`bunch.data` / `bunch["data"]` of a scikit-learn dataset (`sklearn_data`)."""
+        field = sklearn_data.bunch_field(node)
+        receiver: cst.CSTNode = node.value
+        if field is not None and isinstance(receiver, cst.Name):
+            sklearn_data.unchanged_bunch(self.index, receiver)
+            receiver = self.value(receiver)
+        if field is not None and isinstance(receiver, cst.Call):
+            found = sklearn_data.loader(self.index, receiver)
+            if found is not None:
+                return sklearn_data.field_of(found, receiver, field)
+        raise Unknown(f"`{_short(self.index, node)}` is not a shape the code states")
 
     def _returned(self, call: cst.Call) -> Dims:
         """The shape a function of this file returns (`data_functions`)."""
@@ -292,6 +322,8 @@ class _Reader:
         """`x[a:b]` and `x[idx]` with an array of indices: the rows change, nothing else."""
         if adds_last_axis(node):
             return (*self.shape(node.value), 1)
+        if sklearn_data.bunch_field(node) is not None:
+            return self._field(node)
         if len(node.slice) != 1:
             raise Unknown(f"`{_short(self.index, node)}` indexes more than the rows")
         if is_shape_of(node):
@@ -340,7 +372,7 @@ class _Reader:
         ):
             return -self.integer(expr.expression)
         if isinstance(expr, cst.BinaryOperation):
-            fold = _FOLDS.get(type(expr.operator))
+            fold = FOLDS.get(type(expr.operator))
             if fold is not None:
                 left, right = self.integer(expr.left), self.integer(expr.right)
                 if isinstance(expr.operator, cst.Power) and not 0 <= right <= 64:
@@ -360,40 +392,5 @@ class _Reader:
         raise Unknown(f"`{_short(self.index, expr)}` is not a number the code states")
 
 
-_FOLDS = {
-    cst.Add: lambda a, b: a + b,
-    cst.Subtract: lambda a, b: a - b,
-    cst.Multiply: lambda a, b: a * b,
-    cst.FloorDivide: lambda a, b: a // b,
-    cst.Power: lambda a, b: a**b,
-}
-_AUGMENTED = (
-    cst.AddAssign,
-    cst.SubtractAssign,
-    cst.MultiplyAssign,
-    cst.DivideAssign,
-    cst.FloorDivideAssign,
-    cst.ModuloAssign,
-    cst.PowerAssign,
-)
-
-
-def _names(qualified: set[str]) -> list[str]:
-    """The qualified names, a Keras one (`tf.keras.ops.ones`) as `keras.ops.ones`.
-
-    Keras's own code and tests import the ops from their source package
-    (`from keras.src import ops`): measured on Keras 3.15, `keras.src.ops.ones`
-    and `keras.src.ops.numpy.ones` are `keras.ops.ones` (so are `zeros`,
-    `full`, `reshape`, `expand_dims`, `array`, `convert_to_tensor`, `cast`).
-    """
-    found = []
-    for name in qualified:
-        split = keras_names.split_family(name)
-        if split is None:
-            found.append(name)
-            continue
-        rest = split[1]
-        if rest.startswith("src.ops."):
-            rest = "ops." + rest.rsplit(".", 1)[1]
-        found.append(f"keras.{rest}")
-    return found
+def _of_self(node: cst.Attribute) -> bool:
+    return isinstance(node.value, cst.Name) and node.value.value == "self"

@@ -232,3 +232,24 @@ def _imported_modules(
             if not isinstance(node.names, cst.ImportStar):
                 for alias in node.names:
                     yield f"{source}.{dotted(alias.name)}"
+
+
+def ops_names(qualified: set[str]) -> list[str]:
+    """The qualified names, a Keras one (`tf.keras.ops.ones`) as `keras.ops.ones`.
+
+    Keras's own code and tests import the ops from their source package
+    (`from keras.src import ops`): measured on Keras 3.15, `keras.src.ops.ones`
+    and `keras.src.ops.numpy.ones` are `keras.ops.ones` (so are `zeros`,
+    `full`, `reshape`, `expand_dims`, `array`, `convert_to_tensor`, `cast`).
+    """
+    found = []
+    for name in qualified:
+        split = split_family(name)
+        if split is None:
+            found.append(name)
+            continue
+        rest = split[1]
+        if rest.startswith("src.ops."):
+            rest = "ops." + rest.rsplit(".", 1)[1]
+        found.append(f"keras.{rest}")
+    return found

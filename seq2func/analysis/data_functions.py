@@ -25,8 +25,10 @@ that one `return`:
 
 Inside the function, names are followed as anywhere else (`analysis.reaching`):
 a parameter assigned again in the body is read from that assignment, one
-that is not is the call's argument, read where the call is. Anything else
-raises `Unknown` with the reason.
+that is not is the call's argument, read where the call is. A call unpacked
+into several names, `(x, y), _ = load()`, gives each the element of the
+returned tuple at its place, when the `return` writes the tuple out
+(`returned_part`). Anything else raises `Unknown` with the reason.
 """
 
 from __future__ import annotations
@@ -55,6 +57,29 @@ def returned(index: TreeIndex, call: cst.Call) -> Returned:
     function = _function(index, call)
     value = _single_return(index, function)
     return Returned(function, value, _bind(index, function, call))
+
+
+def returned_part(
+    index: TreeIndex, found: Returned, path: tuple[int, ...]
+) -> cst.BaseExpression:
+    """The element at `path` of the tuple the function returns; raises `Unknown`.
+
+    `return (x_train, y_train), (x_test, y_test)` unpacked by
+    `(a, b), (c, d) = load()`: the returned value must spell the tuples out
+    (a literal tuple or list at each level, nothing starred), so each target
+    takes the element written at its place.
+    """
+    value = found.value
+    for position in path:
+        if not isinstance(value, (cst.Tuple, cst.List)) or any(
+            isinstance(e, cst.StarredElement) for e in value.elements
+        ):
+            name = found.function.name.value
+            raise Unknown(f"`{name}` does not return a tuple written out")
+        if position >= len(value.elements):
+            raise Unknown(f"`{found.function.name.value}` returns fewer values")
+        value = value.elements[position].value
+    return value
 
 
 def parameter_value(

@@ -19,7 +19,8 @@ them (`analysis.reaching`):
 - what keeps every dimension but the first: slices `x[:100]`, index arrays
   `x[idx]` (`idx` from `np.random.permutation`/`np.arange`/...), `.astype()`,
   `.copy()`, `tf.cast`, arithmetic with a number (`x / 255`, `2.0 * x`);
-- what a function of the file returns, `vectorize(raw)` (`data_functions`);
+- what a function of the file returns, `vectorize(raw)`, or a part of the
+  tuple it returns, `(x, y), _ = load()` (`data_functions`);
 - scikit-learn's datasets, generators, `train_test_split` and scalers
   (`sklearn_data`).
 
@@ -45,7 +46,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from . import keras_names
-from .data_functions import parameter_value, returned
+from .data_functions import parameter_value, returned, returned_part
 from .data_ranges import RANGES, spaced
 from .data_reshapes import expanded, reshaped
 from .data_rows import index_rows, sliced_rows
@@ -235,6 +236,8 @@ class _Reader:
             )
             if part is not None:
                 return part
+            if isinstance(source.func, cst.Name):
+                return self._returned(source, unpacked.path)
         try:
             raise unpacked
         finally:
@@ -253,9 +256,11 @@ class _Reader:
                 return sklearn_data.field_of(found, receiver, field)
         raise Unknown(f"`{_short(self.index, node)}` is not a shape the code states")
 
-    def _returned(self, call: cst.Call) -> Dims:
-        """The shape a function of this file returns (`data_functions`)."""
+    def _returned(self, call: cst.Call, path: tuple[int, ...] = ()) -> Dims:
+        """The shape a function of this file returns (`data_functions`); with a
+        path, of that part of the tuple it returns (`x, y = make_data()`)."""
         found = returned(self.index, call)
+        value = returned_part(self.index, found, path)
         key = id(found.function)
         if key in self.calling:
             raise Unknown(f"`{found.function.name.value}` calls itself")
@@ -263,7 +268,7 @@ class _Reader:
         self.calling.add(key)
         self.arguments = {**saved, **found.arguments}
         try:
-            return self.shape(found.value)
+            return self.shape(value)
         finally:
             self.arguments = saved
             self.calling.discard(key)

@@ -16,8 +16,9 @@ notes each one.
 Not taken, so the site keeps S2F101 there:
 - on Keras 2 (tf_keras 2.21), where `summary()` of an unbuilt model raises
   ValueError; the converted model would not;
-- a `print_fn=` or positional arguments (which may hold one), which hand the
-  lines to code that may read them;
+- arguments other than the layout keywords (`line_length`, `positions`,
+  `expand_nested`, `show_trainable`): a `print_fn=` (or a positional argument,
+  which may be one) hands the lines to code that may read them;
 - a call inside a `with`, which may capture standard output (a test's
   `redirect_stdout`).
 
@@ -37,11 +38,17 @@ from .keras2_first_build import is_keras2_model
 from .plan import Plan
 
 DISPLAYS = frozenset({"summary"})
+# The keywords of `summary()` that only lay out what it prints. Not `print_fn`
+# (code reads the lines) nor `layer_range` (checked against the layer names,
+# which a Functional model's InputLayer joins).
+_LAYOUT = frozenset({"line_length", "positions", "expand_nested", "show_trainable"})
 
 
 def unbuilt_display(index: TreeIndex, ref: Ref, call: cst.Call) -> str | None:
     """`model.summary()` quoted, when what it prints is only read by a person."""
-    if any(arg.keyword is None or arg.keyword.value == "print_fn" for arg in call.args):
+    if any(
+        arg.keyword is None or arg.keyword.value not in _LAYOUT for arg in call.args
+    ):
         return None
     if any(isinstance(a, cst.With) for a in index.ancestors(call)):
         return None

@@ -211,6 +211,24 @@ TABLE = [
         "Convert this model by hand, with one keras.Input per input.",
     ),
     Code(
+        "S2F121",
+        "skip",
+        "repeated-layer",
+        "{model} holds the same layer object more than once{detail}",
+        "Sequential.layers lists the layer at each place; a Functional model lists it "
+        "once, so model.layers and summary() would change. Applying one layer twice "
+        "is written by hand in Functional code.",
+    ),
+    Code(
+        "S2F122",
+        "skip",
+        "build-time-draws",
+        "{model}: a layer draws a random seed when the model is built{detail}",
+        "Keras seeds such a weight when the layer is built; the converted code builds "
+        "each layer before the next is made, so the draws would come in another order "
+        "and the initial weights differ. Make the initializer in __init__.",
+    ),
+    Code(
         "S2F125",
         "skip",
         "sequential-name-shift",

@@ -14,8 +14,10 @@ which `input_shape=` arguments stay before the input step reads them.
 | binding.bind | how the model is bound | S2F107 S2F108 |
 | constructor.read_constructor | the listed layers, name=, trainable= | S2F102 S2F109 |
 | completion.complete | the add() layers, where Model(...) goes | S2F104 S2F109 |
+| repeated_layers.check_repeats | no layer object held twice | S2F121 |
 | uses.check_uses | later uses: rewrite or skip | S2F103 S2F105 S2F106 S2F117 |
 | inputs.plan_input | where the input comes from | S2F101-S2F103 S2F109 S2F111-S2F113 S2F115 S2F116 |
+| build_time_draws.check_draws | no layer's build() draws a seed at another time | S2F122 |
 | mid_construction.check_reads | `output_shape` read between the adds: the running tensor's | S2F104 |
 | model_arguments.check_model_arguments | name=/trainable= still mean the same | S2F109 |
 """
@@ -30,11 +32,13 @@ from ..analysis import keras_names
 from ..analysis.index import TreeIndex
 from ..diagnostics import SUBCLASS
 from .binding import bind
+from .build_time_draws import check_draws
 from .completion import complete
 from .constructor import read_constructor
 from .inputs import plan_input
 from .mid_construction import check_reads
 from .model_arguments import check_model_arguments
+from .repeated_layers import check_repeats
 from .plan import CompletionKind, Form, Plan, Skip, diagnostic
 from .uses import check_uses
 
@@ -44,8 +48,10 @@ STEPS: tuple[Step, ...] = (
     bind,
     read_constructor,
     complete,
+    check_repeats,
     check_uses,
     plan_input,
+    check_draws,
     check_reads,
     check_model_arguments,
 )

@@ -1,0 +1,241 @@
+"""Step: a layer class of the file whose `build()` draws a seed keeps its model a Sequential.
+
+    class NoisyLinear(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[1], 4), initializer="random_normal")
+
+    model = keras.Sequential([NoisyLinear(), keras.layers.Dense(4), keras.layers.Dense(1)])
+    model.build(input_shape=(None, 2))
+
+Keras 3 seeds an initializer made without a seed from Python's `random` when
+the initializer is made (`keras.random.make_default_seed`); Keras's own
+layers make theirs in `__init__`, so a model's initial weights do not depend
+on when it is built (`first_build`). A layer whose `build()` makes one (an
+`add_weight` with a random initializer given by name, or none, which is
+`glorot_uniform` for a float weight; an initializer, a layer or a seed
+generator made there) draws it when the model is built: in the original
+after every layer of the list is made (and, for an input from a later
+`build()` or the first data, after whatever runs until then), in the
+converted code as soon as the layer is applied, before the next layer is
+made. The draws come in another order and the weights differ. Measured on
+Keras 3.15.1 with rasbt's `NoisyLinear` (Python Machine Learning, ch. 14): `weight 0 differs (max
+0.126)` between the two models under the same seed.
+
+The order matters only where something draws in between. A model keeps
+S2F122 when such a layer is in it and either a later element of it is made
+by a call that may draw when made (measured on Keras 3.15.1: Dense, Conv2D,
+Embedding, LSTM, Dropout, SpatialDropout1D and GaussianNoise draw; Flatten,
+Reshape, Activation, ReLU, LeakyReLU, Softmax, the pooling layers,
+BatchNormalization, LayerNormalization, Rescaling, UpSampling, ZeroPadding,
+Cropping, Permute and RepeatVector do not: `_MADE_WITHOUT_DRAW`; a class of
+the file draws when its `__init__` makes something seeded or it derives
+from a layer that does), or its input comes from a later `build()`, its
+first data or a trace, when anything run until then may draw. A layer
+bound to a name before the model was made before either. Only classes of
+the file can be read; `__init__` and `call` are not looked at for the build
+(`call`'s random draws take TensorFlow's generator, which no initializer
+uses). A narrowed file is converted whole, so the class's methods are read.
+Fixtures: `safety_build_time_draws_*`, `later_custom_layer_*`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import libcst as cst
+
+from ..analysis import keras_names
+from ..analysis.index import TreeIndex, WholeFileNeeded
+from ..analysis.reaching import Unknown, reaching_class, reaching_value
+from ..diagnostics import BUILD_TIME_DRAWS
+from .plan import Application, InputSource, Plan, Skip
+
+_DEPTH = 8
+_POOLING_AND_PADDING = (
+    "MaxPooling",
+    "MaxPool",
+    "AveragePooling",
+    "AvgPool",
+    "GlobalAveragePooling",
+    "GlobalAvgPool",
+    "GlobalMaxPooling",
+    "GlobalMaxPool",
+    "UpSampling",
+    "ZeroPadding",
+    "Cropping",
+)
+_DEFERRED = (InputSource.BUILD, InputSource.FIRST_BUILD, InputSource.TRACE)
+# Methods whose draws do not move: made with the layer, or at each call.
+_NOT_AT_BUILD = frozenset({"__init__", "call", "get_config", "from_config"})
+_Methods = Callable[[str], bool]
+
+
+def _AT_BUILD(method: str) -> bool:
+    return method not in _NOT_AT_BUILD
+
+
+def _AT_INIT(method: str) -> bool:
+    return method == "__init__"
+
+
+# Built-in layers that draw nothing when made (measured on Keras 3.15.1 by
+# Python's `random` state around the constructor; the 1D/3D variants share
+# their base classes).
+_MADE_WITHOUT_DRAW = frozenset(
+    {
+        "Flatten",
+        "Reshape",
+        "Activation",
+        "ReLU",
+        "LeakyReLU",
+        "Softmax",
+        "BatchNormalization",
+        "LayerNormalization",
+        "Rescaling",
+        "Permute",
+        "RepeatVector",
+    }
+    | {f"{kind}{d}D" for kind in _POOLING_AND_PADDING for d in (1, 2, 3)}
+)
+# Initializers that draw nothing, by the names `initializers.get` takes.
+_CONSTANT = frozenset({"zeros", "ones", "constant", "identity"})
+# Words of a qualified name that makes something seeded: an initializer, a
+# layer, a seed generator, a random draw.
+_SEEDED = ("initializers", "Initializer", "layers.", "SeedGenerator", "random")
+
+
+def check_draws(index: TreeIndex, plan: Plan) -> None:
+    """Raise S2F122 when a layer's own `build()` would draw its seed at another time."""
+    deferred = plan.input is not None and plan.input.source in _DEFERRED
+    for position, application in enumerate(plan.applications):
+        cls = _layer_class(index, application)
+        if cls is None:
+            continue
+        reason = _draws(index, cls, 0, _AT_BUILD)
+        if reason is None:
+            continue
+        if deferred:
+            raise Skip(
+                BUILD_TIME_DRAWS,
+                f" ({reason}, and the model is built on a later line)",
+                application.expr,
+            )
+        for later in plan.applications[position + 1 :]:
+            if _may_draw_when_made(index, later):
+                raise Skip(
+                    BUILD_TIME_DRAWS,
+                    f" ({reason}, after `{_head(index, later.expr)}` is made)",
+                    application.expr,
+                )
+
+
+def _may_draw_when_made(index: TreeIndex, application: Application) -> bool:
+    """Whether making the element may draw a seed (a name was made before the model)."""
+    expr = application.expr
+    if application.loop or not isinstance(expr, cst.Call):
+        return False
+    builtin = keras_names.keras_layer_class(index.qualified(expr.func))
+    if builtin is not None:
+        return builtin not in _MADE_WITHOUT_DRAW
+    if isinstance(expr.func, cst.Name):
+        try:
+            cls = reaching_class(index, expr.func)
+        except Unknown:
+            return True
+        return _draws(index, cls, 0, _AT_INIT) is not None
+    return True
+
+
+def _head(index: TreeIndex, expr: cst.BaseExpression) -> str:
+    return index.code(expr.func) if isinstance(expr, cst.Call) else index.code(expr)
+
+
+def _layer_class(index: TreeIndex, application: Application) -> cst.ClassDef | None:
+    """The file's class the element makes: `Custom(...)`, or a name bound to one."""
+    if application.loop:
+        return None
+    expr = application.expr
+    if isinstance(expr, cst.Name):
+        try:
+            value = reaching_value(index, expr)
+        except Unknown:
+            return None
+        expr = value if isinstance(value, cst.Call) else expr
+    if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Name):
+        return None
+    if index.narrowed and index.may_be_elided(expr.func.value):
+        raise WholeFileNeeded  # its class may be blanked, or some of its methods
+    try:
+        cls = reaching_class(index, expr.func)
+    except Unknown:
+        return None
+    if cls is not None and index.narrowed:
+        raise WholeFileNeeded
+    return cls
+
+
+def _draws(
+    index: TreeIndex, cls: cst.ClassDef, depth: int, methods: _Methods
+) -> str | None:
+    """Why the class (or one it derives from) draws a seed in the given methods."""
+    for statement in cls.body.body:
+        if isinstance(statement, cst.FunctionDef) and methods(statement.name.value):
+            reason = _method_draws(index, statement)
+            if reason is not None:
+                return f"{cls.name.value}.{statement.name.value} {reason}"
+    if depth >= _DEPTH or len(cls.bases) != 1:
+        return "derives from more than one class" if methods is _AT_INIT else None
+    base = cls.bases[0].value
+    qualified = index.qualified(base)
+    if keras_names.is_base_layer(qualified):
+        return None  # Keras's `Layer.__init__` draws nothing
+    builtin = keras_names.keras_layer_class(qualified)
+    if builtin is not None:
+        if methods is _AT_INIT and builtin not in _MADE_WITHOUT_DRAW:
+            return f"{cls.name.value} derives from {builtin}, which draws when made"
+        return None
+    parent = index.single_class(base)
+    if parent is None or parent is cls:
+        return f"derives from {index.code(base)}" if methods is _AT_INIT else None
+    return _draws(index, parent, depth + 1, methods)
+
+
+def _method_draws(index: TreeIndex, method: cst.FunctionDef) -> str | None:
+    for node in index.walk(method):
+        if not isinstance(node, cst.Call):
+            continue
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in (
+            "add_weight",
+            "add_variable",
+        ):
+            if _random_initializer(node):
+                return f"makes a weight with a random initializer ({index.code(func)})"
+            continue
+        qualified = index.qualified(func)
+        if any(word in name for name in qualified for word in _SEEDED):
+            return f"calls {index.code(func)} when the model is built"
+    return None
+
+
+def _random_initializer(call: cst.Call) -> bool:
+    """Whether `add_weight(...)` may draw: no initializer (glorot_uniform for floats),
+    a random one by name, or one made there; `self.<attr>` was made in `__init__`."""
+    keyword = next(
+        (a.value for a in call.args if a.keyword and a.keyword.value == "initializer"),
+        None,
+    )
+    if keyword is None:
+        # None is glorot_uniform for a float weight; one given by position (Keras
+        # 3's second argument, tf_keras's fourth) is not read.
+        return True
+    if isinstance(keyword, cst.SimpleString):
+        return keyword.evaluated_value.lower() not in _CONSTANT  # type: ignore[union-attr]
+    if isinstance(keyword, cst.Attribute) and isinstance(keyword.value, cst.Name):
+        return keyword.value.value != "self"
+    if isinstance(keyword, cst.Call):
+        func = keyword.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else None
+        name = func.value if isinstance(func, cst.Name) else name
+        return name is None or name.lower() not in _CONSTANT
+    return True

@@ -138,6 +138,7 @@ def _may_draw_when_made(index: TreeIndex, application: Application) -> bool:
     if builtin is not None:
         return builtin not in _MADE_WITHOUT_DRAW
     if isinstance(expr.func, cst.Name):
+        _whole_file_for(index, expr.func)
         try:
             cls = reaching_class(index, expr.func)
         except Unknown:
@@ -163,15 +164,21 @@ def _layer_class(index: TreeIndex, application: Application) -> cst.ClassDef | N
         expr = value if isinstance(value, cst.Call) else expr
     if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Name):
         return None
-    if index.narrowed and index.may_be_elided(expr.func.value):
-        raise WholeFileNeeded  # its class may be blanked, or some of its methods
+    if keras_names.keras_layer_class(index.qualified(expr.func)) is not None:
+        return None  # Keras's own layers seed their weights when made
+    _whole_file_for(index, expr.func)
     try:
-        cls = reaching_class(index, expr.func)
+        return reaching_class(index, expr.func)
     except Unknown:
         return None
-    if cls is not None and index.narrowed:
+
+
+def _whole_file_for(index: TreeIndex, func: cst.Name) -> None:
+    """A class of the file is read whole: narrowing may have blanked its methods."""
+    if index.narrowed and (
+        index.may_be_elided(func.value) or index.single_class(func) is not None
+    ):
         raise WholeFileNeeded
-    return cls
 
 
 def _draws(

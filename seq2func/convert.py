@@ -26,7 +26,13 @@ from .planning.plan import Plan
 from .results import ConversionError, ConversionResult, Site
 from .trace.lookup import TraceIndex
 from .writing.rewrite import Edits, render, rewrite_module
-from .writing.spelling import Spelling, SpellingConflict, import_bindings, spell
+from .writing.spelling import (
+    Spelling,
+    SpellingConflict,
+    bindings_before,
+    import_history,
+    spell,
+)
 
 # Every spelling of the class contains this word, so a file without it has no site.
 _MARKER = "Sequential"
@@ -226,12 +232,13 @@ def _convert_indexed(
         if plan.line in keep_lines and plan.converted:
             _skip(plan, UNPROVEN_KEPT, path)
     unchanged = ConversionResult(source, source, (), path)
-    bindings = import_bindings(module)
+    history = import_history(module, index.line)
+    bindings = {name: found[-1] for name, found in history.items()}
     names = TakenNames(index, file_has_name)
     spelled = (
         []
         if not any(p.converted for p in plans)
-        else _spell(plans, module, bindings, names, path)
+        else _spell(plans, index, history, names, path)
     )
     if not spelled or plan_only:
         return dataclasses.replace(unchanged, sites=_sites(plans, path))
@@ -267,22 +274,31 @@ def _parse(source: str, path: str | None) -> cst.Module:
 
 
 def _spell(
-    plans: list[Plan], module: cst.Module, bindings, names: TakenNames, path: str | None
+    plans: list[Plan], index: TreeIndex, history, names: TakenNames, path: str | None
 ) -> list[tuple[Plan, Spelling]]:
     """How each converted site spells `Input`/`Model`; a site that cannot is skipped (S2F114)."""
     spelled = []
     for plan in plans:
         if not plan.converted:
             continue
+        above = bindings_before(history, index.line(_top_level(index, plan.call)))
         try:
             spelling = spell(
-                plan.call.func, plan.family, bindings, names, module.code_for_node
+                plan.call.func, plan.family, above, names, index.module.code_for_node
             )
         except SpellingConflict as conflict:
             _skip(plan, NAME_CONFLICT, path, f"{conflict}")
             continue
         spelled.append((plan, spelling))
     return spelled
+
+
+def _top_level(index: TreeIndex, node: cst.CSTNode) -> cst.CSTNode:
+    """The statement of the module that holds the node."""
+    for ancestor in index.ancestors(node):
+        if isinstance(index.parent(ancestor), cst.Module):
+            return ancestor
+    return node
 
 
 def _skip(plan: Plan, code: str, path: str | None, detail: str = "") -> None:

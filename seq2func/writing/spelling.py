@@ -8,7 +8,7 @@ LibCST's AddImportsVisitor, which merges them into existing import lines.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 import libcst as cst
@@ -32,23 +32,29 @@ class ImportBinding:
     name: str
     qualified: str
     from_module: str | None  # set for `from X import y`
+    line: int = 0  # of the import statement, when `import_history` was told
 
 
-def import_bindings(module: cst.Module) -> dict[str, ImportBinding]:
-    bindings: dict[str, ImportBinding] = {}
+def import_history(
+    module: cst.Module, line_of: Callable[[cst.CSTNode], int] | None = None
+) -> dict[str, list[ImportBinding]]:
+    """Every import of each name at module level, in source order."""
+    history: dict[str, list[ImportBinding]] = {}
     for statement in module.body:
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
+        line = 0 if line_of is None else line_of(statement)
         for small in statement.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
                     dotted = dotted_name(alias.name)
                     if alias.asname is not None:
                         name = alias.asname.name.value  # type: ignore[union-attr]
-                        bindings[name] = ImportBinding(name, dotted, None)
+                        binding = ImportBinding(name, dotted, None, line)
                     else:
                         root = dotted.split(".")[0]
-                        bindings[root] = ImportBinding(root, root, None)
+                        binding = ImportBinding(root, root, None, line)
+                    history.setdefault(binding.name, []).append(binding)
             elif isinstance(small, cst.ImportFrom) and not isinstance(
                 small.names, cst.ImportStar
             ):
@@ -58,8 +64,27 @@ def import_bindings(module: cst.Module) -> dict[str, ImportBinding]:
                 for alias in small.names:
                     imported = dotted_name(alias.name)
                     name = alias.asname.name.value if alias.asname else imported  # type: ignore[union-attr]
-                    bindings[name] = ImportBinding(name, f"{source}.{imported}", source)
-    return bindings
+                    binding = ImportBinding(name, f"{source}.{imported}", source, line)
+                    history.setdefault(name, []).append(binding)
+    return history
+
+
+def bindings_before(
+    history: dict[str, list[ImportBinding]], line: int
+) -> dict[str, ImportBinding]:
+    """The imports in force above a line: those a site there can spell
+    `Input`/`Model` with (the last import of each name above it).
+
+    A notebook that imports `Model` in a later cell, or a module that does it
+    at its end, has not bound the name when the site's code runs: the
+    converted code must not use it.
+    """
+    above = {}
+    for name, found in history.items():
+        earlier = [b for b in found if b.line < line]
+        if earlier:
+            above[name] = earlier[-1]
+    return above
 
 
 def _family_of(qualified: str) -> tuple[str, str] | None:
@@ -95,10 +120,14 @@ def spell(
     spelled = []
     for name, submodule in (("Input", "layers"), ("Model", "models")):
         existing = _existing(bindings, family, name, submodule, prefer_bare=bare)
+        if existing is None and (name in bindings or name in module_names):
+            # The bare name would shadow one of the file's (or use an import
+            # below the site): an attribute of a Keras module imported above.
+            existing = _existing(bindings, family, name, submodule, prefer_bare=False)
+            if existing is None:
+                raise SpellingConflict(name)
         if existing is None:
             module = _import_module(name, family, sequential_source, bindings)
-            if name in bindings or name in module_names:
-                raise SpellingConflict(name)
             existing = name
             imports.append((module, name))
         spelled.append(existing)

@@ -32,9 +32,10 @@ the file draws when its `__init__` makes something seeded or it derives
 from a layer that does), or its input comes from a later `build()`, its
 first data or a trace, when anything run until then may draw. A layer
 bound to a name before the model was made before either. Only classes of
-the file can be read; `__init__` and `call` are not looked at for the build
-(`call`'s random draws take TensorFlow's generator, which no initializer
-uses). A narrowed file is converted whole, so the class's methods are read.
+the file can be read; for the build, `build`, `__call__`,
+`compute_output_shape`/`compute_output_spec` and the methods they call on
+`self` are read (not `call`, whose random draws take TensorFlow's generator,
+which no initializer uses, nor a method such as `adapt` that the user calls). A narrowed file is converted whole, so the class's methods are read.
 Fixtures: `safety_build_time_draws_*`, `later_custom_layer_*`.
 """
 
@@ -65,13 +66,15 @@ _POOLING_AND_PADDING = (
     "Cropping",
 )
 _DEFERRED = (InputSource.BUILD, InputSource.FIRST_BUILD, InputSource.TRACE)
-# Methods whose draws do not move: made with the layer, or at each call.
-_NOT_AT_BUILD = frozenset({"__init__", "call", "get_config", "from_config"})
+# Methods Keras runs when it builds the layer (and those they call on `self`).
+_BUILDING = frozenset(
+    {"build", "__call__", "compute_output_shape", "compute_output_spec"}
+)
 _Methods = Callable[[str], bool]
 
 
 def _AT_BUILD(method: str) -> bool:
-    return method not in _NOT_AT_BUILD
+    return method in _BUILDING
 
 
 def _AT_INIT(method: str) -> bool:
@@ -185,11 +188,22 @@ def _draws(
     index: TreeIndex, cls: cst.ClassDef, depth: int, methods: _Methods
 ) -> str | None:
     """Why the class (or one it derives from) draws a seed in the given methods."""
-    for statement in cls.body.body:
-        if isinstance(statement, cst.FunctionDef) and methods(statement.name.value):
-            reason = _method_draws(index, statement)
-            if reason is not None:
-                return f"{cls.name.value}.{statement.name.value} {reason}"
+    defined = {
+        statement.name.value: statement
+        for statement in cls.body.body
+        if isinstance(statement, cst.FunctionDef)
+    }
+    running = [method for name, method in defined.items() if methods(name)]
+    # What those methods call on `self` runs then too (one level down).
+    running += [
+        defined[name]
+        for name in _self_calls(index, running)
+        if name in defined and not methods(name)
+    ]
+    for method in running:
+        reason = _method_draws(index, method)
+        if reason is not None:
+            return f"{cls.name.value}.{method.name.value} {reason}"
     if depth >= _DEPTH or len(cls.bases) != 1:
         return "derives from more than one class" if methods is _AT_INIT else None
     base = cls.bases[0].value
@@ -205,6 +219,21 @@ def _draws(
     if parent is None or parent is cls:
         return f"derives from {index.code(base)}" if methods is _AT_INIT else None
     return _draws(index, parent, depth + 1, methods)
+
+
+def _self_calls(index: TreeIndex, methods: list[cst.FunctionDef]) -> list[str]:
+    """The names of `self.name(...)` calls in the methods."""
+    found = []
+    for method in methods:
+        for node in index.walk(method):
+            if (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and isinstance(node.func.value, cst.Name)
+                and node.func.value.value == "self"
+            ):
+                found.append(node.func.attr.value)
+    return found
 
 
 def _method_draws(index: TreeIndex, method: cst.FunctionDef) -> str | None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 import libcst as cst
+from libcst.metadata import ExpressionContext
 
 from . import diagnostics
 from .collection import collector_paused
@@ -281,16 +282,67 @@ def _spell(
     for plan in plans:
         if not plan.converted:
             continue
-        above = bindings_before(history, index.line(_top_level(index, plan.call)))
+        above = _imports_in_force(index, plan, history)
         try:
             spelling = spell(
-                plan.call.func, plan.family, above, names, index.module.code_for_node
+                plan.call.func,
+                plan.family,
+                above,
+                names,
+                index.module.code_for_node,
+                usable=lambda name: not _bound_otherwise(index, name),
             )
         except SpellingConflict as conflict:
             _skip(plan, NAME_CONFLICT, path, f"{conflict}")
             continue
         spelled.append((plan, spelling))
     return spelled
+
+
+def _imports_in_force(index: TreeIndex, plan: Plan, history) -> dict:
+    """The imports the site's code can rely on to spell `Input`/`Model`.
+
+    At module level, the last import of a name above the site. A site in a
+    function or a class runs when it is called, maybe after a later import of
+    the name: there only a name every import of which binds the same object.
+    A name the file also binds another way (`Model = dict`, a `def`, a
+    parameter) spells nothing: `spell` asks `_bound_otherwise` of the names
+    it would write.
+    """
+    above = bindings_before(history, index.line(_top_level(index, plan.call)))
+    nested = any(
+        isinstance(a, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+        for a in index.ancestors(plan.call)
+    )
+    if not nested:
+        return above
+    return {
+        name: binding
+        for name, binding in above.items()
+        if all(b.qualified == binding.qualified for b in history[name])
+    }
+
+
+def _bound_otherwise(index: TreeIndex, name: str) -> bool:
+    """Whether the file binds the name other than by an import."""
+    if index.may_be_bound_elided(name):
+        raise WholeFileNeeded  # a blanked statement may bind it
+    for node in index.names.get(name, ()):
+        parent = index.parent(node)
+        stored = (
+            index.context(node) is not ExpressionContext.LOAD
+            or (
+                isinstance(parent, (cst.FunctionDef, cst.ClassDef))
+                and parent.name is node
+            )
+            or (isinstance(parent, cst.Param) and parent.name is node)
+            or isinstance(parent, (cst.Global, cst.Nonlocal, cst.NameItem))
+        )
+        if stored and not any(
+            isinstance(a, (cst.Import, cst.ImportFrom)) for a in index.ancestors(node)
+        ):
+            return True
+    return False
 
 
 def _top_level(index: TreeIndex, node: cst.CSTNode) -> cst.CSTNode:

@@ -10,7 +10,9 @@ Measured on NumPy 2 and TensorFlow 2.21: `np.arange(start, stop, step)` and
 `len(range(start, stop, step))` values (a single argument is the stop);
 `np.linspace(start, stop, num=50)` and `tf.linspace(start, stop, num)` hold
 `num`. Arguments that are not integers the code states (floats, whose
-count depends on rounding) leave the rows unknown, never the rank.
+count depends on rounding) leave the rows unknown, never the rank; but
+`linspace` of arrays (`np.linspace([0, 0], [1, 1], 100)`, shape (100, 2))
+is read only with numbers written as its endpoints.
 """
 
 from __future__ import annotations
@@ -46,7 +48,16 @@ RANGES: dict[str, Spacing] = {
 def spaced(
     call: cst.Call, spacing: Spacing, integer: Callable[[cst.BaseExpression], int]
 ) -> Dims:
-    """`(rows,)`: a vector, its length when the code states it, else None."""
+    """`(rows,)`: a vector, its length when the code states it, else None.
+
+    `linspace` also takes arrays as its endpoints (a vector per row): only
+    numbers written as such make a vector; anything else raises `Unknown`.
+    """
+    if spacing.kind == "count":
+        for position, keyword in ((0, "start"), (1, "stop")):
+            end = argument(call, position, keyword)
+            if end is None or not _number(end):
+                raise Unknown(f"the {keyword} of `linspace` may be an array")
     try:
         return (_length(call, spacing, integer),)
     except Unknown:
@@ -76,6 +87,15 @@ def _length(
         1 if step is None else integer(step) or _zero_step(),
     )
     return len(bounds)
+
+
+def _number(expr: cst.BaseExpression) -> bool:
+    """A number literal, signed or not."""
+    if isinstance(expr, cst.UnaryOperation) and isinstance(
+        expr.operator, (cst.Minus, cst.Plus)
+    ):
+        expr = expr.expression
+    return isinstance(expr, (cst.Integer, cst.Float))
 
 
 def _zero_step() -> int:

@@ -21,7 +21,10 @@ made. The draws come in another order and the weights differ. Measured on
 Keras 3.15.1 with rasbt's `NoisyLinear` (Python Machine Learning, ch. 14): `weight 0 differs (max
 0.126)` between the two models under the same seed.
 
-The order matters only where something draws in between. A model keeps
+Keras's own layers given `lora_rank=` (or `**` arguments that may hold it)
+make their LoRA weights' initializers in `build()` too (measured on Keras
+3.15.1 with `Dense(4, lora_rank=2)`). The order matters only where something
+draws in between. A model keeps
 S2F122 when such a layer is in it and either a later element of it is made
 by a call that may draw when made (measured on Keras 3.15.1: Dense, Conv2D,
 Embedding, LSTM, Dropout, SpatialDropout1D and GaussianNoise draw; Flatten,
@@ -111,10 +114,10 @@ def check_draws(index: TreeIndex, plan: Plan) -> None:
     """Raise S2F122 when a layer's own `build()` would draw its seed at another time."""
     deferred = plan.input is not None and plan.input.source in _DEFERRED
     for position, application in enumerate(plan.applications):
-        cls = _layer_class(index, application)
-        if cls is None:
-            continue
-        reason = _draws(index, cls, 0, _AT_BUILD)
+        reason = _lora(index, application)
+        cls = None if reason is not None else _layer_class(index, application)
+        if cls is not None:
+            reason = _draws(index, cls, 0, _AT_BUILD)
         if reason is None:
             continue
         if deferred:
@@ -130,6 +133,49 @@ def check_draws(index: TreeIndex, plan: Plan) -> None:
                     f" ({reason}, after `{_head(index, later.expr)}` is made)",
                     application.expr,
                 )
+
+
+def _lora(index: TreeIndex, application: Application) -> str | None:
+    """`Dense(4, lora_rank=2)`: Keras makes the LoRA weights' initializers in
+    `build()` (measured on Keras 3.15.1: building it changes Python's random
+    state), unlike the rest of its own layers."""
+    expr = application.expr
+    if not isinstance(expr, cst.Call):
+        return None
+    head = index.code(expr.func)
+    for arg in expr.args:
+        if arg.star == "**" and _may_hold_lora(index, arg.value):
+            return f"{head}(**...) may make LoRA weights when built"
+        if (
+            arg.keyword is not None
+            and arg.keyword.value == "lora_rank"
+            and not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+        ):
+            return f"{head}(lora_rank=...) makes LoRA weights when built"
+    return None
+
+
+def _may_hold_lora(index: TreeIndex, value: cst.BaseExpression) -> bool:
+    """Whether `**value` may pass `lora_rank`: not a literal dict (`{...}` of
+    string keys, `dict(...)` of keywords) without it, as `unpacked_layer_config`
+    reads one bound once."""
+    if isinstance(value, cst.Name):
+        try:
+            value = reaching_value(index, value)  # type: ignore[assignment]
+        except Unknown:
+            return True
+    if isinstance(value, cst.Call) and index.code(value.func) == "dict":
+        return any(
+            arg.keyword is None or arg.keyword.value == "lora_rank"
+            for arg in value.args
+        )
+    if not isinstance(value, cst.Dict):
+        return True
+    for element in value.elements:
+        key = getattr(element, "key", None)
+        if not isinstance(key, cst.SimpleString) or key.evaluated_value == "lora_rank":
+            return True
+    return False
 
 
 def _may_draw_when_made(index: TreeIndex, application: Application) -> bool:

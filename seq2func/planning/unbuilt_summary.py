@@ -65,7 +65,10 @@ def shown_unbuilt(index: TreeIndex, plan: Plan, ref: Ref, call: cst.Call) -> str
 def with_displays(
     builds: tuple[BuildCall, ...], displays: list[tuple[str, cst.Call]]
 ) -> tuple[BuildCall, ...]:
-    """The first build carries the `summary()` calls that ran before it."""
+    """The first build carries the `summary()` calls that ran before it: the
+    site's own, then (for a model a function returns) its caller's."""
     if not displays:
         return builds
-    return (replace(builds[0], unbuilt_displays=tuple(displays)), *builds[1:])
+    first = builds[0]
+    shown = (*displays, *first.unbuilt_displays)
+    return (replace(first, unbuilt_displays=shown), *builds[1:])

@@ -101,8 +101,13 @@ def spell(
     bindings: dict[str, ImportBinding],
     module_names: Container[str],
     code_for: "callable",
+    usable: Callable[[str], bool] = lambda name: True,
 ) -> Spelling:
-    """How to write Input and Model for a site whose constructor is `func`."""
+    """How to write Input and Model for a site whose constructor is `func`.
+
+    `usable` says whether an imported name still means its import (the file
+    binds it no other way); only such names are written.
+    """
     if isinstance(func, cst.Attribute):
         prefix = func.value
         prefix_code = code_for(prefix)
@@ -119,11 +124,11 @@ def spell(
     imports: list[tuple[str, str]] = []
     spelled = []
     for name, submodule in (("Input", "layers"), ("Model", "models")):
-        existing = _existing(bindings, family, name, submodule, prefer_bare=bare)
+        existing = _existing(bindings, family, name, submodule, bare, usable)
         if existing is None and (name in bindings or name in module_names):
             # The bare name would shadow one of the file's (or use an import
             # below the site): an attribute of a Keras module imported above.
-            existing = _existing(bindings, family, name, submodule, prefer_bare=False)
+            existing = _existing(bindings, family, name, submodule, False, usable)
             if existing is None:
                 raise SpellingConflict(name)
         if existing is None:
@@ -134,10 +139,18 @@ def spell(
     return Spelling(spelled[0], spelled[1], tuple(imports))
 
 
-def _existing(bindings, family, name, submodule, prefer_bare) -> str | None:
+def _existing(bindings, family, name, submodule, prefer_bare, usable) -> str | None:
     """A spelling that the file's imports already allow, without adding any."""
     bare = attribute = None
     for binding in bindings.values():
+        if (
+            binding.name != name
+            and binding.qualified != "tensorflow"
+            and not _keras_module(binding, family)
+        ):
+            continue  # it cannot spell the name: no need to ask if it is usable
+        if not usable(binding.name):
+            continue
         split = _family_of(binding.qualified)
         if split is None or split[0] != family:
             if family == "tensorflow.keras" and binding.qualified == "tensorflow":
@@ -154,6 +167,12 @@ def _existing(bindings, family, name, submodule, prefer_bare) -> str | None:
     if prefer_bare:
         return bare  # None: import it bare, as the file imports Sequential
     return attribute or bare
+
+
+def _keras_module(binding: ImportBinding, family: str) -> bool:
+    """An import of the family's package or one of its modules (`keras`, `layers`)."""
+    split = _family_of(binding.qualified)
+    return split is not None and split[0] == family
 
 
 def _root(sequential_source: str | None, family: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import re
 from collections.abc import Callable
 
@@ -290,7 +291,7 @@ def _spell(
                 above,
                 names,
                 index.module.code_for_node,
-                usable=lambda name: not _bound_otherwise(index, name),
+                usable=functools.partial(_usable, index, plan.call),
             )
         except SpellingConflict as conflict:
             _skip(plan, NAME_CONFLICT, path, f"{conflict}")
@@ -323,24 +324,39 @@ def _imports_in_force(index: TreeIndex, plan: Plan, history) -> dict:
     }
 
 
-def _bound_otherwise(index: TreeIndex, name: str) -> bool:
-    """Whether the file binds the name other than by an import."""
+def _usable(index: TreeIndex, site: cst.CSTNode, name: str) -> bool:
+    return not _bound_otherwise(index, name, site)
+
+
+def _bound_otherwise(index: TreeIndex, name: str, site: cst.CSTNode) -> bool:
+    """Whether the file binds the name other than by an import, in the module
+    or in a function or class around the site (a parameter of another
+    function does not count)."""
     if index.may_be_bound_elided(name):
         raise WholeFileNeeded  # a blanked statement may bind it
+    around = {id(a) for a in index.ancestors(site)}
     for node in index.names.get(name, ()):
         parent = index.parent(node)
+        own_name = isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and (
+            parent.name is node
+        )
         stored = (
             index.context(node) is not ExpressionContext.LOAD
-            or (
-                isinstance(parent, (cst.FunctionDef, cst.ClassDef))
-                and parent.name is node
-            )
+            or own_name
             or (isinstance(parent, cst.Param) and parent.name is node)
             or isinstance(parent, (cst.Global, cst.Nonlocal, cst.NameItem))
         )
-        if stored and not any(
-            isinstance(a, (cst.Import, cst.ImportFrom)) for a in index.ancestors(node)
-        ):
+        if not stored:
+            continue
+        scopes = [
+            a
+            for a in index.ancestors(parent if own_name else node)
+            if isinstance(a, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Import))
+            or isinstance(a, cst.ImportFrom)
+        ]
+        if scopes and isinstance(scopes[0], (cst.Import, cst.ImportFrom)):
+            continue  # an import
+        if not scopes or id(scopes[0]) in around:
             return True
     return False
 

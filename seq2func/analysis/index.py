@@ -111,6 +111,12 @@ class TreeIndex:
             return self.may_be_elided(name)
         return self._may_bind_elided(name)
 
+    def may_define_elided(self, name: str) -> bool:
+        """Whether a statement narrowing blanked out may be `def name`."""
+        return self.narrowed and (
+            re.search(rf"\bdef\s+{re.escape(name)}\b", self._elided_text) is not None
+        )
+
     def may_be_elided(self, name: str) -> bool:
         """Whether a statement narrowing blanked out may mention `name`: its
         blanked lines spell the word (in code, a string or a trailing comment)."""

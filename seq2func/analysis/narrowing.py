@@ -261,14 +261,27 @@ def _places_imports(group: list[ast.stmt]) -> bool:
     )
 
 
+# The methods of a class kept with it: what a custom first layer does with
+# `input_shape` is read from `__init__`/`__new__` (planning/custom_layers.py),
+# and whether it draws a seed when built from the rest
+# (planning/build_time_draws.py).
+_READ_METHODS = (
+    "__init__",
+    "__new__",
+    "build",
+    "__call__",
+    "compute_output_shape",
+    "compute_output_spec",
+)
+
+
 def _constructs(unit: Unit) -> bool:
-    """A class's `__init__`/`__new__`: what a custom first layer does with
-    `input_shape` is read from it (planning/custom_layers.py)."""
+    """A method of a class that the planning steps read (`_READ_METHODS`)."""
     if not unit.in_class:
         return False
     for statement in unit.statements:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if statement.name in ("__init__", "__new__"):
+            if statement.name in _READ_METHODS:
                 return True
         elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
             targets = (
@@ -276,9 +289,6 @@ def _constructs(unit: Unit) -> bool:
                 if isinstance(statement, ast.Assign)
                 else [statement.target]
             )
-            if any(
-                isinstance(t, ast.Name) and t.id in ("__init__", "__new__")
-                for t in targets
-            ):
+            if any(isinstance(t, ast.Name) and t.id in _READ_METHODS for t in targets):
                 return True
     return False

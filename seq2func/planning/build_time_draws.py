@@ -38,7 +38,8 @@ bound to a name before the model was made before either. Only classes of
 the file can be read; for the build, `build`, `__call__`,
 `compute_output_shape`/`compute_output_spec` and the methods they call on
 `self` are read (not `call`, whose random draws take TensorFlow's generator,
-which no initializer uses, nor a method such as `adapt` that the user calls). A narrowed file is converted whole, so the class's methods are read.
+which no initializer uses, nor a method such as `adapt` that the user calls).
+Narrowing keeps those methods with their class (`analysis.narrowing`).
 Fixtures: `safety_build_time_draws_*`, `later_custom_layer_*`.
 """
 
@@ -187,12 +188,8 @@ def _may_draw_when_made(index: TreeIndex, application: Application) -> bool:
     if builtin is not None:
         return builtin not in _MADE_WITHOUT_DRAW
     if isinstance(expr.func, cst.Name):
-        _whole_file_for(index, expr.func)
-        try:
-            cls = reaching_class(index, expr.func)
-        except Unknown:
-            return True
-        return _draws(index, cls, 0, _AT_INIT) is not None
+        cls = _read_class(index, expr.func)
+        return cls is None or _draws(index, cls, 0, _AT_INIT) is not None
     return True
 
 
@@ -215,19 +212,49 @@ def _layer_class(index: TreeIndex, application: Application) -> cst.ClassDef | N
         return None
     if keras_names.keras_layer_class(index.qualified(expr.func)) is not None:
         return None  # Keras's own layers seed their weights when made
-    _whole_file_for(index, expr.func)
+    return _read_class(index, expr.func)
+
+
+def _read_class(index: TreeIndex, name: cst.Name) -> cst.ClassDef | None:
+    """The class of the file a name reads, all its methods at hand; None if none.
+
+    Narrowing keeps a class's `build` and the other methods Keras runs when
+    building it, and may blank the rest: a method they call on `self` that is
+    not there, or a name a blanked statement may bind, needs the whole file.
+    """
     try:
-        return reaching_class(index, expr.func)
+        cls = reaching_class(index, name)
     except Unknown:
-        return None
-
-
-def _whole_file_for(index: TreeIndex, func: cst.Name) -> None:
-    """A class of the file is read whole: narrowing may have blanked its methods."""
+        cls = None
     if index.narrowed and (
-        index.may_be_elided(func.value) or index.single_class(func) is not None
+        (cls is None and index.may_be_bound_elided(name.value))
+        or (cls is not None and _has_blanked_member(cls) and _calls_unseen(index, cls))
     ):
         raise WholeFileNeeded
+    return cls
+
+
+def _calls_unseen(index: TreeIndex, cls: cst.ClassDef) -> bool:
+    """Whether a method Keras runs at build calls one on `self` that the class,
+    as narrowing kept it (with those methods, `analysis.narrowing`), lacks and
+    a blanked statement may define (`self.add_weight` is Keras's)."""
+    defined = {s.name.value: s for s in cls.body.body if isinstance(s, cst.FunctionDef)}
+    running = [m for name, m in defined.items() if _AT_BUILD(name)]
+    return any(
+        name not in defined and index.may_define_elided(name)
+        for name in _self_calls(index, running)
+    )
+
+
+def _has_blanked_member(cls: cst.ClassDef) -> bool:
+    """A statement of the class's body is narrowing's placeholder."""
+    for statement in cls.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                value = getattr(small, "value", None)
+                if isinstance(value, cst.SimpleString) and "~seq2func~" in value.value:
+                    return True
+    return False
 
 
 def _draws(
@@ -261,7 +288,7 @@ def _draws(
         if methods is _AT_INIT and builtin not in _MADE_WITHOUT_DRAW:
             return f"{cls.name.value} derives from {builtin}, which draws when made"
         return None
-    parent = index.single_class(base)
+    parent = _read_class(index, base) if isinstance(base, cst.Name) else None
     if parent is None or parent is cls:
         return f"derives from {index.code(base)}" if methods is _AT_INIT else None
     return _draws(index, parent, depth + 1, methods)

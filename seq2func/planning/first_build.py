@@ -106,7 +106,7 @@ from .keras2_first_build import (
     keras2_unlike_keras3,
 )
 from .named_layer_reads import built_on_other_shape, read_before_build
-from .returned_model import NotBuilt, is_return, returned_builds
+from .returned_model import SHAPE_READS, NotBuilt, is_return, returned_builds
 from .input_arguments import compute_dtype
 from .plan import (
     Application,
@@ -118,10 +118,6 @@ from .plan import (
     diagnostic,
 )
 
-# What shows the batch dimension of the model's input or output.
-_SHAPE_READS = frozenset(
-    {"input_shape", "output_shape", "inputs", "outputs", "input", "output"}
-)
 # First layers whose compute dtype is not the float policy's (int64, string).
 NOT_FLOAT = frozenset(
     {"Hashing", "HashedCrossing", "IntegerLookup", "StringLookup", "TextVectorization"}
@@ -432,7 +428,7 @@ def _reads_batch(
         if (
             isinstance(parent, cst.Attribute)
             and parent.value is ref.node
-            and parent.attr.value in _SHAPE_READS
+            and parent.attr.value in SHAPE_READS
         ):
             return f"`{index.code(parent)}` on line {ref.line}"
     return None

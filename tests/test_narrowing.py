@@ -971,3 +971,21 @@ def test_a_bunch_a_blanked_statement_may_change_is_read_in_the_whole_file():
     result = conversion.convert_source(source)
     assert result.code == whole_file(source).code
     assert [site.skip_codes for site in result.sites] == [("S2F101",)]
+
+
+def test_every_use_of_a_layer_handed_to_a_model_without_input_is_kept():
+    # As in handson-ml3's chapter 13: the layer is read again after the
+    # first build, far below. Those reads are kept for named_layer_reads
+    # to judge, rather than sending the whole file through.
+    source = (
+        "import keras\nimport numpy as np\n\nnorm = keras.layers.Normalization()\n"
+        "model = keras.Sequential([norm, keras.layers.Dense(1)])\n"
+        "x_train = np.zeros((8, 4))\nmodel.fit(x_train, y)\n"
+        + PADDING
+        + "scaled = norm(x_train)\n"
+        + PADDING
+        + "dataset = dataset.map(lambda x: norm(x))\n"
+    )
+    result, narrowed = same_both_ways(source)
+    assert "scaled = norm(x_train)" in narrowed and "lambda x: norm(x)" in narrowed
+    assert [site.status for site in result.sites] == ["skipped"]

@@ -74,6 +74,7 @@ class Collector(ast.NodeVisitor):
         self.enclosed: set[tuple[str, str]] = set()
         self.callee_roots: set[str] = set()
         self.handed: set[str] = set()
+        self.listed: set[str] = set()
         self.assigned_calls: set[tuple[str, str]] = set()
         self.tested: set[frozenset[str]] = set()
         self._callers: list[str] = (
@@ -255,6 +256,7 @@ class Collector(ast.NodeVisitor):
                 element = element.value
             if isinstance(element, ast.Name):
                 self.handed.add(element.id)
+                self.listed.add(element.id)
         self.generic_visit(node)
 
     visit_List = _display

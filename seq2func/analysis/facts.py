@@ -73,6 +73,7 @@ class Facts:
     # (a layer variable: is it bound once, to an Input or a base model?).
     callee_roots: Set[str]
     handed: Set[str]
+    listed: Set[str]  # those of them that are elements of a display (`[norm, ...]`)
     # (a name, the root name of the function whose call is assigned to it),
     # outside functions and classes (`inputs = keras.Input(...)`): what the
     # planner resolves of a name bound to a layer, an Input, a base model.

@@ -43,6 +43,7 @@ class InputRules:
     data: set[str]
     _data_done: set[str]
     layer_variables: set[str]
+    unstated_layers: set[str]
     _layer_variables_done: set[str]
     model_sources: set[str]
     _models_done: set[str]
@@ -54,6 +55,7 @@ class InputRules:
     _definitions_of: dict[str, list[int]]
     _holders_done: set[str]
     seeds: set[int]
+    target_names: set[str]
     facts: Callable[[int], Facts]
     _module_binds: Callable[[int], frozenset[str]]
 
@@ -86,12 +88,18 @@ class InputRules:
     def _layer_uses(self) -> list[int]:
         """Every unit that may use a name a model is built from, bound to a call
         with input arguments: the input step keeps them on the call if the
-        name is used anywhere else, and says where (S2F207)."""
+        name is used anywhere else, and says where (S2F207). Every unit that
+        spells a name handed to a model that may take its input from its
+        data: a read of that layer before the first build keeps the site
+        (planning/named_layer_reads.py), and one narrowing blanked would
+        send the whole file through."""
         found: list[int] = []
         for name in self.layer_variables - self._layer_variables_done:
             self._layer_variables_done.add(name)
             units = self.text.units_with(name)
-            if any(
+            if name in self.unstated_layers:
+                found += [i for i in units if not self.kept[i]]
+            elif any(
                 not self.words[i].isdisjoint(INPUT_ARGUMENTS)
                 and self.text.may_store(i, name)
                 and name in self.facts(i).input_calls
@@ -101,6 +109,16 @@ class InputRules:
                     i for i in units if not self.kept[i] and name in self.facts(i).every
                 ]
         return sorted(set(found))
+
+    def _unstated_layers_of(self, index: int, facts: Facts) -> set[str]:
+        """The names a unit making a model that may leave its input to its data
+        lists as layers (`Sequential([norm, ...])`). A model listed is left
+        to the story's rules: its uses are its own site's."""
+        if "Sequential" in self.words[index] and self.words[index].isdisjoint(
+            STATED_INPUT
+        ):
+            return (facts.listed & facts.reads) - self.target_names
+        return set()
 
     def _follow_data(self, index: int, facts: Facts) -> None:
         """The data a model is first built on, back through every assignment it comes from.

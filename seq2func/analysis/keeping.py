@@ -116,6 +116,8 @@ class Keeping(InputRules, StoryRules):
         self._limits: dict[str, int] = {}
         # Names a unit building a model hands over whole (`[first, ...]`).
         self.layer_variables: set[str] = set()
+        # Those of them a model that may take its input from its data is made of.
+        self.unstated_layers: set[str] = set()
         self._layer_variables_done: set[str] = set()
         # Names a model may be built from whole, or take the layers of.
         self.model_sources: set[str] = set()
@@ -253,6 +255,7 @@ class Keeping(InputRules, StoryRules):
                     self.bindings |= facts.reads
                     self.built_from |= facts.self_attributes
                     self.layer_variables |= facts.handed & facts.reads
+                    self.unstated_layers |= self._unstated_layers_of(unit, facts)
                     self.model_sources |= self.layer_variables | {
                         name
                         for name, attribute in facts.dotted

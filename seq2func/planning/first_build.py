@@ -170,7 +170,7 @@ def input_from_first_build(
         # Asked once the data's shape is read: most data is not, and the
         # reads may need the whole file.
         return read_before_build(
-            index, plan, builds[0].call if here else None
+            index, plan, builds[0].call if here else None, shape.features
         ) or built_on_other_shape(index, plan, shape.features)
 
     if on_keras2:  # NumPy floats, cast to float32 whatever the layer's dtype

@@ -25,22 +25,27 @@ import libcst as cst
 
 from ..analysis.data_shapes import Unknown, data_shape
 from ..analysis.index import TreeIndex, WholeFileNeeded
-from ..analysis.references import references
+from ..analysis.references import Ref, references
+from .adapt_before_build import adapts_on_the_data
 from .build_shapes import build_argument
 from .plan import Plan
 
 
 def read_before_build(
-    index: TreeIndex, plan: Plan, build: cst.Call | None
+    index: TreeIndex,
+    plan: Plan,
+    build: cst.Call | None,
+    features: tuple[int | None, ...] | None = None,
 ) -> str | None:
     """Why a named layer of the model may be seen unbuilt by code the
     conversion would show it built to, or None. `build` is the first build
-    in the model's scope (None when it is elsewhere: every later read counts)."""
+    in the model's scope (None when it is elsewhere: every later read
+    counts), on data of `features`."""
     statement = plan.statement if plan.statement is not None else plan.call
     after = _end(index, statement)
     before = _start(index, build) if build is not None else None
     own = {app.expr for app in plan.applications}
-    for app in plan.applications:
+    for position, app in enumerate(plan.applications):
         name = app.expr
         if not isinstance(name, cst.Name):
             continue
@@ -51,13 +56,29 @@ def read_before_build(
             if ref.node in own or ref.rebinds:
                 continue
             if ref.deferred:
+                if build is not None and _defined_after(index, plan, ref, build):
+                    continue
                 return f"a function on line {ref.line} reads the layer `{name.value}`"
             if ref.start > after and (before is None or ref.start < before):
+                if position == 0 and adapts_on_the_data(index, ref, features):
+                    continue
                 return (
                     f"`{name.value}` on line {ref.line} reads a layer of the model"
                     " before it is built"
                 )
     return None
+
+
+def _defined_after(index: TreeIndex, plan: Plan, ref: Ref, build: cst.Call) -> bool:
+    """Whether the function reading the layer is defined by a module-level
+    statement after the one holding the model's first build, itself after
+    the site's: it cannot run before that build, which surely runs once the
+    site has (`first_build` checks it): a notebook's
+    `dataset.map(lambda x: norm_layer(x))` cells below `fit`."""
+    if not isinstance(index.scope_root(plan.call), cst.Module):
+        return False
+    built, holder = index.top_level(build), index.top_level(ref.node)
+    return _start(index, built) < _start(index, holder)
 
 
 def built_on_other_shape(

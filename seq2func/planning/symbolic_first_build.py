@@ -248,7 +248,7 @@ def _check_reads(
     """What could see the model built earlier, or its InputLayer's name move."""
     here = index.scope_root(build.call) is index.scope_root(plan.call)
     reason = read_before_build(
-        index, plan, build.call if here else None
+        index, plan, build.call if here else None, symbolic.dims
     ) or built_on_other_shape(index, plan, symbolic.dims)
     if reason is not None:
         raise Unknown(reason)

@@ -143,6 +143,7 @@ def convert_narrowed(
             narrowed.has_name,
             elided_text=narrowed.elided_text,
             may_bind_elided=narrowed.may_bind_elided,
+            may_read_elided_between=narrowed.may_read_elided_between,
             plan_only=plan_only,
             traces=traces,
         )
@@ -191,6 +192,7 @@ def _convert(
     *,
     elided_text: str = "",
     may_bind_elided: Callable[[str], bool] | None = None,
+    may_read_elided_between: Callable[[str, int, int], bool] | None = None,
     plan_only: bool = False,
     traces: SiteTraces | None = None,
 ) -> ConversionResult:
@@ -203,7 +205,15 @@ def _convert(
     code is written: the result's code is the source.
     """
     module = _parse(source, path)
-    index = TreeIndex(module, path, source, elided_text, traces, may_bind_elided)
+    index = TreeIndex(
+        module,
+        path,
+        source,
+        elided_text,
+        traces,
+        may_bind_elided,
+        may_read_elided_between,
+    )
     try:
         return _convert_indexed(
             index,

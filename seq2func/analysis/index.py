@@ -43,6 +43,7 @@ class TreeIndex:
         elided_text: str = "",
         traces: SiteTraces | None = None,
         may_bind_elided: Callable[[str], bool] | None = None,
+        may_read_elided_between: Callable[[str, int, int], bool] | None = None,
     ) -> None:
         self.module = module
         self.path = path
@@ -69,6 +70,7 @@ class TreeIndex:
         self._elided_text = elided_text
         self._elided_words: frozenset[str] | None = None
         self._may_bind_elided = may_bind_elided
+        self._may_read_elided_between = may_read_elided_between
         # A policy set anywhere in the file counts, even blanked out of `module`.
         self.mixed_precision = any(
             hint in source or hint in elided_text for hint in _MIXED_PRECISION_HINTS
@@ -116,6 +118,16 @@ class TreeIndex:
         return self.narrowed and (
             re.search(rf"\bdef\s+{re.escape(name)}\b", self._elided_text) is not None
         )
+
+    def may_be_elided_between(self, name: str, first: int, last: int) -> bool:
+        """Whether a statement narrowing blanked out may mention `name` and run
+        between lines `first` and `last` of the module's flow
+        (`Narrowed.may_read_elided_between`); without it, as `may_be_elided`."""
+        if not self.may_be_elided(name):
+            return False
+        if self._may_read_elided_between is None:
+            return True
+        return self._may_read_elided_between(name, first, last)
 
     def may_be_elided(self, name: str) -> bool:
         """Whether a statement narrowing blanked out may mention `name`: its

@@ -161,6 +161,31 @@ class Narrowed:
     def _bound_elided(self) -> dict[str, bool]:
         return {}
 
+    def may_read_elided_between(self, name: str, first: int, last: int) -> bool:
+        """Whether a blanked statement may mention `name` and run between lines
+        `first` and `last` (1-based) of the module's flow: one on those lines,
+        or one above them whose function, lambda or class reads the name
+        (`Facts.deferred`: code that may run at any time)."""
+        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        for position, (unit, kept) in enumerate(zip(self.units, self.kept)):
+            if unit.start >= last:
+                break
+            header = unit.header_of
+            end = unit.end if header is None else max(unit.end, unit.class_end)
+            if kept or not word.search("".join(self.original_lines[unit.start : end])):
+                continue
+            if end >= first:
+                return True
+            if isinstance(header, ast.ClassDef):
+                facts = Facts.of([header])
+            elif self.facts_of is not None:
+                facts = self.facts_of(position)
+            else:
+                facts = unit.facts()
+            if name in facts.deferred:
+                return True
+        return False
+
     @property
     def elided_text(self) -> str:
         """The blanked lines as the file has them, for checks that search text."""

@@ -49,7 +49,7 @@ def read_before_build(
         name = app.expr
         if not isinstance(name, cst.Name):
             continue
-        if index.may_be_elided(name.value):
+        if _may_read_elided(index, plan, name.value, position, build):
             raise WholeFileNeeded  # a blanked statement may read the layer
         scope = index.scope_root(plan.call)
         for ref in references(index, name.value, plan.call, statement, scope):
@@ -67,6 +67,25 @@ def read_before_build(
                     " before it is built"
                 )
     return None
+
+
+def _may_read_elided(
+    index: TreeIndex, plan: Plan, name: str, position: int, build: cst.Call | None
+) -> bool:
+    """Whether a statement narrowing blanked may read the layer where it matters.
+
+    The first layer's reads before the model count too (`built_on_other_shape`);
+    past it, only what may run between the model and a module-level first
+    build: a later function cannot run before it (`_defined_after`).
+    """
+    if position == 0 or build is None:
+        return index.may_be_elided(name)
+    if not isinstance(index.scope_root(plan.call), cst.Module):
+        return index.may_be_elided(name)
+    statement = plan.statement if plan.statement is not None else plan.call
+    first = index.line(index.top_level(statement))
+    last = index.pos(index.top_level(build)).end.line
+    return index.may_be_elided_between(name, first, last)
 
 
 def _defined_after(index: TreeIndex, plan: Plan, ref: Ref, build: cst.Call) -> bool:

@@ -20,11 +20,12 @@ Raises S2F101 (no input the code gives), S2F102 (no layers), S2F103 (a
 first layer whose input cannot be read: a custom layer that consumes it, one
 added in a loop or a condition, unless loops that surely run add it to a
 model built by its data: `looped_first_layer`), S2F112 (Keras 2's
-`Embedding(input_length=)` in a Keras 3 file), S2F113 (a dtype the code does not give), S2F115 (an Input that is not
-first), S2F116 (a later element that makes its own Input), S2F125 (a
-Sequential made before the last add() would take the model's automatic
-name). A little over 400 lines: the order above is one decision, read in one
-place. Fixtures:
+`Embedding(input_length=)` in a Keras 3 file), S2F113 (a dtype the code does
+not give), S2F115 (an Input that is not first), S2F116 (a later element that
+makes its own Input), S2F125 (a Sequential made before the last add() would
+take the model's automatic name). A little over 400 lines: the order above
+is one decision, read in one place.
+Fixtures:
 `input_*`, `seed001_*`, `seed002_*`, `transfer_learning_base_variable`,
 `safety_nested_model_after_input_shape`.
 """

@@ -99,6 +99,7 @@ from .build_calls import (
 from .unbuilt_summary import DISPLAYS, shown_unbuilt, with_displays
 from . import first_layer_variable
 from .first_batch import Batch, dataset_batch, original_batch
+from .looped_first_layer import added_layer
 from .keras2_first_build import (
     batch_kept,
     input_length_mismatch,
@@ -134,7 +135,12 @@ def input_from_first_build(
     if builds is None:
         return None
     # A first layer bound to a name once reads as its call (issue 12, item 2).
-    layer = first_layer_variable.bound_layer(index, plan, first, first.expr)
+    # A first `add()` in a loop adds what the loop's first turn gives it.
+    added = added_layer(index, first)
+    if added is None:
+        _explain(skip, "the loop that adds the first layer cannot be read")
+        return None
+    layer = first_layer_variable.bound_layer(index, plan, first, added)
     if not isinstance(layer, cst.Call):
         _explain(skip, f"the first layer is `{index.code(layer)}`")
         return None

@@ -18,11 +18,14 @@ that repeats the input (`build_shapes`), Keras 2's rules (`keras2`).
 Raises S2F101 (no input the code gives), S2F102 (no layers), S2F103 (a
 `build()` with another shape than the input already set), S2F109, S2F111 (a
 first layer whose input cannot be read: a custom layer that consumes it, one
-added in a loop), S2F112 (Keras 2's `Embedding(input_length=)` in a Keras 3
-file), S2F113 (a dtype the code does not give), S2F115 (an Input that is not
-first), S2F116 (a later element that makes its own Input), S2F125 (a
-Sequential made before the last add() would take the model's automatic
-name). Fixtures:
+added in a loop or a condition, unless loops that surely run add it to a
+model built by its data: `looped_first_layer`), S2F112 (Keras 2's
+`Embedding(input_length=)` in a Keras 3 file), S2F113 (a dtype the code does
+not give), S2F115 (an Input that is not first), S2F116 (a later element that
+makes its own Input), S2F125 (a Sequential made before the last add() would
+take the model's automatic name). A little over 400 lines: the order above
+is one decision, read in one place.
+Fixtures:
 `input_*`, `seed001_*`, `seed002_*`, `transfer_learning_base_variable`,
 `safety_nested_model_after_input_shape`.
 """
@@ -49,7 +52,7 @@ from ..diagnostics import (
 from .first_build import input_from_first_build
 from .first_build_custom import input_from_custom_first_build
 from .first_model_build import input_from_first_model_build
-from . import first_layer_variable, first_model, keras2
+from . import first_layer_variable, first_model, keras2, looped_first_layer
 from .build_shapes import arguments_batch_shape, drop_repeated_build, input_batch_shape
 from .custom_layers import LayerKind, layer_kind, opaque_reason
 from .input_arguments import (
@@ -94,11 +97,9 @@ def plan_input(index: TreeIndex, plan: Plan, late: bool = True) -> None:
         return
     first = apps[0]
     if not first.top_level:
-        raise Skip(
-            OPAQUE_FIRST_LAYER,
-            " (the first layer is added inside a loop or a condition)",
-            first.expr,
-        )
+        # A first layer in loops that surely run, on a model built by its data.
+        _input_from_looped_layer(index, plan, first, late)
+        return
     strip_ignored(index, plan, apps, start=1)
     base = _base_model(index, plan, first)
     if base is not None and _input_from_base_model(index, plan, first, base):
@@ -293,6 +294,29 @@ def _input_from_first_layer(
     plan.input = InputSpec(
         InputSource.BUILD, arguments=input_from_build(index, plan, build_call, expr)
     )
+
+
+def _input_from_looped_layer(
+    index: TreeIndex, plan: Plan, first: Application, late: bool
+) -> None:
+    """The input from the first build of a model whose first `add()` is in
+    loops that surely run (`looped_first_layer`); else S2F111, as before."""
+    layer = looped_first_layer.first_layer(index, plan, first)
+    strip_ignored(index, plan, plan.applications, start=1)
+    try:
+        _input_from_first_layer(index, plan, first, layer, late=False)
+    except Skip as skip:
+        if not late or skip.code not in (NO_INPUT, KERAS2_INPUT_LENGTH):
+            raise looped_first_layer.refusal(first) from None
+        if plan.build_call is None:
+            spec = input_from_first_build(index, plan, first, skip)
+            if spec is not None:
+                plan.input = spec
+                _check_no_nested_models(index, plan)
+                return
+        raise Skip(skip.code, skip.detail, skip.node) from None
+    # An input the loop's layer states, or a build(shape) after the loop.
+    raise looped_first_layer.refusal(first)
 
 
 def _input_from_layer_arguments(

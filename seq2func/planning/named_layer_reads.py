@@ -10,7 +10,11 @@ on Keras 3.15 (TF 2.21): `embedding_layer.set_weights([w])` there raises
 conversion; `.built`, `.weights` and `get_weights()` differ too. So every
 read of such a name after the model is made must come after its first
 build; a read in a function, which may run at any time, keeps the site
-(S2F101, with the read in its message). Reads before the model is made
+(S2F101, with the read in its message). A layer is reached by its name,
+by the names of a literal list a loop of `add()` goes over
+(`for layer in [a, b]`), or by the attribute or item it is held on
+(`holder.dense`, `blocks["a"]`: a read of `holder` counts unless it goes
+to another attribute). Reads before the model is made
 (`layer.build((None, 3))`) see the same layer in both, but a layer built
 there on another shape than the data's would make the converted model raise
 where it is made, and the original at its first build (maybe inside an
@@ -28,7 +32,7 @@ from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.references import Ref, references
 from .adapt_before_build import adapts_on_the_data
 from .build_shapes import build_argument
-from .plan import Plan
+from .plan import Application, Plan
 
 
 def read_before_build(
@@ -41,31 +45,122 @@ def read_before_build(
     conversion would show it built to, or None. `build` is the first build
     in the model's scope (None when it is elsewhere: every later read
     counts), on data of `features`."""
+    named = [_named_layers(index, app) for app in plan.applications]
+    own = {app.expr for app in plan.applications} | {
+        _root(node) for names in named for node in names
+    }
+    for position, names in enumerate(named):
+        for name in names:
+            reason = _read_between(index, plan, name, position, own, build, features)
+            if reason is not None:
+                return reason
+    return None
+
+
+def _named_layers(index: TreeIndex, app: Application) -> list[cst.BaseExpression]:
+    """What an application reaches its layers by: the layer's own name, or
+    the attribute or item it is held on; in `for layer in [a, b]:
+    model.add(layer)`, `a` and `b` too, and the list's name when the loop
+    goes over one bound once to a literal list."""
+    expr = app.expr
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        return _elements(expr)
+    if isinstance(expr, (cst.Attribute, cst.Subscript)):
+        return [expr] if isinstance(_root(expr), cst.Name) else []
+    if not isinstance(expr, cst.Name):
+        return []
+    names = [expr]
+    loop = next(
+        (
+            a
+            for a in index.ancestors(expr)
+            if isinstance(a, cst.For)
+            and isinstance(a.target, cst.Name)
+            and a.target.value == expr.value
+        ),
+        None,
+    )
+    if loop is None:
+        return names
+    iterable = loop.iter
+    if isinstance(iterable, cst.Name):
+        names.append(iterable)
+        iterable = index.single_value(iterable) or iterable
+    if isinstance(iterable, (cst.List, cst.Tuple)):
+        names += _elements(iterable)
+    return names
+
+
+def _elements(display: cst.List | cst.Tuple) -> list[cst.BaseExpression]:
+    return [e.value for e in display.elements if isinstance(e.value, cst.Name)]
+
+
+def _root(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`holder` of `holder.dense` or `blocks["a"]`: what the layer is reached from."""
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return expr
+
+
+def _reaches(index: TreeIndex, node: cst.CSTNode, path: str) -> bool:
+    """Whether a read of the root name may reach the layer `path` spells
+    (`holder.dense`): it spells the path or a part of it that goes elsewhere
+    whole (`f(holder)`); `holder.other` does not."""
+    while True:
+        code = index.code(node)
+        if code == path:
+            return True
+        parent = index.parent(node)
+        if not (
+            isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node
+        ):
+            return True  # a part of the path, handed on whole
+        longer = index.code(parent)
+        if not path.startswith(longer) or path[len(longer) : len(longer) + 1] not in (
+            "",
+            ".",
+            "[",
+        ):
+            return False
+        node = parent
+
+
+def _read_between(
+    index: TreeIndex,
+    plan: Plan,
+    name: cst.BaseExpression,
+    position: int,
+    own: set[cst.BaseExpression],
+    build: cst.Call | None,
+    features: tuple[int | None, ...] | None,
+) -> str | None:
+    """Why a read of `name` may see the layer unbuilt where the conversion
+    shows it built, or None."""
     statement = plan.statement if plan.statement is not None else plan.call
     after = _end(index, statement)
     before = _start(index, build) if build is not None else None
-    own = {app.expr for app in plan.applications}
-    for position, app in enumerate(plan.applications):
-        name = app.expr
-        if not isinstance(name, cst.Name):
+    root = _root(name)
+    assert isinstance(root, cst.Name)
+    path = index.code(name)
+    if _may_read_elided(index, plan, root.value, position, build):
+        raise WholeFileNeeded  # a blanked statement may read the layer
+    scope = index.scope_root(plan.call)
+    for ref in references(index, root.value, plan.call, statement, scope):
+        if ref.node in own or ref.rebinds:
             continue
-        if _may_read_elided(index, plan, name.value, position, build):
-            raise WholeFileNeeded  # a blanked statement may read the layer
-        scope = index.scope_root(plan.call)
-        for ref in references(index, name.value, plan.call, statement, scope):
-            if ref.node in own or ref.rebinds:
+        if root is not name and not _reaches(index, ref.node, path):
+            continue
+        if ref.deferred:
+            if build is not None and _defined_after(index, plan, ref, build):
                 continue
-            if ref.deferred:
-                if build is not None and _defined_after(index, plan, ref, build):
-                    continue
-                return f"a function on line {ref.line} reads the layer `{name.value}`"
-            if ref.start > after and (before is None or ref.start < before):
-                if position == 0 and adapts_on_the_data(index, ref, features):
-                    continue
-                return (
-                    f"`{name.value}` on line {ref.line} reads a layer of the model"
-                    " before it is built"
-                )
+            return f"a function on line {ref.line} reads the layer `{path}`"
+        if ref.start > after and (before is None or ref.start < before):
+            if position == 0 and adapts_on_the_data(index, ref, features):
+                continue
+            return (
+                f"`{path}` on line {ref.line} reads a layer of the model"
+                " before it is built"
+            )
     return None
 
 

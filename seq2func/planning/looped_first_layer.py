@@ -26,11 +26,9 @@ first layer at the top level does; layers, weights and outputs agree.
 
 `for layer in [Dense(8), Dense(4)]: model.add(layer)` adds the list's first
 element first. Its elements must all be built-in Keras layers made there:
-a layer bound to a name and read before the first build would be built
-earlier in the converted code, and `named_layer_reads` looks for such reads
-only on the model's own elements, as `inputs` looks only there for an
-Input that is not first or a nested model. The loop variable must not be
-rebound before the `add()`.
+a name there could hold an Input or a model, which `inputs` looks for only
+on the model's own elements. The loop variable must not be rebound before
+the `add()`.
 
 Not done: a loop that may run no turn (`range(n)`), an `if` or a `while`
 around the first `add()`. There any `add()` up to the first top-level one

@@ -80,11 +80,17 @@ class Narrowed:
         """
         found = self._found.get(name)
         if found is None:
-            found = self._found[name] = any(
+            found = self._found[name] = name in self._words and any(
                 name in identifiers(statement)
                 for statement in self._statements_spelling(name)
             )
         return found
+
+    @cached_property
+    def _words(self) -> frozenset[str]:
+        """Every word the file spells: most names a rewrite asks about are not
+        one, and one pass over the text answers them all."""
+        return frozenset(re.findall(r"\w+", self._text))
 
     def _statements_spelling(self, name: str) -> list[ast.stmt]:
         """The top-level statements whose lines spell `name` as a word, in order."""

@@ -143,16 +143,17 @@ def _lora(index: TreeIndex, application: Application) -> str | None:
     expr = application.expr
     if not isinstance(expr, cst.Call):
         return None
-    head = index.code(expr.func)
     for arg in expr.args:
         if arg.star == "**" and _may_hold_lora(index, arg.value):
-            return f"{head}(**...) may make LoRA weights when built"
+            return f"{index.code(expr.func)}(**...) may make LoRA weights when built"
         if (
             arg.keyword is not None
             and arg.keyword.value == "lora_rank"
             and not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
         ):
-            return f"{head}(lora_rank=...) makes LoRA weights when built"
+            return (
+                f"{index.code(expr.func)}(lora_rank=...) makes LoRA weights when built"
+            )
     return None
 
 

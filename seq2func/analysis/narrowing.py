@@ -28,9 +28,10 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
+import functools
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -143,25 +144,10 @@ class Narrowed:
         return found
 
     def _binds_elided(self, name: str) -> bool:
-        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
-        for position, (unit, kept) in enumerate(zip(self.units, self.kept)):
-            if kept:
-                continue
-            header = unit.header_of
-            whole_class = isinstance(header, ast.ClassDef)
-            # A header's clauses (`except ... as name`) run past its first block.
-            end = unit.end if header is None else header.end_lineno or unit.end
-            if not word.search("".join(self.original_lines[unit.start : end])):
-                continue
-            if whole_class:
-                facts = Facts.of([header])
-            elif self.facts_of is not None:
-                facts = self.facts_of(position)
-            else:
-                facts = unit.facts()
-            if name in facts.stores or name in facts.binds:
-                return True
-        return False
+        return any(
+            name in facts().stores or name in facts().binds
+            for _, _, facts in self._blanked_spelling(name)
+        )
 
     @cached_property
     def _bound_elided(self) -> dict[str, bool]:
@@ -172,25 +158,37 @@ class Narrowed:
         `first` and `last` (1-based) of the module's flow: one on those lines,
         or one above them whose function, lambda or class reads the name
         (`Facts.deferred`: code that may run at any time)."""
-        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
-        for position, (unit, kept) in enumerate(zip(self.units, self.kept)):
+        for unit, end, facts in self._blanked_spelling(name):
             if unit.start >= last:
                 break
-            header = unit.header_of
-            end = unit.end if header is None else max(unit.end, unit.class_end)
-            if kept or not word.search("".join(self.original_lines[unit.start : end])):
-                continue
-            if end >= first:
-                return True
-            if isinstance(header, ast.ClassDef):
-                facts = Facts.of([header])
-            elif self.facts_of is not None:
-                facts = self.facts_of(position)
-            else:
-                facts = unit.facts()
-            if name in facts.deferred:
+            if end >= first or name in facts().deferred:
                 return True
         return False
+
+    def _blanked_spelling(
+        self, name: str
+    ) -> Iterator[tuple[Unit, int, Callable[[], Facts]]]:
+        """The blanked units whose lines spell `name`, in order, each with the
+        0-based line after its last (a header's whole statement: its clauses,
+        `except ... as name`, run past its first block) and its facts, read
+        when asked: a blanked class's with all its body, else those narrowing
+        already read of it where it read any."""
+        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        for position, (unit, kept) in enumerate(zip(self.units, self.kept)):
+            if kept:
+                continue
+            header = unit.header_of
+            end = unit.end if header is None else header.end_lineno or unit.end
+            if word.search("".join(self.original_lines[unit.start : end])):
+                yield unit, end, functools.partial(self._unit_facts, position)
+
+    def _unit_facts(self, position: int) -> Facts:
+        unit = self.units[position]
+        if isinstance(unit.header_of, ast.ClassDef):
+            return Facts.of([unit.header_of])
+        if self.facts_of is not None:
+            return self.facts_of(position)
+        return unit.facts()
 
     @property
     def elided_text(self) -> str:

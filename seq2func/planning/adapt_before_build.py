@@ -20,6 +20,14 @@ the model's first build finds it built in both. Only the default or a
 stated axis past the batch one: `axis=0` keeps the batch dimension, which
 an Input leaves unknown, so `build` would raise on it where `adapt` did not.
 
+One thing differs, and nothing reads it back but a saved file's config:
+the layer's build config records the shape it was first built on, `(N, d)`
+in the original and `(None, d)` in the converted code; loading builds the
+same weights from either.
+
+Keras 3 only: in tf_keras, `adapt` builds an unbuilt layer outside the
+model's name scope (weights `mean:0`, not `normalization/mean:0`) and sets
+its `batch_input_shape`, which .h5 weight files and configs keep.
 Other layers with an `adapt` (TextVectorization, the lookups) are not a
 first layer the input step converts; Discretization is left out.
 Fixtures: `input_first_build_adapt*`.
@@ -34,14 +42,16 @@ from ..analysis.data_shapes import Unknown, data_shape
 from ..analysis.index import TreeIndex
 from ..analysis.references import Ref
 from .first_layer_variable import binding
+from .keras2_first_build import is_keras2_model
+from .plan import Plan
 
 
 def adapts_on_the_data(
-    index: TreeIndex, ref: Ref, features: tuple[int | None, ...] | None
+    index: TreeIndex, plan: Plan, ref: Ref, features: tuple[int | None, ...] | None
 ) -> bool:
     """Whether `ref` is `layer.adapt(x)`, a statement of its own, adapting a
-    Keras Normalization layer on data of the first build's `features`."""
-    if features is None:
+    Keras 3 Normalization layer on data of the first build's `features`."""
+    if features is None or is_keras2_model(index, plan):
         return False
     attribute = index.parent(ref.node)
     if not (isinstance(attribute, cst.Attribute) and attribute.attr.value == "adapt"):
@@ -72,16 +82,21 @@ def _data(call: cst.Call) -> cst.BaseExpression | None:
 
 
 def _is_normalization(index: TreeIndex, name: cst.BaseExpression, ndim: int) -> bool:
+    """Whether the name is bound to `Normalization(...)` whose axis, the first
+    positional argument or `axis=`, is a literal past the batch one of
+    `ndim`-dimensional data (the default, -1, is)."""
     call = binding(index, name)
     if call is None:
         return False
     layer = keras_names.keras_layer_class(index.qualified(call.func))
     if layer != "Normalization":
         return False
-    for arg in call.args:
+    for position, arg in enumerate(call.args):
         if arg.star:
             return False
-        if arg.keyword is not None and arg.keyword.value == "axis":
+        if (arg.keyword is None and position == 0) or (
+            arg.keyword is not None and arg.keyword.value == "axis"
+        ):
             return _past_the_batch(arg.value, ndim)
     return True
 

@@ -106,6 +106,7 @@ from .keras2_first_build import (
     is_keras2_model,
     keras2_unlike_keras3,
 )
+from .batch_axis_layers import batch_axis_layer
 from .named_layer_reads import built_on_other_shape, read_before_build
 from .returned_model import SHAPE_READS, NotBuilt, is_return, returned_builds
 from .input_arguments import compute_dtype
@@ -175,9 +176,13 @@ def input_from_first_build(
     def check(shape: DataShape) -> str | None:
         # Asked once the data's shape is read: most data is not, and the
         # reads may need the whole file.
-        return read_before_build(
-            index, plan, builds[0].call if here else None, shape.features
-        ) or built_on_other_shape(index, plan, shape.features)
+        return (
+            read_before_build(
+                index, plan, builds[0].call if here else None, shape.features
+            )
+            or built_on_other_shape(index, plan, shape.features)
+            or batch_axis_layer(index, plan)
+        )
 
     if on_keras2:  # NumPy floats, cast to float32 whatever the layer's dtype
         return _keras2_input(index, plan, skip, builds, layer, check)

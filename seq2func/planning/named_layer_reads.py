@@ -26,6 +26,7 @@ Fixtures: `input_first_build_variable_layer*`.
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import ExpressionContext
 
 from ..analysis.data_shapes import Unknown, data_shape
 from ..analysis.index import TreeIndex, WholeFileNeeded
@@ -46,30 +47,39 @@ def read_before_build(
     in the model's scope (None when it is elsewhere: every later read
     counts), on data of `features`."""
     named = [_named_layers(index, app) for app in plan.applications]
+    for names in named:
+        if isinstance(names, str):
+            return names
     own = {app.expr for app in plan.applications} | {
-        _root(node) for names in named for node in names
+        _root(node) for names in named for node, _ in names  # type: ignore[misc]
     }
     for position, names in enumerate(named):
-        for name in names:
-            reason = _read_between(index, plan, name, position, own, build, features)
+        for name, listing in names:  # type: ignore[misc]
+            reason = _read_between(
+                index, plan, name, listing, position, own, build, features
+            )
             if reason is not None:
                 return reason
     return None
 
 
-def _named_layers(index: TreeIndex, app: Application) -> list[cst.BaseExpression]:
+def _named_layers(
+    index: TreeIndex, app: Application
+) -> list[tuple[cst.BaseExpression, bool]] | str:
     """What an application reaches its layers by: the layer's own name, or
     the attribute or item it is held on; in `for layer in [a, b]:
     model.add(layer)`, `a` and `b` too, and the list's name when the loop
-    goes over one bound once to a literal list."""
+    goes over one bound once to a literal list (True beside it: any use of
+    the list before the model may change what it holds). A loop over another list
+    (filled by `append`, made elsewhere) adds layers other names may reach:
+    the reason why, a string. A loop over another model's `layers` adds
+    layers that model's input has built already (`layers_from_model`)."""
     expr = app.expr
-    if isinstance(expr, (cst.List, cst.Tuple)):
-        return _elements(expr)
     if isinstance(expr, (cst.Attribute, cst.Subscript)):
-        return [expr] if isinstance(_root(expr), cst.Name) else []
+        return [(expr, False)] if isinstance(_root(expr), cst.Name) else []
     if not isinstance(expr, cst.Name):
         return []
-    names = [expr]
+    names: list[tuple[cst.BaseExpression, bool]] = [(expr, False)]
     loop = next(
         (
             a
@@ -84,15 +94,28 @@ def _named_layers(index: TreeIndex, app: Application) -> list[cst.BaseExpression
         return names
     iterable = loop.iter
     if isinstance(iterable, cst.Name):
-        names.append(iterable)
+        names.append((iterable, True))
         iterable = index.single_value(iterable) or iterable
-    if isinstance(iterable, (cst.List, cst.Tuple)):
-        names += _elements(iterable)
-    return names
+    if isinstance(iterable, (cst.List, cst.Tuple)) and not any(
+        isinstance(e, cst.StarredElement) for e in iterable.elements
+    ):
+        names += [
+            (e.value, False) for e in iterable.elements if isinstance(e.value, cst.Name)
+        ]
+        return names
+    if _layers_of_a_model(loop.iter):
+        return names
+    return (
+        f"the layers `for {expr.value} in {index.code(loop.iter)}` adds may be"
+        " reached by other names"
+    )
 
 
-def _elements(display: cst.List | cst.Tuple) -> list[cst.BaseExpression]:
-    return [e.value for e in display.elements if isinstance(e.value, cst.Name)]
+def _layers_of_a_model(iterable: cst.BaseExpression) -> bool:
+    """`base.layers` or a slice of it."""
+    if isinstance(iterable, cst.Subscript):
+        iterable = iterable.value
+    return isinstance(iterable, cst.Attribute) and iterable.attr.value == "layers"
 
 
 def _root(expr: cst.BaseExpression) -> cst.BaseExpression:
@@ -102,33 +125,64 @@ def _root(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr
 
 
-def _reaches(index: TreeIndex, node: cst.CSTNode, path: str) -> bool:
-    """Whether a read of the root name may reach the layer `path` spells
-    (`holder.dense`): it spells the path or a part of it that goes elsewhere
-    whole (`f(holder)`); `holder.other` does not."""
-    while True:
-        code = index.code(node)
-        if code == path:
-            return True
+def _steps(path: cst.BaseExpression) -> list[str | None]:
+    """The attribute names from the root to the layer; None for an item."""
+    steps: list[str | None] = []
+    while isinstance(path, (cst.Attribute, cst.Subscript)):
+        steps.append(path.attr.value if isinstance(path, cst.Attribute) else None)
+        path = path.value
+    return steps[::-1]
+
+
+def _reaches(index: TreeIndex, node: cst.CSTNode, steps: list[str | None]) -> bool:
+    """Whether a read of the root name may reach the layer down `steps`.
+
+    Only another attribute read as a field (`holder.name`) goes elsewhere. A
+    method called on the way (`holder.describe()`) gets it as `self`; any
+    item of a container (`blocks[k]`, `blocks.values()`) may be the layer's,
+    whatever the key is spelled; a part handed on whole (`f(holder)`) may
+    reach it too.
+    """
+    parent = index.parent(node)
+    if isinstance(parent, cst.Param) and parent.name is node:
+        return False  # `def __init__(self)` binds the root
+    for step in steps:
         parent = index.parent(node)
         if not (
             isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node
         ):
             return True  # a part of the path, handed on whole
-        longer = index.code(parent)
-        if not path.startswith(longer) or path[len(longer) : len(longer) + 1] not in (
-            "",
-            ".",
-            "[",
-        ):
-            return False
+        if step is None or isinstance(parent, cst.Subscript):
+            return True
+        if parent.attr.value != step:
+            call = index.parent(parent)
+            return isinstance(call, cst.Call) and call.func is parent
         node = parent
+    # `holder.dense = Dense(2)` binds the layer; it reads nothing of it.
+    return index.context(node) is not ExpressionContext.STORE
+
+
+def _handed_on(index: TreeIndex, node: cst.CSTNode) -> bool:
+    """Whether the layer is handed on whole there: stored, listed or passed,
+    not read by an attribute or called (`kept = [head]`, `f(head)`)."""
+    parent = index.parent(node)
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        return False
+    return not (isinstance(parent, cst.Call) and parent.func is node)
+
+
+def _lazy(index: TreeIndex, node: cst.CSTNode, scope: cst.CSTNode) -> bool:
+    """In a generator expression, whose body runs when it is iterated."""
+    return any(
+        isinstance(a, cst.GeneratorExp) for a in index.ancestors_below(node, scope)
+    )
 
 
 def _read_between(
     index: TreeIndex,
     plan: Plan,
     name: cst.BaseExpression,
+    listing: bool,
     position: int,
     own: set[cst.BaseExpression],
     build: cst.Call | None,
@@ -137,30 +191,33 @@ def _read_between(
     """Why a read of `name` may see the layer unbuilt where the conversion
     shows it built, or None."""
     statement = plan.statement if plan.statement is not None else plan.call
-    after = _end(index, statement)
+    start, after = _start(index, statement), _end(index, statement)
     before = _start(index, build) if build is not None else None
     root = _root(name)
     assert isinstance(root, cst.Name)
-    path = index.code(name)
+    path, steps = index.code(name), _steps(name)
     if _may_read_elided(index, plan, root.value, position, build):
         raise WholeFileNeeded  # a blanked statement may read the layer
     scope = index.scope_root(plan.call)
     for ref in references(index, root.value, plan.call, statement, scope):
-        if ref.node in own or ref.rebinds:
+        if ref.node in own or ref.rebinds or not _reaches(index, ref.node, steps):
             continue
-        if root is not name and not _reaches(index, ref.node, path):
-            continue
-        if ref.deferred:
+        if ref.deferred or _lazy(index, ref.node, scope):
             if build is not None and _defined_after(index, plan, ref, build):
                 continue
             return f"a function on line {ref.line} reads the layer `{path}`"
+        if ref.start < start and (
+            listing or root is not name or _handed_on(index, ref.node)
+        ):
+            # What it is handed to, or holds it, may read it later; a list
+            # of layers used before may hold others.
+            if listing:
+                return f"`{path}` on line {ref.line} may change the layers it holds"
+            return f"`{path}` is handed on, on line {ref.line}, before the model"
         if ref.start > after and (before is None or ref.start < before):
-            if position == 0 and adapts_on_the_data(index, ref, features):
+            if position == 0 and adapts_on_the_data(index, plan, ref, features):
                 continue
-            return (
-                f"`{path}` on line {ref.line} reads a layer of the model"
-                " before it is built"
-            )
+            return f"`{path}` on line {ref.line} reads a layer of the model before it is built"
     return None
 
 

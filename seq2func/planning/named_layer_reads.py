@@ -199,13 +199,17 @@ def _read_between(
     if _may_read_elided(index, plan, root.value, position, build):
         raise WholeFileNeeded  # a blanked statement may read the layer
     scope = index.scope_root(plan.call)
-    for ref in references(index, root.value, plan.call, statement, scope):
+    refs = references(index, root.value, plan.call, statement, scope)
+    barrier = _bound_again(index, refs, _start(index, name), scope)
+    for ref in refs:
         if ref.node in own or ref.rebinds or not _reaches(index, ref.node, steps):
             continue
         if ref.deferred or _lazy(index, ref.node, scope):
             if build is not None and _defined_after(index, plan, ref, build):
                 continue
             return f"a function on line {ref.line} reads the layer `{path}`"
+        if barrier is not None and ref.start < barrier:
+            continue  # another object the name held before
         if ref.start < start and (
             listing or root is not name or _handed_on(index, ref.node)
         ):
@@ -219,6 +223,29 @@ def _read_between(
                 continue
             return f"`{path}` on line {ref.line} reads a layer of the model before it is built"
     return None
+
+
+def _bound_again(
+    index: TreeIndex, refs: list[Ref], taken: tuple[int, int], scope: cst.CSTNode
+) -> tuple[int, int] | None:
+    """Where the name is last bound, surely, before the model takes the layer
+    (a notebook's `norm_layer = Normalization()` cell after cell): reads
+    before it are of another object. A binding under an `if`, a loop or a
+    `try` may not run, and stops nothing."""
+    found = None
+    for ref in refs:
+        if ref.start >= taken:
+            break
+        if (
+            ref.rebinds
+            and not ref.deferred
+            and not any(
+                isinstance(a, cst.BaseCompoundStatement)
+                for a in index.ancestors_below(ref.node, scope)
+            )
+        ):
+            found = ref.start
+    return found
 
 
 def _may_read_elided(

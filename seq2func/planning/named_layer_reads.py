@@ -10,11 +10,17 @@ on Keras 3.15 (TF 2.21): `embedding_layer.set_weights([w])` there raises
 conversion; `.built`, `.weights` and `get_weights()` differ too. So every
 read of such a name after the model is made must come after its first
 build; a read in a function, which may run at any time, keeps the site
-(S2F101, with the read in its message). A layer is reached by its name,
-by the names of a literal list a loop of `add()` goes over
-(`for layer in [a, b]`), or by the attribute or item it is held on
-(`holder.dense`, `blocks["a"]`: a read of `holder` counts unless it goes
-to another attribute). Reads before the model is made
+(S2F101, with the read in its message); so does one in a generator
+expression, whose body runs when it is iterated. A layer is reached by its
+name, by the names of a literal list a loop of `add()` goes over
+(`for layer in [a, b]`; a list filled any other way may hold layers other
+names reach), or by the attribute or item it is held on (`holder.dense`,
+`blocks["a"]`: a read of `holder` counts unless it reads another attribute
+as a field; a method gets the holder as `self`, and an item is reached
+whatever its key is spelled). A layer handed on before the model
+(`kept = [head]`, `f(head)`) may be read through what holds it. Reads of a
+name before it is surely bound again are of another object (a notebook's
+`norm_layer = Normalization()` cell after cell). Reads before the model is made
 (`layer.build((None, 3))`) see the same layer in both, but a layer built
 there on another shape than the data's would make the converted model raise
 where it is made, and the original at its first build (maybe inside an
@@ -24,6 +30,8 @@ Fixtures: `input_first_build_variable_layer*`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import ExpressionContext
@@ -53,11 +61,10 @@ def read_before_build(
     own = {app.expr for app in plan.applications} | {
         _root(node) for names in named for node, _ in names  # type: ignore[misc]
     }
+    window = _Window.of(index, plan, build, features, frozenset(own))
     for position, names in enumerate(named):
         for name, listing in names:  # type: ignore[misc]
-            reason = _read_between(
-                index, plan, name, listing, position, own, build, features
-            )
+            reason = window.read(name, listing, position)
             if reason is not None:
                 return reason
     return None
@@ -178,51 +185,77 @@ def _lazy(index: TreeIndex, node: cst.CSTNode, scope: cst.CSTNode) -> bool:
     )
 
 
-def _read_between(
-    index: TreeIndex,
-    plan: Plan,
-    name: cst.BaseExpression,
-    listing: bool,
-    position: int,
-    own: set[cst.BaseExpression],
-    build: cst.Call | None,
-    features: tuple[int | None, ...] | None,
-) -> str | None:
-    """Why a read of `name` may see the layer unbuilt where the conversion
-    shows it built, or None."""
-    statement = plan.statement if plan.statement is not None else plan.call
-    start, after = _start(index, statement), _end(index, statement)
-    before = _start(index, build) if build is not None else None
-    root = _root(name)
-    assert isinstance(root, cst.Name)
-    path, steps = index.code(name), _steps(name)
-    if _may_read_elided(index, plan, root.value, position, build):
-        raise WholeFileNeeded  # a blanked statement may read the layer
-    scope = index.scope_root(plan.call)
-    refs = references(index, root.value, plan.call, statement, scope)
-    barrier = _bound_again(index, refs, _start(index, name), scope)
-    for ref in refs:
-        if ref.node in own or ref.rebinds or not _reaches(index, ref.node, steps):
-            continue
-        if ref.deferred or _lazy(index, ref.node, scope):
-            if build is not None and _defined_after(index, plan, ref, build):
+@dataclass(frozen=True)
+class _Window:
+    """Where reads of the model's layers matter: the site's statement, the
+    first build, the scope they share."""
+
+    index: TreeIndex
+    plan: Plan
+    build: cst.Call | None
+    features: tuple[int | None, ...] | None
+    own: frozenset[cst.BaseExpression]  # the model's own mentions of its layers
+    statement: cst.CSTNode
+    scope: cst.CSTNode
+
+    @classmethod
+    def of(
+        cls,
+        index: TreeIndex,
+        plan: Plan,
+        build: cst.Call | None,
+        features: tuple[int | None, ...] | None,
+        own: frozenset[cst.BaseExpression],
+    ) -> _Window:
+        statement = plan.statement if plan.statement is not None else plan.call
+        scope = index.scope_root(plan.call)
+        return cls(index, plan, build, features, own, statement, scope)
+
+    def read(
+        self, name: cst.BaseExpression, listing: bool, position: int
+    ) -> str | None:
+        """Why a read of `name` (`listing`: a list a loop of `add()` goes
+        over; `position`: its layer's place) may see the layer unbuilt where
+        the conversion shows it built, or None."""
+        index, plan, build, scope = self.index, self.plan, self.build, self.scope
+        start, after = _start(index, self.statement), _end(index, self.statement)
+        before = _start(index, build) if build is not None else None
+        root = _root(name)
+        assert isinstance(root, cst.Name)
+        path, steps = index.code(name), _steps(name)
+        if _may_read_elided(index, plan, root.value, position, build):
+            raise WholeFileNeeded  # a blanked statement may read the layer
+        refs = references(index, root.value, plan.call, self.statement, scope)
+        barrier = _bound_again(index, refs, _start(index, name), scope)
+        for ref in refs:
+            if ref.node in self.own or ref.rebinds:
                 continue
-            return f"a function on line {ref.line} reads the layer `{path}`"
-        if barrier is not None and ref.start < barrier:
-            continue  # another object the name held before
-        if ref.start < start and (
-            listing or root is not name or _handed_on(index, ref.node)
-        ):
-            # What it is handed to, or holds it, may read it later; a list
-            # of layers used before may hold others.
-            if listing:
-                return f"`{path}` on line {ref.line} may change the layers it holds"
-            return f"`{path}` is handed on, on line {ref.line}, before the model"
-        if ref.start > after and (before is None or ref.start < before):
-            if position == 0 and adapts_on_the_data(index, plan, ref, features):
+            if not _reaches(index, ref.node, steps):
                 continue
-            return f"`{path}` on line {ref.line} reads a layer of the model before it is built"
-    return None
+            if ref.deferred or _lazy(index, ref.node, scope):
+                if build is not None and _defined_after(index, plan, ref, build):
+                    continue
+                return f"a function on line {ref.line} reads the layer `{path}`"
+            if barrier is not None and ref.start < barrier:
+                continue  # another object the name held before
+            if ref.start < start and (
+                listing or root is not name or _handed_on(index, ref.node)
+            ):
+                # What it is handed to, or holds it, may read it later; a
+                # list of layers used before may hold others.
+                if listing:
+                    return f"`{path}` on line {ref.line} may change the layers it holds"
+                return f"`{path}` is handed on, on line {ref.line}, before the model"
+            if ref.start > after and (before is None or ref.start < before):
+                if position == 0 and adapts_on_the_data(
+                    index, plan, ref, self.features
+                ):
+                    continue
+                return (
+                    f"`{path}` on line {ref.line} reads a layer of the model"
+                    " before it is built"
+                )
+        return None
 
 
 def _bound_again(

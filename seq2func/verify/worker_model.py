@@ -142,10 +142,14 @@ def _config(layer):
     # input_shape Keras ignored, so the copy in the config is not compared.
     config.pop("batch_input_shape", None)
     # A lambda's serialised bytecode carries its line numbers, which a rewrite
-    # moves; what it computes is checked by comparing outputs.
+    # moves; what it computes is checked by comparing outputs. Keras 3 writes
+    # it as a `__lambda__` dict, Keras 2 as `func_dump`'s list beside
+    # `function_type: "lambda"`.
     for key in ("function", "output_shape", "mask"):
         value = config.get(key)
-        if isinstance(value, dict) and value.get("class_name") == "__lambda__":
+        if (
+            isinstance(value, dict) and value.get("class_name") == "__lambda__"
+        ) or config.get(f"{key}_type") == "lambda":
             config[key] = "<lambda>"
     return config
 

@@ -190,7 +190,8 @@ def _compared(
         compare(compared, converted, workdir), original, deferred
     )
     unsaved = original.get("checkpoint_unsaved")
-    if unsaved:
+    unloadable = original.get("checkpoint_unloadable")
+    if unsaved or unloadable:
         comparison = _without_checkpoint(comparison)
     expected = expected_differences(keras) + (
         (batch_difference,) if batch_difference else ()
@@ -211,6 +212,12 @@ def _compared(
             f" {unsaved}; TensorFlow's legacy copy of Keras 2,"
             " tensorflow.python.keras, no longer saves them; every other"
             " check passed)"
+        )
+    elif unloadable and comparison.equivalent:
+        status, code = "unverifiable", ORIGINAL_FAILS
+        detail = (
+            " (the original cannot load the weights it saved, so the checkpoint"
+            f" check proves nothing: {unloadable}; every other check passed)"
         )
     return _verdict(
         task,

@@ -369,6 +369,16 @@ TABLE = [
         "{model}: {detail}",
         "The layers stay the other model's own objects, weights included, as they were.",
     ),
+    Code(
+        "S2F223",
+        "note",
+        "summary-so-far",
+        "{model}: {detail} ran between the add() calls; a Functional model over the"
+        " layers added so far prints them now",
+        "The same layers, output shapes and parameter counts, with the InputLayer "
+        "row and a new model's name; that model's automatic name takes a number, so "
+        "the converted model's own name ends in _1 unless the Sequential had a name=.",
+    ),
     # Verification.
     Code(
         "S2F301",

@@ -82,14 +82,18 @@ def _layer(draw, mod: str, first_shape: str | None) -> str:
     return f"{mod}.BatchNormalization({extra.lstrip(', ')})"
 
 
+INPUT_KINDS = ("input_shape", "input_dim", "Input", "InputLayer", "build")
+
+
 @st.composite
-def programs(draw) -> Program:
+def programs(draw, input_kind: str | None = None) -> Program:
+    """A Sequential program; `input_kind` (one of `INPUT_KINDS`) fixes where its
+    input comes from."""
     imports, seq, mod, inp, input_layer = draw(st.sampled_from(SPELLINGS))
     features = draw(st.integers(1, 6))
     count = draw(st.integers(1, 4))
-    input_kind = draw(
-        st.sampled_from(["input_shape", "input_dim", "Input", "InputLayer", "build"])
-    )
+    if input_kind is None:
+        input_kind = draw(st.sampled_from(INPUT_KINDS))
     if input_kind == "Input" and inp is None:
         input_kind = "input_shape"
     form = draw(st.sampled_from(["list", "add", "mixed"]))

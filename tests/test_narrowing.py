@@ -257,11 +257,23 @@ def test_a_use_before_a_later_add_is_kept():
         "import keras\n\nmodel = keras.Sequential()\n"
         "model.add(keras.layers.Dense(2, input_shape=(3,)))\n"
         + PADDING
-        + "model.summary()\nmodel.add(keras.layers.Dense(1))\n"
+        + "n = model.count_params()\nmodel.add(keras.layers.Dense(1))\n"
     )
     result, narrowed = same_both_ways(source)
     assert [site.skip_codes for site in result.sites] == [("S2F104",)]
-    assert "model.summary()" in narrowed
+    assert "model.count_params()" in narrowed
+
+
+def test_a_summary_before_a_later_add_shows_the_layers_so_far_both_ways():
+    source = (
+        "import keras\n\nmodel = keras.Sequential()\n"
+        "model.add(keras.layers.Dense(2, input_shape=(3,)))\n"
+        + PADDING
+        + "model.summary()\nmodel.add(keras.layers.Dense(1))\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.status for site in result.sites] == ["converted"]
+    assert "keras.Model(inputs, x).summary()\n" in result.code
 
 
 def test_a_use_before_a_later_build_is_kept():

@@ -108,14 +108,23 @@ def test_sites_and_diagnostics_name_the_cell():
 
 
 def test_a_cell_in_between_that_uses_the_incomplete_model_skips_it():
-    result = convert_notebook(USED_BETWEEN, "u.ipynb")
+    text = USED_BETWEEN.replace('"model.summary()"', '"len(model.layers)"')
+    result = convert_notebook(text, "u.ipynb")
     model = next(s for s in result.sites if s.target == "model")
     assert model.status == "skipped" and model.skip_codes == ("S2F104",)
     assert "cell 3" in model.diagnostics[0].message
     cells = json.loads(result.text)["cells"]
     assert "".join(cells[2]["source"]) == "".join(
-        json.loads(USED_BETWEEN)["cells"][2]["source"]
+        json.loads(text)["cells"][2]["source"]
     )
+
+
+def test_a_summary_in_a_cell_between_the_adds_shows_the_layers_so_far():
+    result = convert_notebook(USED_BETWEEN, "u.ipynb")
+    model = next(s for s in result.sites if s.target == "model")
+    assert model.status == "converted"
+    assert "S2F223" in {d.code for d in model.diagnostics}
+    assert sources(result.text)[3] == ['keras.Model(inputs, x, name="mlp").summary()']
 
 
 KERAS_LATER = (NOTEBOOKS / "keras_imports_in_later_cell.ipynb").read_text(

@@ -18,7 +18,7 @@ which `input_shape=` arguments stay before the input step reads them.
 | uses.check_uses | later uses: rewrite or skip | S2F103 S2F105 S2F106 S2F117 |
 | inputs.plan_input | where the input comes from | S2F101-S2F103 S2F109 S2F111-S2F113 S2F115 S2F116 |
 | build_time_draws.check_draws | no layer's build() draws a seed at another time | S2F122 |
-| mid_construction.check_reads | `output_shape` read between the adds: the running tensor's | S2F104 |
+| mid_construction.check_reads | `output_shape` and `summary()` between the adds: the running tensor | S2F104 |
 | model_arguments.check_model_arguments | name=/trainable= still mean the same | S2F109 |
 """
 

@@ -14,7 +14,7 @@ Raises S2F104 (the model is used before its last `add`, or before a later
 `build()`), and S2F109 (an `add()` whose argument cannot be read). Leaves
 the uses after completion to the `uses` step. Fixtures: `form_add_*`,
 `form_control_flow`, `form_semicolons`, `input_build_*`,
-`safety_summary_between_adds`, `safety_used_before_build`,
+`safety_used_before_build`,
 `safety_output_shape_in_add`, `comments_on_add_lines`.
 """
 

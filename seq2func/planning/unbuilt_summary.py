@@ -36,21 +36,14 @@ from ..analysis.references import Ref
 from .build_calls import BuildCall, quote
 from .keras2_first_build import is_keras2_model
 from .plan import Plan
+from .summary_calls import only_displayed
 
 DISPLAYS = frozenset({"summary"})
-# The keywords of `summary()` that only lay out what it prints. Not `print_fn`
-# (code reads the lines) nor `layer_range` (checked against the layer names,
-# which a Functional model's InputLayer joins).
-_LAYOUT = frozenset({"line_length", "positions", "expand_nested", "show_trainable"})
 
 
 def unbuilt_display(index: TreeIndex, ref: Ref, call: cst.Call) -> str | None:
     """`model.summary()` quoted, when what it prints is only read by a person."""
-    if any(
-        arg.keyword is None or arg.keyword.value not in _LAYOUT for arg in call.args
-    ):
-        return None
-    if any(isinstance(a, cst.With) for a in index.ancestors(call)):
+    if not only_displayed(index, call):
         return None
     return quote(index, ref, "summary", call)
 

@@ -45,8 +45,12 @@ def render(
     plan: Plan, spelling: Spelling, names: HelperNames, module: cst.Module, edits: Edits
 ) -> None:
     """Add one converted site's edits."""
+    assert plan.input is not None
+    inputs = plan.input.variable or names.inputs
     for node, template in plan.node_rewrites.items():
-        edits.nodes[node] = template.format(Model=spelling.model, x=names.x)
+        edits.nodes[node] = template.format(
+            Model=spelling.model, x=names.x, inputs=inputs
+        )
     for small in plan.removed:
         edits.replace[small] = []
     _SiteWriter(plan, spelling, names, module, edits).write()

@@ -38,3 +38,26 @@ def test_models_built_in_functions_need_only_the_imports_and_those_functions():
         "FunctionDef",
     ]
     assert analysed == frozenset(reduced.body)
+
+
+def test_a_function_making_a_model_that_is_called_needs_the_whole_module():
+    # Its callers use the model it returns (planning/uses/returned.py).
+    source = (
+        "import keras\n"
+        "def build():\n"
+        "    return keras.Sequential([keras.layers.Dense(1)])\n"
+        "def build_for_training():\n"
+        "    return build()\n"
+    )
+    assert _reduced(source) == (None, frozenset())
+
+
+def test_a_method_of_the_same_name_called_elsewhere_is_not_a_call_of_the_function():
+    source = (
+        "import keras\n"
+        "def build():\n"
+        "    return keras.Sequential([keras.layers.Dense(1)])\n"
+        "other.build()\n"
+    )
+    reduced, _ = _reduced(source)
+    assert reduced is not None

@@ -4,7 +4,10 @@ A unit is a top-level statement, a header (a class's, or a module-level
 compound statement's clauses), or one statement of their blocks. Kept from
 the start: the leading import block and any other import that may bind a
 Keras name, the module's docstring, every unit naming `Sequential` or
-`InputLayer` (a seed: it may hold a site), and every unit that reads a
+`InputLayer` (a seed: it may hold a site), every unit that calls a
+module-level function naming them, or a function that calls one (a seed
+too: what it binds may hold the model the function returns, whose uses
+`planning/uses/returned.py` judges), and every unit that reads a
 model back (`load_model`, `clone_model`, `from_config`...). Keeping a unit
 keeps the headers around it. Then, until nothing more is kept, so is every
 unit that
@@ -179,6 +182,7 @@ class Keeping(InputRules, StoryRules):
                 seeds.update(i for i, p in enumerate(self.parents) if p == index)
         if not seeds:
             return False
+        seeds |= self._callers_of_makers(seeds)
         for index in seeds:
             facts = self.facts(index)
             self.targets |= facts.stores | facts.assigned_attributes
@@ -197,6 +201,32 @@ class Keeping(InputRules, StoryRules):
         self.always_copying = seeds | readers
         self._keep(sorted(self.always_copying))
         return True
+
+    def _callers_of_makers(self, seeds: set[int]) -> set[int]:
+        """Units that call a module-level function naming Sequential, and so on
+        up the calls: what such a unit binds may hold the model the function
+        returns, whose uses the uses step judges (`planning/uses/returned.py`)."""
+        makers = {
+            name
+            for name, units in self._definitions_of.items()
+            if any(unit in seeds for unit in units)
+        }
+        found: set[int] = set()
+        while makers:
+            new: set[str] = set()
+            for index in self.text.with_any(makers):
+                if index in seeds or index in found:
+                    continue
+                if not self.facts(index).called & makers:
+                    continue
+                found.add(index)
+                new |= {
+                    name
+                    for name, units in self._definitions_of.items()
+                    if index in units
+                }
+            makers = new
+        return found
 
     def grow(self) -> None:
         """Keep every unit that matters to the kept ones, until none is left.

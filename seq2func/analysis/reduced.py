@@ -62,9 +62,10 @@ def reduced_module(
                 kept_units.add(statement)
             continue
         if isinstance(statement, cst.FunctionDef):
-            if _assigned_from_call(statement.name.value, source):
-                # `model = get_model()` at module level: a model the function
-                # returns unbuilt is built there (planning/returned_model.py).
+            if _called_elsewhere(statement.name.value, source):
+                # `model = get_model()`, `return get_model()`: a model the
+                # function returns is built (planning/returned_model.py) and
+                # used (planning/uses/returned.py) by its callers.
                 return None, frozenset()
             kept.append(statement)
             kept_units.add(statement)
@@ -90,9 +91,10 @@ def _named_at_module_level(module: cst.Module, walked: Walk) -> bool:
     return False
 
 
-def _assigned_from_call(name: str, source: str) -> bool:
-    """Whether the source has `... = name(` somewhere."""
-    return re.search(rf"=\s*{re.escape(name)}\(", source) is not None
+def _called_elsewhere(name: str, source: str) -> bool:
+    """Whether the source spells `name(` anywhere but in `def name(`."""
+    calls = re.findall(rf"(?<![\w.])(def\s+)?{re.escape(name)}\s*\(", source)
+    return any(not definition for definition in calls)
 
 
 def _reduced_class(statement, group, code, text, kept_units) -> cst.ClassDef:

@@ -6,7 +6,8 @@ Each later use is dispatched, by the attribute it reads, to the rules in this
 package (one file per family of use); a use of the model as a value (passed,
 copied, called) goes through `VALUE_RULES` in order. A rule either leaves the
 use alone, plans a rewrite that keeps its meaning (in `Effects`), or raises
-`Skip`. Rules never change the plan themselves: a use inside a function may
+`Skip`. A model its function returns is judged by its callers' uses too
+(`returned`). Rules never change the plan themselves: a use inside a function may
 run at any time, and one after a rebinding in a branch or a loop may read
 another model of the same name (`owned_uses`), so a rewrite there cannot be
 trusted, and its effects are refused (S2F106) instead of applied.
@@ -29,6 +30,7 @@ from . import (
     layers,
     mutation,
     private_state,
+    returned,
     serialization,
     type_tests,
     used_as_layer,
@@ -78,8 +80,9 @@ def effects_of(use: Use) -> Effects:
 
 
 def check_uses(index: TreeIndex, plan: Plan) -> None:
+    returned.check_callers(index, plan, effects_of)
     if plan.form is Form.RETURN:
-        return  # returned at once: its uses are the caller's, in another scope
+        return  # returned at once: its uses are the callers', judged above
     for ref in plan.later_uses:
         effects_of(Use(index, plan, ref)).apply_to(plan)
     for ref in plan.shared_uses:

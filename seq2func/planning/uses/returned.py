@@ -1,0 +1,194 @@
+"""A model its function returns is used by the callers: their uses are judged too.
+
+    def build_encoder():
+        model = keras.Sequential([layers.Dense(4, input_shape=(8,)), ...])
+        return model
+
+    autoencoder = keras.Sequential([build_encoder(), build_decoder()])
+    encoder = build_encoder()
+    encoder.add(layers.Dense(2))        # a Functional model has no add()
+    first = encoder.layers[0]           # the InputLayer on a Functional model
+
+Converting the Sequential changes what every caller receives, so each use a
+caller makes of the returned model goes through the same rules as a use in
+the site's own scope (`uses`): used as a layer of another model (S2F117, or
+converted when it owns no weights, S2F221), `add`/`pop` (S2F103), `.layers`,
+`get_layer(index=)`, `isinstance(m, Sequential)`, private state (S2F106),
+handed to a function of this file that may change it (S2F105). A use that
+would need a rewrite is not rewritten in the caller (the name there may hold
+other models too): the site stays, with S2F106.
+
+Followed: every call of the function by its name in this file that may reach
+its `def`; the model used where the call is (`Sequential([f(), ...])`,
+`f().layers`), or bound to one name (`m = f()`, `m: T = f()`), whose reads
+after the call that may see that binding (`analysis.reaching`: a later
+`m = other` that surely reaches a read ends it); `return f()` in another
+function, whose callers are followed in turn (`analysis.reduced` analyses
+the whole file when a function that makes a Sequential is called in it).
+Not followed (README, "Limits"): a method's callers (`self.build_model()`),
+the function passed on as a value (`build_fn=f`, a tuner), a model stored
+into a container or an attribute, and code in other files. A caller's
+`m.build(shape)` keeps the site (S2F103), although a Functional model
+ignores it as a Sequential with that input does: the shape is often the
+caller's own (`batch_size=1`).
+Fixtures: `later_returned_*`, `safety_returned_*`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import ExpressionContext
+
+from ...analysis.index import TreeIndex, WholeFileNeeded
+from ...analysis.reaching import Unknown, reaching_value
+from ...analysis.references import Ref, references
+from ...diagnostics import SEQUENTIAL_SEMANTICS
+from ..plan import Form, Plan, Skip
+from .base import Effects, Use
+
+# How far `return f()` chains are followed before the site is left alone.
+_DEPTH = 4
+
+
+def check_callers(index: TreeIndex, plan: Plan, rules) -> None:
+    """Judge, with `rules` (the uses step's `effects_of`), every use the callers of
+    the site's function make of the model it returns."""
+    function = _returning_function(index, plan)
+    if function is None:
+        return
+    seen: set[int] = set()
+    pending = [(function, 0)]
+    while pending:
+        function, depth = pending.pop()
+        if id(function) in seen:
+            continue
+        seen.add(id(function))
+        for call in _calls(index, function):
+            outer = _returned_again(index, call)
+            if outer is not None:
+                if depth + 1 >= _DEPTH:
+                    raise Skip(
+                        SEQUENTIAL_SEMANTICS,
+                        f" (returned on through {depth + 1} functions, line"
+                        f" {index.line(call)})",
+                        call,
+                    )
+                pending.append((outer, depth + 1))
+                continue
+            for use in _uses_of(index, plan, call):
+                _judge(use, rules)
+
+
+def _returning_function(index: TreeIndex, plan: Plan) -> cst.FunctionDef | None:
+    """The function whose `return` hands out the model at once, if any."""
+    function = plan.scope_node
+    if not isinstance(function, cst.FunctionDef):
+        return None
+    if plan.form is Form.RETURN:
+        return function
+    for ref in plan.later_uses:
+        parent = index.parent(ref.node)
+        if isinstance(parent, cst.Return) and parent.value is ref.node:
+            return function
+    return None
+
+
+def _calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
+    """The calls `f(...)` of the function by name that may reach its `def`."""
+    name = function.name
+    if index.may_be_elided(name.value):
+        raise WholeFileNeeded  # narrowing may have blanked a call of the function
+    found = []
+    for node in index.names.get(name.value, []):
+        if node is name:
+            continue
+        parent = index.parent(node)
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)) and parent.name is node:
+            continue
+        if not index.known(node):
+            if isinstance(parent, cst.Call) and parent.func is node:
+                # `analysis.reduced` keeps every caller; one it did not is unseen.
+                raise Skip(
+                    SEQUENTIAL_SEMANTICS,
+                    f" (`{name.value}()` on line {index.line(node)} was not analysed)",
+                    parent,
+                )
+            continue
+        if not index.reads_binding(node, function):  # type: ignore[arg-type]
+            continue
+        if isinstance(parent, cst.Call) and parent.func is node:
+            found.append(parent)
+    # Narrowing keeps each call, and the story of what it binds, as a site's
+    # (`analysis.keeping`: a caller of a function naming Sequential is a seed).
+    return found
+
+
+def _returned_again(index: TreeIndex, call: cst.Call) -> cst.FunctionDef | None:
+    """The function that returns the call's model on at once: `return f()`."""
+    parent = index.parent(call)
+    if isinstance(parent, cst.Return) and parent.value is call:
+        return index.enclosing_function(call)
+    return None
+
+
+def _uses_of(index: TreeIndex, plan: Plan, call: cst.Call) -> list[Use]:
+    """The call itself when its value is used where it is, else the reads of the
+    one name it is bound to that may see that binding."""
+    parent = index.parent(call)
+    target = None
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0].target
+    elif isinstance(parent, cst.AnnAssign) and parent.value is call:
+        target = parent.target
+    if not isinstance(target, cst.Name):
+        start = index.pos(call).start
+        return [
+            Use(
+                index,
+                plan,
+                Ref(call, (start.line, start.column), False, ExpressionContext.LOAD),
+            )
+        ]
+    root = index.scope_root(parent)
+    end = index.pos(parent).end
+    uses = []
+    for ref in references(index, target.value, call, parent, root):
+        if ref.rebinds or ref.start <= (end.line, end.column):
+            continue
+        if _surely_other(index, ref, call):
+            continue
+        uses.append(Use(index, plan, ref))
+    return uses
+
+
+def _surely_other(index: TreeIndex, ref: Ref, call: cst.Call) -> bool:
+    """The read surely sees another assignment of the name (a later `m = ...`)."""
+    if ref.deferred or not isinstance(ref.node, cst.Name):
+        return False
+    try:
+        value = reaching_value(index, ref.node)
+    except Unknown:
+        return False
+    return value is not call
+
+
+def _judge(use: Use, rules) -> None:
+    """The use's rules; a rewrite the caller would need keeps the site."""
+    where = f"`{use.index.code(use.attribute or use.ref.node)}` on line {use.line}"
+    try:
+        effects: Effects = rules(use)
+    except Skip as skip:
+        detail = skip.detail or ""
+        if detail.endswith(")"):
+            detail = f"{detail[:-1]}, in a caller of the function that returns it)"
+        else:
+            detail = f"{detail} ({where}, in a caller of the function that returns it)"
+        raise Skip(skip.code, detail, skip.node) from None
+    if effects.rewrites:
+        raise Skip(
+            SEQUENTIAL_SEMANTICS,
+            f" ({where}, in a caller of the function that returns it, would need"
+            " a rewrite there)",
+            use.ref.node,
+        )
+    effects.apply_to(use.plan)

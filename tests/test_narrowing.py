@@ -1002,3 +1002,35 @@ def test_every_use_of_a_layer_handed_to_a_model_without_input_is_kept():
     assert "scaled = norm(x_train)" in narrowed and "lambda x: norm(x)" in narrowed
     # Both run after the first build: the layer is built there in both.
     assert [site.status for site in result.sites] == ["converted"]
+
+
+def test_a_function_far_above_that_makes_a_model_of_the_one_handed_to_it_is_kept():
+    source = (
+        "import keras\n\n"
+        "def with_head(base):\n"
+        "    inputs = keras.Input(shape=(3,))\n"
+        "    return keras.Model(inputs, base(inputs))\n"
+        + PADDING
+        + "model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+        + PADDING
+        + "full = with_head(model)\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F117",)]
+
+
+def test_a_caller_far_below_that_adds_to_a_returned_model_is_kept():
+    source = (
+        "import keras\n\n"
+        "def base():\n"
+        "    return keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+        + PADDING
+        + "def for_training():\n"
+        "    return base()\n"
+        + PADDING
+        + "model = for_training()\n"
+        + PADDING
+        + "model.add(keras.layers.Dense(1))\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F103",)]

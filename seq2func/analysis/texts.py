@@ -39,7 +39,8 @@ class UnitTexts:
         return found
 
     def changes_models(self, index: int) -> bool:
-        """Whether the text may add to, pop from or read the layers of a model."""
+        """Whether the text may add to, pop from or read the layers of a model,
+        or make a model it may nest one in."""
         return _CHANGES_MODELS.search(self.texts[index]) is not None
 
     def dotted_only(self, index: int, name: str) -> bool:
@@ -105,8 +106,12 @@ class UnitTexts:
 _USE = re.compile(r"(?<![\w.])(\w+)(?:\s*(?:\.\s*(\w+)|([(\[])))?")
 _ASSIGNED = re.compile(r"(\w+)\s*=(?!=)")
 _DEFINES = re.compile(r"\b(?:def|class)\s+(\w+)")
-# What sites.py's `_may_change` looks for in a function a model is passed to.
-_CHANGES_MODELS = re.compile(r"\.\s*(?:add|pop|_?layers)\b")
+# What `planning/uses/mutation.py` looks for in a function a model is passed
+# to: `may_change` (add, pop, layers) and `makes_a_model`.
+_CHANGES_MODELS = re.compile(
+    r"\.\s*(?:add|pop|_?layers)\b"
+    r"|(?<!\w)(?:Sequential|Model|Functional|Input|InputLayer)\s*\("
+)
 
 
 def watched_attribute(attribute: str) -> bool:

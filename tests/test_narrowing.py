@@ -1034,3 +1034,21 @@ def test_a_caller_far_below_that_adds_to_a_returned_model_is_kept():
     )
     result, _ = same_both_ways(source)
     assert [site.skip_codes for site in result.sites] == [("S2F103",)]
+
+
+def test_a_class_far_above_that_the_model_is_handed_to_is_read_whole():
+    source = (
+        "import keras\n\n"
+        "class Trainer:\n"
+        "    def __init__(self, model):\n"
+        "        self.model = model\n\n"
+        "    def first(self):\n"
+        "        return self.model.layers[0]\n"
+        + PADDING
+        + "model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+        + PADDING
+        + "trainer = Trainer(model)\n"
+    )
+    result = conversion.convert_source(source)
+    assert result.code == whole_file(source).code
+    assert [site.skip_codes for site in result.sites] == [("S2F105",)]

@@ -83,6 +83,9 @@ class TreeIndex:
         self.local_functions = {
             s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)
         }
+        self.local_classes = {
+            s.name.value: s for s in module.body if isinstance(s, cst.ClassDef)
+        }
         # Positions come from the walk of the whole module, whose nodes the
         # reduced one shares.
         reduced, analysed = reduced_module(module, source, walked)
@@ -117,6 +120,12 @@ class TreeIndex:
         """Whether a statement narrowing blanked out may be `def name`."""
         return self.narrowed and (
             re.search(rf"\bdef\s+{re.escape(name)}\b", self._elided_text) is not None
+        )
+
+    def may_define_class_elided(self, name: str) -> bool:
+        """Whether a statement narrowing blanked out may be `class name`."""
+        return self.narrowed and (
+            re.search(rf"\bclass\s+{re.escape(name)}\b", self._elided_text) is not None
         )
 
     def may_be_elided_between(self, name: str, first: int, last: int) -> bool:

@@ -2,7 +2,8 @@
 
 - `model.add/pop/build(...)` after the model is complete (S2F103): the
   Functional model is fixed once made.
-- `f(model)` where `f` is a function of this file that adds, pops or reads
+- `f(model)` where `f` is a function (or a class: its methods may keep the
+  model) of this file that adds, pops or reads
   `.layers` (S2F105): it may change the model where this file cannot see;
   or one that makes a model or an Input (`Sequential`, `Model`, `Input` called
   by any spelling): it may make the model a layer of another
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...analysis.index import TreeIndex
+from ...analysis.index import TreeIndex, WholeFileNeeded
 from ...diagnostics import CHANGED_AFTER_COMPLETE, ESCAPES, USED_AS_LAYER
 from ..plan import Skip
 from .base import Effects, Use
@@ -38,7 +39,19 @@ def changed_after_complete(use: Use, effects: Effects) -> None:
 
 def escapes(use: Use, effects: Effects) -> None:
     func = use.called_function
-    local = use.index.local_functions.get(func) if func is not None else None
+    if func is None:
+        return
+    index = use.index
+    local: cst.FunctionDef | cst.ClassDef | None = index.local_functions.get(func)
+    if local is None:
+        # A class's methods may keep the model (`self.m = m`) and read it
+        # anywhere; narrowing keeps a class's statements by their own text, and
+        # may have left out the whole class.
+        local = index.local_classes.get(func)
+        if index.narrowed and (
+            local is not None or index.may_define_class_elided(func)
+        ):
+            raise WholeFileNeeded
     if local is None:
         return
     call, _ = use.call_with_argument  # type: ignore[misc]
@@ -57,8 +70,8 @@ def escapes(use: Use, effects: Effects) -> None:
 _MAKERS = frozenset({"Sequential", "Model", "Functional", "Input", "InputLayer"})
 
 
-def makes_a_model(index: TreeIndex, function: cst.FunctionDef) -> bool:
-    """Whether a function of this file calls a model or Input constructor."""
+def makes_a_model(index: TreeIndex, function: cst.FunctionDef | cst.ClassDef) -> bool:
+    """Whether a function (or class) of this file calls a model or Input constructor."""
     for node in index.walk(function.body):
         if not isinstance(node, cst.Call):
             continue
@@ -69,8 +82,8 @@ def makes_a_model(index: TreeIndex, function: cst.FunctionDef) -> bool:
     return False
 
 
-def may_change(index: TreeIndex, function: cst.FunctionDef) -> bool:
-    """Whether a function of this file adds, pops or reads the layers of anything."""
+def may_change(index: TreeIndex, function: cst.FunctionDef | cst.ClassDef) -> bool:
+    """Whether a function (or class) of this file adds, pops or reads the layers of anything."""
     for node in index.walk(function.body):
         if isinstance(node, cst.Attribute) and node.attr.value in _CHANGES:
             return True

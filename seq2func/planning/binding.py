@@ -2,7 +2,9 @@
 
 Raises S2F107 (a Sequential used as a layer of another model: it stays a
 sub-model) and S2F108 (not bound to one name or attribute, or bound in a
-class body). Fixtures: `form_nested_sequential`, `safety_tuple_target`,
+class body, or to a name the function declares `global`/`nonlocal`: its
+uses live outside the function). Fixtures: `form_nested_sequential`,
+`safety_tuple_target`, `safety_global_target`,
 `safety_class_body`, `form_method_attribute`, `form_function_return`.
 """
 
@@ -50,3 +52,27 @@ def bind(index: TreeIndex, plan: Plan) -> None:
     if isinstance(index.parent(plan.block), cst.ClassDef):
         raise Skip(UNBOUND, " (in a class body)")
     plan.scope_node = index.enclosing_function(call) or index.module
+    name = plan.target
+    if name and "." not in name and isinstance(plan.scope_node, cst.FunctionDef):
+        statement = _declared_outer(index, plan.scope_node, name)
+        if statement is not None:
+            # The name is the module's (or an enclosing function's): its uses
+            # there are not the function's, and would go unseen.
+            raise Skip(
+                UNBOUND,
+                f" (`{index.code(statement).strip()}` on line"
+                f" {index.line(statement)} binds it outside the function)",
+            )
+
+
+def _declared_outer(
+    index: TreeIndex, function: cst.FunctionDef, name: str
+) -> cst.Global | cst.Nonlocal | None:
+    """The `global`/`nonlocal` statement of the function (not a nested one) naming `name`."""
+    for node in index.walk(function.body):
+        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(
+            n.name.value == name for n in node.names
+        ):
+            if index.enclosing_function(node) is function:
+                return node
+    return None

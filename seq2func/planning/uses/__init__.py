@@ -26,6 +26,7 @@ from ...analysis.references import Ref
 from ...diagnostics import CHANGED_AFTER_COMPLETE, SEQUENTIAL_SEMANTICS
 from ..plan import Form, Plan, Skip
 from . import (
+    checkpoints,
     copies,
     layers,
     mutation,
@@ -52,6 +53,7 @@ PRIVATE_RULES: tuple[Rule, ...] = (private_state.sequential_state,)
 # The model as a value: called, passed, stored, tested.
 VALUE_RULES: tuple[Rule, ...] = (
     used_as_layer.used_as_layer_later,
+    checkpoints.tracked_by_checkpoint,
     copies.through_copies,
     serialization.serialized_by_call,
     type_tests.type_test,

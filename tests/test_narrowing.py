@@ -1052,3 +1052,18 @@ def test_a_class_far_above_that_the_model_is_handed_to_is_read_whole():
     result = conversion.convert_source(source)
     assert result.code == whole_file(source).code
     assert [site.skip_codes for site in result.sites] == [("S2F105",)]
+
+
+def test_a_checkpoint_far_below_that_tracks_a_returned_model_is_kept():
+    source = (
+        "import tensorflow as tf\n\n"
+        "def make():\n"
+        "    model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])\n"
+        "    return model\n"
+        + PADDING
+        + "generator = make()\n"
+        + PADDING
+        + "checkpoint = tf.train.Checkpoint(generator=generator)\n"
+    )
+    result, _ = same_both_ways(source)
+    assert [site.skip_codes for site in result.sites] == [("S2F106",)]

@@ -122,6 +122,10 @@ class TreeIndex:
             re.search(rf"\bdef\s+{re.escape(name)}\b", self._elided_text) is not None
         )
 
+    def elided_text_matches(self, pattern: re.Pattern[str]) -> bool:
+        """Whether the text narrowing blanked out matches `pattern`."""
+        return self.narrowed and pattern.search(self._elided_text) is not None
+
     def may_define_class_elided(self, name: str) -> bool:
         """Whether a statement narrowing blanked out may be `class name`."""
         return self.narrowed and (

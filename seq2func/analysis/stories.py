@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from .facts import Facts
 from .texts import UnitTexts, watched_attribute
+from .watched_names import CALLBACK_ATTRIBUTES
 
 
 class StoryRules:
@@ -50,7 +51,9 @@ class StoryRules:
             needs_data = self.may_build_first(
                 index, name, self.facts(index)
             ) or self.reads_shapes(index, name)
-        if needs_data or not self.text.dotted_only(index, name):
+        # `model.fit(..., callbacks=[...])` hands the model to the callbacks.
+        callbacks = "callbacks" in self.text.words[index]
+        if needs_data or callbacks or not self.text.dotted_only(index, name):
             facts = self.facts(index)
             if name not in facts.mentions:
                 return False  # the word is a local, or in a string
@@ -58,7 +61,11 @@ class StoryRules:
                 needs_data
                 or name in facts.plain
                 or any(
-                    used == name and watched_attribute(attribute)
+                    used == name
+                    and (
+                        watched_attribute(attribute)
+                        or (callbacks and attribute in CALLBACK_ATTRIBUTES)
+                    )
                     for used, attribute in facts.dotted
                 )
             )

@@ -28,6 +28,11 @@ WATCHED_ATTRIBUTES = frozenset(
     {"add", "pop", "build", "layers", "get_layer"}
     | {"save", "to_json", "to_yaml", "get_config", "export"}
 )
+# The calls that hand `callbacks=` the model as `self.model`: watched when the
+# statement spells `callbacks` (planning/uses/reached_elsewhere.py).
+CALLBACK_ATTRIBUTES = frozenset(
+    {"fit", "evaluate", "predict", "fit_generator", "evaluate_generator"}
+)
 # The calls that build a model with no input on their data: the input step
 # reads that data's shape (planning/first_build.py), back through its assignments.
 FIRST_BUILD_ATTRIBUTES = frozenset(

@@ -31,6 +31,7 @@ from . import (
     layers,
     mutation,
     private_state,
+    reached_elsewhere,
     returned,
     serialization,
     type_tests,
@@ -47,6 +48,10 @@ ATTRIBUTE_RULES: dict[str, tuple[Rule, ...]] = {
     "get_layer": (layers.hands_out_layers, layers.get_layer_by_index),
     **{name: (serialization.serialized,) for name in serialization.SERIALIZERS},
     "__class__": (type_tests.class_attribute,),
+    **{
+        name: (reached_elsewhere.handed_to_callbacks,)
+        for name in reached_elsewhere.WITH_CALLBACKS
+    },
 }
 # `model._<name>`: private state (only Sequential's own counts).
 PRIVATE_RULES: tuple[Rule, ...] = (private_state.sequential_state,)
@@ -58,6 +63,7 @@ VALUE_RULES: tuple[Rule, ...] = (
     serialization.serialized_by_call,
     type_tests.type_test,
     mutation.escapes,
+    reached_elsewhere.stored_away,
 )
 
 

@@ -64,6 +64,7 @@ of the story and of the input step are in `stories.py` and `input_keeping.py`.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
 
 from .watched_names import DESERIALIZERS, SEEDS
@@ -203,8 +204,9 @@ class Keeping(InputRules, StoryRules):
         return True
 
     def _callers_of_makers(self, seeds: set[int]) -> set[int]:
-        """Units that call a module-level function naming Sequential, and so on
-        up the calls: what such a unit binds may hold the model the function
+        """Units that call a module-level function naming Sequential, and the
+        callers of a function returning such a call (`return build_model()`),
+        and so on: what such a unit binds may hold the model the function
         returns, whose uses the uses step judges (`planning/uses/returned.py`)."""
         makers = {
             name
@@ -220,11 +222,18 @@ class Keeping(InputRules, StoryRules):
                 if not self.facts(index).called & makers:
                     continue
                 found.add(index)
-                new |= {
-                    name
-                    for name, units in self._definitions_of.items()
-                    if index in units
-                }
+                # Only a function that returns the call hands the model on
+                # (`return build_model()`), as planning/uses/returned.py follows.
+                text = self.text.texts[index]
+                if any(
+                    re.search(rf"\breturn\s+{re.escape(maker)}\s*\(", text)
+                    for maker in makers
+                ):
+                    new |= {
+                        name
+                        for name, units in self._definitions_of.items()
+                        if index in units
+                    }
             makers = new
         return found
 

@@ -52,7 +52,9 @@ class StoryRules:
                 index, name, self.facts(index)
             ) or self.reads_shapes(index, name)
         # `model.fit(..., callbacks=[...])` hands the model to the callbacks.
-        callbacks = "callbacks" in self.text.words[index]
+        callbacks = (
+            "callbacks" in self.text.words[index] and self.text.reads_callback_layers
+        )
         if needs_data or callbacks or not self.text.dotted_only(index, name):
             facts = self.facts(index)
             if name not in facts.mentions:

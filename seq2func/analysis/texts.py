@@ -9,8 +9,13 @@ walks a unit only where the text cannot settle a question.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
-from .watched_names import COMPLETING_ATTRIBUTES, WATCHED_ATTRIBUTES
+from .watched_names import (
+    COMPLETING_ATTRIBUTES,
+    SELF_MODEL_LAYERS_TEXT,
+    WATCHED_ATTRIBUTES,
+)
 
 _WORD = re.compile(r"\w+")
 
@@ -27,6 +32,11 @@ class UnitTexts:
                 self._units_with.setdefault(word, []).append(index)
         self._uses_of: dict[int, dict[str, set[str | None]]] = {}
         self._landmarks_of: dict[str, tuple[list[int], list[int]]] = {}
+
+    @cached_property
+    def reads_callback_layers(self) -> bool:
+        """Whether any unit reads `self.model.layers`, as a callback of the file may."""
+        return any(SELF_MODEL_LAYERS_TEXT.search(text) for text in self.texts)
 
     def units_with(self, word: str) -> list[int]:
         """The units that spell the word, in order."""

@@ -5,6 +5,8 @@ Each set says which planning step reads it; narrowing keeps what they may read.
 
 from __future__ import annotations
 
+import re
+
 # Names that make a statement matter by themselves.
 SEEDS = frozenset({"Sequential", "InputLayer"})
 # What a call's function is named when it reads a model back, or clones one
@@ -29,9 +31,13 @@ WATCHED_ATTRIBUTES = frozenset(
     | {"save", "to_json", "to_yaml", "get_config", "export"}
 )
 # The calls that hand `callbacks=` the model as `self.model`: watched when the
-# statement spells `callbacks` (planning/uses/reached_elsewhere.py).
+# statement spells `callbacks` and the file reads `self.model.layers` as a
+# callback of its own may (planning/uses/reached_elsewhere.py).
 CALLBACK_ATTRIBUTES = frozenset(
     {"fit", "evaluate", "predict", "fit_generator", "evaluate_generator"}
+)
+SELF_MODEL_LAYERS_TEXT = re.compile(
+    r"self\s*\.\s*model\s*\.\s*(?:_?layers\b(?!\s*[.\w])|get_layer\s*\()"
 )
 # The calls that build a model with no input on their data: the input step
 # reads that data's shape (planning/first_build.py), back through its assignments.

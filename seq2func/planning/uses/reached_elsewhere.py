@@ -30,7 +30,7 @@ import re
 import libcst as cst
 
 from ...analysis.index import TreeIndex, WholeFileNeeded
-from ...analysis.watched_names import CALLBACK_ATTRIBUTES
+from ...analysis.watched_names import CALLBACK_ATTRIBUTES, SELF_MODEL_LAYERS_TEXT
 from ...diagnostics import SEQUENTIAL_SEMANTICS
 from ..plan import Skip
 from .base import Effects, Use
@@ -40,9 +40,7 @@ _LAYER_READS = ("layers", "get_layer", "_layers")
 # The same reads in text: `.layers` not followed by a name or a dot (a module
 # path, `from keras.layers import ...`), or `.get_layer(`.
 _LAYER_READ_TEXT = re.compile(r"\.\s*_?layers\b(?!\s*[.\w])|\.\s*get_layer\s*\(")
-_SELF_MODEL_LAYERS_TEXT = re.compile(
-    r"self\s*\.\s*model\s*\.\s*(?:_?layers\b(?!\s*[.\w])|get_layer\s*\()"
-)
+
 # What `fit` and its kin hand callbacks as `self.model` (narrowing keeps such
 # a statement when it spells `callbacks`).
 WITH_CALLBACKS = CALLBACK_ATTRIBUTES
@@ -67,7 +65,7 @@ def handed_to_callbacks(use: Use, effects: Effects) -> None:
         a.keyword is not None and a.keyword.value == "callbacks" for a in call.args
     ):
         return
-    if index.elided_text_matches(_SELF_MODEL_LAYERS_TEXT):
+    if index.elided_text_matches(SELF_MODEL_LAYERS_TEXT):
         raise WholeFileNeeded  # a callback's read may be in a blanked statement
     read = _foreign_layers_read(index, use.plan.target, of="self.model")
     if read is not None:

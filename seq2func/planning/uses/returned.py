@@ -151,19 +151,37 @@ def _uses_of(index: TreeIndex, plan: Plan, call: cst.Call) -> list[Use]:
         ]
     root = index.scope_root(parent)
     end = index.pos(parent).end
+    block = index.parent(index.parent(parent))
     uses = []
     for ref in references(index, target.value, call, parent, root):
-        if ref.rebinds or ref.start <= (end.line, end.column):
+        if ref.deferred:
+            uses.append(Use(index, plan, ref))  # a function may run at any time
             continue
-        if _surely_other(index, ref, call):
+        if ref.start <= (end.line, end.column):
             continue
-        uses.append(Use(index, plan, ref))
+        if ref.rebinds:
+            if _rebinds_for_good(index, ref, block):
+                break  # in the same block: every later read sees another value
+            continue
+        if not _surely_other(index, ref, call):
+            uses.append(Use(index, plan, ref))
     return uses
+
+
+def _rebinds_for_good(index: TreeIndex, ref: Ref, block: cst.CSTNode | None) -> bool:
+    """`name = ...` as a statement of the block the call's statement is in."""
+    assign = index.enclosing_small(ref.node)
+    if not isinstance(assign, cst.Assign):
+        return False
+    if not any(t.target is ref.node for t in assign.targets):
+        return False
+    line = index.parent(assign)
+    return isinstance(line, cst.SimpleStatementLine) and index.parent(line) is block
 
 
 def _surely_other(index: TreeIndex, ref: Ref, call: cst.Call) -> bool:
     """The read surely sees another assignment of the name (a later `m = ...`)."""
-    if ref.deferred or not isinstance(ref.node, cst.Name):
+    if not isinstance(ref.node, cst.Name):
         return False
     try:
         value = reaching_value(index, ref.node)

@@ -107,7 +107,7 @@ def _runs_body(
 ) -> bool:
     """Whether `child` (a part of the statement) runs the first time the statement does."""
     if isinstance(statement, cst.With):
-        return child is statement.body and not _catches(index, statement)
+        return child is statement.body and not _differs_outside(index, statement)
     if isinstance(statement, cst.Try):
         # An exception the build raises would be handled here in the original,
         # while the converted model raises it where it is made, outside.
@@ -123,11 +123,18 @@ def _runs_body(
 _CATCHING = ("raises", "suppress")
 
 
-def _catches(index: TreeIndex, statement: cst.With) -> bool:
+# Context managers that decide where or how variables are made
+# (`strategy.scope()`, `tf.device(...)`, `keras.name_scope(...)`): the original
+# made its weights inside them at the build; the converted model, outside.
+_PLACING = ("scope", "device")
+
+
+def _differs_outside(index: TreeIndex, statement: cst.With) -> bool:
+    """Whether a build in the `with` would run otherwise outside it."""
     for item in statement.items:
         call = item.item
         func = call.func if isinstance(call, cst.Call) else call
         name = index.code(func).rsplit(".", 1)[-1].lower()
-        if any(word in name for word in _CATCHING):
+        if any(word in name for word in (*_CATCHING, *_PLACING)):
             return True
     return False

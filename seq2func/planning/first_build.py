@@ -8,7 +8,9 @@ an `if`, a `while`, a comprehension or a conditional expression; a `with`, a
 `try` body and a `for` over a non-empty literal `range` are fine, but not a
 `try` with an `except` nor a `with self.assertRaises(...)`/`pytest.raises`/
 `suppress`: a build that raises there is handled in the original, and the
-converted model would raise where it is made, outside), nothing
+converted model would raise where it is made, outside; nor a
+`strategy.scope()`/`tf.device(...)`, where the original makes its weights),
+nothing
 uses the model before it but `compile` and `summary()` (which printed the
 model unbuilt: S2F212 notes that the converted model's summary shows its
 shapes; not on Keras 2, where it raised, nor with a `print_fn` or inside a

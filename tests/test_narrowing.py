@@ -1067,3 +1067,19 @@ def test_a_checkpoint_far_below_that_tracks_a_returned_model_is_kept():
     )
     result, _ = same_both_ways(source)
     assert [site.skip_codes for site in result.sites] == [("S2F106",)]
+
+
+def test_a_callback_far_above_that_filters_the_model_layers_is_seen():
+    source = (
+        "import keras\n\n"
+        "class Grads(keras.callbacks.Callback):\n"
+        "    def on_train_begin(self, logs=None):\n"
+        "        self.hidden = [l for l in self.model.layers if 'hidden' in l.name]\n"
+        + PADDING
+        + "model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n"
+        + PADDING
+        + "model.fit(x, y, callbacks=[Grads()])\n"
+    )
+    result = conversion.convert_source(source)
+    assert result.code == whole_file(source).code
+    assert [site.skip_codes for site in result.sites] == [("S2F106",)]

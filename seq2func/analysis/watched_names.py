@@ -37,7 +37,7 @@ CALLBACK_ATTRIBUTES = frozenset(
     {"fit", "evaluate", "predict", "fit_generator", "evaluate_generator"}
 )
 SELF_MODEL_LAYERS_TEXT = re.compile(
-    r"self\s*\.\s*model\s*\.\s*(?:_?layers\b(?!\s*[.\w])|get_layer\s*\()"
+    r"self\s*\.\s*model\s*\.\s*(?:_?layers\b(?!\s*\.|\s+(?:import|as)\b)|get_layer\s*\()"
 )
 # The calls that build a model with no input on their data: the input step
 # reads that data's shape (planning/first_build.py), back through its assignments.

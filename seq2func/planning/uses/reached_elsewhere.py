@@ -37,9 +37,11 @@ from .base import Effects, Use
 
 _STORING_METHODS = frozenset({"append", "insert", "extend", "setdefault", "put"})
 _LAYER_READS = ("layers", "get_layer", "_layers")
-# The same reads in text: `.layers` not followed by a name or a dot (a module
+# The same reads in text: `.layers` not followed by a dot or `import` (a module
 # path, `from keras.layers import ...`), or `.get_layer(`.
-_LAYER_READ_TEXT = re.compile(r"\.\s*_?layers\b(?!\s*[.\w])|\.\s*get_layer\s*\(")
+_LAYER_READ_TEXT = re.compile(
+    r"\.\s*_?layers\b(?!\s*\.|\s+(?:import|as)\b)|\.\s*get_layer\s*\("
+)
 
 # What `fit` and its kin hand callbacks as `self.model` (narrowing keeps such
 # a statement when it spells `callbacks`).

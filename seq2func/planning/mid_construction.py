@@ -149,14 +149,8 @@ def _string_literal(code: str) -> bool:
 
 def _summary_call(index: TreeIndex, ref: Ref) -> cst.Attribute | None:
     """`model.summary` of a `model.summary(...)` whose lines only a person reads."""
-    attribute = index.parent(ref.node)
-    if not (
-        isinstance(attribute, cst.Attribute)
-        and attribute.value is ref.node
-        and attribute.attr.value == "summary"
-    ):
-        return None
-    call = index.parent(attribute)
+    attribute = _attribute_of(index, ref, "summary")
+    call = index.parent(attribute) if attribute is not None else None
     if not (isinstance(call, cst.Call) and call.func is attribute):
         return None
     return attribute if only_displayed(index, call) else None
@@ -164,12 +158,8 @@ def _summary_call(index: TreeIndex, ref: Ref) -> cst.Attribute | None:
 
 def _output_shape_read(index: TreeIndex, ref: Ref) -> cst.Attribute | None:
     """`model.output_shape`, read (not assigned, not deleted)."""
-    attribute = index.parent(ref.node)
-    if not (
-        isinstance(attribute, cst.Attribute)
-        and attribute.value is ref.node
-        and attribute.attr.value == "output_shape"
-    ):
+    attribute = _attribute_of(index, ref, "output_shape")
+    if attribute is None:
         return None
     parent = index.parent(attribute)
     if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.Del)):
@@ -177,6 +167,18 @@ def _output_shape_read(index: TreeIndex, ref: Ref) -> cst.Attribute | None:
     if isinstance(parent, cst.AnnAssign) and parent.target is attribute:
         return None
     return attribute
+
+
+def _attribute_of(index: TreeIndex, ref: Ref, name: str) -> cst.Attribute | None:
+    """`model.<name>` where `ref` is `model`."""
+    attribute = index.parent(ref.node)
+    if (
+        isinstance(attribute, cst.Attribute)
+        and attribute.value is ref.node
+        and attribute.attr.value == name
+    ):
+        return attribute
+    return None
 
 
 def _ends_before(index: TreeIndex, small: cst.CSTNode, ref: Ref) -> bool:

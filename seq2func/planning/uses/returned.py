@@ -36,6 +36,8 @@ Fixtures: `later_returned_*`, `safety_returned_*`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 from libcst.metadata import ExpressionContext
 
@@ -50,7 +52,9 @@ from .base import Effects, Use
 _DEPTH = 4
 
 
-def check_callers(index: TreeIndex, plan: Plan, rules) -> None:
+def check_callers(
+    index: TreeIndex, plan: Plan, rules: Callable[[Use], Effects]
+) -> None:
     """Judge, with `rules` (the uses step's `effects_of`), every use the callers of
     the site's function make of the model it returns."""
     function = _returning_function(index, plan)
@@ -190,11 +194,11 @@ def _surely_other(index: TreeIndex, ref: Ref, call: cst.Call) -> bool:
     return value is not call
 
 
-def _judge(use: Use, rules) -> None:
+def _judge(use: Use, rules: Callable[[Use], Effects]) -> None:
     """The use's rules; a rewrite the caller would need keeps the site."""
     where = f"`{use.index.code(use.attribute or use.ref.node)}` on line {use.line}"
     try:
-        effects: Effects = rules(use)
+        effects = rules(use)
     except Skip as skip:
         detail = skip.detail or ""
         if detail.endswith(")"):

@@ -80,7 +80,7 @@ def check_callers(
                 pending.append((outer, depth + 1))
                 continue
             for use in _uses_of(index, plan, call):
-                _judge(use, rules)
+                _judge(use, rules, f"`{function.name.value}()`")
 
 
 def _returning_function(index: TreeIndex, plan: Plan) -> cst.FunctionDef | None:
@@ -194,7 +194,7 @@ def _surely_other(index: TreeIndex, ref: Ref, call: cst.Call) -> bool:
     return value is not call
 
 
-def _judge(use: Use, rules: Callable[[Use], Effects]) -> None:
+def _judge(use: Use, rules: Callable[[Use], Effects], returner: str) -> None:
     """The use's rules; a rewrite the caller would need keeps the site."""
     where = f"`{use.index.code(use.attribute or use.ref.node)}` on line {use.line}"
     try:
@@ -202,14 +202,14 @@ def _judge(use: Use, rules: Callable[[Use], Effects]) -> None:
     except Skip as skip:
         detail = skip.detail or ""
         if detail.endswith(")"):
-            detail = f"{detail[:-1]}, in a caller of the function that returns it)"
+            detail = f"{detail[:-1]}, in a caller of {returner}, which returns it)"
         else:
-            detail = f"{detail} ({where}, in a caller of the function that returns it)"
+            detail = f"{detail} ({where}, in a caller of {returner}, which returns it)"
         raise Skip(skip.code, detail, skip.node) from None
     if effects.rewrites:
         raise Skip(
             SEQUENTIAL_SEMANTICS,
-            f" ({where}, in a caller of the function that returns it, would need"
+            f" ({where}, in a caller of {returner}, which returns it, would need"
             " a rewrite there)",
             use.ref.node,
         )

@@ -52,7 +52,7 @@ def stored_away(use: Use, effects: Effects) -> None:
     """`x[k] = model`, `x.attr = model`, `x.append(model)`, `setattr(x, n, model)`."""
     store = _store(use)
     if store is not None:
-        _skip_if_layers_read(use, store)
+        skip_if_layers_read(use, store)
 
 
 def handed_to_callbacks(use: Use, effects: Effects) -> None:
@@ -95,7 +95,8 @@ def _store(use: Use) -> str | None:
     return None
 
 
-def _skip_if_layers_read(use: Use, how: str) -> None:
+def skip_if_layers_read(use: Use, how: str) -> None:
+    """S2F106 when the file reads `.layers` of anything but the model's own name."""
     index = use.index
     if index.elided_text_matches(_LAYER_READ_TEXT):
         raise WholeFileNeeded  # a read of `.layers` may be in a blanked statement

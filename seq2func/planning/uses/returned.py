@@ -26,8 +26,10 @@ after the call that may see that binding (`analysis.reaching`: a later
 function, whose callers are followed in turn (`analysis.reduced` analyses
 the whole file when a function that makes a Sequential is called in it).
 Not followed (README, "Limits"): a method's callers (`self.build_model()`),
-the function passed on as a value (`build_fn=f`, a tuner), a model stored
-into a container or an attribute, and code in other files. A caller's
+the function passed on as a value (`build_fn=f`, a tuner), and code in other
+files. A call put straight into a container (`[f() for _ in range(3)]`)
+keeps the site where the file reads `.layers` (`reached_elsewhere`), as a
+caller's name stored into one does. A caller's
 `m.build(shape)` keeps the site (S2F103), although a Functional model
 ignores it as a Sequential with that input does: the shape is often the
 caller's own (`batch_size=1`).
@@ -47,6 +49,7 @@ from ...analysis.references import Ref, references
 from ...diagnostics import SEQUENTIAL_SEMANTICS
 from ..plan import Form, Plan, Skip
 from .base import Effects, Use
+from .reached_elsewhere import skip_if_layers_read
 
 # How far `return f()` chains are followed before the site is left alone.
 _DEPTH = 4
@@ -194,10 +197,25 @@ def _surely_other(index: TreeIndex, ref: Ref, call: cst.Call) -> bool:
     return value is not call
 
 
+def _in_container(use: Use) -> bool:
+    """The call itself is an element of a display or of a comprehension."""
+    node, parent = use.ref.node, use.index.parent(use.ref.node)
+    if isinstance(parent, (cst.Element, cst.DictElement)):
+        return parent.value is node
+    if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        return parent.elt is node
+    return isinstance(parent, cst.DictComp) and parent.value is node
+
+
 def _judge(use: Use, rules: Callable[[Use], Effects], returner: str) -> None:
     """The use's rules; a rewrite the caller would need keeps the site."""
     where = f"`{use.index.code(use.attribute or use.ref.node)}` on line {use.line}"
     try:
+        if _in_container(use):
+            # `[build_model() for _ in range(3)]`, `{"a": build_model()}`: the
+            # model is reached through the container, where this file may read
+            # its layers.
+            skip_if_layers_read(use, "put in a container")
         effects = rules(use)
     except Skip as skip:
         detail = skip.detail or ""

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...analysis.index import TreeIndex
+from ...analysis.watched_names import CALLBACK_ATTRIBUTES
 from ...analysis.references import Ref
 from ...diagnostics import CHANGED_AFTER_COMPLETE, SEQUENTIAL_SEMANTICS
 from ..plan import Form, Plan, Skip
@@ -48,10 +49,7 @@ ATTRIBUTE_RULES: dict[str, tuple[Rule, ...]] = {
     "get_layer": (layers.hands_out_layers, layers.get_layer_by_index),
     **{name: (serialization.serialized,) for name in serialization.SERIALIZERS},
     "__class__": (type_tests.class_attribute,),
-    **{
-        name: (reached_elsewhere.handed_to_callbacks,)
-        for name in reached_elsewhere.WITH_CALLBACKS
-    },
+    **{name: (reached_elsewhere.handed_to_callbacks,) for name in CALLBACK_ATTRIBUTES},
 }
 # `model._<name>`: private state (only Sequential's own counts).
 PRIVATE_RULES: tuple[Rule, ...] = (private_state.sequential_state,)

@@ -43,10 +43,6 @@ _LAYER_READ_TEXT = re.compile(
     r"\.\s*_?layers\b(?!\s*\.|\s+(?:import|as)\b)|\.\s*get_layer\s*\("
 )
 
-# What `fit` and its kin hand callbacks as `self.model` (narrowing keeps such
-# a statement when it spells `callbacks`).
-WITH_CALLBACKS = CALLBACK_ATTRIBUTES
-
 
 def stored_away(use: Use, effects: Effects) -> None:
     """`x[k] = model`, `x.attr = model`, `x.append(model)`, `setattr(x, n, model)`."""
@@ -61,7 +57,7 @@ def handed_to_callbacks(use: Use, effects: Effects) -> None:
     callbacks read no layers by index)."""
     index = use.index
     call = index.parent(use.attribute)  # type: ignore[arg-type]
-    if not isinstance(call, cst.Call) or use.attribute_name not in WITH_CALLBACKS:
+    if not isinstance(call, cst.Call) or use.attribute_name not in CALLBACK_ATTRIBUTES:
         return
     if not any(
         a.keyword is not None and a.keyword.value == "callbacks" for a in call.args

@@ -306,6 +306,12 @@ def _spell(
         except SpellingConflict as conflict:
             _skip(plan, NAME_CONFLICT, path, f"{conflict}")
             continue
+        spec = plan.input
+        if spec is not None and (spec.variable or spec.verbatim):
+            # The code's own input is used (`base.input`, its `keras.Input(...)`):
+            # `Input` is not written, so it is not imported.
+            kept = tuple(pair for pair in spelling.imports if pair[1] != "Input")
+            spelling = dataclasses.replace(spelling, imports=kept)
         spelled.append((plan, spelling))
     return spelled
 

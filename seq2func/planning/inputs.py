@@ -62,6 +62,7 @@ from .input_arguments import (
     strip_ignored,
 )
 from .layers_from_model import input_of_the_layers
+from .looped_model_layers import input_of_looped_layers
 from .symbolic_first_build import input_from_symbolic_build
 from .plan import Application, Form, InputSource, InputSpec, Plan, Skip
 from .traced_input import traced_input
@@ -300,7 +301,17 @@ def _input_from_looped_layer(
     index: TreeIndex, plan: Plan, first: Application, late: bool
 ) -> None:
     """The input from the first build of a model whose first `add()` is in
-    loops that surely run (`looped_first_layer`); else S2F111, as before."""
+    loops that surely run (`looped_first_layer`), or the input of another
+    model whose layers a loop adds (`looped_model_layers`); else S2F111."""
+    skip = looped_first_layer.refusal(first)
+    spec = input_of_looped_layers(index, plan, first, skip)
+    if spec is not None:
+        plan.input = spec
+        strip_ignored(index, plan, plan.applications, start=1)
+        _check_no_nested_models(index, plan)
+        return
+    if skip.detail != looped_first_layer.IN_LOOP:
+        raise skip
     layer = looped_first_layer.first_layer(index, plan, first)
     strip_ignored(index, plan, plan.applications, start=1)
     try:

@@ -41,7 +41,7 @@ from .plan import Application, InputSource, InputSpec, Plan, Skip, diagnostic
 
 def taken_layers(index: TreeIndex, value: cst.BaseExpression) -> Application | None:
     """The loop over `X.layers` or `X.layers[a:b]` (no step), as one application."""
-    if _source_model(value) is None:
+    if source_model(value) is None:
         return None
     return Application(expr=value, top_level=True, loop=True)
 
@@ -58,7 +58,7 @@ def input_of_the_layers(
     if not first.loop:
         return None
     written = first.expr
-    name, lower = _source_model(written)  # type: ignore[misc]
+    name, lower = source_model(written)  # type: ignore[misc]
     bindings = reaching_bindings(index, name) or []
     values = [b.value for b in bindings]
     spec = None
@@ -73,6 +73,8 @@ def input_of_the_layers(
             spec = _from_first_layer(index, plan, model)
         elif keras_names.is_model(qualified):
             spec = _from_functional(index, plan, model, first, name)
+        elif keras_names.is_application(qualified):
+            spec = _from_application(model, first, name)
         reason = f"the layers of `{name.value}` carry no input shape Keras reads"
     if spec is None:
         skip.detail = f" ({reason})"
@@ -82,7 +84,7 @@ def input_of_the_layers(
     return spec
 
 
-def _source_model(value: cst.BaseExpression) -> tuple[cst.Name, int | None] | None:
+def source_model(value: cst.BaseExpression) -> tuple[cst.Name, int | None] | None:
     """(`X`, the slice's lower bound) for `X.layers` / `X.layers[a:b]`."""
     lower = None
     if isinstance(value, cst.Subscript):
@@ -110,18 +112,8 @@ def _source_model(value: cst.BaseExpression) -> tuple[cst.Name, int | None] | No
 def _from_first_layer(
     index: TreeIndex, plan: Plan, model: cst.Call
 ) -> InputSpec | None:
-    """A Sequential's first listed layer, given `input_shape=`/`input_dim=`."""
-    listed = next(
-        (
-            a.value
-            for a in model.args
-            if a.keyword is None or a.keyword.value == "layers"
-        ),
-        None,
-    )
-    if not isinstance(listed, (cst.List, cst.Tuple)) or not listed.elements:
-        return None
-    first = listed.elements[0].value
+    """A Sequential's first layer, listed or added, given `input_shape=`/`input_dim=`."""
+    first = _first_element(index, model)
     if not isinstance(first, cst.Call) or has_star(first):
         return None
     qualified = index.qualified(first.func)
@@ -134,11 +126,83 @@ def _from_first_layer(
     if (shape is None) == (dim is None) or kwarg(first, "batch_input_shape"):
         return None
     given = shape or dim
-    if index.rebound_between(given.value, model, plan.call):  # type: ignore[union-attr]
+    if index.rebound_between(given.value, first, plan.call):  # type: ignore[union-attr]
         return None
     code = index.code(given.value)  # type: ignore[union-attr]
     arguments = f"shape={code}" if shape is not None else f"shape=({code},)"
     return InputSpec(InputSource.LAYER, arguments=arguments)
+
+
+def _listed(model: cst.Call) -> cst.List | cst.Tuple | None:
+    """The literal list or tuple of layers a `Sequential(...)` call is given."""
+    listed = next(
+        (
+            a.value
+            for a in model.args
+            if a.keyword is None or a.keyword.value == "layers"
+        ),
+        None,
+    )
+    if isinstance(listed, (cst.List, cst.Tuple)) and listed.elements:
+        return listed
+    return None
+
+
+def _first_element(index: TreeIndex, model: cst.Call) -> cst.BaseExpression | None:
+    """A Sequential's first element: listed, or added first (`Sequential()`, then `add()`)."""
+    listed = _listed(model)
+    if listed is not None:
+        return listed.elements[0].value
+    if model.args:
+        return None
+    from .inputs import stated_input  # planning that model runs the input step
+
+    stated = stated_input(index, model)
+    return stated[1] if stated is not None else None
+
+
+def layer_count(index: TreeIndex, name: cst.Name) -> int | None:
+    """How many layers the one Sequential `name` holds lists, where its code
+    says and nothing pops them; None else."""
+    if index.narrowed:
+        raise WholeFileNeeded  # a pop() may be in a statement narrowing left out
+    bindings = reaching_bindings(index, name) or []
+    if len(bindings) != 1 or not isinstance(bindings[0].value, cst.Call):
+        return None
+    model = bindings[0].value
+    if not keras_names.sequential_family(index.qualified(model.func)):
+        return None
+    if any(
+        isinstance(a.value, cst.Name) and a.value.value == name.value
+        for a in index.attributes.get("pop", [])
+    ):
+        return None
+    listed = _listed(model)
+    if listed is not None:
+        if any(not isinstance(e, cst.Element) for e in listed.elements):
+            return None
+        return len(listed.elements)
+    if model.args:
+        return None
+    from .inputs import stated_input
+
+    stated = stated_input(index, model)
+    if stated is None:
+        return None
+    apps = stated[0].applications
+    if not all(a.top_level and not a.loop for a in apps):
+        return None
+    return len(apps)
+
+
+def _from_application(
+    model: cst.Call, first: Application, name: cst.Name
+) -> InputSpec | None:
+    """A `keras.applications` model: its `layers[0]` is its InputLayer."""
+    if kwarg(model, "input_tensor") is not None or has_star(model):
+        return None  # its InputLayer may be another model's
+    first.expr = _shifted(first.expr)
+    return InputSpec(InputSource.VARIABLE, variable=f"{name.value}.input")
 
 
 def _from_functional(

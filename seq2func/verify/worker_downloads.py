@@ -50,18 +50,26 @@ class _Downloads:
         import functools
         import inspect
 
-        default = inspect.signature(function).parameters["weights"].default
+        signature = inspect.signature(function)
+        default = signature.parameters["weights"].default
         downloads = self
 
         @functools.wraps(function)
         def without_download(*args, **kwargs):
-            weights = kwargs.get("weights", default)
+            # Helpers take `weights` by position (`validate_activation(
+            # classifier_activation, weights)`), so it is found by binding.
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:
+                return function(*args, **kwargs)  # let the function say why
+            weights = bound.arguments.get("weights", default)
             if weights is not None:
-                downloads.notes.append(
-                    f"{function.__name__}(weights={weights!r}) built with weights=None"
-                )
-                kwargs["weights"] = None
-            return function(*args, **kwargs)
+                if weights is not inspect.Parameter.empty:
+                    downloads.notes.append(
+                        f"{function.__name__}(weights={weights!r}) built with weights=None"
+                    )
+                bound.arguments["weights"] = None
+            return function(*bound.args, **bound.kwargs)
 
         return without_download
 

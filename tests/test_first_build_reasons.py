@@ -46,3 +46,23 @@ def test_a_custom_first_layer_of_the_file_says_what_in_it_may_see_the_build():
         """)
     assert "is not a Keras layer" not in message
     assert "build" in message
+
+
+def test_a_custom_first_layer_on_keras2_says_the_file_runs_on_keras2():
+    source = textwrap.dedent("""\
+        import numpy as np
+        import tf_keras as keras
+
+        def test():
+            class Shift(keras.layers.Layer):
+                def call(self, inputs):
+                    return inputs + 1.0
+
+            model = keras.Sequential([Shift()])
+            model.fit(np.ones((4, 3)), np.ones((4, 3)))
+        """)
+    (diagnostic,) = seq2func.convert_source(source, path="m.py").diagnostics
+    assert diagnostic.code == "S2F101"
+    assert "Shift, is a class of this file, and the file runs on Keras 2" in (
+        diagnostic.message
+    )

@@ -91,7 +91,13 @@ def input_from_custom_first_build(
     if not isinstance(call, cst.Call) or not _plain_call(call):
         return None
     cls = index.single_class(call.func)
-    if cls is None or keras2.runs_on_keras2(index, plan) or _sets_floatx(index):
+    if cls is None or _sets_floatx(index):
+        return None
+    if keras2.runs_on_keras2(index, plan):
+        if not skip.detail:
+            # Keras 2 builds the InputLayer in the data's dtype, which a custom
+            # layer's call may need as it is: only built-in first layers are read.
+            skip.detail = f" (the first layer, {index.code(call.func)}, is a class of this file, and the file runs on Keras 2)"
         return None
     builds = first_builds(index, plan, skip)
     if builds is None:

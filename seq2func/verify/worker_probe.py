@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import __future__
 import ast
+import linecache
 import re
 import sys
 from dataclasses import dataclass
@@ -125,6 +126,11 @@ def _run_probe(
     stopped once they have run (`_SiteWatcher`), and the probe ends there.
     """
     tree = ast.parse(code)
+    # What runs is the probe's text, not the file on disk (the converted side,
+    # or lines that an earlier conversion in the file moved): source readers
+    # such as autograph's `inspect.getsource(layer.call)` must see the probe.
+    # An entry without an mtime is one `linecache.checkcache` keeps.
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     flags = 0
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":

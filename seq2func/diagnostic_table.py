@@ -379,6 +379,16 @@ TABLE = [
         "row and a new model's name; that model's automatic name takes a number, so "
         "the converted model's own name ends in _1 unless the Sequential had a name=.",
     ),
+    Code(
+        "S2F224",
+        "note",
+        "build-repeated-kept",
+        "{model}: {detail} repeats the input the model already has; it stays, and"
+        " changes nothing",
+        "build() with the model's own batch shape changes nothing on a Sequential or "
+        "a Functional model; it is left in the caller, whose name may hold other "
+        "models too.",
+    ),
     # Verification.
     Code(
         "S2F301",

@@ -17,6 +17,7 @@ which `input_shape=` arguments stay before the input step reads them.
 | repeated_layers.check_repeats | no layer object held twice | S2F121 |
 | uses.check_uses | later uses: rewrite or skip | S2F103 S2F105 S2F106 S2F117 |
 | inputs.plan_input | where the input comes from | S2F101-S2F103 S2F109 S2F111-S2F113 S2F115 S2F116 |
+| uses.caller_builds.check_caller_builds | a caller's build() only repeats the input | S2F103 |
 | build_time_draws.check_draws | no layer's build() draws a seed at another time | S2F122 |
 | mid_construction.check_reads | `output_shape` and `summary()` between the adds: the running tensor | S2F104 |
 | model_arguments.check_model_arguments | name=/trainable= still mean the same | S2F109 |
@@ -41,6 +42,7 @@ from .model_arguments import check_model_arguments
 from .repeated_layers import check_repeats
 from .plan import CompletionKind, Form, Plan, Skip, diagnostic
 from .uses import check_uses
+from .uses.caller_builds import check_caller_builds
 
 Step = Callable[[TreeIndex, Plan], None]
 
@@ -51,6 +53,7 @@ STEPS: tuple[Step, ...] = (
     check_repeats,
     check_uses,
     plan_input,
+    check_caller_builds,
     check_draws,
     check_reads,
     check_model_arguments,

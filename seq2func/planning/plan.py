@@ -141,6 +141,9 @@ class Plan:
     deferred_uses: list = field(default_factory=list)
     # `model.output_shape` read between the adds (`mid_construction.MidRead`).
     mid_reads: list = field(default_factory=list)
+    # A caller's `m.build(shape)` on the returned model, judged once the input
+    # is known (`uses.caller_builds.CallerBuild`).
+    caller_builds: list = field(default_factory=list)
     hoist_first: bool = (
         False  # build the first layer before the Input (it makes its own)
     )

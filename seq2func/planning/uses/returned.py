@@ -30,9 +30,8 @@ the function passed on as a value (`build_fn=f`, a tuner), and code in other
 files. A call put straight into a container (`[f() for _ in range(3)]`)
 keeps the site where the file reads `.layers` (`reached_elsewhere`), as a
 caller's name stored into one does. A caller's
-`m.build(shape)` keeps the site (S2F103), although a Functional model
-ignores it as a Sequential with that input does: the shape is often the
-caller's own (`batch_size=1`).
+`m.build(shape)` keeps the site (S2F103) unless it repeats the model's
+input (`caller_builds`, S2F224): Keras 3 raises on another shape.
 Fixtures: `later_returned_*`, `safety_returned_*`.
 """
 
@@ -49,6 +48,7 @@ from ...analysis.references import Ref, references
 from ...diagnostics import SEQUENTIAL_SEMANTICS
 from ..plan import Form, Plan, Skip
 from .base import Effects, Use
+from .caller_builds import defer_build
 from .reached_elsewhere import skip_if_layers_read
 
 # How far `return f()` chains are followed before the site is left alone.
@@ -83,7 +83,13 @@ def check_callers(
                 pending.append((outer, depth + 1))
                 continue
             for use in _uses_of(index, plan, call):
-                _judge(use, rules, f"`{function.name.value}()`")
+                try:
+                    _judge(use, rules, f"`{function.name.value}()`")
+                except Skip as skip:
+                    # `m.build(shape)` may only repeat the input, which the
+                    # input step has not read yet.
+                    if not defer_build(use, call, function, skip):
+                        raise
 
 
 def _returning_function(index: TreeIndex, plan: Plan) -> cst.FunctionDef | None:

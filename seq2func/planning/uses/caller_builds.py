@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.metadata import ExpressionContext
 
 from ...analysis.index import TreeIndex
 from ...analysis.nodes import int_literal
@@ -106,6 +107,8 @@ def _repeats_input(index: TreeIndex, plan: Plan, found: CallerBuild) -> bool:
     arguments = _bound_arguments(function, call)
     if arguments is None:
         return False
+    for name in _assigned(index, function):
+        arguments.pop(name, None)  # the input may read another value than the argument
     for element, expected in zip(given, known):
         value = _value(index, element, {})
         wanted = _value(index, expected, arguments)
@@ -165,6 +168,17 @@ def _bound_arguments(
         if arg.keyword is not None:
             bound[arg.keyword.value] = arg.value
     return bound
+
+
+def _assigned(index: TreeIndex, function: cst.FunctionDef) -> set[str]:
+    """The names the function's body binds or declares global or nonlocal."""
+    found = set()
+    for node in index.walk(function.body):
+        if isinstance(node, cst.Name) and index.context(node) != ExpressionContext.LOAD:
+            found.add(node.value)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            found.update(item.name.value for item in node.names)
+    return found
 
 
 def _value(

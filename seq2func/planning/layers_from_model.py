@@ -33,6 +33,7 @@ import libcst as cst
 
 from ..analysis import keras_names
 from ..analysis.index import TreeIndex, WholeFileNeeded
+from ..analysis.layer_chain import is_chain, is_chain_application
 from ..analysis.nodes import has_star, int_literal, kwarg
 from ..analysis.may_reach import reaching_bindings
 from ..diagnostics import LAYERS_FROM_MODEL
@@ -69,13 +70,17 @@ def input_of_the_layers(
     else:
         model = values[0]
         qualified = index.qualified(model.func)
+        reason = f"the layers of `{name.value}` carry no input shape Keras reads"
         if keras_names.sequential_family(qualified):
             spec = _from_first_layer(index, plan, model)
+        elif not _chain(index, model, qualified):
+            # Keras adds a branch's layers one by one and leaves the model
+            # unbuilt; applied in a loop they raise (`analysis.layer_chain`).
+            reason = f"the layers of `{name.value}` do not form one chain"
         elif keras_names.is_model(qualified):
             spec = _from_functional(index, plan, model, first, name)
         elif keras_names.is_application(qualified):
             spec = _from_application(model, first, name)
-        reason = f"the layers of `{name.value}` carry no input shape Keras reads"
     if spec is None:
         skip.detail = f" ({reason})"
         return None
@@ -193,6 +198,24 @@ def layer_count(index: TreeIndex, name: cst.Name) -> int | None:
     if not all(a.top_level and not a.loop for a in apps):
         return None
     return len(apps)
+
+
+def _chain(index: TreeIndex, model: cst.Call, qualified: set[str]) -> bool:
+    """A Functional model whose code applies one layer after another from its
+    Input, or an application of the VGG family."""
+    if keras_names.is_application(qualified):
+        return is_chain_application(qualified)
+    outputs = kwarg(model, "outputs")
+    if outputs is None and len(model.args) > 1 and model.args[1].keyword is None:
+        outputs = model.args[1]
+    inputs = kwarg(model, "inputs")
+    if inputs is None and model.args and model.args[0].keyword is None:
+        inputs = model.args[0]
+    if outputs is None or inputs is None or not isinstance(inputs.value, cst.Name):
+        return False
+    if index.narrowed:
+        raise WholeFileNeeded  # the chain's statements may be ones narrowing left out
+    return is_chain(index, outputs.value, inputs.value)
 
 
 def _from_application(

@@ -159,6 +159,7 @@ def probe_for(
     binds: dict | None = None,
     definition: int = 0,
     stand_ins: dict[str, str] | None = None,
+    whole_body: bool = False,
 ) -> Probe:
     """How to reach the `ordinal`-th model bound to `target` in `scope` of `source`.
 
@@ -167,7 +168,9 @@ def probe_for(
     `definition` says which top-level definition named like the scope's first
     part holds the site (notebooks define `build_model` again and again; see
     `definition_of`). `stand_ins` replaces data a module-level model reads only
-    the shape of (see `stand_ins`).
+    the shape of (see `stand_ins`). `whole_body`: the function runs past its
+    model's completion (to the first build that gives a converted model its
+    input), so the globals it reads there are needed too.
     """
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -176,7 +179,7 @@ def probe_for(
             tree, lines, target, ordinal, form, end_line, stand_ins=stand_ins
         )
     top, code, complete_at = _function_slice(
-        tree, lines, scope, definition, target, ordinal, end_line, stand_ins
+        tree, lines, scope, definition, target, ordinal, end_line, stand_ins, whole_body
     )
     mode, called, class_name, kwargs = _call(top, scope, dict(binds or {}))
     return Probe(
@@ -260,6 +263,7 @@ def _function_slice(
     ordinal: int,
     end_line: int | None,
     stand_ins: dict[str, str] | None,
+    whole_body: bool = False,
 ) -> tuple[ast.stmt, str, int | None]:
     """The top-level definition that holds a site in a function or method,
     the slice that defines it, and the line after which its model is complete."""
@@ -287,7 +291,11 @@ def _function_slice(
         anchor,
         {parts[0]},
         mutable_from=None,
-        until=(function, complete_at) if complete_at is not None else None,
+        until=(
+            (function, complete_at)
+            if complete_at is not None and not whole_body
+            else None
+        ),
         stand_ins=stand_ins,
     )
     if isinstance(function, ast.FunctionDef):

@@ -161,6 +161,8 @@ def _probes(task: _Task, stand_ins: dict[str, str] | None = None) -> tuple:
             binds=task.binds,
             definition=task.definition,
             stand_ins=stand_ins,
+            # A model built by its first data runs past completion (`deferred`).
+            whole_body=task.deferred is not None,
         )
         for source, ordinal, end_line in (
             (task.original, task.original_ordinal, site.end_line),

@@ -94,6 +94,10 @@ def test_a_file_that_sets_tf_use_legacy_keras_is_keras_2_code():
         ("import tf_keras\nimport keras\n", "keras.Sequential([", "3"),
         ("import tf_keras as keras\n", "keras.Sequential([", "2"),
         ("import tf_keras\n", "tf_keras.Sequential([", "2"),
+        # ... and a name imported from Keras 3 (keras' own legacy-format tests):
+        ("import tf_keras\nfrom keras.src import models\n", "models.Sequential()", "3"),
+        ("import tf_keras\nfrom keras.models import Sequential\n", "Sequential([", "3"),
+        ("from tf_keras import models\n", "models.Sequential([", "2"),
     ],
 )
 def test_a_site_in_a_keras_2_file_runs_on_the_keras_its_sequential_is(

@@ -117,7 +117,28 @@ def site_keras(
         return ("2", _LEGACY_REASON) if LEGACY_ENV.search(source) else ("3", "")
     if text.startswith("keras.") and _keras_is_keras3(source):
         return "3", ""
+    # `models.Sequential()` after `from keras.src import models`: the name's
+    # import says which package (a Keras 3 test that also imports tf_keras).
+    module = _imported_from(source, re.split(r"[.(]", text, maxsplit=1)[0])
+    if module is not None and (module == "keras" or module.startswith("keras.")):
+        return "3", ""
     return keras, why
+
+
+def _imported_from(source: str, name: str) -> str | None:
+    """The module every `from M import name` of the source takes `name` from."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    modules = {
+        node.module or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if (alias.asname or alias.name) == name
+    }
+    return modules.pop() if len(modules) == 1 else None
 
 
 def _keras_is_keras3(source: str) -> bool:

@@ -12,7 +12,10 @@ input only from its first element. Measured on Keras 3.15.1 (and tf_keras
   and the layer keeps `input_shape=` (it does: the layers are handed out,
   S2F207).
 - `A` a Functional model on `keras.Input`: a slice from 0 starts with A's
-  InputLayer, and B's input is that very layer (`A.input`).
+  InputLayer, and B's input is that very layer (`A.input`). The slice must
+  surely hold it (`A.layers[:0]`, or `[:-3]` of three layers, leave B
+  without an input): an upper bound of -1 needs A's outputs to be a layer's
+  call, and a `keras.applications` model has at least 19 layers.
 - `A` with `keras.Input` as its first element, or a slice that starts after
   the first layer: B has no input until it is built on data; the other
   late sources (a trace) are asked, else S2F111 says why.
@@ -69,13 +72,17 @@ def input_of_the_layers(
     else:
         model = values[0]
         qualified = index.qualified(model.func)
+        reason = f"the layers of `{name.value}` carry no input shape Keras reads"
         if keras_names.sequential_family(qualified):
             spec = _from_first_layer(index, plan, model)
+        elif not _holds_first(written, _fewest_layers(index, model, qualified)):
+            reason = (
+                f"`{index.code(written)}` may not hold the InputLayer of `{name.value}`"
+            )
         elif keras_names.is_model(qualified):
             spec = _from_functional(index, plan, model, first, name)
         elif keras_names.is_application(qualified):
             spec = _from_application(model, first, name)
-        reason = f"the layers of `{name.value}` carry no input shape Keras reads"
     if spec is None:
         skip.detail = f" ({reason})"
         return None
@@ -222,6 +229,44 @@ def _from_functional(
     # B's input is A's own InputLayer; the loop starts after it.
     first.expr = _shifted(first.expr)
     return InputSpec(InputSource.VARIABLE, variable=f"{name.value}.input")
+
+
+# VGG16 without its top, the smallest `keras.applications` model, has 19
+# layers (Keras 3.15.1, tf_keras 2.21).
+_FEWEST_APPLICATION_LAYERS = 19
+
+
+def _fewest_layers(index: TreeIndex, model: cst.Call, qualified: set[str]) -> int:
+    """The fewest layers the model surely has: a Functional model whose outputs
+    are a layer's call (`Dense(4)(h)`, written there or bound once) has its
+    InputLayer and that layer."""
+    if keras_names.is_application(qualified):
+        return _FEWEST_APPLICATION_LAYERS
+    outputs = kwarg(model, "outputs")
+    if outputs is None and len(model.args) > 1 and model.args[1].keyword is None:
+        outputs = model.args[1]
+    value = outputs.value if outputs is not None else None
+    if isinstance(value, cst.Name):
+        value = index.single_assignment(value)
+        if value is None and index.narrowed:
+            raise WholeFileNeeded  # the binding may be a statement narrowing left out
+    called = isinstance(value, cst.Call) and isinstance(value.func, cst.Call)
+    return 2 if called else 1
+
+
+def _holds_first(expr: cst.BaseExpression, fewest: int) -> bool:
+    """Whether `X.layers[:b]` surely holds `X.layers[0]`, the InputLayer, when
+    X has at least `fewest` layers: else the new model has no input of its own
+    (`[:0]`, `[:-3]` of three layers) and takes one from its first data."""
+    if not isinstance(expr, cst.Subscript):
+        return True
+    part = expr.slice[0].slice
+    assert isinstance(part, cst.Slice)
+    if part.upper is None:
+        return True
+    upper = int_literal(part.upper)
+    assert upper is not None  # source_model reads only literal bounds
+    return upper > 0 or (upper < 0 and fewest + upper >= 1)
 
 
 def _shifted(expr: cst.BaseExpression) -> cst.BaseExpression:

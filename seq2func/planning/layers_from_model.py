@@ -132,6 +132,8 @@ def _from_first_layer(
     dim = None if keras_names.is_embedding(qualified) else kwarg(first, "input_dim")
     if (shape is None) == (dim is None) or kwarg(first, "batch_input_shape"):
         return None
+    if kwarg(first, "batch_size") is not None:
+        return None  # Keras 2 gives the InputLayer that batch size
     given = shape or dim
     if index.rebound_between(given.value, first, plan.call):  # type: ignore[union-attr]
         return None

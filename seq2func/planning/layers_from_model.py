@@ -135,7 +135,12 @@ def _from_first_layer(
     if kwarg(first, "batch_size") is not None:
         return None  # Keras 2 gives the InputLayer that batch size
     given = shape or dim
-    if index.rebound_between(given.value, first, plan.call):  # type: ignore[union-attr]
+    read = given.value  # type: ignore[union-attr]
+    # The Input is written at the model's line, the shape was read at the
+    # layer's, which a loop that adds the layers may come after.
+    if index.rebound_between(read, first, plan.call) or index.rebound_between(
+        read, plan.call, first
+    ):
         return None
     code = index.code(given.value)  # type: ignore[union-attr]
     arguments = f"shape={code}" if shape is not None else f"shape=({code},)"

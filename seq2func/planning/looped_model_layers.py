@@ -18,10 +18,13 @@ the layer first, stays S2F111. The loop must add at least one layer, or
 the next `add()` would be the first: a slice of a Sequential that keeps its
 first layer, of a model with no `pop()`, reads as non-empty when the
 literal slice leaves at least one of the layers its code lists; a slice that
-starts with an InputLayer gives the input whatever follows. The converted
+surely holds an InputLayer gives the input whatever follows. The converted
 code keeps the loop and applies the layer to the running tensor; when the
 input is the other model's InputLayer, the loop starts after it
-(`A.layers[1:-1]`, S2F222), as in the constructor form.
+(`A.layers[1:-1]`, S2F222), as in the constructor form. The input is
+written at the model's line, before the loop: the other model must not be
+bound in between (`A.input` would read another model, or none), nor a name
+its first layer's shape reads (`_from_first_layer`).
 Fixtures: `seed000_vgg_layers_loop`, `form_layers_of_another_model_loop*`.
 """
 
@@ -42,6 +45,11 @@ def input_of_looped_layers(
     layers; None, with the reason in `skip` where there is one, else."""
     loop = _adding_loop(index, plan, first)
     if loop is None:
+        return None
+    rebound = index.rebound_between(loop.iter, plan.call, loop)
+    if rebound is not None:
+        # The converted code reads it at the model's line (`A.input`).
+        skip.detail = f" (`{rebound}` is bound between the model's line and the loop)"
         return None
     taken = Application(expr=loop.iter, top_level=True, loop=True)
     spec = input_of_the_layers(index, plan, taken, skip)

@@ -261,6 +261,17 @@ def _fewest_layers(index: TreeIndex, model: cst.Call, qualified: set[str]) -> in
     return 2 if called else 1
 
 
+def holds_second(index: TreeIndex, expr: cst.BaseExpression) -> bool:
+    """Whether `X.layers[:b]` of a Functional or `keras.applications` model
+    surely holds `X.layers[1]` too, the first layer after its InputLayer."""
+    name, _ = source_model(expr)  # type: ignore[misc]
+    values = [b.value for b in reaching_bindings(index, name) or []]
+    if len(values) != 1 or not isinstance(values[0], cst.Call):
+        return False
+    fewest = _fewest_layers(index, values[0], index.qualified(values[0].func))
+    return fewest >= 2 and _holds_first(expr, fewest - 1)
+
+
 def _holds_first(expr: cst.BaseExpression, fewest: int) -> bool:
     """Whether `X.layers[:b]` surely holds `X.layers[0]`, the InputLayer, when
     X has at least `fewest` layers: else the new model has no input of its own

@@ -213,8 +213,11 @@ def _from_application(
     model: cst.Call, first: Application, name: cst.Name
 ) -> InputSpec | None:
     """A `keras.applications` model: its `layers[0]` is its InputLayer."""
-    if kwarg(model, "input_tensor") is not None or has_star(model):
-        return None  # its InputLayer may be another model's
+    given_in_order = [a for a in model.args[2:] if a.keyword is None]
+    if kwarg(model, "input_tensor") is not None or has_star(model) or given_in_order:
+        # Its InputLayer may be another model's; a third argument in order is
+        # `input_tensor` for VGG16 and the other (include_top, weights, ...) ones.
+        return None
     first.expr = _shifted(first.expr)
     return InputSpec(InputSource.VARIABLE, variable=f"{name.value}.input")
 

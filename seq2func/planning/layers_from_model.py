@@ -137,10 +137,14 @@ def _from_first_layer(
     given = shape or dim
     read = given.value  # type: ignore[union-attr]
     # The Input is written at the model's line, the shape was read at the
-    # layer's, which a loop that adds the layers may come after.
+    # layer's, which a loop that adds the layers may come after, and which a
+    # function runs when it is called.
     if index.rebound_between(read, first, plan.call) or index.rebound_between(
         read, plan.call, first
     ):
+        return None
+    reads_names = any(isinstance(n, cst.Name) for n in index.walk(read))
+    if reads_names and index.scope_root(first) is not index.scope_root(plan.call):
         return None
     code = index.code(given.value)  # type: ignore[union-attr]
     arguments = f"shape={code}" if shape is not None else f"shape=({code},)"

@@ -33,6 +33,7 @@ Fixtures: `form_layers_of_another_model*`.
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import ExpressionContext
 
 from ..analysis import keras_names
 from ..analysis.index import TreeIndex, WholeFileNeeded
@@ -181,7 +182,7 @@ def _first_element(index: TreeIndex, model: cst.Call) -> cst.BaseExpression | No
 
 def layer_count(index: TreeIndex, name: cst.Name) -> int | None:
     """How many layers the one Sequential `name` holds lists, where its code
-    says and nothing pops them; None else."""
+    says and nothing pops them (nor code it was handed to); None else."""
     if index.narrowed:
         raise WholeFileNeeded  # a pop() may be in a statement narrowing left out
     bindings = reaching_bindings(index, name) or []
@@ -194,6 +195,8 @@ def layer_count(index: TreeIndex, name: cst.Name) -> int | None:
         isinstance(a.value, cst.Name) and a.value.value == name.value
         for a in index.attributes.get("pop", [])
     ):
+        return None
+    if _handed_on_before(index, name):
         return None
     listed = _listed(model)
     if listed is not None:
@@ -211,6 +214,28 @@ def layer_count(index: TreeIndex, name: cst.Name) -> int | None:
     if not all(a.top_level and not a.loop for a in apps):
         return None
     return len(apps)
+
+
+def _handed_on_before(index: TreeIndex, name: cst.Name) -> bool:
+    """Whether the model `name` reads is read before it other than for one of
+    its public attributes (`trim(base)`, `other = base`): that code may pop it."""
+    here = index.pos(name).start
+    for node in index.names.get(name.value, []):
+        where = index.pos(node).start
+        if (where.line, where.column) >= (here.line, here.column):
+            continue
+        if index.context(node) != ExpressionContext.LOAD:
+            continue
+        parent = index.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.attr is node:
+            continue  # `other.base` names an attribute
+        if not (
+            isinstance(parent, cst.Attribute)
+            and parent.value is node
+            and not parent.attr.value.startswith("_")
+        ):
+            return True
+    return False
 
 
 def _from_application(

@@ -129,6 +129,10 @@ def _from_first_layer(
         return None
     if kwarg(first, "dtype") is not None:
         return None  # Keras 2 gives the InputLayer that dtype, Keras 3 float32
+    if index.attributes.get("set_floatx") or index.names.get("set_floatx"):
+        # Keras 2's is the layer's, the float type when it was made, which
+        # may not be the one where the Input is made.
+        return None
     shape = kwarg(first, "input_shape")
     dim = None if keras_names.is_embedding(qualified) else kwarg(first, "input_dim")
     if (shape is None) == (dim is None) or kwarg(first, "batch_input_shape"):

@@ -12,7 +12,10 @@ input only from its first element. Measured on Keras 3.15.1 (and tf_keras
   and the layer keeps `input_shape=` (it does: the layers are handed out,
   S2F207).
 - `A` a Functional model on `keras.Input`: a slice from 0 starts with A's
-  InputLayer, and B's input is that very layer (`A.input`).
+  InputLayer, and B's input is that very layer (`A.input`). The slice must
+  surely hold it (`A.layers[:0]`, or `[:-3]` of three layers, leave B
+  without an input): an upper bound of -1 needs A's outputs to be a layer's
+  call, and a `keras.applications` model has at least 19 layers.
 - `A` with `keras.Input` as its first element, or a slice that starts after
   the first layer: B has no input until it is built on data; the other
   late sources (a trace) are asked, else S2F111 says why.
@@ -30,6 +33,7 @@ Fixtures: `form_layers_of_another_model*`.
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import ExpressionContext
 
 from ..analysis import keras_names
 from ..analysis.index import TreeIndex, WholeFileNeeded
@@ -77,6 +81,10 @@ def input_of_the_layers(
             # Keras adds a branch's layers one by one and leaves the model
             # unbuilt; applied in a loop they raise (`analysis.layer_chain`).
             reason = f"the layers of `{name.value}` do not form one chain"
+        elif not _holds_first(written, _fewest_layers(index, model, qualified)):
+            reason = (
+                f"`{index.code(written)}` may not hold the InputLayer of `{name.value}`"
+            )
         elif keras_names.is_model(qualified):
             spec = _from_functional(index, plan, model, first, name)
         elif keras_names.is_application(qualified):
@@ -126,12 +134,27 @@ def _from_first_layer(
         return None
     if kwarg(first, "dtype") is not None:
         return None  # Keras 2 gives the InputLayer that dtype, Keras 3 float32
+    if index.attributes.get("set_floatx") or index.names.get("set_floatx"):
+        # Keras 2's is the layer's, the float type when it was made, which
+        # may not be the one where the Input is made.
+        return None
     shape = kwarg(first, "input_shape")
     dim = None if keras_names.is_embedding(qualified) else kwarg(first, "input_dim")
     if (shape is None) == (dim is None) or kwarg(first, "batch_input_shape"):
         return None
+    if kwarg(first, "batch_size") is not None:
+        return None  # Keras 2 gives the InputLayer that batch size
     given = shape or dim
-    if index.rebound_between(given.value, first, plan.call):  # type: ignore[union-attr]
+    read = given.value  # type: ignore[union-attr]
+    # The Input is written at the model's line, the shape was read at the
+    # layer's, which a loop that adds the layers may come after, and which a
+    # function runs when it is called.
+    if index.rebound_between(read, first, plan.call) or index.rebound_between(
+        read, plan.call, first
+    ):
+        return None
+    reads_names = any(isinstance(n, cst.Name) for n in index.walk(read))
+    if reads_names and index.scope_root(first) is not index.scope_root(plan.call):
         return None
     code = index.code(given.value)  # type: ignore[union-attr]
     arguments = f"shape={code}" if shape is not None else f"shape=({code},)"
@@ -168,7 +191,7 @@ def _first_element(index: TreeIndex, model: cst.Call) -> cst.BaseExpression | No
 
 def layer_count(index: TreeIndex, name: cst.Name) -> int | None:
     """How many layers the one Sequential `name` holds lists, where its code
-    says and nothing pops them; None else."""
+    says and nothing pops them (nor code it was handed to); None else."""
     if index.narrowed:
         raise WholeFileNeeded  # a pop() may be in a statement narrowing left out
     bindings = reaching_bindings(index, name) or []
@@ -181,6 +204,8 @@ def layer_count(index: TreeIndex, name: cst.Name) -> int | None:
         isinstance(a.value, cst.Name) and a.value.value == name.value
         for a in index.attributes.get("pop", [])
     ):
+        return None
+    if _handed_on_before(index, name):
         return None
     listed = _listed(model)
     if listed is not None:
@@ -218,12 +243,37 @@ def _chain(index: TreeIndex, model: cst.Call, qualified: set[str]) -> bool:
     return is_chain(index, outputs.value, inputs.value)
 
 
+def _handed_on_before(index: TreeIndex, name: cst.Name) -> bool:
+    """Whether the model `name` reads is read before it other than for one of
+    its public attributes (`trim(base)`, `other = base`): that code may pop it."""
+    here = index.pos(name).start
+    for node in index.names.get(name.value, []):
+        where = index.pos(node).start
+        if (where.line, where.column) >= (here.line, here.column):
+            continue
+        if index.context(node) != ExpressionContext.LOAD:
+            continue
+        parent = index.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.attr is node:
+            continue  # `other.base` names an attribute
+        if not (
+            isinstance(parent, cst.Attribute)
+            and parent.value is node
+            and not parent.attr.value.startswith("_")
+        ):
+            return True
+    return False
+
+
 def _from_application(
     model: cst.Call, first: Application, name: cst.Name
 ) -> InputSpec | None:
     """A `keras.applications` model: its `layers[0]` is its InputLayer."""
-    if kwarg(model, "input_tensor") is not None or has_star(model):
-        return None  # its InputLayer may be another model's
+    given_in_order = [a for a in model.args[2:] if a.keyword is None]
+    if kwarg(model, "input_tensor") is not None or has_star(model) or given_in_order:
+        # Its InputLayer may be another model's; a third argument in order is
+        # `input_tensor` for VGG16 and the other (include_top, weights, ...) ones.
+        return None
     first.expr = _shifted(first.expr)
     return InputSpec(InputSource.VARIABLE, variable=f"{name.value}.input")
 
@@ -245,6 +295,55 @@ def _from_functional(
     # B's input is A's own InputLayer; the loop starts after it.
     first.expr = _shifted(first.expr)
     return InputSpec(InputSource.VARIABLE, variable=f"{name.value}.input")
+
+
+# VGG16 without its top, the smallest `keras.applications` model, has 19
+# layers (Keras 3.15.1, tf_keras 2.21).
+_FEWEST_APPLICATION_LAYERS = 19
+
+
+def _fewest_layers(index: TreeIndex, model: cst.Call, qualified: set[str]) -> int:
+    """The fewest layers the model surely has: a Functional model whose outputs
+    are a layer's call (`Dense(4)(h)`, written there or bound once) has its
+    InputLayer and that layer."""
+    if keras_names.is_application(qualified):
+        return _FEWEST_APPLICATION_LAYERS
+    outputs = kwarg(model, "outputs")
+    if outputs is None and len(model.args) > 1 and model.args[1].keyword is None:
+        outputs = model.args[1]
+    value = outputs.value if outputs is not None else None
+    if isinstance(value, cst.Name):
+        value = index.single_assignment(value)
+        if value is None and index.narrowed:
+            raise WholeFileNeeded  # the binding may be a statement narrowing left out
+    called = isinstance(value, cst.Call) and isinstance(value.func, cst.Call)
+    return 2 if called else 1
+
+
+def holds_second(index: TreeIndex, expr: cst.BaseExpression) -> bool:
+    """Whether `X.layers[:b]` of a Functional or `keras.applications` model
+    surely holds `X.layers[1]` too, the first layer after its InputLayer."""
+    name, _ = source_model(expr)  # type: ignore[misc]
+    values = [b.value for b in reaching_bindings(index, name) or []]
+    if len(values) != 1 or not isinstance(values[0], cst.Call):
+        return False
+    fewest = _fewest_layers(index, values[0], index.qualified(values[0].func))
+    return fewest >= 2 and _holds_first(expr, fewest - 1)
+
+
+def _holds_first(expr: cst.BaseExpression, fewest: int) -> bool:
+    """Whether `X.layers[:b]` surely holds `X.layers[0]`, the InputLayer, when
+    X has at least `fewest` layers: else the new model has no input of its own
+    (`[:0]`, `[:-3]` of three layers) and takes one from its first data."""
+    if not isinstance(expr, cst.Subscript):
+        return True
+    part = expr.slice[0].slice
+    assert isinstance(part, cst.Slice)
+    if part.upper is None:
+        return True
+    upper = int_literal(part.upper)
+    assert upper is not None  # source_model reads only literal bounds
+    return upper > 0 or (upper < 0 and fewest + upper >= 1)
 
 
 def _shifted(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -18,20 +18,32 @@ the layer first, stays S2F111. The loop must add at least one layer, or
 the next `add()` would be the first: a slice of a Sequential that keeps its
 first layer, of a model with no `pop()`, reads as non-empty when the
 literal slice leaves at least one of the layers its code lists; a slice that
-starts with an InputLayer gives the input whatever follows. The converted
+surely holds an InputLayer gives the input whatever follows. The converted
 code keeps the loop and applies the layer to the running tensor; when the
 input is the other model's InputLayer, the loop starts after it
-(`A.layers[1:-1]`, S2F222), as in the constructor form.
+(`A.layers[1:-1]`, S2F222), as in the constructor form. The input is
+written at the model's line, before the loop: the other model must not be
+bound in between (`A.input` would read another model, or none), nor a name
+its first layer's shape reads (`_from_first_layer`). A loop that starts after
+the InputLayer may run no turn where the model may have only one more layer
+(`A.layers[1:-1]` of two): its variable is then left unbound, so it must not
+be read after the loop.
 Fixtures: `seed000_vgg_layers_loop`, `form_layers_of_another_model_loop*`.
 """
 
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import ExpressionContext
 
-from ..analysis.index import TreeIndex
+from ..analysis.index import TreeIndex, WholeFileNeeded
 from ..analysis.nodes import int_literal
-from .layers_from_model import input_of_the_layers, layer_count, source_model
+from .layers_from_model import (
+    holds_second,
+    input_of_the_layers,
+    layer_count,
+    source_model,
+)
 from .plan import Application, InputSpec, Plan, Skip
 
 
@@ -43,12 +55,21 @@ def input_of_looped_layers(
     loop = _adding_loop(index, plan, first)
     if loop is None:
         return None
+    rebound = index.rebound_between(loop.iter, plan.call, loop)
+    if rebound is not None:
+        # The converted code reads it at the model's line (`A.input`).
+        skip.detail = f" (`{rebound}` is bound between the model's line and the loop)"
+        return None
     taken = Application(expr=loop.iter, top_level=True, loop=True)
     spec = input_of_the_layers(index, plan, taken, skip)
     if spec is None:
         return None
     if taken.expr is not loop.iter:
         # The other model's InputLayer is the input; the loop starts after it.
+        if not holds_second(index, loop.iter) and _read_after(index, loop):
+            # The shifted loop may run no turn, leaving its variable unbound.
+            skip.detail = f" (`{index.code(loop.target)}` is read after the loop, which may add only the InputLayer)"
+            return None
         plan.node_rewrites[loop.iter] = index.code(taken.expr)
     elif not _adds_a_layer(index, loop.iter):
         skip.detail = f" (`{index.code(loop.iter)}` may hold no layer)"
@@ -95,3 +116,21 @@ def _adds_a_layer(index: TreeIndex, taken: cst.BaseExpression) -> bool:
     upper = int_literal(part.upper) if part.upper is not None else count
     assert upper is not None  # source_model reads only literal bounds
     return len(range(count)[:upper]) >= 1
+
+
+def _read_after(index: TreeIndex, loop: cst.For) -> bool:
+    """Whether the loop's variable may be read after the loop (a function
+    defined there included)."""
+    if index.narrowed:
+        raise WholeFileNeeded  # a read may be in a statement narrowing left out
+    target = loop.target
+    assert isinstance(target, cst.Name)
+    end = index.pos(loop).end
+    scope_end = index.pos(index.scope_root(loop)).end
+    for node in index.names.get(target.value, []):
+        where = index.pos(node).start
+        after = (end.line, end.column) < (where.line, where.column)
+        inside = (where.line, where.column) < (scope_end.line, scope_end.column)
+        if after and inside and index.context(node) != ExpressionContext.STORE:
+            return True
+    return False

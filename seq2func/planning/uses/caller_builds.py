@@ -24,9 +24,11 @@ caller's name may hold other models too, and the site is converted with a
 note. Elements compare by value: `None`, an int literal, a name whose one
 reaching assignment is an int literal, and, in the input, a parameter of the
 function, by the argument this call passes it (by position or keyword, or
-its default). A `build()` whose shape differs, or cannot be read, keeps
+its default; not where `**kwargs` takes a keyword, a decorator may call the
+function otherwise, or the call is of another function that returns the
+model on). A `build()` whose shape differs, or cannot be read, keeps
 S2F103: Keras 3 raises there on the Sequential, and not on a Functional model.
-Fixtures: `later_returned_build_repeats_input*`.
+Fixtures: `later_returned_build_repeats_input*`, `later_returned_build_arguments_unread`.
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def check_caller_builds(index: TreeIndex, plan: Plan) -> None:
 
 def _repeats_input(index: TreeIndex, plan: Plan, found: CallerBuild) -> bool:
     build, call, function = found.build, found.call, found.function
+    if function is not plan.scope_node:
+        return False  # `return f()` on through another function: not its parameters
     spec = plan.input
     # An input read from data or a trace drops the batch size Keras may have
     # kept there, which the Sequential would check the shape against.
@@ -154,6 +158,8 @@ def _bound_arguments(
     params = function.params
     if any(a.star for a in call.args) or isinstance(params.star_arg, cst.Param):
         return None
+    if function.decorators:
+        return None  # the decorator may call it with other arguments
     positional = [*params.posonly_params, *params.params]
     bound: dict[str, cst.BaseExpression] = {}
     for param in (*positional, *params.kwonly_params):
@@ -164,8 +170,11 @@ def _bound_arguments(
         return None
     for param, arg in zip(positional, given):
         bound[param.name.value] = arg.value
+    named = {p.name.value for p in (*params.params, *params.kwonly_params)}
     for arg in call.args:
         if arg.keyword is not None:
+            if arg.keyword.value not in named:
+                return None  # `**kwargs` takes it: the name is not bound
             bound[arg.keyword.value] = arg.value
     return bound
 

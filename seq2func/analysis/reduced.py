@@ -70,6 +70,10 @@ def reduced_module(
             kept.append(statement)
             kept_units.add(statement)
         elif isinstance(statement, cst.ClassDef):
+            if _method_called(statement, source):
+                # `builder.build_model()`: a model a method returns is used by
+                # its callers (planning/uses/returned.py) wherever they are.
+                return None, frozenset()
             kept.append(_reduced_class(statement, group, code, text, kept_units))
         else:
             return None, frozenset()
@@ -95,6 +99,20 @@ def _called_elsewhere(name: str, source: str) -> bool:
     """Whether the source spells `name(` anywhere but in `def name(`."""
     calls = re.findall(rf"(?<![\w.])(def\s+)?{re.escape(name)}\s*\(", source)
     return any(not definition for definition in calls)
+
+
+def _method_called(statement: cst.ClassDef, source: str) -> bool:
+    """Whether the source calls `.name(` for a method of the class that names Sequential."""
+    body = statement.body
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    code = cst.Module([]).code_for_node
+    return any(
+        isinstance(item, cst.FunctionDef)
+        and "Sequential" in code(item)
+        and re.search(rf"\.\s*{re.escape(item.name.value)}\s*\(", source) is not None
+        for item in body.body
+    )
 
 
 def _reduced_class(statement, group, code, text, kept_units) -> cst.ClassDef:

@@ -25,9 +25,12 @@ after the call that may see that binding (`analysis.reaching`: a later
 `m = other` that surely reaches a read ends it); `return f()` in another
 function, whose callers are followed in turn (`analysis.reduced` analyses
 the whole file when a function that makes a Sequential is called in it).
-Not followed (README, "Limits"): a method's callers (`self.build_model()`),
-the function passed on as a value (`build_fn=f`, a tuner), and code in other
-files. A call put straight into a container (`[f() for _ in range(3)]`)
+A method's callers are every call of an attribute of its name
+(`builder.build_model()`; `self.build_model()` only in its class or one that
+names it as a base), which may be another class's method too (its uses are
+then judged as well: a skip, never a wrong conversion). Not followed
+(README, "Limits"): the function passed on as a value (`build_fn=f`, a
+tuner), and code in other files. A call put straight into a container (`[f() for _ in range(3)]`)
 keeps the site where the file reads `.layers` (`reached_elsewhere`), as a
 caller's name stored into one does. A caller's
 `m.build(shape)` keeps the site (S2F103) unless it repeats the model's
@@ -131,9 +134,46 @@ def _calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
             continue
         if isinstance(parent, cst.Call) and parent.func is node:
             found.append(parent)
+    if _is_method(index, function):
+        # A method is called as `self.build_model()`, `builder.build_model()`:
+        # every call of an attribute so named may be one (another class's
+        # method of that name too, which only judges more uses). Narrowing
+        # keeps callers by name, not these, nor what they do with the model.
+        if index.narrowed:
+            raise WholeFileNeeded
+        for attribute in index.attributes.get(name.value, []):
+            parent = index.parent(attribute)
+            if isinstance(parent, cst.Call) and parent.func is attribute:
+                if not _other_classes_self(index, function, attribute):
+                    found.append(parent)
     # Narrowing keeps each call, and the story of what it binds, as a site's
     # (`analysis.keeping`: a caller of a function naming Sequential is a seed).
     return found
+
+
+def _other_classes_self(
+    index: TreeIndex, method: cst.FunctionDef, attribute: cst.Attribute
+) -> bool:
+    """`self.make()` in a class that neither is the method's nor names it as a
+    base: that class's own method of the name, not this one."""
+    if not (isinstance(attribute.value, cst.Name) and attribute.value.value == "self"):
+        return False
+    owner = index.parent(index.parent(method))
+    caller = next(
+        (a for a in index.ancestors(attribute) if isinstance(a, cst.ClassDef)), None
+    )
+    if caller is None or caller is owner or not isinstance(owner, cst.ClassDef):
+        return False
+    bases = {index.code(b.value).rsplit(".", 1)[-1] for b in caller.bases}
+    return owner.name.value not in bases
+
+
+def _is_method(index: TreeIndex, function: cst.FunctionDef) -> bool:
+    """A def straight in a class body."""
+    body = index.parent(function)
+    return isinstance(body, cst.IndentedBlock) and isinstance(
+        index.parent(body), cst.ClassDef
+    )
 
 
 def _returned_again(index: TreeIndex, call: cst.Call) -> cst.FunctionDef | None:

@@ -76,7 +76,11 @@ def input_of_the_layers(
         qualified = index.qualified(model.func)
         reason = f"the layers of `{name.value}` carry no input shape Keras reads"
         if keras_names.sequential_family(qualified):
-            spec = _from_first_layer(index, plan, model)
+            found = _from_first_layer(index, plan, model)
+            if isinstance(found, str):
+                reason = found
+            else:
+                spec = found
         elif not _chain(index, model, qualified):
             # Keras adds a branch's layers one by one and leaves the model
             # unbuilt; applied in a loop they raise (`analysis.layer_chain`).
@@ -124,38 +128,42 @@ def source_model(value: cst.BaseExpression) -> tuple[cst.Name, int | None] | Non
 
 def _from_first_layer(
     index: TreeIndex, plan: Plan, model: cst.Call
-) -> InputSpec | None:
-    """A Sequential's first layer, listed or added, given `input_shape=`/`input_dim=`."""
+) -> InputSpec | str | None:
+    """A Sequential's first layer, listed or added, given `input_shape=`/`input_dim=`;
+    why not, when it has one but the converter does not take it."""
     first = _first_element(index, model)
     if not isinstance(first, cst.Call) or has_star(first):
         return None
     qualified = index.qualified(first.func)
     if not keras_names.keras_layer_class(qualified) or index.mixed_precision:
         return None
-    if kwarg(first, "dtype") is not None:
-        return None  # Keras 2 gives the InputLayer that dtype, Keras 3 float32
-    if index.attributes.get("set_floatx") or index.names.get("set_floatx"):
-        # Keras 2's is the layer's, the float type when it was made, which
-        # may not be the one where the Input is made.
-        return None
     shape = kwarg(first, "input_shape")
     dim = None if keras_names.is_embedding(qualified) else kwarg(first, "input_dim")
     if (shape is None) == (dim is None) or kwarg(first, "batch_input_shape"):
         return None
+    layer = index.code(first.func)
+    if kwarg(first, "dtype") is not None:
+        # Keras 2 gives the InputLayer that dtype, Keras 3 float32.
+        return f"{layer} is given dtype=, whose InputLayer differs in Keras 2 and 3"
+    if index.attributes.get("set_floatx") or index.names.get("set_floatx"):
+        # Keras 2's is the layer's, the float type when it was made, which
+        # may not be the one where the Input is made.
+        return "the file sets floatx, which Keras 2 read when the layer was made"
     if kwarg(first, "batch_size") is not None:
-        return None  # Keras 2 gives the InputLayer that batch size
+        return f"{layer} is given batch_size=, which Keras 2 gave the InputLayer"
     given = shape or dim
     read = given.value  # type: ignore[union-attr]
     # The Input is written at the model's line, the shape was read at the
     # layer's, which a loop that adds the layers may come after, and which a
     # function runs when it is called.
-    if index.rebound_between(read, first, plan.call) or index.rebound_between(
+    rebound = index.rebound_between(read, first, plan.call) or index.rebound_between(
         read, plan.call, first
-    ):
-        return None
+    )
+    if rebound:
+        return f"`{rebound}`, which the input shape of {layer} reads, is bound again"
     reads_names = any(isinstance(n, cst.Name) for n in index.walk(read))
     if reads_names and index.scope_root(first) is not index.scope_root(plan.call):
-        return None
+        return f"the input shape of {layer} reads names of another scope"
     code = index.code(given.value)  # type: ignore[union-attr]
     arguments = f"shape={code}" if shape is not None else f"shape=({code},)"
     return InputSpec(InputSource.LAYER, arguments=arguments)

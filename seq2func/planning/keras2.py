@@ -82,6 +82,32 @@ def bare_layer(index: TreeIndex, plan: Plan, value: cst.BaseExpression) -> bool:
     return keras_names.is_input_layer(qualified) or layer_kind(index, call) is not None
 
 
+# Keras 2 layers whose own dtype is not the float type (measured on tf_keras
+# 2.21: StringLookup, IntegerLookup, Hashing and Discretization are int64,
+# TextVectorization string), which Keras 2 gives the InputLayer an
+# `input_shape=` makes; their output mode may change it.
+_OWN_DTYPE_LAYERS = frozenset(
+    {
+        "StringLookup",
+        "IntegerLookup",
+        "Hashing",
+        "HashedCrossing",
+        "Discretization",
+        "TextVectorization",
+    }
+)
+
+
+def check_own_dtype(layer_class: str | None, call: cst.Call) -> None:
+    """S2F113 for a Keras 2 first layer whose InputLayer takes a non-float dtype of its own."""
+    if layer_class in _OWN_DTYPE_LAYERS and kwarg(call, "dtype") is None:
+        raise Skip(
+            UNKNOWN_DTYPE,
+            f" (Keras 2 gives the InputLayer {layer_class}'s own dtype, int64 or string)",
+            call,
+        )
+
+
 def input_dtype(index: TreeIndex, plan: Plan, call: cst.Call, consumes: bool) -> str:
     """`, dtype=...` for an Input made from a first layer's input_shape: Keras 2 takes its dtype."""
     dtype = kwarg(call, "dtype")

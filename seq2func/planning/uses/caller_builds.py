@@ -160,6 +160,10 @@ def _bound_arguments(
         return None
     if function.decorators:
         return None  # the decorator may call it with other arguments
+    if not isinstance(call.func, cst.Name):
+        # `builder.build_model(1)` binds `self` first, `Builder.build_model(b, 1)`
+        # does not: which parameter an argument is depends on the receiver.
+        return None
     positional = [*params.posonly_params, *params.params]
     bound: dict[str, cst.BaseExpression] = {}
     for param in (*positional, *params.kwonly_params):

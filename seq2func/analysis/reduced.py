@@ -71,8 +71,9 @@ def reduced_module(
             kept_units.add(statement)
         elif isinstance(statement, cst.ClassDef):
             if _method_called(statement, source):
-                # `builder.build_model()`: a model a method returns is used by
-                # its callers (planning/uses/returned.py) wherever they are.
+                # `builder.build_model()`, `builder.model` (a property): a
+                # model a method returns is used by its callers
+                # (planning/uses/returned.py) wherever they are.
                 return None, frozenset()
             kept.append(_reduced_class(statement, group, code, text, kept_units))
         else:
@@ -102,16 +103,21 @@ def _called_elsewhere(name: str, source: str) -> bool:
 
 
 def _method_called(statement: cst.ClassDef, source: str) -> bool:
-    """Whether the source calls `.name(` for a method of the class that names Sequential."""
+    """Whether the source reads `.name` (a call, a bound method, a property) for a
+    method of the class that names Sequential, or calls getattr at all."""
     body = statement.body
     if not isinstance(body, cst.IndentedBlock):
         return False
     code = cst.Module([]).code_for_node
-    return any(
-        isinstance(item, cst.FunctionDef)
-        and "Sequential" in code(item)
-        and re.search(rf"\.\s*{re.escape(item.name.value)}\s*\(", source) is not None
+    methods = [
+        item.name.value
         for item in body.body
+        if isinstance(item, cst.FunctionDef) and "Sequential" in code(item)
+    ]
+    if methods and re.search(r"\bgetattr\s*\(", source):
+        return True
+    return any(
+        re.search(rf"\.\s*{re.escape(name)}\b", source) is not None for name in methods
     )
 
 

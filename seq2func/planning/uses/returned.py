@@ -26,9 +26,12 @@ after the call that may see that binding (`analysis.reaching`: a later
 function, whose callers are followed in turn (`analysis.reduced` analyses
 the whole file when a function that makes a Sequential is called in it).
 A method's callers are every call of an attribute of its name
-(`builder.build_model()`; `self.build_model()` only in its class or one that
-names it as a base), which may be another class's method too (its uses are
-then judged as well: a skip, never a wrong conversion). Not followed
+(`builder.build_model()`, `super().build_model()`; `self.build_model()` in
+another class only when that class does not define its own), which may be
+another class's method too (its uses are then judged as well: a skip, never
+a wrong conversion). An attribute of the name read without a call (`f =
+builder.build_model`, a `@property`) or `getattr(obj, "build_model")` keeps
+the site. Not followed
 (README, "Limits"): the function passed on as a value (`build_fn=f`, a
 tuner), and code in other files. A call put straight into a container (`[f() for _ in range(3)]`)
 keeps the site where the file reads `.layers` (`reached_elsewhere`), as a
@@ -141,21 +144,36 @@ def _calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
         # keeps callers by name, not these, nor what they do with the model.
         if index.narrowed:
             raise WholeFileNeeded
+        _skip_if_fetched(index, name.value)
         for attribute in index.attributes.get(name.value, []):
             parent = index.parent(attribute)
-            if isinstance(parent, cst.Call) and parent.func is attribute:
-                if not _other_classes_self(index, function, attribute):
-                    found.append(parent)
+            if isinstance(parent, cst.Arg) and parent.value is attribute:
+                continue  # `build_fn=self.make`: passed on, as a function is
+            if not (isinstance(parent, cst.Call) and parent.func is attribute):
+                # `f = builder.make; f()`, a property read `builder.model`:
+                # the model is reached where this does not follow it.
+                raise Skip(
+                    SEQUENTIAL_SEMANTICS,
+                    f" (`{index.code(attribute)}` on line {index.line(attribute)}"
+                    f" reads the method `{name.value}`, which returns the model,"
+                    " without calling it: its callers are not followed)",
+                    attribute,
+                )
+            if not _own_method_of_callers_class(index, function, attribute):
+                found.append(parent)
     # Narrowing keeps each call, and the story of what it binds, as a site's
     # (`analysis.keeping`: a caller of a function naming Sequential is a seed).
     return found
 
 
-def _other_classes_self(
+def _own_method_of_callers_class(
     index: TreeIndex, method: cst.FunctionDef, attribute: cst.Attribute
 ) -> bool:
-    """`self.make()` in a class that neither is the method's nor names it as a
-    base: that class's own method of the name, not this one."""
+    """`self.make()` in another class that defines its own `make`: that one, not
+    this one. A class that only inherits `make` (from a base's base, a base
+    named through an alias, a class that a subclass mixes in) may call this
+    one; so may any class where a class of the file has several bases (the
+    order they are looked up in may put this one first)."""
     if not (isinstance(attribute.value, cst.Name) and attribute.value.value == "self"):
         return False
     owner = index.parent(index.parent(method))
@@ -164,8 +182,35 @@ def _other_classes_self(
     )
     if caller is None or caller is owner or not isinstance(owner, cst.ClassDef):
         return False
-    bases = {index.code(b.value).rsplit(".", 1)[-1] for b in caller.bases}
-    return owner.name.value not in bases
+    name = method.name.value
+    body = caller.body.body if isinstance(caller.body, cst.IndentedBlock) else ()
+    if not any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in body):
+        return False
+    return not any(
+        isinstance(node, cst.ClassDef) and len(node.bases) > 1
+        for node in index.walk(index.module)
+    )
+
+
+def _skip_if_fetched(index: TreeIndex, name: str) -> None:
+    """`getattr(builder, "make")()`: a method fetched by its name as a string
+    (or by a name not spelled out) is called where this does not follow it."""
+    for node in index.names.get("getattr", []):
+        call = index.parent(node)
+        if not (isinstance(call, cst.Call) and call.func is node):
+            continue
+        if len(call.args) < 2:
+            continue
+        attr = call.args[1].value
+        if isinstance(attr, cst.SimpleString) and attr.evaluated_value != name:
+            continue
+        raise Skip(
+            SEQUENTIAL_SEMANTICS,
+            f" (`{index.code(call)}` on line {index.line(call)} may fetch the"
+            f" method `{name}`, which returns the model: its callers are not"
+            " followed)",
+            call,
+        )
 
 
 def _is_method(index: TreeIndex, function: cst.FunctionDef) -> bool:

@@ -105,20 +105,28 @@ def _called_elsewhere(name: str, source: str) -> bool:
 def _method_called(statement: cst.ClassDef, source: str) -> bool:
     """Whether the source reads `.name` (a call, a bound method, a property) for a
     method of the class that names Sequential, or calls getattr at all."""
-    body = statement.body
-    if not isinstance(body, cst.IndentedBlock):
-        return False
-    code = cst.Module([]).code_for_node
-    methods = [
-        item.name.value
-        for item in body.body
-        if isinstance(item, cst.FunctionDef) and "Sequential" in code(item)
-    ]
+    methods = _methods_naming_sequential(statement)
     if methods and re.search(r"\bgetattr\s*\(", source):
         return True
     return any(
         re.search(rf"\.\s*{re.escape(name)}\b", source) is not None for name in methods
     )
+
+
+def _methods_naming_sequential(statement: cst.ClassDef) -> list[str]:
+    """The names of the class's methods that name Sequential, and of its nested
+    classes' (`self.Inner().make()` calls one)."""
+    body = statement.body
+    if not isinstance(body, cst.IndentedBlock):
+        return []
+    code = cst.Module([]).code_for_node
+    names = []
+    for item in body.body:
+        if isinstance(item, cst.ClassDef):
+            names.extend(_methods_naming_sequential(item))
+        elif isinstance(item, cst.FunctionDef) and "Sequential" in code(item):
+            names.append(item.name.value)
+    return names
 
 
 def _reduced_class(statement, group, code, text, kept_units) -> cst.ClassDef:

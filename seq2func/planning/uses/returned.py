@@ -20,7 +20,8 @@ other models too): the site stays, with S2F106.
 
 Followed: every call of the function by its name in this file that may reach
 its `def`; the model used where the call is (`Sequential([f(), ...])`,
-`f().layers`), or bound to one name (`m = f()`, `m: T = f()`), whose reads
+`f().layers`), or bound to one name (`m = f()`, `m: T = f()`, also through
+`f() if c else x` or `f() or x`), whose reads
 after the call that may see that binding (`analysis.reaching`: a later
 `m = other` that surely reaches a read ends it); `return f()` in another
 function, whose callers are followed in turn (`analysis.reduced` analyses
@@ -77,6 +78,7 @@ def check_callers(
             continue
         seen.add(id(function))
         for call in _calls(index, function):
+            call = _flowing(index, call)
             outer = _returned_again(index, call)
             if outer is not None:
                 if depth + 1 >= _DEPTH:
@@ -221,7 +223,23 @@ def _is_method(index: TreeIndex, function: cst.FunctionDef) -> bool:
     )
 
 
-def _returned_again(index: TreeIndex, call: cst.Call) -> cst.FunctionDef | None:
+def _flowing(index: TreeIndex, call: cst.Call) -> cst.BaseExpression:
+    """The expression the call's model is the value of: `f() if c else None`,
+    `f() or other` hand it on to what they are bound to or returned by."""
+    value: cst.BaseExpression = call
+    while True:
+        parent = index.parent(value)
+        if isinstance(parent, cst.IfExp) and value is not parent.test:
+            value = parent
+        elif isinstance(parent, cst.BooleanOperation):
+            value = parent
+        else:
+            return value
+
+
+def _returned_again(
+    index: TreeIndex, call: cst.BaseExpression
+) -> cst.FunctionDef | None:
     """The function that returns the call's model on at once: `return f()`."""
     parent = index.parent(call)
     if isinstance(parent, cst.Return) and parent.value is call:
@@ -229,7 +247,7 @@ def _returned_again(index: TreeIndex, call: cst.Call) -> cst.FunctionDef | None:
     return None
 
 
-def _uses_of(index: TreeIndex, plan: Plan, call: cst.Call) -> list[Use]:
+def _uses_of(index: TreeIndex, plan: Plan, call: cst.BaseExpression) -> list[Use]:
     """The call itself when its value is used where it is, else the reads of the
     one name it is bound to that may see that binding."""
     parent = index.parent(call)
@@ -277,7 +295,7 @@ def _rebinds_for_good(index: TreeIndex, ref: Ref, block: cst.CSTNode | None) -> 
     return isinstance(line, cst.SimpleStatementLine) and index.parent(line) is block
 
 
-def _surely_other(index: TreeIndex, ref: Ref, call: cst.Call) -> bool:
+def _surely_other(index: TreeIndex, ref: Ref, call: cst.BaseExpression) -> bool:
     """The read surely sees another assignment of the name (a later `m = ...`)."""
     if not isinstance(ref.node, cst.Name):
         return False

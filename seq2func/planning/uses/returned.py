@@ -25,7 +25,8 @@ its `def`; the model used where the call is (`Sequential([f(), ...])`,
 after the call that may see that binding (`analysis.reaching`: a later
 `m = other` that surely reaches a read ends it); `return f()` in another
 function, whose callers are followed in turn (`analysis.reduced` analyses
-the whole file when a function that makes a Sequential is called in it).
+the whole file when a function that makes a Sequential is called in it);
+`lambda: f()` keeps the site (its callers are not followed).
 A method's callers are every call of an attribute of its name
 (`builder.build_model()`, `super().build_model()`; `self.build_model()` in
 another class only when that class does not define its own), which may be
@@ -79,6 +80,14 @@ def check_callers(
         seen.add(id(function))
         for call in _calls(index, function):
             call = _flowing(index, call)
+            lam = index.parent(call)
+            if isinstance(lam, cst.Lambda) and lam.body is call:
+                raise Skip(
+                    SEQUENTIAL_SEMANTICS,
+                    f" (returned on by the lambda on line {index.line(lam)}, whose"
+                    " callers are not followed)",
+                    call,
+                )
             outer = _returned_again(index, call)
             if outer is not None:
                 if depth + 1 >= _DEPTH:

@@ -33,7 +33,8 @@ another class only when that class does not define its own), which may be
 another class's method too (its uses are then judged as well: a skip, never
 a wrong conversion). An attribute of the name read without a call (`f =
 builder.build_model`, a `@property`) or `getattr(obj, "build_model")` keeps
-the site. Not followed
+the site, as does a special method (`__call__`, `__enter__`, `__getitem__`)
+returning it. Not followed
 (README, "Limits"): the function passed on as a value (`build_fn=f`, a
 tuner), and code in other files. A call put straight into a container (`[f() for _ in range(3)]`)
 keeps the site where the file reads `.layers` (`reached_elsewhere`), as a
@@ -149,6 +150,15 @@ def _calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
         if isinstance(parent, cst.Call) and parent.func is node:
             found.append(parent)
     if _is_method(index, function):
+        if name.value.startswith("__") and name.value.endswith("__"):
+            # `builder()`, `with scope as m`, `zoo["a"]`: Python calls a special
+            # method by no name this could follow.
+            raise Skip(
+                SEQUENTIAL_SEMANTICS,
+                f" (returned by the special method `{name.value}`, whose callers"
+                " are not followed)",
+                function,
+            )
         # A method is called as `self.build_model()`, `builder.build_model()`:
         # every call of an attribute so named may be one (another class's
         # method of that name too, which only judges more uses). Narrowing

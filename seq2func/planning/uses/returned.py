@@ -193,8 +193,9 @@ def _own_method_of_callers_class(
     """`self.make()` in another class that defines its own `make`: that one, not
     this one. A class that only inherits `make` (from a base's base, a base
     named through an alias, a class that a subclass mixes in) may call this
-    one; so may any class where a class of the file has several bases (the
-    order they are looked up in may put this one first)."""
+    one; so may any class where a class of the file has several bases, one of
+    them the method's class or a class deriving from it (the order they are
+    looked up in may put this one first)."""
     if not (isinstance(attribute.value, cst.Name) and attribute.value.value == "self"):
         return False
     owner = index.parent(index.parent(method))
@@ -207,10 +208,24 @@ def _own_method_of_callers_class(
     body = caller.body.body if isinstance(caller.body, cst.IndentedBlock) else ()
     if not any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in body):
         return False
-    return not any(
-        isinstance(node, cst.ClassDef) and len(node.bases) > 1
-        for node in index.walk(index.module)
-    )
+    return not _mixed_in(index, owner)
+
+
+def _mixed_in(index: TreeIndex, owner: cst.ClassDef) -> bool:
+    """Whether a class with several bases names, among them, `owner` or a class
+    that derives from it (by the last part of each base's name)."""
+    classes = [n for n in index.walk(index.module) if isinstance(n, cst.ClassDef)]
+
+    def bases(cls: cst.ClassDef) -> set[str]:
+        return {index.code(b.value).rsplit(".", 1)[-1] for b in cls.bases}
+
+    derived = {owner.name.value}
+    grew = True
+    while grew:
+        more = {c.name.value for c in classes if bases(c) & derived} - derived
+        derived |= more
+        grew = bool(more)
+    return any(len(c.bases) > 1 and bases(c) & derived for c in classes)
 
 
 def _skip_if_fetched(index: TreeIndex, name: str) -> None:

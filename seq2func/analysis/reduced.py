@@ -63,9 +63,10 @@ def reduced_module(
             continue
         if isinstance(statement, cst.FunctionDef):
             if _called_elsewhere(statement.name.value, source):
-                # `model = get_model()`, `return get_model()`: a model the
-                # function returns is built (planning/returned_model.py) and
-                # used (planning/uses/returned.py) by its callers.
+                # `model = get_model()`, `return get_model()`, `f = get_model`:
+                # a model the function returns is built
+                # (planning/returned_model.py) and used
+                # (planning/uses/returned.py) by its callers.
                 return None, frozenset()
             kept.append(statement)
             kept_units.add(statement)
@@ -97,8 +98,10 @@ def _named_at_module_level(module: cst.Module, walked: Walk) -> bool:
 
 
 def _called_elsewhere(name: str, source: str) -> bool:
-    """Whether the source spells `name(` anywhere but in `def name(`."""
-    calls = re.findall(rf"(?<![\w.])(def\s+)?{re.escape(name)}\s*\(", source)
+    """Whether the source spells `name` anywhere but in `def name(`: a call, or
+    the function bound to another name (`f = name`), whose calls return the
+    model too."""
+    calls = re.findall(rf"(?<![\w.])(def\s+)?{re.escape(name)}\b", source)
     return any(not definition for definition in calls)
 
 

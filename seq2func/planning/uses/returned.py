@@ -35,8 +35,9 @@ a wrong conversion). An attribute of the name read without a call (`f =
 builder.build_model`, a `@property`) or `getattr(obj, "build_model")` keeps
 the site, as does a special method (`__call__`, `__enter__`, `__getitem__`)
 returning it. Not followed
-(README, "Limits"): the function passed on as a value (`build_fn=f`, a
-tuner), and code in other files. A call put straight into a container (`[f() for _ in range(3)]`)
+(README, "Limits"): the function passed on as an argument (`build_fn=f`, a
+tuner), and code in other files; one read otherwise without a call (`g =
+f`, `{"a": f}`) keeps the site. A call put straight into a container (`[f() for _ in range(3)]`)
 keeps the site where the file reads `.layers` (`reached_elsewhere`), as a
 caller's name stored into one does. A caller's
 `m.build(shape)` keeps the site (S2F103) unless it repeats the model's
@@ -149,6 +150,14 @@ def _calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
             continue
         if isinstance(parent, cst.Call) and parent.func is node:
             found.append(parent)
+        elif not isinstance(parent, (cst.Arg, cst.Attribute)):
+            # `f = make`, `{"dense": make}`: called where this does not follow.
+            raise Skip(
+                SEQUENTIAL_SEMANTICS,
+                f" (`{name.value}` on line {index.line(node)} is read without a"
+                " call: the callers of what it is bound to are not followed)",
+                node,
+            )
     if _is_method(index, function):
         if name.value.startswith("__") and name.value.endswith("__"):
             # `builder()`, `with scope as m`, `zoo["a"]`: Python calls a special

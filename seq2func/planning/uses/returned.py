@@ -159,40 +159,48 @@ def _calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
                 node,
             )
     if _is_method(index, function):
-        if name.value.startswith("__") and name.value.endswith("__"):
-            # `builder()`, `with scope as m`, `zoo["a"]`: Python calls a special
-            # method by no name this could follow.
-            raise Skip(
-                SEQUENTIAL_SEMANTICS,
-                f" (returned by the special method `{name.value}`, whose callers"
-                " are not followed)",
-                function,
-            )
-        # A method is called as `self.build_model()`, `builder.build_model()`:
-        # every call of an attribute so named may be one (another class's
-        # method of that name too, which only judges more uses). Narrowing
-        # keeps callers by name, not these, nor what they do with the model.
-        if index.narrowed:
-            raise WholeFileNeeded
-        _skip_if_fetched(index, name.value)
-        for attribute in index.attributes.get(name.value, []):
-            parent = index.parent(attribute)
-            if isinstance(parent, cst.Arg) and parent.value is attribute:
-                continue  # `build_fn=self.make`: passed on, as a function is
-            if not (isinstance(parent, cst.Call) and parent.func is attribute):
-                # `f = builder.make; f()`, a property read `builder.model`:
-                # the model is reached where this does not follow it.
-                raise Skip(
-                    SEQUENTIAL_SEMANTICS,
-                    f" (`{index.code(attribute)}` on line {index.line(attribute)}"
-                    f" reads the method `{name.value}`, which returns the model,"
-                    " without calling it: its callers are not followed)",
-                    attribute,
-                )
-            if not _own_method_of_callers_class(index, function, attribute):
-                found.append(parent)
+        found.extend(_method_calls(index, function))
     # Narrowing keeps each call, and the story of what it binds, as a site's
     # (`analysis.keeping`: a caller of a function naming Sequential is a seed).
+    return found
+
+
+def _method_calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
+    """The calls of an attribute named like the method that may call it."""
+    name = function.name
+    found: list[cst.Call] = []
+    if name.value.startswith("__") and name.value.endswith("__"):
+        # `builder()`, `with scope as m`, `zoo["a"]`: Python calls a special
+        # method by no name this could follow.
+        raise Skip(
+            SEQUENTIAL_SEMANTICS,
+            f" (returned by the special method `{name.value}`, whose callers"
+            " are not followed)",
+            function,
+        )
+    # A method is called as `self.build_model()`, `builder.build_model()`:
+    # every call of an attribute so named may be one (another class's
+    # method of that name too, which only judges more uses). Narrowing
+    # keeps callers by name, not these, nor what they do with the model.
+    if index.narrowed:
+        raise WholeFileNeeded
+    _skip_if_fetched(index, name.value)
+    for attribute in index.attributes.get(name.value, []):
+        parent = index.parent(attribute)
+        if isinstance(parent, cst.Arg) and parent.value is attribute:
+            continue  # `build_fn=self.make`: passed on, as a function is
+        if not (isinstance(parent, cst.Call) and parent.func is attribute):
+            # `f = builder.make; f()`, a property read `builder.model`:
+            # the model is reached where this does not follow it.
+            raise Skip(
+                SEQUENTIAL_SEMANTICS,
+                f" (`{index.code(attribute)}` on line {index.line(attribute)}"
+                f" reads the method `{name.value}`, which returns the model,"
+                " without calling it: its callers are not followed)",
+                attribute,
+            )
+        if not _own_method_of_callers_class(index, function, attribute):
+            found.append(parent)
     return found
 
 

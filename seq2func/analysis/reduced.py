@@ -63,16 +63,18 @@ def reduced_module(
             continue
         if isinstance(statement, cst.FunctionDef):
             if _called_elsewhere(statement.name.value, source):
-                # `model = get_model()`, `return get_model()`: a model the
-                # function returns is built (planning/returned_model.py) and
-                # used (planning/uses/returned.py) by its callers.
+                # `model = get_model()`, `return get_model()`, `f = get_model`:
+                # a model the function returns is built
+                # (planning/returned_model.py) and used
+                # (planning/uses/returned.py) by its callers.
                 return None, frozenset()
             kept.append(statement)
             kept_units.add(statement)
         elif isinstance(statement, cst.ClassDef):
             if _method_called(statement, source):
-                # `builder.build_model()`: a model a method returns is used by
-                # its callers (planning/uses/returned.py) wherever they are.
+                # `builder.build_model()`, `builder.model` (a property): a
+                # model a method returns is used by its callers
+                # (planning/uses/returned.py) wherever they are.
                 return None, frozenset()
             kept.append(_reduced_class(statement, group, code, text, kept_units))
         else:
@@ -96,23 +98,38 @@ def _named_at_module_level(module: cst.Module, walked: Walk) -> bool:
 
 
 def _called_elsewhere(name: str, source: str) -> bool:
-    """Whether the source spells `name(` anywhere but in `def name(`."""
-    calls = re.findall(rf"(?<![\w.])(def\s+)?{re.escape(name)}\s*\(", source)
+    """Whether the source spells `name` anywhere but in `def name(`: a call, or
+    the function bound to another name (`f = name`), whose calls return the
+    model too."""
+    calls = re.findall(rf"(?<![\w.])(def\s+)?{re.escape(name)}\b", source)
     return any(not definition for definition in calls)
 
 
 def _method_called(statement: cst.ClassDef, source: str) -> bool:
-    """Whether the source calls `.name(` for a method of the class that names Sequential."""
+    """Whether the source reads `.name` (a call, a bound method, a property) for a
+    method of the class that names Sequential, or calls getattr at all."""
+    methods = _methods_naming_sequential(statement)
+    if methods and re.search(r"\bgetattr\s*\(", source):
+        return True
+    return any(
+        re.search(rf"\.\s*{re.escape(name)}\b", source) is not None for name in methods
+    )
+
+
+def _methods_naming_sequential(statement: cst.ClassDef) -> list[str]:
+    """The names of the class's methods that name Sequential, and of its nested
+    classes' (`self.Inner().make()` calls one)."""
     body = statement.body
     if not isinstance(body, cst.IndentedBlock):
-        return False
+        return []
     code = cst.Module([]).code_for_node
-    return any(
-        isinstance(item, cst.FunctionDef)
-        and "Sequential" in code(item)
-        and re.search(rf"\.\s*{re.escape(item.name.value)}\s*\(", source) is not None
-        for item in body.body
-    )
+    names = []
+    for item in body.body:
+        if isinstance(item, cst.ClassDef):
+            names.extend(_methods_naming_sequential(item))
+        elif isinstance(item, cst.FunctionDef) and "Sequential" in code(item):
+            names.append(item.name.value)
+    return names
 
 
 def _reduced_class(statement, group, code, text, kept_units) -> cst.ClassDef:

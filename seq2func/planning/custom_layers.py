@@ -28,7 +28,9 @@ layer class a notebook defines again in a later cell (ageron's `MyDense`).
 `hub.KerasLayer(handle, ..., **kwargs)` (tensorflow_hub 0.16) hands its
 kwargs to `Layer` too; it is a Keras 2 (`tf_keras`) layer, so the model it
 starts follows Keras 2, whose InputLayer takes the layer's dtype
-(`planning/keras2.py`).
+(`planning/keras2.py`): a class whose `__init__` hands `super().__init__` a
+`dtype=`, or that derives from a lookup-type layer, keeps a Keras 2 site
+(S2F113).
 
 A class that does not qualify is left to S2F111, with the reason.
 Fixtures: `input_custom_*`, `input_hub_*`.
@@ -42,6 +44,7 @@ import libcst as cst
 
 from ..analysis import keras_names
 from ..analysis.index import TreeIndex
+from ..analysis.nodes import kwarg
 from ..analysis.reaching import Unknown, reaching_class, reaching_value
 from ..diagnostics import INPUT_KEPT_IN_CONFIG
 from .plan import Plan, diagnostic
@@ -64,6 +67,10 @@ class LayerKind:
     )
     keras2: bool = False  # a Keras 2 layer whatever the file imports (hub.KerasLayer)
     consumes_dtype: bool = False  # an `__init__` on the way names `dtype` itself
+    # `super().__init__(dtype=..., **kwargs)` on the way: Keras 2's InputLayer
+    # takes that dtype.
+    sets_dtype: bool = False
+    builtin: str = ""  # the built-in class a class of this file derives from
 
 
 class _NotPassed(Exception):
@@ -114,6 +121,8 @@ def _kind(index: TreeIndex, call: cst.Call) -> LayerKind:
         embedding=root.embedding,
         keras2=root.keras2,
         consumes_dtype=root.consumes_dtype,
+        sets_dtype=root.sets_dtype,
+        builtin=root.name,
     )
 
 
@@ -165,20 +174,26 @@ def _root(index: TreeIndex, cls: cst.ClassDef, depth: int) -> LayerKind:
             raise _NotPassed(f"{name} is decorated")
     if len(cls.bases) != 1 or cls.bases[0].keyword is not None or cls.keywords:
         raise _NotPassed(f"{name} does not derive from one Keras layer class")
-    consumes_dtype = _check_init(index, cls)
+    consumes_dtype, sets_dtype = _check_init(index, cls)
     base = cls.bases[0].value
     qualified = index.qualified(base)
     if keras_names.is_base_layer(qualified):
-        return LayerKind("Layer", consumes_dtype=consumes_dtype)
+        return LayerKind("Layer", consumes_dtype=consumes_dtype, sets_dtype=sets_dtype)
     builtin = keras_names.keras_layer_class(qualified)
     if builtin is not None:
         return LayerKind(
             builtin,
             embedding=keras_names.is_embedding(qualified),
             consumes_dtype=consumes_dtype,
+            sets_dtype=sets_dtype,
         )
     if keras_names.is_hub_layer(qualified):
-        return LayerKind("KerasLayer", keras2=True, consumes_dtype=consumes_dtype)
+        return LayerKind(
+            "KerasLayer",
+            keras2=True,
+            consumes_dtype=consumes_dtype,
+            sets_dtype=sets_dtype,
+        )
     parent = index.single_class(base)
     if parent is None or parent is cls:
         raise _NotPassed(f"{name} derives from {index.code(base)}, not a Keras layer")
@@ -188,6 +203,7 @@ def _root(index: TreeIndex, cls: cst.ClassDef, depth: int) -> LayerKind:
         embedding=root.embedding,
         keras2=root.keras2,
         consumes_dtype=root.consumes_dtype or consumes_dtype,
+        sets_dtype=root.sets_dtype or sets_dtype,
     )
 
 
@@ -197,10 +213,11 @@ def _registers(index: TreeIndex, decorator: cst.BaseExpression) -> bool:
     return any(q.endswith("register_keras_serializable") for q in index.qualified(func))
 
 
-def _check_init(index: TreeIndex, cls: cst.ClassDef) -> bool:
+def _check_init(index: TreeIndex, cls: cst.ClassDef) -> tuple[bool, bool]:
     """Raise unless the class's own `__init__` (if any) hands `**kwargs` on unchanged.
 
-    Returns whether it names `dtype` itself (Keras 2 reads the layer's dtype).
+    Returns whether it names `dtype` itself, and whether it hands
+    `super().__init__` a `dtype=` of its own (Keras 2 reads the layer's dtype).
     """
     name = cls.name.value
     init = None
@@ -217,7 +234,7 @@ def _check_init(index: TreeIndex, cls: cst.ClassDef) -> bool:
         elif _binds(statement, ("__init__", "__new__")):
             raise _NotPassed(f"{name} assigns __init__")
     if init is None:
-        return False
+        return False, False
     params = init.params
     named = [*params.posonly_params, *params.params, *params.kwonly_params]
     consumed = [p.name.value for p in named if p.name.value in _INPUT_NAMES]
@@ -233,7 +250,12 @@ def _check_init(index: TreeIndex, cls: cst.ClassDef) -> bool:
         raise _NotPassed(
             f"{name}.__init__ does not hand **{kwargs} unchanged to super().__init__"
         )
-    return any(p.name.value == "dtype" for p in named)
+    base = index.code(cls.bases[0].value)
+    sets = any(
+        _is_super_init(index, n, base) and kwarg(n, "dtype") is not None
+        for n in index.walk(init.body)
+    )
+    return any(p.name.value == "dtype" for p in named), sets
 
 
 def _binds(statement: cst.BaseStatement, names: tuple[str, ...]) -> bool:

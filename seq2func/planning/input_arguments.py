@@ -113,7 +113,7 @@ def input_from_layer(
     dtype = ""
     stated = any(a is not None for a in (shape, dim, batch_shape))
     if stated and keras2.runs_on_keras2(index, plan):
-        keras2.check_own_dtype(layer_class, call)
+        keras2.check_own_dtype(kind, call)
         dtype = keras2.input_dtype(index, plan, call, kind.consumes_dtype)
     app.strip = tuple(
         a.keyword.value  # type: ignore[union-attr]

@@ -34,7 +34,7 @@ from ..analysis import keras_names
 from ..analysis.index import TreeIndex
 from ..analysis.nodes import kwarg
 from ..diagnostics import INPUT_MADE_EXPLICIT, UNKNOWN_DTYPE
-from .custom_layers import layer_kind
+from .custom_layers import LayerKind, layer_kind
 from .plan import Plan, Skip, diagnostic
 
 # What a Keras 2 layer's `dtype` is for these policies: the variable dtype.
@@ -98,12 +98,25 @@ _OWN_DTYPE_LAYERS = frozenset(
 )
 
 
-def check_own_dtype(layer_class: str | None, call: cst.Call) -> None:
-    """S2F113 for a Keras 2 first layer whose InputLayer takes a non-float dtype of its own."""
-    if layer_class in _OWN_DTYPE_LAYERS and kwarg(call, "dtype") is None:
+def check_own_dtype(kind: LayerKind, call: cst.Call) -> None:
+    """S2F113 for a Keras 2 first layer whose InputLayer takes a non-float dtype
+    of its own: a lookup-type class, a class of the file deriving from one, or
+    one whose `__init__` hands `super().__init__` a `dtype=` (measured: a
+    `Layer` subclass passing `dtype="int32"` gave an int32 InputLayer)."""
+    if kwarg(call, "dtype") is not None:
+        return
+    layer_class = kind.builtin or kind.name
+    if layer_class in _OWN_DTYPE_LAYERS:
         raise Skip(
             UNKNOWN_DTYPE,
             f" (Keras 2 gives the InputLayer {layer_class}'s own dtype, int64 or string)",
+            call,
+        )
+    if kind.sets_dtype:
+        raise Skip(
+            UNKNOWN_DTYPE,
+            f" (Keras 2 gives the InputLayer the dtype {kind.name}'s __init__ hands"
+            " to super().__init__)",
             call,
         )
 

@@ -20,17 +20,24 @@ other models too): the site stays, with S2F106.
 
 Followed: every call of the function by its name in this file that may reach
 its `def`; the model used where the call is (`Sequential([f(), ...])`,
-`f().layers`), or bound to one name (`m = f()`, `m: T = f()`), whose reads
+`f().layers`), or bound to one name (`m = f()`, `m: T = f()`, also through
+`f() if c else x` or `f() or x`), whose reads
 after the call that may see that binding (`analysis.reaching`: a later
 `m = other` that surely reaches a read ends it); `return f()` in another
 function, whose callers are followed in turn (`analysis.reduced` analyses
-the whole file when a function that makes a Sequential is called in it).
+the whole file when a function that makes a Sequential is called in it);
+`lambda: f()` keeps the site (its callers are not followed).
 A method's callers are every call of an attribute of its name
-(`builder.build_model()`; `self.build_model()` only in its class or one that
-names it as a base), which may be another class's method too (its uses are
-then judged as well: a skip, never a wrong conversion). Not followed
-(README, "Limits"): the function passed on as a value (`build_fn=f`, a
-tuner), and code in other files. A call put straight into a container (`[f() for _ in range(3)]`)
+(`builder.build_model()`, `super().build_model()`; `self.build_model()` in
+another class only when that class does not define its own), which may be
+another class's method too (its uses are then judged as well: a skip, never
+a wrong conversion). An attribute of the name read without a call (`f =
+builder.build_model`, a `@property`) or `getattr(obj, "build_model")` keeps
+the site, as does a special method (`__call__`, `__enter__`, `__getitem__`)
+returning it. Not followed
+(README, "Limits"): the function passed on as an argument (`build_fn=f`, a
+tuner), and code in other files; one read otherwise without a call (`g =
+f`, `{"a": f}`) keeps the site. A call put straight into a container (`[f() for _ in range(3)]`)
 keeps the site where the file reads `.layers` (`reached_elsewhere`), as a
 caller's name stored into one does. A caller's
 `m.build(shape)` keeps the site (S2F103) unless it repeats the model's
@@ -74,6 +81,15 @@ def check_callers(
             continue
         seen.add(id(function))
         for call in _calls(index, function):
+            call = _flowing(index, call)
+            lam = index.parent(call)
+            if isinstance(lam, cst.Lambda) and lam.body is call:
+                raise Skip(
+                    SEQUENTIAL_SEMANTICS,
+                    f" (returned on by the lambda on line {index.line(lam)}, whose"
+                    " callers are not followed)",
+                    call,
+                )
             outer = _returned_again(index, call)
             if outer is not None:
                 if depth + 1 >= _DEPTH:
@@ -134,28 +150,69 @@ def _calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
             continue
         if isinstance(parent, cst.Call) and parent.func is node:
             found.append(parent)
+        elif not isinstance(parent, (cst.Arg, cst.Attribute)):
+            # `f = make`, `{"dense": make}`: called where this does not follow.
+            raise Skip(
+                SEQUENTIAL_SEMANTICS,
+                f" (`{name.value}` on line {index.line(node)} is read without a"
+                " call: the callers of what it is bound to are not followed)",
+                node,
+            )
     if _is_method(index, function):
-        # A method is called as `self.build_model()`, `builder.build_model()`:
-        # every call of an attribute so named may be one (another class's
-        # method of that name too, which only judges more uses). Narrowing
-        # keeps callers by name, not these, nor what they do with the model.
-        if index.narrowed:
-            raise WholeFileNeeded
-        for attribute in index.attributes.get(name.value, []):
-            parent = index.parent(attribute)
-            if isinstance(parent, cst.Call) and parent.func is attribute:
-                if not _other_classes_self(index, function, attribute):
-                    found.append(parent)
+        found.extend(_method_calls(index, function))
     # Narrowing keeps each call, and the story of what it binds, as a site's
     # (`analysis.keeping`: a caller of a function naming Sequential is a seed).
     return found
 
 
-def _other_classes_self(
+def _method_calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
+    """The calls of an attribute named like the method that may call it."""
+    name = function.name
+    found: list[cst.Call] = []
+    if name.value.startswith("__") and name.value.endswith("__"):
+        # `builder()`, `with scope as m`, `zoo["a"]`: Python calls a special
+        # method by no name this could follow.
+        raise Skip(
+            SEQUENTIAL_SEMANTICS,
+            f" (returned by the special method `{name.value}`, whose callers"
+            " are not followed)",
+            function,
+        )
+    # A method is called as `self.build_model()`, `builder.build_model()`:
+    # every call of an attribute so named may be one (another class's
+    # method of that name too, which only judges more uses). Narrowing
+    # keeps callers by name, not these, nor what they do with the model.
+    if index.narrowed:
+        raise WholeFileNeeded
+    _skip_if_fetched(index, name.value)
+    for attribute in index.attributes.get(name.value, []):
+        parent = index.parent(attribute)
+        if isinstance(parent, cst.Arg) and parent.value is attribute:
+            continue  # `build_fn=self.make`: passed on, as a function is
+        if not (isinstance(parent, cst.Call) and parent.func is attribute):
+            # `f = builder.make; f()`, a property read `builder.model`:
+            # the model is reached where this does not follow it.
+            raise Skip(
+                SEQUENTIAL_SEMANTICS,
+                f" (`{index.code(attribute)}` on line {index.line(attribute)}"
+                f" reads the method `{name.value}`, which returns the model,"
+                " without calling it: its callers are not followed)",
+                attribute,
+            )
+        if not _own_method_of_callers_class(index, function, attribute):
+            found.append(parent)
+    return found
+
+
+def _own_method_of_callers_class(
     index: TreeIndex, method: cst.FunctionDef, attribute: cst.Attribute
 ) -> bool:
-    """`self.make()` in a class that neither is the method's nor names it as a
-    base: that class's own method of the name, not this one."""
+    """`self.make()` in another class that defines its own `make`: that one, not
+    this one. A class that only inherits `make` (from a base's base, a base
+    named through an alias, a class that a subclass mixes in) may call this
+    one; so may any class where a class of the file has several bases, one of
+    them the method's class or a class deriving from it (the order they are
+    looked up in may put this one first)."""
     if not (isinstance(attribute.value, cst.Name) and attribute.value.value == "self"):
         return False
     owner = index.parent(index.parent(method))
@@ -164,8 +221,49 @@ def _other_classes_self(
     )
     if caller is None or caller is owner or not isinstance(owner, cst.ClassDef):
         return False
-    bases = {index.code(b.value).rsplit(".", 1)[-1] for b in caller.bases}
-    return owner.name.value not in bases
+    name = method.name.value
+    body = caller.body.body if isinstance(caller.body, cst.IndentedBlock) else ()
+    if not any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in body):
+        return False
+    return not _mixed_in(index, owner)
+
+
+def _mixed_in(index: TreeIndex, owner: cst.ClassDef) -> bool:
+    """Whether a class with several bases names, among them, `owner` or a class
+    that derives from it (by the last part of each base's name)."""
+    classes = [n for n in index.walk(index.module) if isinstance(n, cst.ClassDef)]
+
+    def bases(cls: cst.ClassDef) -> set[str]:
+        return {index.code(b.value).rsplit(".", 1)[-1] for b in cls.bases}
+
+    derived = {owner.name.value}
+    grew = True
+    while grew:
+        more = {c.name.value for c in classes if bases(c) & derived} - derived
+        derived |= more
+        grew = bool(more)
+    return any(len(c.bases) > 1 and bases(c) & derived for c in classes)
+
+
+def _skip_if_fetched(index: TreeIndex, name: str) -> None:
+    """`getattr(builder, "make")()`: a method fetched by its name as a string
+    (or by a name not spelled out) is called where this does not follow it."""
+    for node in index.names.get("getattr", []):
+        call = index.parent(node)
+        if not (isinstance(call, cst.Call) and call.func is node):
+            continue
+        if len(call.args) < 2:
+            continue
+        attr = call.args[1].value
+        if isinstance(attr, cst.SimpleString) and attr.evaluated_value != name:
+            continue
+        raise Skip(
+            SEQUENTIAL_SEMANTICS,
+            f" (`{index.code(call)}` on line {index.line(call)} may fetch the"
+            f" method `{name}`, which returns the model: its callers are not"
+            " followed)",
+            call,
+        )
 
 
 def _is_method(index: TreeIndex, function: cst.FunctionDef) -> bool:
@@ -176,7 +274,23 @@ def _is_method(index: TreeIndex, function: cst.FunctionDef) -> bool:
     )
 
 
-def _returned_again(index: TreeIndex, call: cst.Call) -> cst.FunctionDef | None:
+def _flowing(index: TreeIndex, call: cst.Call) -> cst.BaseExpression:
+    """The expression the call's model is the value of: `f() if c else None`,
+    `f() or other` hand it on to what they are bound to or returned by."""
+    value: cst.BaseExpression = call
+    while True:
+        parent = index.parent(value)
+        if isinstance(parent, cst.IfExp) and value is not parent.test:
+            value = parent
+        elif isinstance(parent, cst.BooleanOperation):
+            value = parent
+        else:
+            return value
+
+
+def _returned_again(
+    index: TreeIndex, call: cst.BaseExpression
+) -> cst.FunctionDef | None:
     """The function that returns the call's model on at once: `return f()`."""
     parent = index.parent(call)
     if isinstance(parent, cst.Return) and parent.value is call:
@@ -184,7 +298,7 @@ def _returned_again(index: TreeIndex, call: cst.Call) -> cst.FunctionDef | None:
     return None
 
 
-def _uses_of(index: TreeIndex, plan: Plan, call: cst.Call) -> list[Use]:
+def _uses_of(index: TreeIndex, plan: Plan, call: cst.BaseExpression) -> list[Use]:
     """The call itself when its value is used where it is, else the reads of the
     one name it is bound to that may see that binding."""
     parent = index.parent(call)
@@ -232,7 +346,7 @@ def _rebinds_for_good(index: TreeIndex, ref: Ref, block: cst.CSTNode | None) -> 
     return isinstance(line, cst.SimpleStatementLine) and index.parent(line) is block
 
 
-def _surely_other(index: TreeIndex, ref: Ref, call: cst.Call) -> bool:
+def _surely_other(index: TreeIndex, ref: Ref, call: cst.BaseExpression) -> bool:
     """The read surely sees another assignment of the name (a later `m = ...`)."""
     if not isinstance(ref.node, cst.Name):
         return False

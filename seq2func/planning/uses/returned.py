@@ -47,6 +47,7 @@ Fixtures: `later_returned_*`, `safety_returned_*`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import libcst as cst
@@ -165,6 +166,14 @@ def _calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
     return found
 
 
+_GETATTR = re.compile(r"\bgetattr\s*\(")
+
+
+def _attribute_of(name: str) -> re.Pattern[str]:
+    """`.name` as text: a call of the method, or a read of it, elsewhere."""
+    return re.compile(rf"\.\s*{re.escape(name)}\b")
+
+
 def _method_calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]:
     """The calls of an attribute named like the method that may call it."""
     name = function.name
@@ -181,8 +190,11 @@ def _method_calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]
     # A method is called as `self.build_model()`, `builder.build_model()`:
     # every call of an attribute so named may be one (another class's
     # method of that name too, which only judges more uses). Narrowing
-    # keeps callers by name, not these, nor what they do with the model.
-    if index.narrowed:
+    # keeps callers by name, not these, nor what they do with the model: the
+    # whole file is needed where it left one out, or kept one.
+    if index.elided_text_matches(_attribute_of(name.value)) or (
+        index.elided_text_matches(_GETATTR)
+    ):
         raise WholeFileNeeded
     _skip_if_fetched(index, name.value)
     for attribute in index.attributes.get(name.value, []):
@@ -201,6 +213,8 @@ def _method_calls(index: TreeIndex, function: cst.FunctionDef) -> list[cst.Call]
             )
         if not _own_method_of_callers_class(index, function, attribute):
             found.append(parent)
+    if found and index.narrowed:
+        raise WholeFileNeeded
     return found
 
 

@@ -4,8 +4,9 @@ Codes never change meaning once published. S2F0xx are file-level problems,
 S2F1xx say why a site was left unchanged, S2F2xx are notes on a converted
 site, S2F3xx come from verification.
 
-The entries themselves (message, hint, kind, title) are in
-`diagnostic_table`; this module names them and builds diagnostics from them.
+The entries themselves (message, hint, kind, title) are in `diagnostic_table`
+and, for verification's, `diagnostic_table_verification`; this module names
+them and builds diagnostics from them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from .diagnostic_table import TABLE, Code
+from .diagnostic_table import CONVERSION_TABLE, Code
+from .diagnostic_table_verification import VERIFICATION_TABLE
 from .results import Diagnostic
 
 # Code speaks of a diagnostic by these names, never by a bare string; each is
@@ -82,7 +84,7 @@ DATA_STAND_IN: Final = "S2F314"
 FIRST_BUILD_NOT_RUN: Final = "S2F315"
 
 
-CODES: dict[str, Code] = {c.code: c for c in TABLE}
+CODES: dict[str, Code] = {c.code: c for c in (*CONVERSION_TABLE, *VERIFICATION_TABLE)}
 
 
 def make(

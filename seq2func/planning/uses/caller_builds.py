@@ -42,7 +42,7 @@ from ...analysis.index import TreeIndex
 from ...analysis.nodes import int_literal
 from ...analysis.reaching import Unknown, reaching_value
 from ...diagnostics import BUILD_REPEATED_KEPT, CHANGED_AFTER_COMPLETE
-from ..build_shapes import build_argument, unwrap_tensor_shape
+from ..build_shapes import build_argument, input_batch_shape, unwrap_tensor_shape
 from ..plan import InputSource, InputSpec, Plan, Skip
 from .base import Use
 
@@ -130,25 +130,13 @@ def _elements(shape: cst.BaseExpression) -> list[cst.BaseExpression] | None:
 
 
 def _input_elements(spec: InputSpec) -> list[cst.BaseExpression] | None:
-    """The batch shape of the Input the converted code writes: `batch_shape=`
-    whole, else `shape=` (or the first positional argument) after
-    `batch_size=` (or the second; None when absent)."""
-    text = spec.verbatim or f"Input({spec.arguments})"
-    call = cst.parse_expression(text)
-    if not isinstance(call, cst.Call) or any(a.star for a in call.args):
-        return None
-    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-    positional = [a.value for a in call.args if a.keyword is None]
-    for name, value in zip(("shape", "batch_size"), positional):
-        keywords.setdefault(name, value)
-    batch_shape = keywords.get("batch_shape", keywords.get("batch_input_shape"))
-    if batch_shape is not None:
-        return _elements(batch_shape)
-    shape = keywords.get("shape", keywords.get("input_shape"))
-    rest = _elements(shape) if shape is not None else None
-    if rest is None:
-        return None
-    return [keywords.get("batch_size", cst.Name("None")), *rest]
+    """The batch shape of the Input the converted code writes, element by
+    element (`build_shapes.input_batch_shape`, parsed back into nodes)."""
+    call = cst.parse_expression(spec.verbatim or f"Input({spec.arguments})")
+    codes = input_batch_shape(call) if isinstance(call, cst.Call) else None
+    if codes is None or any(code.startswith("*") for code in codes):
+        return None  # `(None,) + size`: a name added to the tuple is not an element
+    return [cst.parse_expression(code) for code in codes]
 
 
 def _bound_arguments(

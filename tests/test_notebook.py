@@ -402,26 +402,75 @@ def test_twin_cells_each_get_their_own_conversion():
     assert after["cells"][1]["source"] == ["model.summary()\n"]
 
 
-def test_a_layout_json_dumps_does_not_write_is_left_as_it_was():
-    data = json.loads(notebook(MODEL))
-    # One line: no indent to find the cells by, nor for json.dumps to match.
-    text = json.dumps(data, ensure_ascii=False)
+def assert_only_the_source_changed(before: str, after: str, cell: int) -> None:
+    """`after` is `before` with one cell's source list swapped for CONVERTED,
+    every byte outside that list as it was."""
+    assert json.loads(after)["cells"][cell]["source"] == CONVERTED
+    old_list = before.index('"source"', before.index('"id": "c%d"' % cell))
+    start = before.index("[", old_list)
+    tail = len(before) - before.index("]", start) - 1
+    assert after[:start] == before[:start]
+    assert after[len(after) - tail :] == before[len(before) - tail :]
+
+
+def test_a_one_line_notebook_is_converted_in_its_own_layout():
+    text = json.dumps(json.loads(notebook(MODEL)), ensure_ascii=False)
     result = convert_notebook(text, "flat.ipynb")
+    assert result.cells_changed == (0,)
+    assert_only_the_source_changed(text, result.text, 0)
+    assert "\n" not in result.text  # items stay on the one line, after ", "
+
+
+def test_a_colab_notebook_whose_first_cell_sits_at_another_indent_is_converted():
+    # Colab writes its first cell at another indent than the others.
+    text = notebook(["x = 1\n"], MODEL).replace(
+        ' "cells": [\n  {', '  "cells": [\n{', 1
+    )
+    assert json.loads(text) == json.loads(notebook(["x = 1\n"], MODEL))
+    result = convert_notebook(text, "colab.ipynb")
+    assert result.cells_changed == (1,)
+    assert_only_the_source_changed(text, result.text, 1)
+
+
+def test_a_notebook_with_windows_line_ends_keeps_them():
+    text = notebook(MODEL).replace("\n", "\r\n")
+    result = convert_notebook(text, "crlf.ipynb")
+    assert result.cells_changed == (0,)
+    assert_only_the_source_changed(text, result.text, 0)
+    assert "\n" not in result.text.replace("\r\n", "")
+
+
+def test_a_source_escaped_in_a_way_json_dumps_does_not_is_left_as_it_was():
+    # "\/" is valid JSON that json.dumps never writes: the cell's other lines
+    # could not be written back as they were.
+    text = notebook([MODEL[0], MODEL[1], "# a/b\n", MODEL[2]]).replace("a/b", "a\\/b")
+    result = convert_notebook(text, "escaped.ipynb")
     assert result.text == text and not result.cells_changed
+    assert [d.code for s in result.sites for d in s.diagnostics] == ["S2F199"]
 
 
-@pytest.mark.parametrize("indent", [1, 2])
+@pytest.mark.parametrize("indent", [1, 2, 4])
 @pytest.mark.parametrize("ensure_ascii", [True, False])
 @pytest.mark.parametrize(
-    "source", [["x = 1\n", 'print("é")'], ["\\t\n"], [], "x = 1\n", [""]]
+    "before, after",
+    [
+        (["x = 1\n", 'print("é")'], ["y = 2\n", "x = 1\n", 'print("é")']),
+        (["x = 1"], ["x = 1\n", "y = 2"]),
+        ("x = 1\n", "x = 1\ny = 2\n"),
+        (["\\t\n", "数字"], ["数字"]),
+    ],
 )
-def test_a_cell_source_is_written_as_json_dumps_writes_it(source, indent, ensure_ascii):
-    from seq2func.notebook.jsonfile import _source_json
+def test_a_source_swapped_into_a_json_dumps_file_is_what_json_dumps_writes(
+    indent, ensure_ascii, before, after
+):
+    from seq2func.notebook import jsonfile
 
-    expected = json.dumps(source, indent=indent, ensure_ascii=ensure_ascii)
-    assert _source_json(source, indent, ensure_ascii) == expected.replace(
-        "\n", "\n" + " " * indent * 3
-    )
+    cells = [{"cell_type": "code", "metadata": {"k": "é"}, "source": before}] * 2
+    data = {"cells": cells, "metadata": {}, "nbformat": 4}
+    text = json.dumps(data, indent=indent, ensure_ascii=ensure_ascii) + "\n"
+    changed = {**data, "cells": [cells[0], {**cells[1], "source": after}]}
+    expected = json.dumps(changed, indent=indent, ensure_ascii=ensure_ascii) + "\n"
+    assert jsonfile.dump(changed, text, {1: before}) == expected
 
 
 def test_a_copy_of_a_cell_outside_the_cells_list_is_not_taken_for_it():
@@ -441,8 +490,3 @@ def test_a_copy_of_a_cell_outside_the_cells_list_is_not_taken_for_it():
     notebook["cells"][0]["source"] = ["x = 2\n", "y = 2"]
     written = jsonfile.dump(notebook, text, replaced)
     assert written is None or json.loads(written) == notebook
-
-
-def test_a_notebook_with_windows_line_ends_is_left_as_it_was():
-    text = notebook(MODEL).replace("\n", "\r\n")
-    assert convert_notebook(text, "crlf.ipynb").text == text

@@ -1,14 +1,15 @@
 """A notebook's JSON: read, and written back byte for byte as the file was.
 
-The file is written back only when json.dumps, with the file's own indent and
-escaping, writes the file as read; then every byte but the changed cells'
-sources stays as it was.
+Every byte but the changed cells' sources stays as it was, and those are
+written in the layout and escaping the file gave them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..diagnostics import INVALID_NOTEBOOK
@@ -35,168 +36,185 @@ def load(text: str, path: str | None) -> dict:
 def dump(
     notebook: dict, text: str, replaced: dict[int, object] | None = None
 ) -> str | None:
-    """Serialise as the file was: same indent, key order and escaping, or None if impossible.
+    """Serialise as the file was: same layout, key order and escaping, or None if impossible.
 
     `notebook` is the file as read but for the sources of some cells, which
-    `replaced` holds as they were (all of it is read again without it). The
-    file as read is serialised once, to see that json.dumps writes it so; the
-    new sources are then put in where it wrote theirs.
+    `replaced` holds as they were. Each of those is swapped where the file
+    has it, written as the file wrote it, and every other byte is kept. With
+    no `replaced` (a cell gained a key) the whole file is written anew, which
+    only a file json.dumps wrote can be.
     """
+    if replaced is not None:
+        return _splice_sources(notebook, text, replaced)
     match = re.search(r"\n( +)\"", text)
     indent = len(match.group(1)) if match else 1
     end = "\n" if text.endswith("\n") else ""
-    if replaced is None:
-        original = json.loads(text)
-        ensure_ascii = text.isascii() and not _all_ascii(original)
-        if json.dumps(original, indent=indent, ensure_ascii=ensure_ascii) + end != text:
-            return None
-        return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
-    spliced = _splice_sources(notebook, text, replaced, indent)
-    if spliced is not None:
-        return spliced
-    cells = list(notebook["cells"])
-    for index, source in replaced.items():
-        cells[index] = {**cells[index], "source": source}
-    original, changed = {**notebook, "cells": cells}, tuple(replaced)
+    original = json.loads(text)
     # Escaping shows only in non-ASCII strings: an ASCII file holding some was
     # written with ensure_ascii, any other file (if any setting) without.
     ensure_ascii = text.isascii() and not _all_ascii(original)
-    cells = list(original["cells"])
-    for index in changed:  # a stand-in json.dumps hands back to `default`
-        cells[index] = {**cells[index], "source": _Source(index)}
-    starts: dict[int, int] = {}
-    written = 0
-
-    def default(value: object) -> object:
-        if not isinstance(value, _Source):
-            raise TypeError(type(value).__name__)
-        starts[value.index] = written
-        return original["cells"][value.index]["source"]
-
-    encoder = json.JSONEncoder(
-        indent=indent, ensure_ascii=ensure_ascii, default=default
-    )
-    # Each piece is held to the text where it lands, not joined first: a
-    # notebook's outputs can make it megabytes long.
-    for chunk in encoder.iterencode({**original, "cells": cells}):
-        if not text.startswith(chunk, written):
-            return None
-        written += len(chunk)
-    if written + len(end) != len(text) or not text.endswith(end):
+    if json.dumps(original, indent=indent, ensure_ascii=ensure_ascii) + end != text:
         return None
-    put = _put_sources(text, starts, original, notebook, indent, ensure_ascii)
-    if put is None:  # pragma: no cover - json.dumps writes a source otherwise
-        return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
-    return put
+    return json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii) + end
 
 
 def _splice_sources(
-    notebook: dict, text: str, replaced: dict[int, object], indent: int
+    notebook: dict, text: str, replaced: dict[int, object]
 ) -> str | None:
     """The text with each changed cell's source swapped where the file has it,
-    every other byte as read; None when that cannot be shown.
+    every other byte as read; None when the file's way of writing a source
+    cannot be repeated.
 
-    Serialising a notebook with an indent runs json's pure-Python encoder
-    over every output it holds; this reads only the changed sources. A raw
-    newline is never inside a JSON string, so in json.dumps's layout a line
-    that starts with two indents and "{" opens an object two levels deep,
-    and one with three indents and a key is a key of such an object. The
-    openers must be the items of the "cells" list (`_cells_at`), one per
-    cell; a changed cell's first key "source" three indents deep, before the
-    next cell opens, is its own, and its value must read back as the source
-    was and, swapped, as the new one. A cell's outputs are never read.
+    Notebooks come from many writers: Jupyter's json.dumps layout, Colab's
+    (whose first cell sits at another indent than the rest), one-line files,
+    Windows line ends. So the sources are found by reading the JSON, not by
+    the layout, and a new source is written in the layout and escaping of the
+    one it replaces, which must itself come out of that writing as read.
     """
-    if "\r" in text:
-        return None  # json.dumps writes "\n": the full check says no
-    ensure_ascii = text.isascii()  # a file with raw non-ASCII text is not escaped
-    decoder = json.JSONDecoder()
-    cells = notebook["cells"]
-    opener = "\n" + " " * (2 * indent) + "{"
-    starts, found = [], text.find(opener)
-    while found != -1 and len(starts) <= len(cells):
-        starts.append(found + len(opener) - 1)
-        found = text.find(opener, found + 1)
-    if len(starts) != len(cells) or not _cells_at(text, starts, indent):
+    spans = _source_spans(text)
+    if spans is None:
         return None
-    key = "\n" + " " * (3 * indent) + '"source": '
+    cells, ascii_file = notebook["cells"], text.isascii()
     pieces, done = [], 0
     for index in sorted(replaced):
-        limit = starts[index + 1] if index + 1 < len(starts) else len(text)
-        at = text.find(key, starts[index], limit)
-        if at == -1:
+        if index not in spans:
             return None
-        value = at + len(key)
-        try:
-            source, end = decoder.raw_decode(text, value)
-        except json.JSONDecodeError:
+        start, end = spans[index]
+        new = _written_like(
+            text[start:end], replaced[index], cells[index]["source"], ascii_file
+        )
+        if new is None or json.loads(new) != cells[index]["source"]:
             return None
-        new = _source_json(cells[index]["source"], indent, ensure_ascii)
-        old = _source_json(replaced[index], indent, ensure_ascii)
-        if source != replaced[index] or end > limit or text[value:end] != old:
-            return None
-        if json.loads(new) != cells[index]["source"]:  # pragma: no cover
-            return None
-        pieces += [text[done:value], new]
+        pieces += [text[done:start], new]
         done = end
     pieces.append(text[done:])
     return "".join(pieces)
 
 
-def _cells_at(text: str, starts: list[int], indent: int) -> bool:
-    """Whether the openers are the items of the "cells" list as json.dumps
-    lays it out: the first right after `"cells": [`, each next after the
-    one before it closed (`},` and a new line)."""
-    if not starts:
-        return True
-    head = text[: starts[0]].rstrip(" \n")
-    if not head.endswith('"cells": ['):
-        return False
-    between = "},\n" + " " * (2 * indent)
-    return all(text.startswith(between, start - len(between)) for start in starts[1:])
+_SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _put_sources(
-    text: str,
-    starts: dict[int, int],
-    original: dict,
-    notebook: dict,
-    indent: int,
-    ensure_ascii: bool,
-) -> str | None:
-    """The text with each cell's source, written where `starts` says, replaced by
-    the notebook's; None if one is not written there as expected."""
-    pieces, done = [], 0
-    for index in sorted(starts, key=starts.__getitem__):
-        old, new = (
-            _source_json(cell["cells"][index]["source"], indent, ensure_ascii)
-            for cell in (original, notebook)
-        )
-        start = starts[index]
-        if text[start : start + len(old)] != old:
+def _source_spans(text: str) -> dict[int, tuple[int, int]] | None:
+    """Where each cell's "source" value lies in the text, by cell index.
+
+    Only the members of the top-level "cells" list are read; every other
+    value is skipped by json's own (C) scanner. A key given twice counts as
+    json.loads counts it: the last one.
+    """
+    decoder = json.JSONDecoder()
+    spans: dict[int, tuple[int, int]] = {}
+
+    def space(at: int) -> int:
+        return _SPACE.match(text, at).end()  # type: ignore[union-attr]
+
+    def members(at: int, value: Callable[[str, int], int]) -> int:
+        """Read the object opening at `at`; `value` reads each member's value."""
+        at = space(at + 1)
+        if text[at] == "}":
+            return at + 1
+        while True:
+            key, at = json.decoder.scanstring(text, at + 1)
+            at = space(space(at) + 1)  # past the colon
+            at = space(value(key, at))
+            if text[at] == "}":
+                return at + 1
+            at = space(at + 1)  # past the comma
+
+    def skipped(_key: str, at: int) -> int:
+        return decoder.raw_decode(text, at)[1]
+
+    def top(key: str, at: int) -> int:
+        if key != "cells" or text[at] != "[":
+            return skipped(key, at)
+        spans.clear()
+        at, index = space(at + 1), 0
+        while text[at] != "]":
+            if text[at] == "{":
+                at = members(at, functools.partial(cell, index))
+            else:
+                at = skipped("", at)
+            at, index = space(at), index + 1
+            if text[at] == ",":
+                at = space(at + 1)
+        return at + 1
+
+    def cell(index: int, key: str, at: int) -> int:
+        end = skipped(key, at)
+        if key == "source":
+            spans[index] = (at, end)
+        return end
+
+    try:
+        at = space(0)
+        if text[at] != "{":
             return None
-        pieces += [text[done:start], new]
-        done = start + len(old)
-    pieces.append(text[done:])
-    return "".join(pieces)
+        members(at, top)
+    except (IndexError, ValueError):  # pragma: no cover - json.loads read it
+        return None
+    return spans
+
+
+def _written_like(
+    old_text: str, old: object, new: object, ascii_file: bool
+) -> str | None:
+    """`new` written as `old` is written in `old_text`: the same spacing
+    around its items and the same escaping; None when writing `old` that way
+    does not give `old_text` back. A source that shows no escaping either way
+    is escaped as the file is: an ASCII file holds no raw non-ASCII text."""
+    layout = _list_layout(old_text) if isinstance(old, list) else None
+    for ensure_ascii in (ascii_file, not ascii_file):
+        if _write(old, layout, ensure_ascii) == old_text:
+            return _write(new, layout, ensure_ascii)
+    return None
 
 
 @dataclass(frozen=True)
-class _Source:
-    """Where a changed cell's source goes in the JSON text."""
+class _ListLayout:
+    """The spacing of a source list: after "[", around each comma, before "]"."""
 
-    index: int
+    opening: str
+    before_comma: str
+    after_comma: str
+    closing: str
 
 
-def _source_json(source: object, indent: int, ensure_ascii: bool) -> str:
-    """A cell's source as json.dumps writes it in a notebook: three levels deep."""
-    if isinstance(source, list) and source and all(isinstance(s, str) for s in source):
-        # json.dumps with an indent, written out: its pure-Python encoder
-        # leaves a cycle of closures behind on every call.
-        pad = "\n" + " " * indent * 4
-        items = (json.dumps(line, ensure_ascii=ensure_ascii) for line in source)
-        return "[" + pad + ("," + pad).join(items) + "\n" + " " * indent * 3 + "]"
-    text = json.dumps(source, indent=indent, ensure_ascii=ensure_ascii)
-    return text.replace("\n", "\n" + " " * indent * 3)
+def _list_layout(old_text: str) -> _ListLayout | None:
+    decoder = json.JSONDecoder()
+    starts, ends = [], []
+    at = _SPACE.match(old_text, 1).end()  # type: ignore[union-attr]
+    try:
+        while old_text[at] != "]":
+            starts.append(at)
+            at = decoder.raw_decode(old_text, at)[1]
+            ends.append(at)
+            at = _SPACE.match(old_text, at).end()  # type: ignore[union-attr]
+            if old_text[at] == ",":
+                at = _SPACE.match(old_text, at + 1).end()  # type: ignore[union-attr]
+    except (IndexError, ValueError):
+        return None
+    if not starts:
+        return None  # nothing shows how this file spaces a list's items
+    gaps = {old_text[end:start] for end, start in zip(ends, starts[1:])}
+    if len(gaps) > 1:
+        return None
+    opening = old_text[1 : starts[0]]
+    if gaps:
+        before, _, after = gaps.pop().partition(",")
+    else:
+        # One item: the next ones go as json.dumps would put them, on lines
+        # of their own where the first is, else after ", ".
+        before, after = "", opening if "\n" in opening else " "
+    return _ListLayout(opening, before, after, old_text[ends[-1] : -1])
+
+
+def _write(value: object, layout: _ListLayout | None, ensure_ascii: bool) -> str | None:
+    if not isinstance(value, list):
+        return json.dumps(value, ensure_ascii=ensure_ascii)
+    if layout is None or not all(isinstance(item, str) for item in value):
+        return None
+    items = (json.dumps(item, ensure_ascii=ensure_ascii) for item in value)
+    comma = layout.before_comma + "," + layout.after_comma
+    return "[" + layout.opening + comma.join(items) + layout.closing + "]"
 
 
 def _all_ascii(value: object) -> bool:

@@ -275,6 +275,22 @@ def test_a_module_name_that_may_hold_another_value_is_unknown(code):
             None,
             (13,),
         ),
+        (
+            "mnist = tf.keras.datasets.mnist\n(data, _), _ = mnist.load_data()\n",
+            60000,
+            (28, 28),
+        ),
+        (
+            "(data, _), _ = keras.datasets.mnist.load_data(path='m-%d.npz' % r)\n",
+            60000,
+            (28, 28),
+        ),
+        (
+            "(data, _), _ = keras.datasets.boston_housing.load_data("
+            "test_split=0.1, seed=7)\n",
+            None,
+            (13,),
+        ),
     ],
 )
 def test_the_documented_shapes_of_keras_datasets(body, rows, features):
@@ -288,6 +304,13 @@ def test_the_documented_shapes_of_keras_datasets(body, rows, features):
         "(data, _), _ = load()\n",
         "(data, *_), _ = keras.datasets.mnist.load_data()\n",
         "(_, data), _ = keras.datasets.mnist.load_data()\n",
+        # An argument load_data does not take: a call that fails, or another
+        # function.
+        "(data, _), _ = keras.datasets.mnist.load_data('m.npz', None, 3)\n",
+        "(data, _), _ = keras.datasets.mnist.load_data(label_mode='fine')\n",
+        "(data, _), _ = keras.datasets.mnist.load_data(**options)\n",
+        "m = keras.datasets.mnist\nm = keras.datasets.cifar10\n"
+        "(data, _), _ = m.load_data()\n",
     ],
 )
 def test_other_unpacked_data_is_unknown(body):

@@ -74,7 +74,7 @@ from .data_constructors import (
 )
 from .index import TreeIndex
 from . import sklearn_data
-from .keras_datasets import dataset_part
+from .keras_datasets import dataset_part, takes_arguments
 from .reaching import Unknown, UnpackedFrom, reaching_value
 
 __all__ = ["DataShape", "Unknown", "data_shape", "integer_value"]
@@ -223,13 +223,11 @@ class _Reader:
             except UnpackedFrom as outer:  # `train, test = load_data()`; `x, y = train`
                 path = outer.path + unpacked.path
                 return self._loaded(UnpackedFrom(str(unpacked), outer.value, path))
-        if isinstance(source, cst.Call) and not source.args:
-            for name in keras_names.ops_names(self.index.qualified(source.func)):
-                parts = name.split(".")
-                if parts[:2] == ["keras", "datasets"] and parts[3:] == ["load_data"]:
-                    found = dataset_part(parts[2], unpacked.path)
-                    if found is not None:
-                        return found
+        if isinstance(source, cst.Call):
+            dataset = self._dataset(source)
+            found = dataset_part(dataset, unpacked.path) if dataset else None
+            if found is not None:
+                return found
         if isinstance(source, cst.Call):
             part = sklearn_data.returned_part(
                 self.index, source, unpacked.path, self.shape, self.integer
@@ -242,6 +240,38 @@ class _Reader:
             raise unpacked
         finally:
             del unpacked  # this frame is on its traceback: no cycle through it
+
+    def _dataset(self, call: cst.Call) -> str | None:
+        """The `<name>` of a `keras.datasets.<name>.load_data(...)` call, its
+        module also read through a name bound to it once (`mnist =
+        tf.keras.datasets.mnist`, as TensorFlow's tutorials write it)."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "load_data":
+            return None
+        module: cst.CSTNode = func.value
+        names = keras_names.ops_names(self.index.qualified(module))
+        if not any(name.startswith("keras.datasets.") for name in names):
+            if not isinstance(module, cst.Name):
+                return None
+            try:
+                module = self.value(module)
+            except (Unknown, UnpackedFrom):
+                return None
+            if not isinstance(module, cst.Attribute):
+                return None
+            names = keras_names.ops_names(self.index.qualified(module))
+        positional = sum(1 for arg in call.args if arg.keyword is None)
+        keywords = [arg.keyword.value for arg in call.args if arg.keyword]
+        for name in names:
+            parts = name.split(".")
+            if (
+                parts[:2] == ["keras", "datasets"]
+                and len(parts) == 3
+                and not any(arg.star for arg in call.args)
+                and takes_arguments(parts[2], positional, keywords)
+            ):
+                return parts[2]
+        return None
 
     def _field(self, node: cst.Attribute | cst.Subscript) -> Dims:
         """`bunch.data` / `bunch["data"]` of a scikit-learn dataset (`sklearn_data`)."""

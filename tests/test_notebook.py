@@ -199,6 +199,49 @@ def test_a_shell_command_continued_with_a_backslash_is_one_command():
     assert sources(result.text) == [shell, CONVERTED]
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["files = !ls data\n"],
+        ["project, = !gcloud config list --format 'value(core.project)'\n"],
+        ["self.out =%timeit -o sum(range(9))\n"],
+        ["pip install -q tensorflow\n", "ls ./data/\n", "cd data\n"],
+        ["conda install graphviz\n", "if True:\n", "    tensorflow_version 2.x\n"],
+    ],
+)
+def test_ipython_assignments_and_automagics_are_restored_exactly(lines):
+    result = convert_notebook(notebook(lines, MODEL), "n.ipynb")
+    assert sources(result.text) == [lines, CONVERTED]
+
+
+@pytest.mark.parametrize(
+    "line", ["ls = ['a']\n", "ls -la\n", "cd, pwd = 1, 2\n", "pip.main(['x'])\n"]
+)
+def test_a_line_that_is_python_as_it_stands_is_read_as_python(line):
+    from seq2func.notebook.cells import join_cells
+
+    joined = join_cells(json.loads(notebook([line])))
+    assert line in joined.code and not joined.masks
+
+
+def test_a_name_bound_by_a_shell_assignment_is_not_read_as_before():
+    # `x = !cmd` binds x to the command's output lines: the array before it
+    # says nothing of the data the model is built on.
+    cells = [
+        "import numpy as np\n",
+        "from tensorflow import keras\n",
+        "x = np.ones((8, 4))\n",
+        "x = !cat features.txt\n",
+        "model = keras.Sequential([keras.layers.Dense(1)])\n",
+        "model.compile(loss='mse')\n",
+        "model.fit(x, x)\n",
+    ]
+    result = convert_notebook(notebook(cells), "n.ipynb")
+    assert not result.cells_changed
+    assert [d.code for s in result.sites for d in s.diagnostics] == ["S2F101"]
+    assert "get_ipython().getoutput()" in result.sites[0].diagnostics[0].format()
+
+
 def test_an_indented_cell_is_converted_and_written_back_indented():
     indented = [" " + line for line in MODEL[:2]] + [
         "\n",

@@ -2,8 +2,9 @@
 
 Each cell is read as IPython reads it: dedented by the indentation of its
 first line, and with `%magic`, `%%cell magic`, `!shell` (continued with a
-backslash) and `obj?` recognised only where a logical line starts; those
-are masked as placeholder statements while converting. A marker comment
+backslash), `x = !cmd`, automagics and `obj?` recognised only where a logical
+line starts (`ipython_syntax`); those are masked as placeholder statements
+while converting. A marker comment
 stands between cells, so the converted source splits back into them.
 """
 
@@ -15,14 +16,12 @@ import re
 import tokenize
 from dataclasses import dataclass
 
+from .ipython_syntax import PLACEHOLDER_LINE, may_be_ipython, placeholder
 from .jsonfile import cell_source, load
 
 _BOUNDARY = "# seq2func-cell {index}"
 _BOUNDARY_LINE = re.compile(r"^# seq2func-cell (\d+)$")
-_MASK = "pass # seq2func-mask-{index}"
-_MASK_LINE = re.compile(r"^(\s*)pass # seq2func-mask-(\d+)$")
-# Lines that may be IPython syntax; only those starting a logical line are (see `_escapes`).
-_IPYTHON_LINE = re.compile(r"^\s*(%|!|\?)|^[^#'\"]*\?\??\s*$")
+_MASK = "{statement} # seq2func-mask-{index}"
 _LEADING_SPACE = re.compile(r"^[ \t]+")
 # Cell magics whose body is still Python.
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "memit"}
@@ -131,8 +130,9 @@ def _continued(lines: list[str], start: int) -> int:
     return end
 
 
-def _escapes(lines: list[str]) -> dict[int, str]:
-    """The lines IPython reads as `%magic`, `!shell` or `obj?`, each with the indentation of its command.
+def _escapes(lines: list[str]) -> dict[int, tuple[str, str]]:
+    """The lines IPython reads as its own syntax (`ipython_syntax`), each with
+    the indentation of its command and the statement that stands for it.
 
     Such a line is IPython syntax only where a logical line starts: a `%` in
     an open bracket is the modulo operator. Whether a line starts one depends
@@ -140,13 +140,9 @@ def _escapes(lines: list[str]) -> dict[int, str]:
     are masked and the first one found inside a statement is let go, until
     none is.
     """
-    candidates = [
-        i
-        for i, line in enumerate(lines)
-        if _IPYTHON_LINE.search(line) and not line.lstrip().startswith("#")
-    ]
+    candidates = [i for i, line in enumerate(lines) if may_be_ipython(line)]
     while candidates:
-        masked: dict[int, str] = {}
+        masked: dict[int, tuple[str, str]] = {}
         heads = []
         for i in candidates:
             if i in masked:
@@ -154,9 +150,9 @@ def _escapes(lines: list[str]) -> dict[int, str]:
             heads.append(i)
             indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
             for j in range(i, _continued(lines, i) + 1):
-                masked[j] = indent
+                masked[j] = (indent, placeholder(lines[i]) if j == i else "pass")
         text = "".join(
-            (masked[i] + "pass" if i in masked else line) + "\n"
+            ("".join(masked[i]) if i in masked else line) + "\n"
             for i, line in enumerate(lines)
         )
         starts, reached = _statement_starts(text)
@@ -187,12 +183,14 @@ def join_cells(notebook: dict) -> JoinedSource:
             escapes = _escapes(dedented)
             for i, text in enumerate(dedented):
                 if i in escapes:
-                    body.append(escapes[i] + _MASK.format(index=len(masks)))
-                    masks.append(Mask(lines[i], text, escapes[i], index))
+                    indent, statement = escapes[i]
+                    mask = _MASK.format(statement=statement, index=len(masks))
+                    body.append(indent + mask)
+                    masks.append(Mask(lines[i], text, indent, index))
                 else:
                     body.append(text)
         else:  # another language: the whole cell is one placeholder
-            body.append(_MASK.format(index=len(masks)))
+            body.append(_MASK.format(statement="pass", index=len(masks)))
             masks.append(Mask(source, source, "", index))
         parts.append(_BOUNDARY.format(index=index))
         line += 1
@@ -239,7 +237,7 @@ def split_joined(code: str) -> dict[int, list[str]] | None:
 
 def _restore(line: str, cell: CodeCell, masks: tuple[Mask, ...]) -> str | None:
     """A line the converter wrote, as it goes into the cell: masks restored, the cell's indentation put back."""
-    match = _MASK_LINE.match(line)
+    match = PLACEHOLDER_LINE.match(line)
     if not match:
         return cell.prefix + line if line.strip() else line
     mask, indent = masks[int(match.group(2))], match.group(1)

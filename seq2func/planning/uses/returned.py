@@ -333,12 +333,16 @@ def _uses_of(index: TreeIndex, plan: Plan, call: cst.BaseExpression) -> list[Use
     root = index.scope_root(parent)
     end = index.pos(parent).end
     block = index.parent(index.parent(parent))
+    loop = outermost_loop(index, parent, root)
     uses = []
     for ref in references(index, target.value, call, parent, root):
         if ref.deferred:
             uses.append(Use(index, plan, ref))  # a function may run at any time
             continue
         if ref.start <= (end.line, end.column):
+            if loop is not None and loop in index.ancestors(ref.node):
+                # Read on a later pass of the loop: the model an earlier one made.
+                uses.append(Use(index, plan, ref))
             continue
         if ref.rebinds:
             if _rebinds_for_good(index, ref, block):
@@ -406,3 +410,15 @@ def _judge(use: Use, rules: Callable[[Use], Effects], returner: str) -> None:
             use.ref.node,
         )
     effects.apply_to(use.plan)
+
+
+def outermost_loop(
+    index: TreeIndex, node: cst.CSTNode, root: cst.CSTNode
+) -> cst.For | cst.While | None:
+    """The outermost `for`/`while` of the scope that holds `node`, if any."""
+    loops = [
+        a
+        for a in index.ancestors_below(node, root)
+        if isinstance(a, (cst.For, cst.While))
+    ]
+    return loops[-1] if loops else None

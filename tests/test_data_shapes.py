@@ -98,7 +98,8 @@ def test_shapes_the_code_states(body, rows, features):
         ("if c:\n    data = np.ones((2, 3))\n", "may not run"),
         ("data = np.ones((2, 3))\nfor data in batches:\n    pass\n", "loop variable"),
         ("data = np.ones((2, 3))\ndata.resize((3, 2))\n", "changes its shape"),
-        ("data = np.ones((2, 3))\ndata += other\n", "may change its shape"),
+        ("data = np.ones((2, 3))\ndata @= other\n", "may change its shape"),
+        ("data = np.ones((2, 3))\ndata += other\n", "`other` is not assigned"),
         ("data = np.ones((4, 6)).reshape(-1, -1)\n", "not a valid shape"),
         ("data = keras.utils.pad_sequences(seqs)\n", "without maxlen"),
         ("x = np.ones((9, 3))\ndata = x[:, 0]\n", "indexes more than the rows"),
@@ -314,5 +315,56 @@ def test_the_documented_shapes_of_keras_datasets(body, rows, features):
     ],
 )
 def test_other_unpacked_data_is_unknown(body):
+    with pytest.raises(Unknown):
+        read(body)
+
+
+@pytest.mark.parametrize(
+    "body, rows, features",
+    [
+        (
+            "x = np.random.rand(50, 8)\ndata = (x - x.mean(axis=0)) / x.std(axis=0)\n",
+            50,
+            (8,),
+        ),
+        (
+            "x = np.random.rand(50, 8)\nmean = x.mean(axis=0)\n"
+            "data = x.copy()\ndata -= mean\ndata /= x.std(axis=0)\n",
+            50,
+            (8,),
+        ),
+        ("x = np.random.rand(50, 8)\ndata = x - x.mean()\n", 50, (8,)),
+        (
+            "x = np.random.rand(50, 8)\ndata = x / x.max(axis=-1, keepdims=True)\n",
+            50,
+            (8,),
+        ),
+        ("data = np.ones((50, 1, 4)) * np.ones((6, 1))\n", 50, (6, 4)),
+        (
+            "(x, _), _ = keras.datasets.boston_housing.load_data()\n"
+            "data = (x - x.mean(axis=0)) / x.std(axis=0)\n",
+            None,
+            (13,),
+        ),
+    ],
+)
+def test_arithmetic_between_arrays_has_their_broadcast_shape(body, rows, features):
+    assert read(body) == DataShape(rows, features)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # (50, 8) against (50,): NumPy raises, no model is built on it.
+        "x = np.random.rand(50, 8)\ndata = x - x.mean(axis=1)\n",
+        # keepdims given by a name, an axis tuple, arguments past the axis.
+        "x = np.random.rand(50, 8)\ndata = x - x.mean(axis=0, keepdims=keep)\n",
+        "x = np.random.rand(50, 8)\ndata = x - x.mean(axis=(0, 1))\n",
+        "x = np.random.rand(50, 8)\ndata = x - x.sum(0, None, None, True)\n",
+        "x = np.random.rand(50, 8)\ndata = x @ np.ones((8, 3))\n",
+        "x = np.random.rand(50, 8)\ndata = x - frame.mean()\n",
+    ],
+)
+def test_arithmetic_the_readers_cannot_follow_is_unknown(body):
     with pytest.raises(Unknown):
         read(body)

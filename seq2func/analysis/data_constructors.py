@@ -127,6 +127,12 @@ PAD_SEQUENCES = frozenset(
 # shape whatever the dtype: the Input's dtype does not come from the data).
 SHAPE_KEEPING_METHODS = frozenset({"astype", "copy"})
 
+# An ndarray's reductions: `x.mean(axis=0)` drops that axis (keeps it as 1
+# with `keepdims=True`), and with no axis gives a scalar. Only arrays get
+# here: a frame (whose `mean()` runs down the columns) has no shape the
+# readers know.
+REDUCTIONS = frozenset({"mean", "std", "var", "sum", "min", "max"})
+
 # Arrays of indices: `x[idx]` with one of these keeps every dimension but the first.
 INDEX_ARRAYS = frozenset(
     {
@@ -225,3 +231,22 @@ def nested_shape(value: cst.BaseExpression) -> Dims:
     if any(shape != inner[0] for shape in inner):
         raise Unknown("the array literal is not rectangular")
     return (len(inner), *inner[0])
+
+
+def broadcast(left: Dims, right: Dims) -> Dims | None:
+    """NumPy's (and TensorFlow's) broadcast of two shapes, None when they do not
+    broadcast. An unknown dimension against a known one other than 1 is that
+    one: had it been anything else, the operation would have raised."""
+    rank = max(len(left), len(right))
+    padded = [(1,) * (rank - len(dims)) + dims for dims in (left, right)]
+    out: list[int | None] = []
+    for a, b in zip(*padded):
+        if a == b or b == 1:
+            out.append(a)
+        elif a == 1:
+            out.append(b)
+        elif a is None or b is None:
+            out.append(b if a is None else a)
+        else:
+            return None
+    return tuple(out)

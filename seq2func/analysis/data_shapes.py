@@ -61,12 +61,14 @@ from .data_constructors import (
     GENERATORS,
     MULTIVARIATE_NORMAL,
     PAD_SEQUENCES,
+    REDUCTIONS,
     RESHAPES,
     SHAPE_KEEPING_METHODS,
     Dims,
     ShapeArgument,
     adds_last_axis,
     argument,
+    broadcast,
     is_none,
     is_number,
     is_shape_of,
@@ -160,6 +162,8 @@ class _Reader:
                 return self.shape(expr.right)
             if is_number(expr.right):
                 return self.shape(expr.left)
+            # Two arrays: `(x - mean) / std` normalising data.
+            return self._broadcast(expr, self.shape(expr.left), self.shape(expr.right))
         if isinstance(expr, cst.UnaryOperation) and isinstance(
             expr.operator, (cst.Minus, cst.Plus)
         ):
@@ -172,9 +176,14 @@ class _Reader:
         except UnpackedFrom as unpacked:
             return self._loaded(unpacked)
         if isinstance(value, cst.AugAssign):
-            if not (isinstance(value.operator, AUGMENTED) and is_number(value.value)):
+            if not isinstance(value.operator, AUGMENTED):
                 raise Unknown(f"`{_short(self.index, value)}` may change its shape")
-            return self.shape(value.target)
+            if is_number(value.value):
+                return self.shape(value.target)
+            # `x -= mean`: an array's own shape, or the operation raises; a
+            # tensor's is rebound to the broadcast.
+            before = self.shape(value.target)
+            return self._broadcast(value, before, self.shape(value.value))
         return self.shape(value)
 
     def _call(self, call: cst.Call) -> Dims:
@@ -207,6 +216,8 @@ class _Reader:
                 return self._reshape(func.value, call, 0)
             if method in SHAPE_KEEPING_METHODS:
                 return self.shape(func.value)
+            if method in REDUCTIONS:
+                return self._reduced(call, self.shape(func.value))
             if method in GENERATOR_METHODS and self._is_generator(func.value):
                 return self._shapeargument(call, GENERATOR_METHODS[method])
         if isinstance(func, cst.Name):
@@ -240,6 +251,37 @@ class _Reader:
             raise unpacked
         finally:
             del unpacked  # this frame is on its traceback: no cycle through it
+
+    def _broadcast(self, node: cst.CSTNode, left: Dims, right: Dims) -> Dims:
+        found = broadcast(left, right)
+        if found is None:
+            raise Unknown(
+                f"`{_short(self.index, node)}` has shapes that do not broadcast"
+            )
+        return found
+
+    def _reduced(self, call: cst.Call, dims: Dims) -> Dims:
+        """`x.mean(axis=0)` and the like (`REDUCTIONS`)."""
+        if sum(arg.keyword is None for arg in call.args) > 1 or any(
+            arg.star for arg in call.args
+        ):
+            # Past `axis`, each method places its arguments (keepdims) elsewhere.
+            raise Unknown(f"`{_short(self.index, call)}` has arguments not read here")
+        axis: cst.BaseExpression | None = argument(call, 0, "axis")
+        keep = argument(call, None, "keepdims")
+        if keep is not None and not (
+            isinstance(keep, cst.Name) and keep.value in ("True", "False")
+        ):
+            raise Unknown(f"`{_short(self.index, call)}` may keep its axes or not")
+        if axis is None or is_none(axis):
+            return (1,) * len(dims) if _true(keep) else ()
+        at = self.integer(axis)
+        if not -len(dims) <= at < len(dims):
+            raise Unknown(f"`{_short(self.index, call)}` has no axis {at}")
+        at %= len(dims)
+        if _true(keep):
+            return dims[:at] + (1,) + dims[at + 1 :]
+        return dims[:at] + dims[at + 1 :]
 
     def _dataset(self, call: cst.Call) -> str | None:
         """The `<name>` of a `keras.datasets.<name>.load_data(...)` call, its
@@ -429,3 +471,7 @@ class _Reader:
 
 def _of_self(node: cst.Attribute) -> bool:
     return isinstance(node.value, cst.Name) and node.value.value == "self"
+
+
+def _true(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"

@@ -19,8 +19,12 @@ requires that:
   and nothing but `compile` uses the model before it;
 - the function is not decorated, and every read of its name that may reach
   its `def` is a plain call `m = f(...)` (a name, one target), outside any
-  loop and any nested function of the caller's scope: a function passed on
-  (`KerasClassifier(build_fn=f)`, a tuner) may be called anywhere;
+  nested function of the caller's scope: a function passed on
+  (`KerasClassifier(build_fn=f)`, a tuner) may be called anywhere. A call in
+  a loop (k-fold validation) makes a model each pass: the build must follow
+  it in the pass with nothing between that may end the pass, and a read in
+  the loop before the call, of an earlier pass's model, is judged as a later
+  read is;
 - in each caller, the first use of `m` after the call, but `compile` and a
   `summary()` that prints it unbuilt (`unbuilt_summary`, S2F212), builds
   it on data (`fit`, `predict`, `m(x)`...) and surely runs once the call
@@ -38,6 +42,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.index import TreeIndex, WholeFileNeeded
+from ..analysis.loop_passes import changes_between_passes
 from ..analysis.references import Ref, references
 from .build_calls import (
     HARMLESS,
@@ -50,6 +55,7 @@ from .build_calls import (
 from .keras2_first_build import is_keras2_model
 from .unbuilt_summary import DISPLAYS, unbuilt_display
 from .plan import Plan
+from .uses.returned import outermost_loop
 
 # What shows the batch dimension of the model's input or output.
 SHAPE_READS = frozenset(
@@ -57,7 +63,6 @@ SHAPE_READS = frozenset(
 )
 # What a Functional model answers differently (`uses/`), unchecked in callers.
 _SEQUENTIAL_READS = frozenset({"layers", "add", "pop", "get_layer", "__class__"})
-_LOOPS = (cst.For, cst.While)
 
 
 class NotBuilt(Exception):
@@ -123,10 +128,10 @@ def _callers(
             raise NotBuilt(f"{where} is not a plain call `m = {name.value}(...)`")
         root = index.scope_root(assign)
         if any(
-            isinstance(a, (*_LOOPS, cst.Lambda, cst.ClassDef, cst.FunctionDef))
+            isinstance(a, (cst.Lambda, cst.ClassDef, cst.FunctionDef))
             for a in index.ancestors_below(assign, root)
         ):
-            raise NotBuilt(f"{where} is called in a loop or a nested block of code")
+            raise NotBuilt(f"{where} is called in a nested block of code")
         found.append((parent, assign.targets[0].target))
     return found
 
@@ -143,8 +148,20 @@ def _first_build(
     label = f"`{target.value}` of line {index.line(call)}"
     if any(r.deferred for r in refs):
         raise NotBuilt(f"a function reads {label}")
-    for ref in after:
+    # In a loop (k-fold validation), a read before the call in the loop reads
+    # the model an earlier pass made: it is judged as a later read would be.
+    loop = outermost_loop(index, assign, root)  # type: ignore[arg-type]
+    earlier = [
+        r
+        for r in refs
+        if loop is not None
+        and r.start <= (end.line, end.column)
+        and loop in index.ancestors(r.node)
+    ]
+    for ref in earlier + after:
         if ref.rebinds:
+            if ref in earlier:
+                continue
             break
         parent = index.parent(ref.node)
         if isinstance(parent, cst.Attribute) and (
@@ -166,11 +183,64 @@ def _first_build(
             raise NotBuilt(f"{label} is used on line {ref.line} before it is built")
         where = f"`{quote(index, ref, method, use)}` on line {ref.line}"
         reason = conditional(index, index.parent(index.parent(assign)), use)  # type: ignore[arg-type]
+        if reason is None and loop is not None:
+            reason = _leaves_the_pass(index, assign, use)  # type: ignore[arg-type]
         if reason is not None:
             raise NotBuilt(f"{where} {reason}")
         data = data_argument(use, method)
         if data is None:
             raise NotBuilt(f"{where} has no data argument the converter can read")
+        if loop is not None:
+            reason = _passes_differ(index, loop, assign, use, data)  # type: ignore[arg-type]
+            if reason is not None:
+                raise NotBuilt(f"{where} {reason}")
         quoted = quote(index, ref, method, use)
         return BuildCall(use, method, data, quoted, unbuilt_displays=tuple(shown))
     raise NotBuilt(f"{label} is never built")
+
+
+def _leaves_the_pass(index: TreeIndex, assign: cst.Assign, use: cst.Call) -> str | None:
+    """Why a pass of the loop may end between `m = f()` and the build, leaving
+    that model unbuilt for the code after: a `break`, `continue`, `return` or
+    `raise` between them."""
+    line = index.parent(assign)
+    body = list(getattr(index.parent(line), "body", ()))
+    if line not in body:  # pragma: no cover - `conditional` saw the block
+        return "may not run on every pass of the loop"
+    holder = next(a for a in index.ancestors(use) if a in body)
+    for statement in body[body.index(line) + 1 : body.index(holder)]:
+        if _exits(statement):
+            return f"may be skipped: line {index.line(statement)} may end the pass"
+    return None
+
+
+def _exits(node: cst.CSTNode) -> bool:
+    """Whether the code may leave the pass of the loop it is in."""
+    if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Raise)):
+        return True
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        return False
+    if isinstance(node, (cst.For, cst.While)):
+        # Its own `break`s and `continue`s end its passes; its `else` is ours.
+        return node.orelse is not None and _exits(node.orelse)
+    return any(_exits(child) for child in node.children)
+
+
+def _passes_differ(
+    index: TreeIndex,
+    loop: cst.For | cst.While,
+    assign: cst.Assign,
+    use: cst.Call,
+    data: cst.BaseExpression,
+) -> str | None:
+    """Why the data may differ between passes of the loop that calls `f()`."""
+    root = index.scope_root(assign)
+    if (
+        sum(
+            isinstance(a, (cst.For, cst.While))
+            for a in index.ancestors_below(assign, root)
+        )
+        > 1
+    ):
+        return "is in nested loops"
+    return changes_between_passes(index, loop, use, data)

@@ -184,6 +184,23 @@ def test_invalid_notebook_is_a_clear_error():
     assert caught.value.code == "S2F005"
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        None,
+        {"cell_type": "code", "source": None},
+        {"cell_type": "code", "source": ["x = 1\n", 2]},
+        {"cell_type": "code", "source": ["s = '\ud800'\n"]},
+    ],
+)
+def test_a_malformed_cell_is_a_clear_error_not_a_crash(cell):
+    text = json.loads(notebook(MODEL))
+    text["cells"].insert(0, cell)
+    with pytest.raises(ConversionError) as caught:
+        convert_notebook(json.dumps(text), "bad.ipynb")
+    assert caught.value.code == "S2F005"
+
+
 def test_command_line_walks_and_converts_notebooks(tmp_path):
     path = tmp_path / "nb" / "tutorial.ipynb"
     path.parent.mkdir()

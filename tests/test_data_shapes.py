@@ -368,3 +368,37 @@ def test_arithmetic_between_arrays_has_their_broadcast_shape(body, rows, feature
 def test_arithmetic_the_readers_cannot_follow_is_unknown(body):
     with pytest.raises(Unknown):
         read(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # LibCST names a name after every binding in its scope: a dataset or a
+        # constructor is read only when no other binding can reach the call.
+        "from keras.datasets import mnist, boston_housing\n"
+        "if c:\n    mnist = boston_housing\n(data, _), _ = mnist.load_data()\n",
+        "import keras.datasets.mnist as mnist\n"
+        "try:\n    import mylib.mnist as mnist\nexcept ImportError:\n    pass\n"
+        "(data, _), _ = mnist.load_data()\n",
+        "from keras.datasets import mnist\ndel mnist\n"
+        "from keras.datasets import boston_housing as mnist\n"
+        "(data, _), _ = mnist.load_data()\n",
+        "from numpy import ones\ndef ones(shape):\n    return np.ones(shape + (2,))\n"
+        "data = ones((10, 4))\n",
+        "from sklearn.datasets import load_iris\n"
+        "if c:\n    from sklearn.datasets import load_diabetes as load_iris\n"
+        "data, _ = load_iris(return_X_y=True)\n",
+    ],
+)
+def test_data_from_a_name_that_may_be_bound_to_another_function_is_unknown(body):
+    with pytest.raises(Unknown):
+        read(body)
+
+
+def test_a_dataset_module_rebound_after_its_import_is_read_through_the_assignment():
+    body = (
+        "from keras.datasets import mnist\n"
+        "mnist = keras.datasets.boston_housing\n"
+        "(data, _), _ = mnist.load_data()\n"
+    )
+    assert read(body) == DataShape(None, (13,))

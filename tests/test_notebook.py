@@ -184,6 +184,56 @@ def test_invalid_notebook_is_a_clear_error():
     assert caught.value.code == "S2F005"
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        None,
+        {"cell_type": "code", "source": None},
+        {"cell_type": "code", "source": ["x = 1\n", 2]},
+        {"cell_type": "code", "source": ["s = '\ud800'\n"]},
+    ],
+)
+def test_a_malformed_cell_is_a_clear_error_not_a_crash(cell):
+    text = json.loads(notebook(MODEL))
+    text["cells"].insert(0, cell)
+    with pytest.raises(ConversionError) as caught:
+        convert_notebook(json.dumps(text), "bad.ipynb")
+    assert caught.value.code == "S2F005"
+
+
+UNBUILT = [
+    "import numpy as np\n",
+    "from tensorflow import keras\n",
+    "x = np.ones((10, 4))\n",
+    "y = np.ones((10, 1))\n",
+    "model = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(1)])\n",
+    "model.compile(loss='mse')\n",
+]
+
+
+def test_a_magic_that_names_the_model_keeps_it():
+    # `%time` runs the fit, the model's first build, on data the converter
+    # never reads: an Input read from the later fit could be the wrong one.
+    text = notebook(
+        UNBUILT, ["%time model.fit(np.ones((10, 6)), y)"], ["model.fit(x, y)"]
+    )
+    result = convert_notebook(text, "n.ipynb")
+    assert result.text == text
+    assert [d.code for s in result.sites for d in s.diagnostics] == ["S2F105"]
+
+
+def test_a_magic_that_binds_names_keeps_an_input_read_from_the_data():
+    text = notebook(UNBUILT, ["%store -r x"], ["model.fit(x, y)"])
+    result = convert_notebook(text, "n.ipynb")
+    assert result.text == text
+    assert [d.code for s in result.sites for d in s.diagnostics] == ["S2F101"]
+
+
+def test_a_magic_that_names_another_variable_leaves_the_site_converted():
+    text = notebook(UNBUILT, ["model.fit(x, y)"], ["%timeit other.run()"])
+    assert convert_notebook(text, "n.ipynb").changed
+
+
 def test_command_line_walks_and_converts_notebooks(tmp_path):
     path = tmp_path / "nb" / "tutorial.ipynb"
     path.parent.mkdir()

@@ -67,7 +67,7 @@ def dataset_shape(index: TreeIndex, expr: cst.BaseExpression) -> DatasetShape | 
 def _is_from_tensor_slices(index: TreeIndex, call: cst.Call) -> bool:
     return any(
         name.startswith("tensorflow.") and name.endswith(_FROM_TENSOR_SLICES)
-        for name in index.qualified(call.func)
+        for name in index.sole_qualified(call.func)
     )
 
 

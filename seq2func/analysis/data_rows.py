@@ -40,7 +40,7 @@ def index_rows(
     if isinstance(value, (cst.Name, cst.Attribute)):
         value = reaching_value(index, value)  # type: ignore[assignment]
     if isinstance(value, cst.Call):
-        made_by = index.qualified(value.func) & INDEX_ARRAYS
+        made_by = index.sole_qualified(value.func) & INDEX_ARRAYS
         if made_by:
             return _index_count(value, next(iter(made_by)), integer_of)
     raise Unknown(f"{where} may be a single row")

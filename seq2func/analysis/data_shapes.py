@@ -189,7 +189,7 @@ class _Reader:
     def _call(self, call: cst.Call) -> Dims:
         if any(arg.star for arg in call.args):
             raise Unknown(f"`{_short(self.index, call)}` unpacks its arguments")
-        for name in keras_names.ops_names(self.index.qualified(call.func)):
+        for name in keras_names.ops_names(self.index.sole_qualified(call.func)):
             if name in CONSTRUCTORS:
                 return self._shapeargument(call, CONSTRUCTORS[name])
             if name in ARRAY_FROM_VALUE:
@@ -291,7 +291,7 @@ class _Reader:
         if not isinstance(func, cst.Attribute) or func.attr.value != "load_data":
             return None
         module: cst.CSTNode = func.value
-        names = keras_names.ops_names(self.index.qualified(module))
+        names = keras_names.ops_names(self.index.sole_qualified(module))
         if not any(name.startswith("keras.datasets.") for name in names):
             if not isinstance(module, cst.Name):
                 return None
@@ -301,7 +301,7 @@ class _Reader:
                 return None
             if not isinstance(module, cst.Attribute):
                 return None
-            names = keras_names.ops_names(self.index.qualified(module))
+            names = keras_names.ops_names(self.index.sole_qualified(module))
         positional = sum(1 for arg in call.args if arg.keyword is None)
         keywords = [arg.keyword.value for arg in call.args if arg.keyword]
         for name in names:
@@ -384,7 +384,7 @@ class _Reader:
             except Unknown:
                 return False
         return isinstance(receiver, cst.Call) and bool(
-            self.index.qualified(receiver.func) & GENERATORS
+            self.index.sole_qualified(receiver.func) & GENERATORS
         )
 
     def _reshape(

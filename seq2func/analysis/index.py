@@ -186,6 +186,17 @@ class TreeIndex:
             found = self._qualified[node] = self._qualified_names(node)
         return set(found)
 
+    def sole_qualified(self, node: cst.CSTNode) -> set[str]:
+        """The one qualified name every binding of the name gives it, else none.
+
+        `qualified` answers for every binding in the scope at once: after
+        `from numpy import ones` and a `def ones(...)`, or an import in an
+        `if`, it lists both. A reading of data takes the shape a function
+        returns only when the name cannot be bound to another one.
+        """
+        found = self.qualified(node)
+        return found if len(found) == 1 else set()
+
     def _qualified_names(self, node: cst.CSTNode) -> frozenset[str]:
         scope = lazy_value(self.scopes.get(node))
         if scope is None:

@@ -15,7 +15,8 @@ one assignment can reach the read:
   `x.shape = ...`).
 
 A read inside a loop is judged for its first run, which is the one a
-first `fit` builds a model on. `self.attr` read in a method is followed to its
+first `fit` builds a model on, unless the loop assigns the name again: a
+model made in the loop is built anew on each turn's value. `self.attr` read in a method is followed to its
 assignment earlier in the same method, else to the class's `setUp` (a test
 class: unittest runs `setUp` before every test), when no other method
 assigns it. Anything else raises `Unknown` with the reason, which the
@@ -240,6 +241,12 @@ def _reaching(
         raise Unknown(
             f"`{label}` is assigned on line {index.line(last)} in a block that may not run"
         )
+    again = _assigned_again_in_loop(index, stores, last, blocks)
+    if again is not None:
+        raise Unknown(
+            f"`{label}` is assigned again on line {index.line(again)} in the loop"
+            " around the read: a later turn reads that value"
+        )
     changed = _changed_in_place(index, label, _start(index, last), start)
     if changed is not None:
         raise Unknown(
@@ -251,6 +258,28 @@ def _reaching(
         finally:
             del value  # this frame is on its traceback: no cycle through it
     return value
+
+
+def _assigned_again_in_loop(
+    index: TreeIndex,
+    stores: list[cst.CSTNode],
+    last: cst.CSTNode,
+    blocks: set[cst.CSTNode],
+) -> cst.CSTNode | None:
+    """A store in the body of a loop around the read that the reaching store
+    is outside of: the loop's next turn reads that value, and a model made in
+    the loop is built anew on it (measured: Keras 3.15 builds each new
+    Sequential on the data of its own first fit)."""
+    for block in blocks:
+        loop = index.parent(block)
+        if not isinstance(loop, (cst.For, cst.While)) or block is not loop.body:
+            continue
+        if block in index.ancestors(last):
+            continue
+        for store in stores:
+            if store is not last and block in index.ancestors(store):
+                return store
+    return None
 
 
 def _assigned_value(index: TreeIndex, store: cst.CSTNode, label: str) -> cst.CSTNode:

@@ -293,7 +293,7 @@ def _is_scaler(index: TreeIndex, node: cst.BaseExpression, value_of) -> bool:
         if isinstance(func, cst.Attribute) and func.attr.value == "fit":
             node = func.value  # `fit` returns the estimator itself
             continue
-        return bool(index.qualified(func) & SCALERS)
+        return bool(index.sole_qualified(func) & SCALERS)
     return False
 
 
@@ -345,7 +345,7 @@ def _samples(
 
 
 def _named(index: TreeIndex, call: cst.Call, table: dict):
-    for name in index.qualified(call.func):
+    for name in index.sole_qualified(call.func):
         if name in table:
             return table[name]
     return None

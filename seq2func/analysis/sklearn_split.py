@@ -34,7 +34,7 @@ _SPLIT_KEYWORDS = frozenset(
 
 def split_by(index: TreeIndex, call: cst.Call) -> bool:
     """Whether `call` is `train_test_split(...)`."""
-    return TRAIN_TEST_SPLIT in index.qualified(call.func)
+    return TRAIN_TEST_SPLIT in index.sole_qualified(call.func)
 
 
 def split_source(call: cst.Call, position: int) -> cst.BaseExpression:

@@ -19,6 +19,7 @@ from ..results import ConversionError, Diagnostic, Site
 from ..trace.lookup import TraceIndex
 
 from .cells import CodeCell, JoinedSource, join_cells, rebuild_cell, split_joined
+from .hidden_uses import hidden_uses
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,16 @@ def convert_notebook(
             keep_lines=keep_lines,
             traces=site_traces,
         )
+        hidden = hidden_uses(result.sites, joined, path)
+        if hidden:
+            result = convert_source(
+                joined.code,
+                path=path,
+                line_length=line_length,
+                keep_lines=frozenset(keep_lines) | set(hidden),
+                traces=site_traces,
+            )
+            result = dataclasses.replace(result, sites=_kept(result.sites, hidden))
     except ConversionError as error:
         if error.code != SYNTAX_ERROR:
             raise
@@ -141,6 +152,20 @@ def convert_notebook(
         return _unchanged(text, sites, path, written)
     new_text, changed = written
     return NotebookResult(new_text, sites, changed, path)
+
+
+def _kept(sites: tuple[Site, ...], hidden: dict[int, Diagnostic]) -> tuple[Site, ...]:
+    """The sites kept for IPython syntax, with the diagnostic that says why."""
+    return tuple(
+        (
+            dataclasses.replace(
+                site, status="skipped", diagnostics=(hidden[site.line],)
+            )
+            if site.line in hidden
+            else site
+        )
+        for site in sites
+    )
 
 
 def _write_back(

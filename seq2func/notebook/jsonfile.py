@@ -30,7 +30,28 @@ def load(text: str, path: str | None) -> dict:
         ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise ConversionError(INVALID_NOTEBOOK, 'no "cells" list', path)
+    for index, cell in enumerate(notebook["cells"]):
+        problem = _cell_problem(cell)
+        if problem is not None:
+            raise ConversionError(INVALID_NOTEBOOK, f"cell {index} {problem}", path)
     return notebook
+
+
+def _cell_problem(cell: object) -> str | None:
+    """What keeps a cell from being read as code, if anything: the whole run
+    must not stop on one malformed file."""
+    if not isinstance(cell, dict):
+        return "is not an object"
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        source = "".join(source)
+    if not isinstance(source, str):
+        return 'has a "source" that is neither a string nor a list of strings'
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escaped in the JSON ("\ud800")
+        return 'has a "source" that is not Unicode text'
+    return None
 
 
 def dump(

@@ -1,0 +1,88 @@
+"""Converted sites that IPython syntax may use or feed: they are kept as they were.
+
+A `%magic` or `!shell` line is masked as `pass` while converting, so what it
+does is not seen: `%time model.fit(x2, y)` fits the model (the first build
+may be there, on other data), `!echo {model.layers[0]}` reads a layer, and
+`%run script.py` or `%store -r x` can bind any name, the data a model's
+input was read from included. So a converted site is kept, with S2F105,
+when a masked line after it names the model, and a site whose input was
+read from the data of its first build (S2F210) is kept, with S2F101, when
+the notebook runs a magic that binds names it does not show.
+Pinned by tests/test_notebook.py (`test_a_magic_*`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import diagnostics
+from ..diagnostics import ESCAPES, INPUT_FROM_FIRST_BUILD, NO_INPUT
+from ..results import Diagnostic, Site
+from .cells import JoinedSource
+
+_MASK_LINE = re.compile(r"^\s*pass # seq2func-mask-(\d+)$")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+# Line magics that bind names the line does not show (IPython 8).
+_BINDING_MAGICS = re.compile(r"^%+\s*(run|store|reset|xdel|load|macro|recall)\b")
+# Line magics whose argument is Python code that runs.
+_PYTHON_MAGICS = re.compile(r"^%\s*(time|timeit|prun|memit|mprun|debug)\b")
+# What IPython expands in any other magic or shell line: `{expression}`, `$name`.
+_EXPANDED = re.compile(r"\{([^{}]*)\}|\$\$?([A-Za-z_]\w*)")
+
+
+def hidden_uses(
+    sites: tuple[Site, ...], joined: JoinedSource, path: str | None
+) -> dict[int, Diagnostic]:
+    """The converted sites to keep, by line in the joined source, and why."""
+    python = {cell.index for cell in joined.cells if cell.python}
+    masked = []  # (line in the joined source, text as IPython reads it)
+    for number, line in enumerate(joined.code.split("\n"), start=1):
+        found = _MASK_LINE.match(line)
+        if found is not None:
+            mask = joined.masks[int(found.group(1))]
+            if mask.cell in python:
+                masked.append((number, mask.text.strip()))
+    binding = next((text for _, text in masked if _BINDING_MAGICS.match(text)), None)
+    kept: dict[int, Diagnostic] = {}
+    for site in sites:
+        if site.status != "converted":
+            continue
+        name = site.target.rsplit(".", 1)[-1] if site.target else None
+        use = next(
+            (
+                text
+                for number, text in masked
+                if number > site.line and name in _python_words(text)
+            ),
+            None,
+        )
+        if use is not None:
+            detail = f" (IPython syntax the converter cannot read: `{use}`)"
+            kept[site.line] = _diagnostic(ESCAPES, site, detail, path)
+        elif binding is not None and any(
+            d.code == INPUT_FROM_FIRST_BUILD for d in site.diagnostics
+        ):
+            detail = f" (`{binding}` may bind the data its first build reads)"
+            kept[site.line] = _diagnostic(NO_INPUT, site, detail, path)
+    return kept
+
+
+def _diagnostic(code: str, site: Site, detail: str, path: str | None) -> Diagnostic:
+    return diagnostics.make(
+        code, model=site.label, line=site.line, detail=detail, path=path
+    )
+
+
+def _python_words(text: str) -> list[str]:
+    """The names a masked line's Python may read: the whole argument of
+    `%time`-like magics, else what IPython expands (`!echo {model.name}`);
+    `obj?` only looks an object up."""
+    if _PYTHON_MAGICS.match(text):
+        return _WORD.findall(text)
+    if text.endswith("?"):
+        return []
+    return [
+        word
+        for found in _EXPANDED.finditer(text)
+        for word in _WORD.findall(found.group(1) or found.group(2))
+    ]

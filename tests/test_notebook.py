@@ -211,12 +211,18 @@ UNBUILT = [
 ]
 
 
-def test_a_magic_that_names_the_model_keeps_it():
+@pytest.mark.parametrize(
+    "magic",
+    [
+        "%time model.fit(np.ones((10, 6)), y)",
+        "t = %timeit -o model.fit(np.ones((10, 6)), y)",
+        "out = !echo {model.predict(np.ones((10, 6)))}",
+    ],
+)
+def test_a_magic_that_names_the_model_keeps_it(magic):
     # `%time` runs the fit, the model's first build, on data the converter
     # never reads: an Input read from the later fit could be the wrong one.
-    text = notebook(
-        UNBUILT, ["%time model.fit(np.ones((10, 6)), y)"], ["model.fit(x, y)"]
-    )
+    text = notebook(UNBUILT, [magic], ["model.fit(x, y)"])
     result = convert_notebook(text, "n.ipynb")
     assert result.text == text
     assert [d.code for s in result.sites for d in s.diagnostics] == ["S2F105"]

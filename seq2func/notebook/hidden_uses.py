@@ -19,8 +19,8 @@ from .. import diagnostics
 from ..diagnostics import ESCAPES, INPUT_FROM_FIRST_BUILD, NO_INPUT
 from ..results import Diagnostic, Site
 from .cells import JoinedSource
+from .ipython_syntax import PLACEHOLDER_LINE, command
 
-_MASK_LINE = re.compile(r"^\s*pass # seq2func-mask-(\d+)$")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 # Line magics that bind names the line does not show (IPython 8).
 _BINDING_MAGICS = re.compile(r"^%+\s*(run|store|reset|xdel|load|macro|recall)\b")
@@ -37,11 +37,11 @@ def hidden_uses(
     python = {cell.index for cell in joined.cells if cell.python}
     masked = []  # (line in the joined source, text as IPython reads it)
     for number, line in enumerate(joined.code.split("\n"), start=1):
-        found = _MASK_LINE.match(line)
+        found = PLACEHOLDER_LINE.match(line)
         if found is not None:
-            mask = joined.masks[int(found.group(1))]
+            mask = joined.masks[int(found.group(2))]
             if mask.cell in python:
-                masked.append((number, mask.text.strip()))
+                masked.append((number, command(mask.text.strip())))
     binding = next((text for _, text in masked if _BINDING_MAGICS.match(text)), None)
     kept: dict[int, Diagnostic] = {}
     for site in sites:

@@ -105,6 +105,14 @@ def _automagic(line: str) -> bool:
     return False
 
 
+def command(text: str) -> str:
+    """The IPython command of a masked line: `%time f()` of `t = %time f()`."""
+    match = _ASSIGNED.match(text)
+    if match is None or _targets(text) is None:
+        return text
+    return text[match.start("escape") :]
+
+
 def placeholder(line: str) -> str:
     """The statement that stands for the IPython line while converting."""
     names = _targets(line)

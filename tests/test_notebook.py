@@ -256,18 +256,50 @@ def test_a_shell_command_continued_with_a_backslash_is_one_command():
 
 
 @pytest.mark.parametrize(
-    "lines",
+    "cells",
     [
-        ["files = !ls data\n"],
-        ["project, = !gcloud config list --format 'value(core.project)'\n"],
-        ["self.out =%timeit -o sum(range(9))\n"],
-        ["pip install -q tensorflow\n", "ls ./data/\n", "cd data\n"],
-        ["conda install graphviz\n", "if True:\n", "    tensorflow_version 2.x\n"],
+        [["files = !ls data\n"]],
+        [["project, = !gcloud config list --format 'value(core.project)'\n"]],
+        [["self.out =%timeit -o sum(range(9))\n"]],
+        [["pip install -q tensorflow\n"], ["ls ./data/\n"], ["cd data"]],
+        [["conda install graphviz\n"], ["\n", "  tensorflow_version 2.x\n"]],
     ],
 )
-def test_ipython_assignments_and_automagics_are_restored_exactly(lines):
-    result = convert_notebook(notebook(lines, MODEL), "n.ipynb")
-    assert sources(result.text) == [lines, CONVERTED]
+def test_ipython_assignments_and_automagics_are_restored_exactly(cells):
+    result = convert_notebook(notebook(*cells, MODEL), "n.ipynb")
+    assert sources(result.text) == [*cells, CONVERTED]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ["# install\n", "pip install -q tensorflow\n"],
+        ["pip install -q tensorflow\n", "x = 1\n"],
+        ["if True:\n", "    ls ./data/\n"],
+    ],
+)
+def test_an_automagic_in_a_cell_of_several_lines_is_not_ipython_syntax(cell):
+    # IPython 7+ prefilters only a cell of one line: in any other the line is
+    # a SyntaxError, and none of the cell runs.
+    with pytest.raises(ConversionError, match="S2F001"):
+        convert_notebook(notebook(cell, MODEL), "n.ipynb")
+
+
+def test_a_python_line_continued_after_an_automagic_name_is_read_as_python():
+    # Python in a cell of two lines (IPython does not prefilter it): `cat` is
+    # rebound to the broadcast tensor, the data the model is built on.
+    cells = [
+        ["import tensorflow as tf\n", "from tensorflow import keras\n"],
+        ["cat = tf.ones((8, 1))\n", "cat += \\\n", "    tf.ones((8, 4))\n"],
+        [
+            "model = keras.Sequential([keras.layers.Dense(1)])\n",
+            "model.compile(loss='mse')\n",
+            "model.fit(cat, cat, verbose=0)\n",
+        ],
+    ]
+    result = convert_notebook(notebook(*cells), "n.ipynb")
+    assert sources(result.text)[1] == cells[1]
+    assert sources(result.text)[2][0] == "inputs = keras.Input(shape=(4,))\n"
 
 
 @pytest.mark.parametrize(

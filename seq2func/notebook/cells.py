@@ -16,7 +16,12 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from .ipython_syntax import PLACEHOLDER_LINE, may_be_ipython, placeholder
+from .ipython_syntax import (
+    PLACEHOLDER_LINE,
+    may_be_ipython,
+    one_line_cell,
+    placeholder,
+)
 from .jsonfile import cell_source, load
 
 _BOUNDARY = "# seq2func-cell {index}"
@@ -130,7 +135,7 @@ def _continued(lines: list[str], start: int) -> int:
     return end
 
 
-def _escapes(lines: list[str]) -> dict[int, tuple[str, str]]:
+def _escapes(lines: list[str], automagic: bool) -> dict[int, tuple[str, str]]:
     """The lines IPython reads as its own syntax (`ipython_syntax`), each with
     the indentation of its command and the statement that stands for it.
 
@@ -140,7 +145,7 @@ def _escapes(lines: list[str]) -> dict[int, tuple[str, str]]:
     are masked and the first one found inside a statement is let go, until
     none is.
     """
-    candidates = [i for i, line in enumerate(lines) if may_be_ipython(line)]
+    candidates = [i for i, line in enumerate(lines) if may_be_ipython(line, automagic)]
     while candidates:
         masked: dict[int, tuple[str, str]] = {}
         heads = []
@@ -180,7 +185,7 @@ def join_cells(notebook: dict) -> JoinedSource:
         python = not _other_language(dedented)
         body = []
         if python:
-            escapes = _escapes(dedented)
+            escapes = _escapes(dedented, one_line_cell(source))
             for i, text in enumerate(dedented):
                 if i in escapes:
                     indent, statement = escapes[i]

@@ -7,10 +7,14 @@ into Python before it runs a cell:
 - `x = !cmd` and `x = %magic` (`SystemAssign`, `MagicAssign`), which bind the
   names on the left to the command's output;
 - with automagic on, as it is by default, a line magic or alias written
-  without its `%` (`pip install x`, `ls ./data/`, `cd data`). IPython's
-  `AssignmentChecker` keeps `ls = 1` Python; a line that is Python as it
-  stands (`ls -la`) is left to be read as Python here, which only misses a
-  command that binds nothing.
+  without its `%` (`pip install x`, `ls ./data/`, `cd data`), but only in a
+  cell of one line once its leading blank lines are dropped
+  (`InteractiveShell.transform_cell` prefilters no other cell): measured on
+  IPython 9.18, `pip install x` under a comment, or above `x = ...`, is a
+  SyntaxError that runs none of the cell, and `cat += \\` continued on the
+  next line is Python. IPython's `AssignmentChecker` keeps `ls = 1` Python;
+  a line that is Python as it stands (`ls -la`) is left to be read as Python
+  here, which only misses a command that binds nothing.
 
 While converting, each such line is a placeholder statement: `pass`, or for
 an assignment the assignment itself with an opaque value, so that the names
@@ -74,11 +78,23 @@ PLACEHOLDER_LINE = re.compile(
 )
 
 
-def may_be_ipython(line: str) -> bool:
-    """Whether the line is IPython syntax if a logical line starts on it."""
+def may_be_ipython(line: str, automagic: bool) -> bool:
+    """Whether the line is IPython syntax if a logical line starts on it;
+    `automagic`: whether the cell is one IPython prefilters (`one_line_cell`)."""
     if line.lstrip().startswith("#"):
         return False
-    return bool(_ESCAPE.search(line) or _targets(line) or _automagic(line))
+    if _ESCAPE.search(line) or _targets(line):
+        return True
+    return automagic and _automagic(line)
+
+
+def one_line_cell(source: str) -> bool:
+    """Whether IPython runs an automagic in the cell: one line, after the
+    leading blank lines its `leading_empty_lines` drops."""
+    lines = source.splitlines()
+    while lines and (not lines[0] or lines[0].isspace()):
+        lines.pop(0)
+    return len(lines) == 1
 
 
 def _targets(line: str) -> str | None:

@@ -217,6 +217,8 @@ UNBUILT = [
         "%time model.fit(np.ones((10, 6)), y)",
         "t = %timeit -o model.fit(np.ones((10, 6)), y)",
         "out = !echo {model.predict(np.ones((10, 6)))}",
+        # continued with a backslash: IPython runs both lines as one command
+        "%time \\\n    model.fit(np.ones((10, 6)), y)",
     ],
 )
 def test_a_magic_that_names_the_model_keeps_it(magic):

@@ -40,8 +40,15 @@ def hidden_uses(
         found = PLACEHOLDER_LINE.match(line)
         if found is not None:
             mask = joined.masks[int(found.group(2))]
-            if mask.cell in python:
-                masked.append((number, command(mask.text.strip())))
+            if mask.cell not in python:
+                continue
+            text = mask.text.strip()
+            if masked and masked[-1][0] == number - 1 and masked[-1][1][-1:] == "\\":
+                # `%time \` continued: IPython runs the lines as one command.
+                masked[-1] = (number, f"{masked[-1][1][:-1]} {text}")
+            else:
+                masked.append((number, text))
+    masked = [(number, command(text)) for number, text in masked]
     binding = next((text for _, text in masked if _BINDING_MAGICS.match(text)), None)
     kept: dict[int, Diagnostic] = {}
     for site in sites:

@@ -14,17 +14,23 @@ that are statements of the loop's body before the build (so every pass runs
 them first), whose own values pass the same test. The loop's own variables
 are rebound each pass: the shape readers refuse them wherever a dimension
 depends on one. A call of a function of this file may read anything the
-loop changes, and is refused.
+loop changes, and is refused. So is a file that changes an array's shape in
+place anywhere (`z.resize(...)`, `z.shape = ...`: `z = x` may be the data,
+as may a global a function the loop calls resizes), or binds names by
+`exec`, `eval` or `globals()`: no binding in the loop shows those.
 """
 
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import ExpressionContext
 
 from .index import TreeIndex
 
 # Methods that change an array's shape in place (`reaching._IN_PLACE`).
 _IN_PLACE = frozenset({"resize"})
+# Builtins that bind names no assignment shows.
+_BINDS_UNSEEN = ("exec", "eval", "globals", "vars", "locals")
 
 
 def changes_between_passes(
@@ -36,6 +42,9 @@ def changes_between_passes(
     holder = next((a for a in index.ancestors(build) if a in body), None)
     if holder is None:
         return "is not a statement of the loop's body"
+    unseen = _unseen_change(index)
+    if unseen is not None:
+        return unseen
     bound = _Bindings()
     loop.body.visit(bound)
     functions = {
@@ -61,6 +70,34 @@ def changes_between_passes(
                 ):
                     return f"reads `{name}`, which line {index.line(node)} changes in the loop"
                 pending.append(node.value)
+    return None
+
+
+def _unseen_change(index: TreeIndex) -> str | None:
+    """Why the data may change where no binding in the loop shows it: an array
+    resized in place through another name, or names bound by `exec`."""
+    for attr in (*_IN_PLACE, "shape"):
+        for node in index.attributes.get(attr, []):
+            parent = index.parent(node)
+            called = (
+                isinstance(parent, cst.Call)
+                and parent.func is node
+                and "numpy.resize" not in index.sole_qualified(node)
+            )
+            stored = attr == "shape" and index.context(node) is ExpressionContext.STORE
+            if (called and attr != "shape") or stored:
+                return (
+                    f"is in a loop, and line {index.line(node)} changes an array's"
+                    " shape in place, which may be the data's"
+                )
+    for name in _BINDS_UNSEEN:
+        for node in index.names.get(name, []):
+            parent = index.parent(node)
+            if isinstance(parent, cst.Call) and parent.func is node:
+                return (
+                    f"is in a loop, and `{name}()` on line {index.line(node)} may"
+                    " bind the data's names"
+                )
     return None
 
 

@@ -168,10 +168,8 @@ class _Bindings(cst.CSTVisitor):
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
 
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
-        return False  # its loop variables are its own
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp  # type: ignore[assignment]
+    # A comprehension's loop variables (`CompFor`, not visited as `For`) are
+    # its own; `(x := ...)` in it binds the enclosing scope's `x`, and is seen.
 
 
 def _names_read(expression: cst.CSTNode) -> list[str]:

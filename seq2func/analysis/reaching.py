@@ -12,7 +12,9 @@ one assignment can reach the read:
 - it is a plain `name = value` (or one element of `a, b = x, y`), or an
   augmented `name op= value` whose own input is found the same way;
 - nothing in between changes the object's shape in place (`x.resize(...)`,
-  `x.shape = ...`).
+  `x.shape = ...`);
+- no `(x := ...)` in a comprehension binds the name (LibCST puts it in the
+  comprehension's scope; Python, in the scope around it).
 
 A read inside a loop is judged for its first run, which is the one a
 first `fit` builds a model on, unless the loop assigns the name again: a
@@ -85,6 +87,7 @@ def _assignments(index: TreeIndex, name: cst.Name) -> tuple[Any, list[Any]]:
 
 
 def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
+    _refuse_walrus_in_comprehension(index, name)
     scope, assignments = _assignments(index, name)
     root = index.scope_root(name)
     constant = _module_constant(index, name, root, assignments)
@@ -103,6 +106,24 @@ def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
         stores.append(node)
     use = _statement(index, name)
     return _reaching(index, name.value, stores, _start(index, use), _blocks(index, use))
+
+
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def _refuse_walrus_in_comprehension(index: TreeIndex, name: cst.Name) -> None:
+    """`[(x := v) for ...]` binds `x` in the scope around the comprehension,
+    which LibCST's scopes put in the comprehension's own: an assignment the
+    reaching one would be read past."""
+    for node in index.names.get(name.value, []):
+        walrus = index.parent(node)
+        if not (isinstance(walrus, cst.NamedExpr) and walrus.target is node):
+            continue
+        if any(isinstance(a, _COMPREHENSIONS) for a in index.ancestors(walrus)):
+            raise Unknown(
+                f"`{name.value}` is bound by `:=` in a comprehension on line"
+                f" {index.line(walrus)}"
+            )
 
 
 def reaching_class(index: TreeIndex, name: cst.Name) -> cst.ClassDef:

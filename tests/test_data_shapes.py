@@ -116,6 +116,28 @@ def test_everything_else_is_unknown_with_a_reason(body, reason):
         read(body)
 
 
+@pytest.mark.parametrize(
+    "resize",
+    ["images = tf.image.resize(images, (8, 8))", "other = np.resize(other, (3, 2))"],
+)
+def test_a_module_function_named_resize_changes_no_array_in_place(resize):
+    assert read(f"data = np.ones((2, 3))\n{resize}\n") == DataShape(2, (3,))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "data = np.ones((2, 3))\nimages.resize((3, 2))\n",
+        "data = np.ones((2, 3))\nother.shape = (3, 2)\n",
+        "def f():\n    data.resize(1)\ndata = np.ones((2, 3))\nf()\n",
+    ],
+)
+def test_an_array_resized_in_place_elsewhere_may_be_the_data(body):
+    # `images = data` may have come before; `f()` may run before the read.
+    with pytest.raises(Unknown, match="changes its shape"):
+        read(body)
+
+
 def test_a_name_assigned_in_a_function_with_global_is_unknown():
     body = "data = np.ones((2, 3))\ndef f():\n    global data\n    data = 1\n"
     with pytest.raises(Unknown, match="in a function"):

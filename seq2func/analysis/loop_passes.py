@@ -23,9 +23,9 @@ as may a global a function the loop calls resizes), or binds names by
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import ExpressionContext
 
 from .index import TreeIndex
+from .reaching import changes_in_place
 
 # Methods that change an array's shape in place (`reaching._IN_PLACE`).
 _IN_PLACE = frozenset({"resize"})
@@ -76,20 +76,11 @@ def changes_between_passes(
 def _unseen_change(index: TreeIndex) -> str | None:
     """Why the data may change where no binding in the loop shows it: an array
     resized in place through another name, or names bound by `exec`."""
-    for attr in (*_IN_PLACE, "shape"):
-        for node in index.attributes.get(attr, []):
-            parent = index.parent(node)
-            called = (
-                isinstance(parent, cst.Call)
-                and parent.func is node
-                and "numpy.resize" not in index.sole_qualified(node)
-            )
-            stored = attr == "shape" and index.context(node) is ExpressionContext.STORE
-            if (called and attr != "shape") or stored:
-                return (
-                    f"is in a loop, and line {index.line(node)} changes an array's"
-                    " shape in place, which may be the data's"
-                )
+    for node in changes_in_place(index):
+        return (
+            f"is in a loop, and line {index.line(node)} changes an array's"
+            " shape in place, which may be the data's"
+        )
     for name in _BINDS_UNSEEN:
         for node in index.names.get(name, []):
             parent = index.parent(node)

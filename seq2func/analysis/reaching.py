@@ -12,7 +12,9 @@ one assignment can reach the read:
 - it is a plain `name = value` (or one element of `a, b = x, y`), or an
   augmented `name op= value` whose own input is found the same way;
 - nothing in between changes the object's shape in place (`x.resize(...)`,
-  `x.shape = ...`);
+  `x.shape = ...`), nor does a function or a later turn of a loop around
+  the read, nor anything under another name (`z = x; z.resize(...)`: any
+  other array resized in place in the file may be the same one);
 - no `(x := ...)` in a comprehension binds the name (LibCST puts it in the
   comprehension's scope; Python, in the scope around it).
 
@@ -27,6 +29,7 @@ caller shows to the user.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import libcst as cst
@@ -268,7 +271,7 @@ def _reaching(
             f"`{label}` is assigned again on line {index.line(again)} in the loop"
             " around the read: a later turn reads that value"
         )
-    changed = _changed_in_place(index, label, _start(index, last), start)
+    changed = _changed_in_place(index, label, last, start, blocks)
     if changed is not None:
         raise Unknown(
             f"`{index.code(changed)}` on line {index.line(changed)} changes its shape"
@@ -419,16 +422,60 @@ def _before(index: TreeIndex, node: cst.CSTNode, start: Position) -> bool:
     return _start(index, node) < start
 
 
-def _changed_in_place(
-    index: TreeIndex, label: str, start: Position, end: Position
-) -> cst.CSTNode | None:
-    """`x.resize(...)` or `x.shape = ...` between the assignment and the read."""
+def changes_in_place(index: TreeIndex) -> Iterator[cst.Attribute]:
+    """Every `z.resize(...)` and `z.shape = ...` of the file; a module's
+    function (`np.resize`, `tf.image.resize`, `cv2.resize`) makes a new array
+    and is not one."""
     for attr in _IN_PLACE:
         for node in index.attributes.get(attr, []):
-            if index.code(node.value) != label or not index.known(node):
+            if attr == "shape" and index.context(node) is not ExpressionContext.STORE:
                 continue
-            if not start < _start(index, node) < end:
+            if attr == "resize" and _of_a_module(index, node.value):
                 continue
-            if attr == "resize" or index.context(node) is ExpressionContext.STORE:
+            yield node
+
+
+def _of_a_module(index: TreeIndex, receiver: cst.BaseExpression) -> bool:
+    while isinstance(receiver, cst.Attribute):
+        receiver = receiver.value
+    if not isinstance(receiver, cst.Name):
+        return False
+    try:
+        _, assignments = _assignments(index, receiver)
+    except Unknown:
+        return False
+    nodes = [getattr(a, "node", None) for a in assignments]
+    return bool(nodes) and all(
+        isinstance(n, (cst.Import, cst.ImportFrom)) for n in nodes
+    )
+
+
+def _changed_in_place(
+    index: TreeIndex,
+    label: str,
+    last: cst.CSTNode,
+    read: Position,
+    blocks: set[cst.CSTNode],
+) -> cst.CSTNode | None:
+    """An in-place change the read may see: `x.resize(...)` or `x.shape = ...`
+    between the assignment and the read, in a function (it may run at any
+    time), or later in a loop around the read; any other name's, which may be
+    the same array (`z = x`)."""
+    start = _start(index, last)
+    for node in changes_in_place(index):
+        if not index.known(node):
+            continue
+        if index.code(node.value) != label or start < _start(index, node) < read:
+            return node
+        if index.enclosing_function(node) not in (None, index.enclosing_function(last)):
+            return node
+        for block in blocks:
+            loop = index.parent(block)
+            if (
+                isinstance(loop, (cst.For, cst.While))
+                and block is loop.body
+                and block in index.ancestors(node)
+                and block not in index.ancestors(last)
+            ):
                 return node
     return None

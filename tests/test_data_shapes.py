@@ -138,6 +138,22 @@ def test_an_array_resized_in_place_elsewhere_may_be_the_data(body):
         read(body)
 
 
+@pytest.mark.parametrize(
+    "binding",
+    ["exec('data = np.ones((2, 4))')", "globals()['data'] = np.ones((2, 4))"],
+)
+def test_a_name_code_may_bind_unseen_is_unknown(binding):
+    with pytest.raises(Unknown, match="may bind `data`"):
+        read(f"data = np.ones((2, 3))\n{binding}\n")
+
+
+def test_reading_the_globals_binds_nothing():
+    body = (
+        "data = np.ones((2, 3))\nif 'data' in globals():\n    print(vars().get('x'))\n"
+    )
+    assert read(body) == DataShape(2, (3,))
+
+
 def test_a_name_assigned_in_a_function_with_global_is_unknown():
     body = "data = np.ones((2, 3))\ndef f():\n    global data\n    data = 1\n"
     with pytest.raises(Unknown, match="in a function"):

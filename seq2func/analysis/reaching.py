@@ -15,6 +15,8 @@ one assignment can reach the read:
   `x.shape = ...`), nor does a function or a later turn of a loop around
   the read, nor anything under another name (`z = x; z.resize(...)`: any
   other array resized in place in the file may be the same one);
+- no `exec(...)`, `eval(...)` or write to `globals()`/`vars()`/`locals()`
+  may bind it where no statement shows;
 - no `(x := ...)` in a comprehension binds the name (LibCST puts it in the
   comprehension's scope; Python, in the scope around it).
 
@@ -91,6 +93,7 @@ def _assignments(index: TreeIndex, name: cst.Name) -> tuple[Any, list[Any]]:
 
 def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
     _refuse_walrus_in_comprehension(index, name)
+    _refuse_dynamic_binding(index, name)
     scope, assignments = _assignments(index, name)
     root = index.scope_root(name)
     constant = _module_constant(index, name, root, assignments)
@@ -126,6 +129,36 @@ def _refuse_walrus_in_comprehension(index: TreeIndex, name: cst.Name) -> None:
             raise Unknown(
                 f"`{name.value}` is bound by `:=` in a comprehension on line"
                 f" {index.line(walrus)}"
+            )
+
+
+# Builtins that run code from a string, and the namespaces code can write to.
+_RUN_CODE = ("exec", "eval")
+_NAMESPACES = ("globals", "vars", "locals")
+# What only reads a namespace: `globals().get("x")`, `"x" in globals()`.
+_READS = frozenset({"get", "keys", "items", "values", "copy"})
+
+
+def _refuse_dynamic_binding(index: TreeIndex, name: cst.Name) -> None:
+    """`exec("x = ...")`, `globals()["x"] = ...`: an assignment of the name
+    that no statement shows."""
+    for builtin in (*_RUN_CODE, *_NAMESPACES):
+        for node in index.names.get(builtin, []):
+            call = index.parent(node)
+            if not (isinstance(call, cst.Call) and call.func is node):
+                continue
+            use = index.parent(call)
+            if builtin in _NAMESPACES and (
+                isinstance(use, cst.ComparisonTarget)
+                or (isinstance(use, cst.Attribute) and use.attr.value in _READS)
+                or (
+                    isinstance(use, cst.Subscript)
+                    and index.context(use) is ExpressionContext.LOAD
+                )
+            ):
+                continue
+            raise Unknown(
+                f"`{builtin}()` on line {index.line(call)} may bind `{name.value}`"
             )
 
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 import libcst as cst
 
 from .index import TreeIndex
-from .reaching import changes_in_place
+from .hidden_bindings import changes_in_place
 
-# Methods that change an array's shape in place (`reaching._IN_PLACE`).
+# Methods that change an array's shape in place (`hidden_bindings.IN_PLACE`).
 _IN_PLACE = frozenset({"resize"})
 # Builtins that bind names no assignment shows.
 _BINDS_UNSEEN = ("exec", "eval", "globals", "vars", "locals")

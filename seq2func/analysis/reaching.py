@@ -11,14 +11,10 @@ one assignment can reach the read:
   `try` body may or may not have run;
 - it is a plain `name = value` (or one element of `a, b = x, y`), or an
   augmented `name op= value` whose own input is found the same way;
-- nothing in between changes the object's shape in place (`x.resize(...)`,
-  `x.shape = ...`), nor does a function or a later turn of a loop around
-  the read, nor anything under another name (`z = x; z.resize(...)`: any
-  other array resized in place in the file may be the same one);
-- no `exec(...)`, `eval(...)` or write to `globals()`/`vars()`/`locals()`
-  may bind it where no statement shows;
-- no `(x := ...)` in a comprehension binds the name (LibCST puts it in the
-  comprehension's scope; Python, in the scope around it).
+- nothing changes the value where no assignment shows it
+  (`hidden_bindings`): `x.resize(...)` between them, in a function or later
+  in a loop around the read, any other array resized in place (`z = x`),
+  `exec`, a write to `globals()`, `(x := ...)` in a comprehension.
 
 A read inside a loop is judged for its first run, which is the one a
 first `fit` builds a model on, unless the loop assigns the name again: a
@@ -31,12 +27,12 @@ caller shows to the user.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import libcst as cst
 from libcst.metadata import ExpressionContext
 
+from .hidden_bindings import changes_in_place, dynamic_binding, walrus_in_comprehension
 from .index import TreeIndex
 from .nodes import lazy_value
 
@@ -44,8 +40,6 @@ Position = tuple[int, int]
 
 # Methods a test runner calls before each test method.
 _SETUP_METHODS = ("setUp", "setup_method")
-# Calls and assignments that change an array's shape in place.
-_IN_PLACE = ("resize", "shape")
 
 
 class Unknown(Exception):
@@ -92,8 +86,18 @@ def _assignments(index: TreeIndex, name: cst.Name) -> tuple[Any, list[Any]]:
 
 
 def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
-    _refuse_walrus_in_comprehension(index, name)
-    _refuse_dynamic_binding(index, name)
+    walrus = walrus_in_comprehension(index, name.value)
+    if walrus is not None:
+        raise Unknown(
+            f"`{name.value}` is bound by `:=` in a comprehension on line"
+            f" {index.line(walrus)}"
+        )
+    dynamic = dynamic_binding(index)
+    if dynamic is not None:
+        raise Unknown(
+            f"`{index.code(dynamic.func)}()` on line {index.line(dynamic)} may"
+            f" bind `{name.value}`"
+        )
     scope, assignments = _assignments(index, name)
     root = index.scope_root(name)
     constant = _module_constant(index, name, root, assignments)
@@ -112,54 +116,6 @@ def _name_value(index: TreeIndex, name: cst.Name) -> cst.CSTNode:
         stores.append(node)
     use = _statement(index, name)
     return _reaching(index, name.value, stores, _start(index, use), _blocks(index, use))
-
-
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-
-
-def _refuse_walrus_in_comprehension(index: TreeIndex, name: cst.Name) -> None:
-    """`[(x := v) for ...]` binds `x` in the scope around the comprehension,
-    which LibCST's scopes put in the comprehension's own: an assignment the
-    reaching one would be read past."""
-    for node in index.names.get(name.value, []):
-        walrus = index.parent(node)
-        if not (isinstance(walrus, cst.NamedExpr) and walrus.target is node):
-            continue
-        if any(isinstance(a, _COMPREHENSIONS) for a in index.ancestors(walrus)):
-            raise Unknown(
-                f"`{name.value}` is bound by `:=` in a comprehension on line"
-                f" {index.line(walrus)}"
-            )
-
-
-# Builtins that run code from a string, and the namespaces code can write to.
-_RUN_CODE = ("exec", "eval")
-_NAMESPACES = ("globals", "vars", "locals")
-# What only reads a namespace: `globals().get("x")`, `"x" in globals()`.
-_READS = frozenset({"get", "keys", "items", "values", "copy"})
-
-
-def _refuse_dynamic_binding(index: TreeIndex, name: cst.Name) -> None:
-    """`exec("x = ...")`, `globals()["x"] = ...`: an assignment of the name
-    that no statement shows."""
-    for builtin in (*_RUN_CODE, *_NAMESPACES):
-        for node in index.names.get(builtin, []):
-            call = index.parent(node)
-            if not (isinstance(call, cst.Call) and call.func is node):
-                continue
-            use = index.parent(call)
-            if builtin in _NAMESPACES and (
-                isinstance(use, cst.ComparisonTarget)
-                or (isinstance(use, cst.Attribute) and use.attr.value in _READS)
-                or (
-                    isinstance(use, cst.Subscript)
-                    and index.context(use) is ExpressionContext.LOAD
-                )
-            ):
-                continue
-            raise Unknown(
-                f"`{builtin}()` on line {index.line(call)} may bind `{name.value}`"
-            )
 
 
 def reaching_class(index: TreeIndex, name: cst.Name) -> cst.ClassDef:
@@ -453,34 +409,6 @@ def _start(index: TreeIndex, node: cst.CSTNode) -> Position:
 
 def _before(index: TreeIndex, node: cst.CSTNode, start: Position) -> bool:
     return _start(index, node) < start
-
-
-def changes_in_place(index: TreeIndex) -> Iterator[cst.Attribute]:
-    """Every `z.resize(...)` and `z.shape = ...` of the file; a module's
-    function (`np.resize`, `tf.image.resize`, `cv2.resize`) makes a new array
-    and is not one."""
-    for attr in _IN_PLACE:
-        for node in index.attributes.get(attr, []):
-            if attr == "shape" and index.context(node) is not ExpressionContext.STORE:
-                continue
-            if attr == "resize" and _of_a_module(index, node.value):
-                continue
-            yield node
-
-
-def _of_a_module(index: TreeIndex, receiver: cst.BaseExpression) -> bool:
-    while isinstance(receiver, cst.Attribute):
-        receiver = receiver.value
-    if not isinstance(receiver, cst.Name):
-        return False
-    try:
-        _, assignments = _assignments(index, receiver)
-    except Unknown:
-        return False
-    nodes = [getattr(a, "node", None) for a in assignments]
-    return bool(nodes) and all(
-        isinstance(n, (cst.Import, cst.ImportFrom)) for n in nodes
-    )
 
 
 def _changed_in_place(

@@ -84,6 +84,15 @@ def conditional(
     """Why the call may not run when `block` has, or None when it surely does."""
     if block is None:
         return "is not in the model's block"
+    catching = _catching_around(index, block)
+    if catching is not None:
+        # An exception between the site and the build, handled there, leaves
+        # the original unbuilt for the code after; the converted model is built.
+        return (
+            f"may be skipped: an exception before it is handled by"
+            f" `{index.code(catching).split(':', 1)[0].strip()}` on line"
+            f" {index.line(catching)}"
+        )
     # Once the site has run, the code after the statements that hold it runs too.
     site_blocks = {block, *index.ancestors(block)}
     child: cst.CSTNode = call
@@ -100,6 +109,31 @@ def conditional(
             return f"is inside `{index.code(a).split(':', 1)[0].strip()}`"
         child = a
     return "is not in the model's block"
+
+
+def _catching_around(index: TreeIndex, block: cst.CSTNode) -> cst.CSTNode | None:
+    """A `try` with handlers, or a `with suppress(...)`/`assertRaises`, whose
+    body holds the block, in the same function."""
+    child = block
+    for a in (block, *index.ancestors(block)):
+        if isinstance(a, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Module)):
+            return None
+        if isinstance(a, cst.Try) and a.handlers and child is a.body:
+            return a
+        if isinstance(a, cst.With) and _catches(index, a):
+            return a
+        child = a
+    return None
+
+
+def _catches(index: TreeIndex, statement: cst.With) -> bool:
+    for item in statement.items:
+        call = item.item
+        func = call.func if isinstance(call, cst.Call) else call
+        name = index.code(func).rsplit(".", 1)[-1].lower()
+        if any(word in name for word in _CATCHING):
+            return True
+    return False
 
 
 def _runs_body(

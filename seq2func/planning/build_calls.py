@@ -5,7 +5,9 @@ Shared by `first_build` (the site's own later uses) and `returned_model`
 the model and on which argument, how to quote it in a message, and whether
 it runs for sure once a given block has run (not under an `if`, a `while`, a
 comprehension or a conditional expression; a `with`, a `try` body and a
-`for` that surely runs once, `nonempty_loops`, are fine). Fixtures:
+`for` that surely runs once, `nonempty_loops`, are fine; not when the block
+itself is in a `try` with handlers or a `with suppress(...)`, where an
+exception before the build leaves the original unbuilt). Fixtures:
 `input_first_build_*`.
 """
 

@@ -219,6 +219,7 @@ UNBUILT = [
         "out = !echo {model.predict(np.ones((10, 6)))}",
         # continued with a backslash: IPython runs both lines as one command
         "%time \\\n    model.fit(np.ones((10, 6)), y)",
+        "%lprun -f model.fit model.fit(np.ones((10, 6)), y)",
     ],
 )
 def test_a_magic_that_names_the_model_keeps_it(magic):
@@ -230,8 +231,9 @@ def test_a_magic_that_names_the_model_keeps_it(magic):
     assert [d.code for s in result.sites for d in s.diagnostics] == ["S2F105"]
 
 
-def test_a_magic_that_binds_names_keeps_an_input_read_from_the_data():
-    text = notebook(UNBUILT, ["%store -r x"], ["model.fit(x, y)"])
+@pytest.mark.parametrize("magic", ["%store -r x", "%rerun 3"])
+def test_a_magic_that_binds_names_keeps_an_input_read_from_the_data(magic):
+    text = notebook(UNBUILT, [magic], ["model.fit(x, y)"])
     result = convert_notebook(text, "n.ipynb")
     assert result.text == text
     assert [d.code for s in result.sites for d in s.diagnostics] == ["S2F101"]

@@ -23,9 +23,15 @@ from .ipython_syntax import PLACEHOLDER_LINE, command
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 # Line magics that bind names the line does not show (IPython 8).
-_BINDING_MAGICS = re.compile(r"^%+\s*(run|store|reset|xdel|load|macro|recall)\b")
-# Line magics whose argument is Python code that runs.
-_PYTHON_MAGICS = re.compile(r"^%\s*(time|timeit|prun|memit|mprun|debug)\b")
+# `%rerun` and `%edit` run code from the history or a file.
+_BINDING_MAGICS = re.compile(
+    r"^%+\s*(run|store|reset|xdel|load|macro|recall|rerun|edit)\b"
+)
+# Line magics whose argument is Python code that runs (`%lprun -f f stmt`:
+# line_profiler's, which runs `stmt`; `%pyinstrument stmt`, `%snakeviz stmt`).
+_PYTHON_MAGICS = re.compile(
+    r"^%\s*(time|timeit|prun|memit|mprun|debug|lprun|pyinstrument|snakeviz)\b"
+)
 # What IPython expands in any other magic or shell line: `{expression}`, `$name`.
 _EXPANDED = re.compile(r"\{([^{}]*)\}|\$\$?([A-Za-z_]\w*)")
 

@@ -220,6 +220,7 @@ UNBUILT = [
         # continued with a backslash: IPython runs both lines as one command
         "%time \\\n    model.fit(np.ones((10, 6)), y)",
         "%lprun -f model.fit model.fit(np.ones((10, 6)), y)",
+        "%%timeit -n1 -r1\nmodel.predict(np.ones((10, 6)))",
     ],
 )
 def test_a_magic_that_names_the_model_keeps_it(magic):
@@ -229,6 +230,17 @@ def test_a_magic_that_names_the_model_keeps_it(magic):
     result = convert_notebook(text, "n.ipynb")
     assert result.text == text
     assert [d.code for s in result.sites for d in s.diagnostics] == ["S2F105"]
+
+
+def test_a_timed_cell_binds_nothing_the_notebook_reads_after_it():
+    # `%%timeit` runs its body in a function of its own: the notebook's `x`
+    # stays (10, 4) (measured on IPython 9.18), where reading the body as
+    # the notebook's own code gave the model an input of 6 features.
+    timed = ["%%timeit -n1 -r1\n", "x = np.ones((10, 6))\n"]
+    text = notebook(UNBUILT, timed, ["model.fit(x, y)"])
+    result = convert_notebook(text, "n.ipynb")
+    assert result.text == text
+    assert [d.code for s in result.sites for d in s.diagnostics] == ["S2F101"]
 
 
 @pytest.mark.parametrize("magic", ["%store -r x", "%rerun 3"])

@@ -28,8 +28,11 @@ _BOUNDARY = "# seq2func-cell {index}"
 _BOUNDARY_LINE = re.compile(r"^# seq2func-cell (\d+)$")
 _MASK = "{statement} # seq2func-mask-{index}"
 _LEADING_SPACE = re.compile(r"^[ \t]+")
-# Cell magics whose body is still Python.
-_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "memit"}
+# Cell magics whose body is still Python, run in the notebook's namespace.
+# Not `%%timeit`, which runs its body in a function of its own, many times:
+# measured on IPython 9.18, `x = 2` there leaves the notebook's `x` as it
+# was (`hidden_uses` reads its body).
+_PYTHON_CELL_MAGICS = {"time", "capture", "prun", "debug", "memit"}
 
 
 @dataclass(frozen=True)

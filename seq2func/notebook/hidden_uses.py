@@ -27,10 +27,13 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 _BINDING_MAGICS = re.compile(
     r"^%+\s*(run|store|reset|xdel|load|macro|recall|rerun|edit)\b"
 )
+# A cell whose Python runs in a function of its own (`cells`): it may still
+# change the data in place, or bind it by `global`.
+_TIMED_CELL = re.compile(r"^%%\s*timeit\b")
 # Line magics whose argument is Python code that runs (`%lprun -f f stmt`:
 # line_profiler's, which runs `stmt`; `%pyinstrument stmt`, `%snakeviz stmt`).
 _PYTHON_MAGICS = re.compile(
-    r"^%\s*(time|timeit|prun|memit|mprun|debug|lprun|pyinstrument|snakeviz)\b"
+    r"^%%?\s*(time|timeit|prun|memit|mprun|debug|lprun|pyinstrument|snakeviz)\b"
 )
 # What IPython expands in any other magic or shell line: `{expression}`, `$name`.
 _EXPANDED = re.compile(r"\{([^{}]*)\}|\$\$?([A-Za-z_]\w*)")
@@ -47,6 +50,9 @@ def hidden_uses(
         if found is not None:
             mask = joined.masks[int(found.group(2))]
             if mask.cell not in python:
+                if _TIMED_CELL.match(mask.text):
+                    # Its Python runs, in a function: it may use the model.
+                    masked.append((number, " ".join(mask.text.split())))
                 continue
             text = mask.text.strip()
             if masked and masked[-1][0] == number - 1 and masked[-1][1][-1:] == "\\":
@@ -55,7 +61,14 @@ def hidden_uses(
             else:
                 masked.append((number, text))
     masked = [(number, command(text)) for number, text in masked]
-    binding = next((text for _, text in masked if _BINDING_MAGICS.match(text)), None)
+    binding = next(
+        (
+            text
+            for _, text in masked
+            if _BINDING_MAGICS.match(text) or _TIMED_CELL.match(text)
+        ),
+        None,
+    )
     kept: dict[int, Diagnostic] = {}
     for site in sites:
         if site.status != "converted":

@@ -81,9 +81,13 @@ def data_argument(call: cst.Call, method: str) -> cst.BaseExpression | None:
 
 
 def conditional(
-    index: TreeIndex, block: cst.CSTNode | None, call: cst.Call
+    index: TreeIndex,
+    block: cst.CSTNode | None,
+    call: cst.CSTNode,
+    site: cst.CSTNode | None = None,
 ) -> str | None:
-    """Why the call may not run when `block` has, or None when it surely does."""
+    """Why the call may not run when `block` has (after `site`, a node of one
+    of its statements), or None when it surely does."""
     if block is None:
         return "is not in the model's block"
     catching = _catching_around(index, block)
@@ -100,7 +104,11 @@ def conditional(
     child: cst.CSTNode = call
     for a in index.ancestors(call):
         if a in site_blocks:
-            return None
+            return _exit_between(index, a, site, child)
+        if isinstance(a, cst.IndentedBlock):
+            exit_ = _exit_between(index, a, None, child)
+            if exit_ is not None:
+                return exit_
         if isinstance(a, cst.IfExp) and child is not a.test:
             return "is in a conditional expression"
         if isinstance(a, cst.BooleanOperation) and child is a.right:
@@ -111,6 +119,37 @@ def conditional(
             return f"is inside `{index.code(a).split(':', 1)[0].strip()}`"
         child = a
     return "is not in the model's block"
+
+
+def _exit_between(
+    index: TreeIndex, block: cst.CSTNode, site: cst.CSTNode | None, child: cst.CSTNode
+) -> str | None:
+    """A `break`, `continue`, `return` or `raise` in the block's statements
+    before `child` (after the one holding `site`): a loop's next pass, or the
+    code after, may see the model unbuilt."""
+    body = list(getattr(block, "body", ()))
+    if child not in body:
+        return None
+    start = 0
+    if site is not None:
+        holder = next((a for a in index.ancestors(site) if a in body), None)
+        start = body.index(holder) + 1 if holder is not None else 0
+    for statement in body[start : body.index(child)]:
+        if exits(statement):
+            return f"may be skipped: line {index.line(statement)} may end the block"
+    return None
+
+
+def exits(node: cst.CSTNode) -> bool:
+    """Whether the code may leave the block it is in (or its loop's pass)."""
+    if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Raise)):
+        return True
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        return False
+    if isinstance(node, (cst.For, cst.While)):
+        # Its own `break`s and `continue`s end its passes; its `else` is ours.
+        return node.orelse is not None and exits(node.orelse)
+    return any(exits(child) for child in node.children)
 
 
 def _catching_around(index: TreeIndex, block: cst.CSTNode) -> cst.CSTNode | None:

@@ -409,7 +409,7 @@ def _first_build(
                 f"a function on line {deferred.line} uses the model before {where}",
             )
             return None
-        reason = conditional(index, plan.block, call)
+        reason = conditional(index, plan.block, call, plan.call)
         if reason is not None:
             _explain(skip, f"{where} {reason}")
             return None

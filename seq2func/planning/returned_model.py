@@ -49,6 +49,7 @@ from .build_calls import (
     BuildCall,
     conditional,
     data_argument,
+    exits,
     quote,
     use_of,
 )
@@ -81,7 +82,7 @@ def returned_builds(index: TreeIndex, plan: Plan, ref: Ref) -> tuple[BuildCall, 
     function = plan.scope_node
     if not isinstance(function, cst.FunctionDef):
         raise NotBuilt(f"`return` on line {ref.line} is not the site's function's")
-    reason = conditional(index, plan.block, statement)  # type: ignore[arg-type]
+    reason = conditional(index, plan.block, statement, plan.call)
     if reason is not None:
         raise NotBuilt(f"`return {index.code(ref.node)}` on line {ref.line} {reason}")
     name = function.name.value
@@ -182,7 +183,8 @@ def _first_build(
         if method is None or use is None or ref.rebinds or method in DISPLAYS:
             raise NotBuilt(f"{label} is used on line {ref.line} before it is built")
         where = f"`{quote(index, ref, method, use)}` on line {ref.line}"
-        reason = conditional(index, index.parent(index.parent(assign)), use)  # type: ignore[arg-type]
+        block = index.parent(index.parent(assign))
+        reason = conditional(index, block, use, assign)
         if reason is None and loop is not None:
             reason = _leaves_the_pass(index, assign, use)  # type: ignore[arg-type]
         if reason is not None:
@@ -209,21 +211,9 @@ def _leaves_the_pass(index: TreeIndex, assign: cst.Assign, use: cst.Call) -> str
         return "may not run on every pass of the loop"
     holder = next(a for a in index.ancestors(use) if a in body)
     for statement in body[body.index(line) + 1 : body.index(holder)]:
-        if _exits(statement):
+        if exits(statement):
             return f"may be skipped: line {index.line(statement)} may end the pass"
     return None
-
-
-def _exits(node: cst.CSTNode) -> bool:
-    """Whether the code may leave the pass of the loop it is in."""
-    if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Raise)):
-        return True
-    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-        return False
-    if isinstance(node, (cst.For, cst.While)):
-        # Its own `break`s and `continue`s end its passes; its `else` is ours.
-        return node.orelse is not None and _exits(node.orelse)
-    return any(_exits(child) for child in node.children)
 
 
 def _passes_differ(

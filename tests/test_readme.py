@@ -1,4 +1,4 @@
-"""The README documents every diagnostic code with an example."""
+"""The README documents every diagnostic code with an example, and reads whole."""
 
 from pathlib import Path
 
@@ -18,3 +18,9 @@ def test_every_diagnostic_code_has_a_named_constant():
     for code in CODES.values():
         name = code.title.upper().replace("-", "_")
         assert getattr(diagnostics, name, None) == code.code, name
+
+
+def test_no_merge_conflict_is_left_in_the_readme():
+    import re
+
+    assert not re.search(r"^(<{7}|>{7}|={7})( |$)", README, re.MULTILINE)

@@ -81,11 +81,9 @@ PLACEHOLDER_LINE = re.compile(
 def may_be_ipython(line: str, automagic: bool) -> bool:
     """Whether the line is IPython syntax if a logical line starts on it;
     `automagic`: whether the cell is one IPython prefilters (`one_line_cell`)."""
-    if line.lstrip().startswith("#"):
+    if not (_ESCAPE.search(line) or _targets(line) or automagic and _automagic(line)):
         return False
-    if _ESCAPE.search(line) or _targets(line):
-        return True
-    return automagic and _automagic(line)
+    return not line.lstrip().startswith("#")
 
 
 def one_line_cell(source: str) -> bool:
@@ -99,6 +97,8 @@ def one_line_cell(source: str) -> bool:
 
 def _targets(line: str) -> str | None:
     """The targets of `targets = !cmd` or `targets = %magic`, or None."""
+    if "=" not in line or ("!" not in line and "%" not in line):
+        return None  # most lines: no regex to run
     match = _ASSIGNED.match(line)
     if match is None:
         return None

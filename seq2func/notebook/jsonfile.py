@@ -92,7 +92,7 @@ def _splice_sources(
     the layout, and a new source is written in the layout and escaping of the
     one it replaces, which must itself come out of that writing as read.
     """
-    spans = _source_spans(text)
+    spans = _source_spans(text, max(replaced, default=-1))
     if spans is None:
         return None
     cells, ascii_file = notebook["cells"], text.isascii()
@@ -115,15 +115,23 @@ def _splice_sources(
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _source_spans(text: str) -> dict[int, tuple[int, int]] | None:
-    """Where each cell's "source" value lies in the text, by cell index.
+class _Read(Exception):
+    """Every span asked for is read."""
+
+
+def _source_spans(text: str, last: int) -> dict[int, tuple[int, int]] | None:
+    """Where each cell's "source" value lies in the text, by cell index, up to
+    cell `last` at least.
 
     Only the members of the top-level "cells" list are read; every other
     value is skipped by json's own (C) scanner. A key given twice counts as
-    json.loads counts it: the last one.
+    json.loads counts it: the last one. Reading stops after cell `last`
+    (the outputs of the cells after it can be megabytes) only where no
+    second "cells" list may follow.
     """
     decoder = json.JSONDecoder()
     spans: dict[int, tuple[int, int]] = {}
+    stop = last if text.count('"cells"') == 1 else None
 
     def space(at: int) -> int:
         return _SPACE.match(text, at).end()  # type: ignore[union-attr]
@@ -154,6 +162,8 @@ def _source_spans(text: str) -> dict[int, tuple[int, int]] | None:
                 at = members(at, functools.partial(cell, index))
             else:
                 at = skipped("", at)
+            if index == stop:
+                raise _Read
             at, index = space(at), index + 1
             if text[at] == ",":
                 at = space(at + 1)
@@ -170,6 +180,8 @@ def _source_spans(text: str) -> dict[int, tuple[int, int]] | None:
         if text[at] != "{":
             return None
         members(at, top)
+    except _Read:
+        pass
     except (IndexError, ValueError):  # pragma: no cover - json.loads read it
         return None
     return spans

@@ -25,10 +25,8 @@ from __future__ import annotations
 import libcst as cst
 
 from .index import TreeIndex
-from .hidden_bindings import changes_in_place
+from .hidden_bindings import IN_PLACE, changes_in_place
 
-# Methods that change an array's shape in place (`hidden_bindings.IN_PLACE`).
-_IN_PLACE = frozenset({"resize"})
 # Builtins that bind names no assignment shows.
 _BINDS_UNSEEN = ("exec", "eval", "globals", "vars", "locals")
 
@@ -145,7 +143,7 @@ class _Bindings(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _IN_PLACE:
+        if isinstance(func, cst.Attribute) and func.attr.value in IN_PLACE:
             self._bind(func.value, node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:

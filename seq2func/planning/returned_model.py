@@ -49,7 +49,6 @@ from .build_calls import (
     BuildCall,
     conditional,
     data_argument,
-    exits,
     quote,
     use_of,
 )
@@ -184,9 +183,9 @@ def _first_build(
             raise NotBuilt(f"{label} is used on line {ref.line} before it is built")
         where = f"`{quote(index, ref, method, use)}` on line {ref.line}"
         block = index.parent(index.parent(assign))
+        # `conditional` also sees a `break`/`continue` that may end the pass
+        # between the call and the build in a loop.
         reason = conditional(index, block, use, assign)
-        if reason is None and loop is not None:
-            reason = _leaves_the_pass(index, assign, use)  # type: ignore[arg-type]
         if reason is not None:
             raise NotBuilt(f"{where} {reason}")
         data = data_argument(use, method)
@@ -199,21 +198,6 @@ def _first_build(
         quoted = quote(index, ref, method, use)
         return BuildCall(use, method, data, quoted, unbuilt_displays=tuple(shown))
     raise NotBuilt(f"{label} is never built")
-
-
-def _leaves_the_pass(index: TreeIndex, assign: cst.Assign, use: cst.Call) -> str | None:
-    """Why a pass of the loop may end between `m = f()` and the build, leaving
-    that model unbuilt for the code after: a `break`, `continue`, `return` or
-    `raise` between them."""
-    line = index.parent(assign)
-    body = list(getattr(index.parent(line), "body", ()))
-    if line not in body:  # pragma: no cover - `conditional` saw the block
-        return "may not run on every pass of the loop"
-    holder = next(a for a in index.ancestors(use) if a in body)
-    for statement in body[body.index(line) + 1 : body.index(holder)]:
-        if exits(statement):
-            return f"may be skipped: line {index.line(statement)} may end the pass"
-    return None
 
 
 def _passes_differ(

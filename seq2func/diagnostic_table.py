@@ -239,6 +239,14 @@ CONVERSION_TABLE = [
         "where Sequential() was; give that Sequential a name=, or make it first.",
     ),
     Code(
+        "S2F126",
+        "skip",
+        "unparsed-cell",
+        "{model} is in a notebook cell that does not parse{detail}",
+        "IPython runs none of a cell that does not parse; fix the cell and run "
+        "seq2func again.",
+    ),
+    Code(
         "S2F199",
         "skip",
         "internal-error",
@@ -389,5 +397,15 @@ CONVERSION_TABLE = [
         "build() with the model's own batch shape changes nothing on a Sequential or "
         "a Functional model; it is left in the caller, whose name may hold other "
         "models too.",
+    ),
+    Code(
+        "S2F225",
+        "note",
+        "unparsed-cells-left",
+        "{model}: converted with {detail} left as written: IPython runs none of a"
+        " cell that does not parse",
+        "The names such a cell mentions are taken as read and rebound there; what "
+        "it says once it parses may still change the model, so run seq2func again "
+        "after fixing it.",
     ),
 ]

@@ -296,9 +296,11 @@ def test_ipython_assignments_and_automagics_are_restored_exactly(cells):
 )
 def test_an_automagic_in_a_cell_of_several_lines_is_not_ipython_syntax(cell):
     # IPython 7+ prefilters only a cell of one line: in any other the line is
-    # a SyntaxError, and none of the cell runs.
-    with pytest.raises(ConversionError, match="S2F001"):
-        convert_notebook(notebook(cell, MODEL), "n.ipynb")
+    # a SyntaxError, and none of the cell runs (`dead_cells`).
+    result = convert_notebook(notebook(cell, MODEL), "n.ipynb")
+    assert sources(result.text) == [cell, CONVERTED]
+    assert result.sites[0].diagnostics[-1].code == "S2F225"
+    assert "cell 0 left as written" in result.sites[0].diagnostics[-1].message
 
 
 def test_a_python_line_continued_after_an_automagic_name_is_read_as_python():
@@ -393,10 +395,13 @@ def test_ipython_syntax_inside_a_multiline_string_is_left_as_text():
 
 
 def test_a_syntax_error_names_the_cell_and_the_line_in_it():
+    # A cell that calls exec() may bind any name: the notebook stays an error.
     with pytest.raises(ConversionError) as caught:
         convert_notebook(
             notebook(
-                ["x = 1\n"], ["%matplotlib inline\n", "def f(:\n", "    pass\n"], MODEL
+                ["x = 1\n"],
+                ["%matplotlib inline\n", "def f(:\n", "    exec(x)\n"],
+                MODEL,
             ),
             "n.ipynb",
         )
@@ -408,7 +413,7 @@ def test_a_syntax_error_names_the_cell_and_the_line_in_it():
 
 def test_an_unterminated_string_is_placed_in_its_cell_not_on_line_one():
     with pytest.raises(ConversionError) as caught:
-        convert_notebook(notebook(MODEL, ["x = 1\n", "y = 'abc\n"]), "n.ipynb")
+        convert_notebook(notebook(MODEL, ["x = globals()\n", "y = 'abc\n"]), "n.ipynb")
     assert caught.value.reason.endswith("(cell 1, line 2, column 5)")
 
 

@@ -14,7 +14,9 @@ import difflib
 import io
 import re
 import tokenize
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .ipython_syntax import (
     PLACEHOLDER_LINE,
@@ -23,6 +25,9 @@ from .ipython_syntax import (
     placeholder,
 )
 from .jsonfile import cell_source, load
+
+if TYPE_CHECKING:
+    from .dead_cells import DeadCell
 
 _BOUNDARY = "# seq2func-cell {index}"
 _BOUNDARY_LINE = re.compile(r"^# seq2func-cell (\d+)$")
@@ -173,7 +178,11 @@ def _escapes(lines: list[str], automagic: bool) -> dict[int, tuple[str, str]]:
     return {}
 
 
-def join_cells(notebook: dict) -> JoinedSource:
+def join_cells(
+    notebook: dict, dead: Mapping[int, DeadCell] | None = None
+) -> JoinedSource:
+    """The code cells as one source; each cell in `dead` (`dead_cells`) as its placeholder."""
+    dead = dead or {}
     masks: list[Mask] = []
     parts: list[str] = []
     cells: list[CodeCell] = []
@@ -185,9 +194,13 @@ def join_cells(notebook: dict) -> JoinedSource:
         final_newline = source.endswith("\n")
         lines = source.split("\n")[:-1] if final_newline else source.split("\n")
         prefix, dedented = _dedent(lines)
-        python = not _other_language(dedented)
+        python = not _other_language(dedented) and index not in dead
         body = []
-        if python:
+        if index in dead:  # IPython runs none of it: one statement stands for it
+            statement = dead[index].placeholder()
+            body.append(_MASK.format(statement=statement, index=len(masks)))
+            masks.append(Mask(source, source, "", index))
+        elif python:
             escapes = _escapes(dedented, one_line_cell(source))
             for i, text in enumerate(dedented):
                 if i in escapes:
@@ -217,7 +230,9 @@ def join_cells(notebook: dict) -> JoinedSource:
 
 def notebook_sources(text: str) -> JoinedSource:
     """The code of a notebook as one Python source (for verification), with its line map."""
-    return join_cells(load(text, None))
+    from .dead_cells import join_notebook
+
+    return join_notebook(load(text, None)).joined
 
 
 def split_joined(code: str) -> dict[int, list[str]] | None:

@@ -5,20 +5,33 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
 import re
 from dataclasses import dataclass
 
-from ..diagnostics import INTERNAL_ERROR, SYNTAX_ERROR
+from ..diagnostics import (
+    INTERNAL_ERROR,
+    SYNTAX_ERROR,
+    UNPARSED_CELL,
+    UNPARSED_CELLS_LEFT,
+)
 from .. import diagnostics
 from ..collection import collector_paused
 from ..analysis.traces import SiteTraces
 from ..convert import convert_source, syntax_error_at
 from .jsonfile import cell_source, dump, load, set_source
-from ..results import ConversionError, Diagnostic, Site
+from ..results import (
+    ConversionError,
+    ConversionResult,
+    Diagnostic,
+    Site,
+    model_label,
+)
 from ..trace.lookup import TraceIndex
 
 from .cells import CodeCell, JoinedSource, join_cells, rebuild_cell, split_joined
+from .dead_cells import DeadCell, join_notebook, without_dead_cells
 from .hidden_uses import hidden_uses
 
 
@@ -82,11 +95,23 @@ def _relocate_diagnostic(diagnostic: Diagnostic, joined: JoinedSource) -> Diagno
     message = re.sub(
         r"\(line \d+\)$", f"(cell {cell}, line {line})", diagnostic.message
     )
-    message = re.sub(
-        r"on line (\d+)",
-        lambda m: "on cell {}, line {}".format(*joined.locate(int(m.group(1)))),
-        message,
-    )
+    lines: list[str] = []  # split only when a message names a line
+
+    def where(found: re.Match) -> str:
+        number = int(found.group(2))
+        cell, line = joined.locate(number)
+        lines[:] = lines or joined.code.split("\n")
+        text = lines[number - 1] if 0 < number <= len(lines) else ""
+        if "get_ipython().run_cell(" in text:
+            return f"{found.group(1)}cell {cell}, which does not parse,"
+        return f"{found.group(1)}cell {cell}, line {line}"
+
+    # A cell that does not parse is quoted as the statement that stands for
+    # it: `where` names the cell instead.
+    placeholder = r"`(?:if )?get_ipython\(\)\.run_cell\([^`]*`"
+    message = re.sub(placeholder + r" on (line \d+)", r"\1", message)
+    message = re.sub(placeholder, "a cell that does not parse", message)
+    message = re.sub(r"(on |\(|^)line (\d+)(?!\)$)", where, message)
     return dataclasses.replace(
         diagnostic,
         line=line,
@@ -114,32 +139,34 @@ def convert_notebook(
     joined = join_cells(notebook)
     if "Sequential" not in joined.code:
         return NotebookResult(text, (), (), path)
-    site_traces = None
-    if traces is not None:
-        site_traces = SiteTraces(traces, path, _cell_locator(notebook, joined))
+    convert = functools.partial(
+        _convert_joined,
+        notebook,
+        path=path,
+        line_length=line_length,
+        keep_lines=keep_lines,
+        traces=traces,
+    )
+    dead: tuple[DeadCell, ...] = ()
     try:
-        result = convert_source(
-            joined.code,
-            path=path,
-            line_length=line_length,
-            keep_lines=keep_lines,
-            traces=site_traces,
-        )
-        hidden = hidden_uses(result.sites, joined, path)
-        if hidden:
-            result = convert_source(
-                joined.code,
-                path=path,
-                line_length=line_length,
-                keep_lines=frozenset(keep_lines) | set(hidden),
-                traces=site_traces,
-            )
-            result = dataclasses.replace(result, sites=_kept(result.sites, hidden))
+        result = convert(joined)
     except ConversionError as error:
         if error.code != SYNTAX_ERROR:
             raise
-        raise _syntax_error(joined, path, error) from None
+        # Cells IPython would run none of are left out, and the rest converted.
+        rejoined = without_dead_cells(notebook, joined)
+        if rejoined is None:
+            raise _syntax_error(joined, path, error) from None
+        joined, dead = rejoined.joined, rejoined.dead
+        try:
+            result = convert(joined, dead)
+        except ConversionError as again:
+            if again.code != SYNTAX_ERROR:
+                raise
+            raise _syntax_error(joined, path, again) from None
     sites = tuple(_relocate(site, joined) for site in result.sites)
+    if dead:
+        sites = _noted(sites, dead, path) + _dead_sites(dead, path)
     if not result.changed:
         return NotebookResult(text, sites, (), path)
     bodies = split_joined(result.code)
@@ -152,6 +179,107 @@ def convert_notebook(
         return _unchanged(text, sites, path, written)
     new_text, changed = written
     return NotebookResult(new_text, sites, changed, path)
+
+
+def _convert_joined(
+    notebook: dict,
+    joined: JoinedSource,
+    dead: tuple[DeadCell, ...] = (),
+    *,
+    path: str | None,
+    line_length: int | None,
+    keep_lines,
+    traces: TraceIndex | None,
+) -> ConversionResult:
+    """`convert_source` on the joined cells, sites IPython syntax may use kept."""
+    site_traces = None
+    if traces is not None:
+        site_traces = SiteTraces(traces, path, _cell_locator(notebook, joined))
+    result = convert_source(
+        joined.code,
+        path=path,
+        line_length=line_length,
+        keep_lines=keep_lines,
+        traces=site_traces,
+    )
+    hidden = hidden_uses(result.sites, joined, path, dead)
+    if not hidden:
+        return result
+    result = convert_source(
+        joined.code,
+        path=path,
+        line_length=line_length,
+        keep_lines=frozenset(keep_lines) | set(hidden),
+        traces=site_traces,
+    )
+    return dataclasses.replace(result, sites=_kept(result.sites, hidden))
+
+
+def _noted(
+    sites: tuple[Site, ...], dead: tuple[DeadCell, ...], path: str | None
+) -> tuple[Site, ...]:
+    """Each converted site, with a note naming the cells left as written."""
+    numbers = [str(cell.index) for cell in dead]
+    cells = (
+        f"cell {numbers[0]}"
+        if len(numbers) == 1
+        else f"cells {', '.join(numbers[:-1])} and {numbers[-1]}"
+    )
+    return tuple(
+        (
+            dataclasses.replace(
+                site,
+                diagnostics=site.diagnostics
+                + (
+                    _in_cell(
+                        diagnostics.make(
+                            UNPARSED_CELLS_LEFT,
+                            model=site.label,
+                            line=site.line,
+                            column=site.column,
+                            detail=cells,
+                            path=path,
+                        ),
+                        site.cell,
+                    ),
+                ),
+            )
+            if site.status == "converted"
+            else site
+        )
+        for site in sites
+    )
+
+
+def _dead_sites(dead: tuple[DeadCell, ...], path: str | None) -> tuple[Site, ...]:
+    """A skipped site for each `Sequential(` written in a cell that does not parse."""
+    found = []
+    for cell in dead:
+        for written in cell.sequentials:
+            label = model_label(written.target, "expression", "<module>")
+            diagnostic = diagnostics.make(
+                UNPARSED_CELL,
+                model=label,
+                line=written.line,
+                column=written.column,
+                detail=f": {cell.reason}",
+                path=path,
+            )
+            found.append(
+                Site(
+                    target=written.target,
+                    scope="<module>",
+                    line=written.line,
+                    column=written.column,
+                    end_line=written.line,
+                    status="skipped",
+                    form="expression",
+                    diagnostics=(_in_cell(diagnostic, cell.index),),
+                    path=path,
+                    cell=cell.index,
+                )
+            )
+    return tuple(found)
 
 
 def _kept(sites: tuple[Site, ...], hidden: dict[int, Diagnostic]) -> tuple[Site, ...]:
@@ -198,7 +326,8 @@ def _write_back(
 def notebook_traces(text: str, path: str | None, traces: TraceIndex) -> SiteTraces:
     """The trace store as the notebook's joined code sees it (for verification)."""
     notebook = load(text, path)
-    return SiteTraces(traces, path, _cell_locator(notebook, join_cells(notebook)))
+    joined = join_notebook(notebook).joined
+    return SiteTraces(traces, path, _cell_locator(notebook, joined))
 
 
 def _cell_locator(notebook: dict, joined: JoinedSource):

@@ -19,6 +19,7 @@ from .. import diagnostics
 from ..diagnostics import ESCAPES, INPUT_FROM_FIRST_BUILD, NO_INPUT
 from ..results import Diagnostic, Site
 from .cells import JoinedSource
+from .dead_cells import DeadCell
 from .ipython_syntax import PLACEHOLDER_LINE, command
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -40,9 +41,17 @@ _EXPANDED = re.compile(r"\{([^{}]*)\}|\$\$?([A-Za-z_]\w*)")
 
 
 def hidden_uses(
-    sites: tuple[Site, ...], joined: JoinedSource, path: str | None
+    sites: tuple[Site, ...],
+    joined: JoinedSource,
+    path: str | None,
+    dead: tuple[DeadCell, ...] = (),
 ) -> dict[int, Diagnostic]:
-    """The converted sites to keep, by line in the joined source, and why."""
+    """The converted sites to keep, by line in the joined source, and why.
+
+    A cell that does not parse (`dead_cells`) keeps every site it names,
+    wherever it stands: what it will say once fixed is unknown (a `def`
+    there runs later), and IPython syntax the masks miss may run now.
+    """
     python = {cell.index for cell in joined.cells if cell.python}
     masked = []  # (line in the joined source, text as IPython reads it)
     for number, line in enumerate(joined.code.split("\n"), start=1):
@@ -82,8 +91,12 @@ def hidden_uses(
             ),
             None,
         )
+        naming = next((cell for cell in dead if name in cell.reads), None)
         if use is not None:
             detail = f" (IPython syntax the converter cannot read: `{use}`)"
+            kept[site.line] = _diagnostic(ESCAPES, site, detail, path)
+        elif naming is not None:
+            detail = f" (cell {naming.index} names it, and does not parse)"
             kept[site.line] = _diagnostic(ESCAPES, site, detail, path)
         elif binding is not None and any(
             d.code == INPUT_FROM_FIRST_BUILD for d in site.diagnostics

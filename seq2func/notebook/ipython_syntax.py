@@ -73,7 +73,8 @@ _PLACEHOLDER_VALUES = {
 }
 # A placeholder as `placeholder` writes it, then the mask's marker comment.
 PLACEHOLDER_LINE = re.compile(
-    r"^(\s*)(?:pass|.+? = get_ipython\(\)\.(?:getoutput|run_line_magic)\(\))"
+    r"^(\s*)(?:pass|.+? = get_ipython\(\)\.(?:getoutput|run_line_magic)\(\)"
+    r"|(?:if )?get_ipython\(\)\.run_cell\(.*\))"  # a cell that does not parse
     r" # seq2func-mask-(\d+)$"
 )
 

@@ -1,0 +1,162 @@
+"""Cells that do not parse: IPython runs none of them, the other cells are converted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from seq2func.notebook import convert_notebook, notebook_sources
+from seq2func.results import ConversionError
+
+from test_notebook import CONVERTED, MODEL, notebook, sources
+
+DATA = [
+    "import numpy as np\n",
+    "from tensorflow import keras\n",
+    "x = np.ones((8, 4))\n",
+]
+UNBUILT = [
+    "model = keras.Sequential([keras.layers.Dense(1)])\n",
+    "model.compile(loss='mse')\n",
+    "model.fit(x, x)\n",
+]
+TODO = ["x_train = # TODO: load the data\n"]
+
+
+def codes(result) -> list[list[str]]:
+    return [[d.code for d in site.diagnostics] for site in result.sites]
+
+
+def test_the_other_cells_are_converted_and_the_cell_is_written_back_as_it_was():
+    # IPython 9.18 raises SyntaxError before running any of such a cell, and
+    # runs the next cells as usual: the notebook as it stands is the others.
+    result = convert_notebook(notebook(MODEL, TODO), "lab.ipynb")
+    assert sources(result.text) == [CONVERTED, TODO]
+    assert result.cells_changed == (0,)
+
+
+def test_each_converted_site_notes_the_cells_left_as_written():
+    result = convert_notebook(notebook(TODO, MODEL, ["def f(:\n"]), "lab.ipynb")
+    note = result.sites[0].diagnostics[-1]
+    assert note.code == "S2F225" and note.kind == "note"
+    assert note.format() == (
+        "lab.ipynb[cell 1]:2:9: S2F225 model: converted with cells 0 and 2 left as"
+        " written: IPython runs none of a cell that does not parse (cell 1, line 2)"
+    )
+
+
+def test_a_sequential_written_in_the_cell_is_a_skipped_site_with_pythons_reason():
+    cell = ["  x = 1\n", "  model2 = keras.Sequential([  # TODO\n"]
+    result = convert_notebook(notebook(MODEL, cell), "lab.ipynb")
+    skipped = result.sites[-1]
+    assert (skipped.status, skipped.target, skipped.cell) == ("skipped", "model2", 1)
+    assert skipped.diagnostics[0].format() == (
+        "lab.ipynb[cell 1]:2:18: S2F126 model2 is in a notebook cell that does not"
+        " parse: '[' was never closed (line 2, column 29) (cell 1, line 2)"
+    )
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ["model.fit(x_train, # TODO\n"],
+        ["w = model.layers[0].get_weights(  # TODO\n"],
+        ["model.add(  # TODO\n"],
+        ["train(model, # TODO\n"],
+    ],
+)
+def test_a_model_the_cell_names_stays_a_sequential(cell):
+    # Once the cell parses it may add a layer or read model.layers[0]; and
+    # IPython syntax the converter does not know may make it run now.
+    text = notebook(MODEL, cell)
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert codes(result) == [["S2F105"]]
+    assert (
+        "(cell 1 names it, and does not parse)"
+        in result.sites[0].diagnostics[0].message
+    )
+
+
+def test_a_cell_before_the_model_that_names_it_keeps_it_too():
+    # A function defined there runs later, whenever it is called.
+    cell = ["def train():\n", "    model.fit(x_train, # TODO\n"]
+    text = notebook(cell, MODEL, ["train()\n"])
+    assert convert_notebook(text, "lab.ipynb").text == text
+
+
+def test_data_the_cell_may_bind_gives_no_input():
+    text = notebook(DATA, ["x = # TODO: scale the data\n"], UNBUILT)
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert codes(result) == [["S2F101"]]
+    assert "assigned on cell 1, which does not parse," in (
+        result.sites[0].diagnostics[0].message
+    )
+
+
+def test_data_the_cell_only_reads_still_gives_the_input():
+    cell = ["plt.plot(x[:, 0], # TODO\n"]
+    result = convert_notebook(notebook(DATA, cell, UNBUILT), "lab.ipynb")
+    assert sources(result.text)[2][0] == "inputs = keras.Input(shape=(4,))\n"
+    assert codes(result) == [["S2F210", "S2F225"]]
+
+
+def test_a_fit_in_the_cell_before_the_first_build_may_be_the_first_build():
+    # Fixed, `model.fit(np.ones((8, 5)), ...)` would build the model on 5 features.
+    cells = [DATA, UNBUILT[:2], ["model.fit(np.ones((8, 5)), # TODO\n"], UNBUILT[2:]]
+    result = convert_notebook(notebook(*cells), "lab.ipynb")
+    assert codes(result) == [["S2F101"]]
+    assert "(cell 2, which does not parse, runs before the model is built)" in (
+        result.sites[0].diagnostics[0].message
+    )
+
+
+def test_a_later_use_of_the_name_still_reads_the_model_before_the_cell():
+    # As it stands the cell binds nothing: `model.layers[0]` after it is the
+    # Sequential's first layer, which the converted model would shift.
+    text = notebook(MODEL, ["model = # TODO\n"], ["print(model.layers[0])\n"])
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert codes(result) == [["S2F106"]]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ["exec(code  # TODO\n"],
+        ["namespace = globals(  # TODO\n"],
+        ["setattr(module, name, # TODO\n"],
+        ["from helpers import *\n", "x = # TODO\n"],
+        ["%run setup.py\n", "x = # TODO\n"],
+    ],
+)
+def test_a_cell_that_may_bind_names_it_does_not_mention_keeps_the_notebook_an_error(
+    cell,
+):
+    with pytest.raises(ConversionError, match="S2F001") as caught:
+        convert_notebook(notebook(MODEL, cell), "lab.ipynb")
+    assert "(cell 1, line" in caught.value.reason
+
+
+def test_a_second_run_changes_nothing():
+    first = convert_notebook(notebook(MODEL, TODO), "lab.ipynb").text
+    again = convert_notebook(first, "lab.ipynb")
+    assert again.text == first and not again.cells_changed
+
+
+def test_verification_reads_the_notebook_as_conversion_does():
+    # The joined code verification runs must parse, with the cell's placeholder.
+    text = convert_notebook(notebook(TODO, MODEL), "lab.ipynb").text
+    code = notebook_sources(text).code
+    compile(code, "lab.ipynb", "exec")
+    assert (
+        "if get_ipython().run_cell(x_train): x_train = get_ipython().run_cell()" in code
+    )
+
+
+def test_a_notebook_whose_cells_all_parse_is_joined_as_before():
+    joined = notebook_sources(notebook(MODEL))
+    assert "run_cell" not in joined.code
+    assert json.loads(notebook(MODEL))  # the helper writes valid JSON

@@ -127,4 +127,14 @@ VERIFICATION_TABLE = [
         "the rewrite is proven for the input the converter read. Verify where the "
         "data is to compare the original's own first build.",
     ),
+    Code(
+        "S2F316",
+        "note",
+        "dataset-stand-in",
+        "{model}: verified on zeros in place of a Keras dataset, which verification "
+        "does not download{detail}",
+        "The arrays have the shapes and dtypes Keras documents for the dataset, the "
+        "ones the converter read the input from; their values are zeros, and the "
+        "outputs are compared on verification's own sample as for every site.",
+    ),
 ]

@@ -74,6 +74,31 @@ model = keras.Sequential([
     keras.layers.Lambda(lambda x: x * float(time.perf_counter_ns() % 997 + 1)),
 ])
 """
+# The MNIST quickstart: the model is built by its fit on the dataset.
+MNIST_TUTORIAL = """\
+import tensorflow as tf
+
+mnist = tf.keras.datasets.mnist
+(x_train, y_train), (x_test, y_test) = mnist.load_data()
+x_train, x_test = x_train / 255.0, x_test / 255.0
+model = tf.keras.models.Sequential([
+    tf.keras.layers.Flatten(),
+    tf.keras.layers.Dense(8, activation="relu"),
+    tf.keras.layers.Dense(10),
+])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(x_train, y_train, epochs=5)
+"""
+CIFAR_SHAPE = """\
+from tensorflow import keras
+
+(x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+model = keras.Sequential([
+    keras.layers.Conv2D(2, 3, input_shape=x_train.shape[1:]),
+    keras.layers.Flatten(),
+    keras.layers.Dense(int(y_train.max()) + 10),
+])
+"""
 CONV_GRU = ROOT / "fixtures" / "cases" / "input_open_length_conv_gru.py"
 MISSING_IMPORT = ROOT / "fixtures" / "notebooks" / "missing_unused_import.ipynb"
 RUNS = 10
@@ -104,6 +129,8 @@ def pool_reports():
         ("nan_original", NAN_ORIGINAL),
         ("clock_dependent", CLOCK_DEPENDENT),
         ("string_input", STRING_INPUT),
+        ("mnist_tutorial", MNIST_TUTORIAL),
+        ("cifar_shape", CIFAR_SHAPE),
     ):
         items.append((source, _converted(source), name))
         sites.append(seq2func.convert_source(source).sites)
@@ -359,6 +386,22 @@ def test_a_model_taking_strings_is_called_on_strings(pool_reports):
     (site,) = pool_reports["string_input"].sites
     assert site.status == "equivalent", site.reason
     assert site.sample_shape == "(2, 2)"
+
+
+def test_a_keras_dataset_loads_as_zeros_of_its_documented_shapes(pool_reports):
+    # Downloads are refused: the tutorial was unverifiable, built on nothing.
+    (site,) = pool_reports["mnist_tutorial"].sites
+    assert site.status == "equivalent", site.reason
+    (note,) = [d for d in site.diagnostics if d.code == "S2F316"]
+    assert "mnist.load_data(): x (60000, 28, 28) and (10000, 28, 28) uint8" in (
+        note.message
+    )
+
+
+def test_cifar_images_stand_in_channels_last_as_the_loader_gives_them(pool_reports):
+    (site,) = pool_reports["cifar_shape"].sites
+    assert site.status == "equivalent", site.reason
+    assert site.converted_layers[0].output_shape == "(None, 32, 32, 3)"
 
 
 def test_conv1d_gru_on_open_lengths_is_equivalent_ten_runs_in_a_row(pool_reports):

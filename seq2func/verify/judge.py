@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from .. import diagnostics
 from ..diagnostics import (
     DATA_STAND_IN,
+    DATASET_STAND_IN,
     FIRST_BUILD_NOT_RUN,
     IMPORT_SKIPPED,
     MISSING_MODULE,
@@ -84,6 +85,8 @@ def _notes(task: _Task, original: dict, keras: KerasFlavour, why: str) -> list:
             notes.append(note(IMPORT_SKIPPED, detail))
     if original.get("stand_in"):
         notes.append(note(DATA_STAND_IN, f" ({original['stand_in']})"))
+    for loaded in dict.fromkeys(original.get("datasets", [])):
+        notes.append(note(DATASET_STAND_IN, f" ({loaded})"))
     unseen = _first_build_unseen(task, original)
     if unseen:
         notes.append(note(FIRST_BUILD_NOT_RUN, unseen))

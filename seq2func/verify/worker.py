@@ -96,6 +96,7 @@ def _device(keras, requested: str) -> str:
 def run_job(keras, job, downloads: _Downloads) -> dict:
     started = time.perf_counter()
     notes: list[str] = []
+    datasets: list[str] = []  # Keras datasets loaded as zeros (`worker_datasets`)
     skipped: list[SkippedImport] = []
     workdir = job["workdir"]
     os.makedirs(workdir, exist_ok=True)
@@ -112,10 +113,12 @@ def run_job(keras, job, downloads: _Downloads) -> dict:
         "backend": keras.backend.backend(),
         "keras_version": keras.__version__,
         "notes": notes,
+        "datasets": datasets,
         "skipped_imports": [],
     }
     try:
         downloads.notes = notes
+        downloads.datasets = datasets
         downloads.sweep()
         model = _built_model(keras, job, namespace, skipped, imports, result)
         result["skipped_imports"] = [asdict(entry) for entry in skipped]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from .worker_datasets import dataset_stand_ins
+
 
 class DownloadRefused(RuntimeError):
     pass
@@ -36,6 +38,13 @@ class _Downloads:
             else f"{src}.utils.file_utils"
         )
         self._replace(files.get_file, self._refuse)
+        # Keras's own datasets load as zeros of their documented shapes.
+        self.datasets: list[str] = []
+        for loader, stand_in in dataset_stand_ins(keras, src, self._loaded):
+            self._replace(loader, stand_in)
+
+    def _loaded(self, description: str) -> None:
+        self.datasets.append(description)
 
     @staticmethod
     def _refuse(*args, **kwargs):

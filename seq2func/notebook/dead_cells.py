@@ -54,6 +54,7 @@ _BINDING_MAGIC = re.compile(
 )
 _IMPORT = re.compile(r"^\s*import\s+([^#;]+)")
 _FROM_IMPORT = re.compile(r"^\s*from\s+\S+\s+import\s+\(?([^#;)]+)")
+_IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s[^;]*$")  # up to a name in it
 _ASSIGNED_TARGET = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*=[^=]")
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
 _ASSIGNING = frozenset(
@@ -216,6 +217,11 @@ def read_dead_cell(
         if depth and after == "=":
             continue  # a keyword argument
         reads[token.string] = None
+        if _IMPORT_LINE.match(body[token.start[0] - 1][: token.start[1]]):
+            # Read only: the converter takes a name bound by unknown code for
+            # a module of that name (`keras`), and as it stands the cell
+            # imports nothing.
+            continue
         if _binds(token.string, before, after, depth, imported):
             binds[token.string] = None
     for word in _WORD.findall(rest):  # past what tokenize could read: every word

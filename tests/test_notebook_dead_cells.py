@@ -160,3 +160,32 @@ def test_a_notebook_whose_cells_all_parse_is_joined_as_before():
     joined = notebook_sources(notebook(MODEL))
     assert "run_cell" not in joined.code
     assert json.loads(notebook(MODEL))  # the helper writes valid JSON
+
+
+def test_an_import_in_the_cell_does_not_make_keras_another_module():
+    # As it stands the cell imports nothing: `keras` is the one cell 1
+    # imports, and the model is spelled with it, not from a new import.
+    imports = ["from tensorflow import keras\n", "x_train = # TODO\n"]
+    result = convert_notebook(notebook(imports, MODEL), "lab.ipynb")
+    assert sources(result.text) == [imports, CONVERTED]
+
+
+def test_keras_imported_only_in_the_cell_leaves_the_notebook_as_it_was():
+    # Cell 1 raises NameError either way; nothing is written into cell 0.
+    imports = ["from tensorflow import keras\n", "x_train = # TODO\n"]
+    text = notebook(imports, MODEL[1:])
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert "S2F199" not in [c for site in codes(result) for c in site]
+
+
+def test_a_cell_naming_an_alias_of_the_model_keeps_it():
+    # Fixed, `m.add(...)` adds a layer to the model cell 0 made.
+    cells = [MODEL, ["m = model\n"], ["m.add(keras.layers.Dense(3)  # TODO\n"]]
+    text = notebook(*cells)
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert codes(result) == [["S2F105"]]
+    assert "(cell 2 names m, which may hold it, and does not parse)" in (
+        result.sites[0].diagnostics[0].message
+    )

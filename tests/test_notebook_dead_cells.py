@@ -8,6 +8,7 @@ import pytest
 
 from seq2func.notebook import convert_notebook, notebook_sources
 from seq2func.results import ConversionError
+from seq2func.verify.worker_probe import _run_probe
 
 from test_notebook import CONVERTED, MODEL, notebook, sources
 
@@ -189,3 +190,14 @@ def test_a_cell_naming_an_alias_of_the_model_keeps_it():
     assert "(cell 2 names m, which may hold it, and does not parse)" in (
         result.sites[0].diagnostics[0].message
     )
+
+
+def test_verification_runs_none_of_the_cell():
+    # The placeholder is for the analysis; run, it would be a NameError
+    # (no get_ipython) that verification took for the original failing.
+    code = notebook_sources(
+        notebook(["units = 4\n"], ["units = # TODO\n"], ["width = units * 2\n"])
+    ).code
+    namespace: dict = {}
+    _run_probe(code, "lab.ipynb", namespace, [])
+    assert namespace["width"] == 8

@@ -201,3 +201,19 @@ def test_verification_runs_none_of_the_cell():
     namespace: dict = {}
     _run_probe(code, "lab.ipynb", namespace, [])
     assert namespace["width"] == 8
+
+
+def test_a_model_the_cells_ipython_lines_name_stays_a_sequential():
+    cell = ["%time model.add(keras.layers.Dense(3))\n", "x_train = # TODO\n"]
+    text = notebook(MODEL, cell)
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert codes(result) == [["S2F105"]]
+
+
+def test_an_ipython_assignment_in_the_cell_is_not_taken_for_get_ipython():
+    # `files = !ls` is masked as `files = get_ipython().getoutput()`: that
+    # `get_ipython` is the join's, not a name the cell could bind through.
+    cell = ["files = !ls\n", "x_train = # TODO\n"]
+    result = convert_notebook(notebook(MODEL, cell), "lab.ipynb")
+    assert sources(result.text) == [CONVERTED, cell]

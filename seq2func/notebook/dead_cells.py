@@ -54,6 +54,9 @@ _BINDING_MAGIC = re.compile(
 )
 _IMPORT = re.compile(r"^\s*import\s+([^#;]+)")
 _FROM_IMPORT = re.compile(r"^\s*from\s+\S+\s+import\s+\(?([^#;)]+)")
+_MASKED_VALUE = re.compile(
+    r"get_ipython\(\)\.(?:getoutput|run_line_magic)\(\)(?= # seq2func-mask-\d+$)"
+)
 _IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s[^;]*$")  # up to a name in it
 _ASSIGNED_TARGET = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*=[^=]")
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
@@ -187,15 +190,23 @@ def read_dead_cell(
     """
     if any(_BINDING_MAGIC.match(text) for text in magics):
         return None
-    text = "\n".join(body) + "\n"
+    # A masked line's stand-in value is the join's, not the cell's: what its
+    # IPython reads counts instead.
+    text = "\n".join(_MASKED_VALUE.sub("None", line) for line in body) + "\n"
+    in_magics = [
+        word
+        for magic in magics
+        for word in _WORD.findall(magic)
+        if not keyword.iskeyword(word)
+    ]
     tokens, rest = _tokens(text)
-    every = {t.string for t in tokens if t.type == tokenize.NAME}
+    every = {t.string for t in tokens if t.type == tokenize.NAME} | set(in_magics)
     every |= set(_WORD.findall(rest)) | {
         word for t in tokens if t.type == tokenize.STRING for word in _fstring(t)
     }
     if every & _UNSEEN_BINDINGS or _star_import(tokens):
         return None
-    reads: dict[str, None] = {}
+    reads: dict[str, None] = dict.fromkeys(in_magics)
     binds: dict[str, None] = {}
     sequentials = []
     depth = 0

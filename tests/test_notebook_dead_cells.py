@@ -217,3 +217,14 @@ def test_an_ipython_assignment_in_the_cell_is_not_taken_for_get_ipython():
     cell = ["files = !ls\n", "x_train = # TODO\n"]
     result = convert_notebook(notebook(MODEL, cell), "lab.ipynb")
     assert sources(result.text) == [CONVERTED, cell]
+
+
+def test_a_bracket_closed_in_the_next_cell_leaves_both_cells_dead():
+    # Joined, the two cells parse as one statement; IPython runs neither.
+    opened = ["model2 = keras.Sequential([\n"]
+    closed = ["    keras.layers.Dense(1, input_shape=(3,))])\n", "model2.summary()\n"]
+    text = notebook(MODEL[:1], opened, closed)
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert [site.status for site in result.sites] == ["skipped"]
+    assert codes(result) == [["S2F126"]]

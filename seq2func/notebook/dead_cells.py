@@ -103,11 +103,19 @@ class JoinedNotebook:
 
 
 def join_notebook(notebook: dict) -> JoinedNotebook:
-    """The code cells joined; when that does not parse, with the cells that do not as placeholders."""
+    """The code cells joined, each that does not parse as its placeholder."""
     joined = join_cells(notebook)
-    if parse_error(joined.code) is None:
-        return JoinedNotebook(joined)
     return without_dead_cells(notebook, joined) or JoinedNotebook(joined)
+
+
+def any_unparsed(joined: JoinedSource) -> bool:
+    """Whether a cell does not parse on its own: the join may parse all the
+    same (a bracket opened in one cell and closed in the next)."""
+    return any(
+        parse_error("\n".join(cell.body) + "\n") is not None
+        for cell in joined.cells
+        if cell.python
+    )
 
 
 def without_dead_cells(notebook: dict, joined: JoinedSource) -> JoinedNotebook | None:

@@ -228,3 +228,17 @@ def test_a_bracket_closed_in_the_next_cell_leaves_both_cells_dead():
     assert result.text == text
     assert [site.status for site in result.sites] == ["skipped"]
     assert codes(result) == [["S2F126"]]
+
+
+def test_a_cell_naming_the_caller_s_name_for_a_returned_model_keeps_it():
+    build = [
+        "from tensorflow import keras\n",
+        "def build():\n",
+        "    m = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])\n",
+        "    return m\n",
+        "model = build()\n",
+    ]
+    text = notebook(build, ["model.add(keras.layers.Dense(2)  # TODO\n"])
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert codes(result) == [["S2F105"]]

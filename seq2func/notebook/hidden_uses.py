@@ -133,7 +133,8 @@ def _python_words(text: str) -> list[str]:
 
 def _holders(code: str, name: str) -> set[str]:
     """`name` and the names the code binds to what it holds (`m = name`,
-    `a, b = name, x`, `for m in [name]`), however many times over."""
+    `a, b = name, x`, `for m in [name]`, `m = f()` where f returns it),
+    however many times over; scopes are not told apart (more is kept)."""
     flows: list[tuple[set[str], set[str]]] = []  # (bound, passed on)
     try:
         tree = ast.parse(code)
@@ -145,6 +146,10 @@ def _holders(code: str, name: str) -> set[str]:
             flows.append((_stored(targets), _passed(node.value)))
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
             flows.append((_stored([node.target]), _passed(node.iter)))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            returned = [n for n in ast.walk(node) if isinstance(n, ast.Return)]
+            for found in returned:  # `f()` stands for what f returns
+                flows.append(({f"{node.name}()"}, _passed(found.value)))
         elif isinstance(node, ast.withitem):
             flows.append((_stored([node.optional_vars]), _passed(node.context_expr)))
     holders = {name}
@@ -176,4 +181,6 @@ def _passed(value) -> set[str]:
         return _passed(value.body) | _passed(value.orelse)
     if isinstance(value, ast.NamedExpr):
         return _passed(value.value)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        return {f"{value.func.id}()"}
     return set()

@@ -242,3 +242,11 @@ def test_a_cell_naming_the_caller_s_name_for_a_returned_model_keeps_it():
     result = convert_notebook(text, "lab.ipynb")
     assert result.text == text
     assert codes(result) == [["S2F105"]]
+
+
+def test_a_run_cell_call_the_notebook_writes_is_not_called_a_cell_that_does_not_parse():
+    cell = ["if get_ipython().run_cell(flag): x = np.ones((8, 5))\n"]
+    result = convert_notebook(notebook(DATA, cell, UNBUILT), "lab.ipynb")
+    assert "`x` is assigned on cell 1, line 1 in a block" in (
+        result.sites[0].diagnostics[0].message
+    )

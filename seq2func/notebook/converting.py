@@ -33,6 +33,7 @@ from ..trace.lookup import TraceIndex
 from .cells import CodeCell, JoinedSource, join_cells, rebuild_cell, split_joined
 from .dead_cells import DeadCell, any_unparsed, join_notebook, without_dead_cells
 from .hidden_uses import hidden_uses
+from .ipython_syntax import PLACEHOLDER_LINE
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _relocate_diagnostic(diagnostic: Diagnostic, joined: JoinedSource) -> Diagno
         cell, line = joined.locate(number)
         lines[:] = lines or joined.code.split("\n")
         text = lines[number - 1] if 0 < number <= len(lines) else ""
-        if "get_ipython().run_cell(" in text:
+        if "get_ipython().run_cell(" in text and PLACEHOLDER_LINE.match(text):
             return f"{found.group(1)}cell {cell}, which does not parse,"
         return f"{found.group(1)}cell {cell}, line {line}"
 

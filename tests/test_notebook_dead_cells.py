@@ -8,6 +8,7 @@ import pytest
 
 from seq2func.notebook import convert_notebook, notebook_sources
 from seq2func.results import ConversionError
+from seq2func.verify.worker_probe import _run_probe
 
 from test_notebook import CONVERTED, MODEL, notebook, sources
 
@@ -160,3 +161,92 @@ def test_a_notebook_whose_cells_all_parse_is_joined_as_before():
     joined = notebook_sources(notebook(MODEL))
     assert "run_cell" not in joined.code
     assert json.loads(notebook(MODEL))  # the helper writes valid JSON
+
+
+def test_an_import_in_the_cell_does_not_make_keras_another_module():
+    # As it stands the cell imports nothing: `keras` is the one cell 1
+    # imports, and the model is spelled with it, not from a new import.
+    imports = ["from tensorflow import keras\n", "x_train = # TODO\n"]
+    result = convert_notebook(notebook(imports, MODEL), "lab.ipynb")
+    assert sources(result.text) == [imports, CONVERTED]
+
+
+def test_keras_imported_only_in_the_cell_leaves_the_notebook_as_it_was():
+    # Cell 1 raises NameError either way; nothing is written into cell 0.
+    imports = ["from tensorflow import keras\n", "x_train = # TODO\n"]
+    text = notebook(imports, MODEL[1:])
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert "S2F199" not in [c for site in codes(result) for c in site]
+
+
+def test_a_cell_naming_an_alias_of_the_model_keeps_it():
+    # Fixed, `m.add(...)` adds a layer to the model cell 0 made.
+    cells = [MODEL, ["m = model\n"], ["m.add(keras.layers.Dense(3)  # TODO\n"]]
+    text = notebook(*cells)
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert codes(result) == [["S2F105"]]
+    assert "(cell 2 names m, which may hold it, and does not parse)" in (
+        result.sites[0].diagnostics[0].message
+    )
+
+
+def test_verification_runs_none_of_the_cell():
+    # The placeholder is for the analysis; run, it would be a NameError
+    # (no get_ipython) that verification took for the original failing.
+    code = notebook_sources(
+        notebook(["units = 4\n"], ["units = # TODO\n"], ["width = units * 2\n"])
+    ).code
+    namespace: dict = {}
+    _run_probe(code, "lab.ipynb", namespace, [])
+    assert namespace["width"] == 8
+
+
+def test_a_model_the_cells_ipython_lines_name_stays_a_sequential():
+    cell = ["%time model.add(keras.layers.Dense(3))\n", "x_train = # TODO\n"]
+    text = notebook(MODEL, cell)
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert codes(result) == [["S2F105"]]
+
+
+def test_an_ipython_assignment_in_the_cell_is_not_taken_for_get_ipython():
+    # `files = !ls` is masked as `files = get_ipython().getoutput()`: that
+    # `get_ipython` is the join's, not a name the cell could bind through.
+    cell = ["files = !ls\n", "x_train = # TODO\n"]
+    result = convert_notebook(notebook(MODEL, cell), "lab.ipynb")
+    assert sources(result.text) == [CONVERTED, cell]
+
+
+def test_a_bracket_closed_in_the_next_cell_leaves_both_cells_dead():
+    # Joined, the two cells parse as one statement; IPython runs neither.
+    opened = ["model2 = keras.Sequential([\n"]
+    closed = ["    keras.layers.Dense(1, input_shape=(3,))])\n", "model2.summary()\n"]
+    text = notebook(MODEL[:1], opened, closed)
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert [site.status for site in result.sites] == ["skipped"]
+    assert codes(result) == [["S2F126"]]
+
+
+def test_a_cell_naming_the_caller_s_name_for_a_returned_model_keeps_it():
+    build = [
+        "from tensorflow import keras\n",
+        "def build():\n",
+        "    m = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])\n",
+        "    return m\n",
+        "model = build()\n",
+    ]
+    text = notebook(build, ["model.add(keras.layers.Dense(2)  # TODO\n"])
+    result = convert_notebook(text, "lab.ipynb")
+    assert result.text == text
+    assert codes(result) == [["S2F105"]]
+
+
+def test_a_run_cell_call_the_notebook_writes_is_not_called_a_cell_that_does_not_parse():
+    cell = ["if get_ipython().run_cell(flag): x = np.ones((8, 5))\n"]
+    result = convert_notebook(notebook(DATA, cell, UNBUILT), "lab.ipynb")
+    assert "`x` is assigned on cell 1, line 1 in a block" in (
+        result.sites[0].diagnostics[0].message
+    )

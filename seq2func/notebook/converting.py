@@ -31,8 +31,9 @@ from ..results import (
 from ..trace.lookup import TraceIndex
 
 from .cells import CodeCell, JoinedSource, join_cells, rebuild_cell, split_joined
-from .dead_cells import DeadCell, join_notebook, without_dead_cells
+from .dead_cells import DeadCell, any_unparsed, join_notebook, without_dead_cells
 from .hidden_uses import hidden_uses
+from .ipython_syntax import PLACEHOLDER_LINE
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _relocate_diagnostic(diagnostic: Diagnostic, joined: JoinedSource) -> Diagno
         cell, line = joined.locate(number)
         lines[:] = lines or joined.code.split("\n")
         text = lines[number - 1] if 0 < number <= len(lines) else ""
-        if "get_ipython().run_cell(" in text:
+        if "get_ipython().run_cell(" in text and PLACEHOLDER_LINE.match(text):
             return f"{found.group(1)}cell {cell}, which does not parse,"
         return f"{found.group(1)}cell {cell}, line {line}"
 
@@ -148,22 +149,20 @@ def convert_notebook(
         traces=traces,
     )
     dead: tuple[DeadCell, ...] = ()
+    if any_unparsed(joined):
+        # IPython runs none of such a cell, even where the joined code parses:
+        # the other cells are converted, unless one may bind names unseen.
+        rejoined = without_dead_cells(notebook, joined)
+        if rejoined is None:
+            unparsed = ConversionError(SYNTAX_ERROR, "cannot parse", path)
+            raise _syntax_error(joined, path, unparsed)
+        joined, dead = rejoined.joined, rejoined.dead
     try:
-        result = convert(joined)
+        result = convert(joined, dead)
     except ConversionError as error:
         if error.code != SYNTAX_ERROR:
             raise
-        # Cells IPython would run none of are left out, and the rest converted.
-        rejoined = without_dead_cells(notebook, joined)
-        if rejoined is None:
-            raise _syntax_error(joined, path, error) from None
-        joined, dead = rejoined.joined, rejoined.dead
-        try:
-            result = convert(joined, dead)
-        except ConversionError as again:
-            if again.code != SYNTAX_ERROR:
-                raise
-            raise _syntax_error(joined, path, again) from None
+        raise _syntax_error(joined, path, error) from None
     sites = tuple(_relocate(site, joined) for site in result.sites)
     if dead:
         sites = _noted(sites, dead, path) + _dead_sites(dead, path)

@@ -54,6 +54,10 @@ _BINDING_MAGIC = re.compile(
 )
 _IMPORT = re.compile(r"^\s*import\s+([^#;]+)")
 _FROM_IMPORT = re.compile(r"^\s*from\s+\S+\s+import\s+\(?([^#;)]+)")
+_MASKED_VALUE = re.compile(
+    r"get_ipython\(\)\.(?:getoutput|run_line_magic)\(\)(?= # seq2func-mask-\d+$)"
+)
+_IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s[^;]*$")  # up to a name in it
 _ASSIGNED_TARGET = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*=[^=]")
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
 _ASSIGNING = frozenset(
@@ -99,11 +103,19 @@ class JoinedNotebook:
 
 
 def join_notebook(notebook: dict) -> JoinedNotebook:
-    """The code cells joined; when that does not parse, with the cells that do not as placeholders."""
+    """The code cells joined, each that does not parse as its placeholder."""
     joined = join_cells(notebook)
-    if parse_error(joined.code) is None:
-        return JoinedNotebook(joined)
     return without_dead_cells(notebook, joined) or JoinedNotebook(joined)
+
+
+def any_unparsed(joined: JoinedSource) -> bool:
+    """Whether a cell does not parse on its own: the join may parse all the
+    same (a bracket opened in one cell and closed in the next)."""
+    return any(
+        parse_error("\n".join(cell.body) + "\n") is not None
+        for cell in joined.cells
+        if cell.python
+    )
 
 
 def without_dead_cells(notebook: dict, joined: JoinedSource) -> JoinedNotebook | None:
@@ -186,15 +198,23 @@ def read_dead_cell(
     """
     if any(_BINDING_MAGIC.match(text) for text in magics):
         return None
-    text = "\n".join(body) + "\n"
+    # A masked line's stand-in value is the join's, not the cell's: what its
+    # IPython reads counts instead.
+    text = "\n".join(_MASKED_VALUE.sub("None", line) for line in body) + "\n"
+    in_magics = [
+        word
+        for magic in magics
+        for word in _WORD.findall(magic)
+        if not keyword.iskeyword(word)
+    ]
     tokens, rest = _tokens(text)
-    every = {t.string for t in tokens if t.type == tokenize.NAME}
+    every = {t.string for t in tokens if t.type == tokenize.NAME} | set(in_magics)
     every |= set(_WORD.findall(rest)) | {
         word for t in tokens if t.type == tokenize.STRING for word in _fstring(t)
     }
     if every & _UNSEEN_BINDINGS or _star_import(tokens):
         return None
-    reads: dict[str, None] = {}
+    reads: dict[str, None] = dict.fromkeys(in_magics)
     binds: dict[str, None] = {}
     sequentials = []
     depth = 0
@@ -216,6 +236,11 @@ def read_dead_cell(
         if depth and after == "=":
             continue  # a keyword argument
         reads[token.string] = None
+        if _IMPORT_LINE.match(body[token.start[0] - 1][: token.start[1]]):
+            # Read only: the converter takes a name bound by unknown code for
+            # a module of that name (`keras`), and as it stands the cell
+            # imports nothing.
+            continue
         if _binds(token.string, before, after, depth, imported):
             binds[token.string] = None
     for word in _WORD.findall(rest):  # past what tokenize could read: every word

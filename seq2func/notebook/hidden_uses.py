@@ -13,6 +13,7 @@ Pinned by tests/test_notebook.py (`test_a_magic_*`).
 
 from __future__ import annotations
 
+import ast
 import re
 
 from .. import diagnostics
@@ -91,12 +92,15 @@ def hidden_uses(
             ),
             None,
         )
-        naming = next((cell for cell in dead if name in cell.reads), None)
+        holders = _holders(joined.code, name) if dead and name else set()
+        naming = next((cell for cell in dead if holders & set(cell.reads)), None)
         if use is not None:
             detail = f" (IPython syntax the converter cannot read: `{use}`)"
             kept[site.line] = _diagnostic(ESCAPES, site, detail, path)
         elif naming is not None:
-            detail = f" (cell {naming.index} names it, and does not parse)"
+            alias = next((n for n in naming.reads if n in holders and n != name), None)
+            what = "it" if name in naming.reads else f"{alias}, which may hold it"
+            detail = f" (cell {naming.index} names {what}, and does not parse)"
             kept[site.line] = _diagnostic(ESCAPES, site, detail, path)
         elif binding is not None and any(
             d.code == INPUT_FROM_FIRST_BUILD for d in site.diagnostics
@@ -125,3 +129,58 @@ def _python_words(text: str) -> list[str]:
         for found in _EXPANDED.finditer(text)
         for word in _WORD.findall(found.group(1) or found.group(2))
     ]
+
+
+def _holders(code: str, name: str) -> set[str]:
+    """`name` and the names the code binds to what it holds (`m = name`,
+    `a, b = name, x`, `for m in [name]`, `m = f()` where f returns it),
+    however many times over; scopes are not told apart (more is kept)."""
+    flows: list[tuple[set[str], set[str]]] = []  # (bound, passed on)
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):  # syntax newer than this Python
+        return {name}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            flows.append((_stored(targets), _passed(node.value)))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            flows.append((_stored([node.target]), _passed(node.iter)))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            returned = [n for n in ast.walk(node) if isinstance(n, ast.Return)]
+            for found in returned:  # `f()` stands for what f returns
+                flows.append(({f"{node.name}()"}, _passed(found.value)))
+        elif isinstance(node, ast.withitem):
+            flows.append((_stored([node.optional_vars]), _passed(node.context_expr)))
+    holders = {name}
+    while True:
+        more = {n for bound, passed in flows if passed & holders for n in bound}
+        if more <= holders:
+            return holders
+        holders |= more
+
+
+def _stored(targets) -> set[str]:
+    return {
+        node.id
+        for target in targets
+        if target is not None
+        for node in ast.walk(target)
+        if isinstance(node, ast.Name)
+    }
+
+
+def _passed(value) -> set[str]:
+    """The names whose object itself `value` may be (not what it computes)."""
+    if isinstance(value, ast.Name):
+        return {value.id}
+    if isinstance(value, (ast.Tuple, ast.List, ast.Set, ast.Starred)):
+        items = value.elts if not isinstance(value, ast.Starred) else [value.value]
+        return {n for item in items for n in _passed(item)}
+    if isinstance(value, ast.IfExp):
+        return _passed(value.body) | _passed(value.orelse)
+    if isinstance(value, ast.NamedExpr):
+        return _passed(value.value)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        return {f"{value.func.id}()"}
+    return set()

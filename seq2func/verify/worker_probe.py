@@ -153,6 +153,8 @@ def _run_probe(
             if _stopped_at_site(unit, namespace, site):
                 return
             continue
+        if _unparsed_cell(node):
+            continue  # a notebook cell that does not parse: IPython runs none of it
         if not importing:
             exec(unit, namespace)
             continue
@@ -170,6 +172,33 @@ def _run_probe(
                     f"{type(error).__name__}: {_first_line(error)}",
                 )
             )
+
+
+def _run_cell(node: ast.AST | None) -> bool:
+    """`get_ipython().run_cell(names...)`, as a notebook's join writes it."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "run_cell"
+        and ast.unparse(node.func.value) == "get_ipython()"
+        and all(isinstance(arg, ast.Name) for arg in node.args)
+        and not node.keywords
+    )
+
+
+def _unparsed_cell(node: ast.stmt) -> bool:
+    """The statement that stands for a notebook cell that does not parse
+    (`notebook.dead_cells`): as it stands the cell runs nothing."""
+    if isinstance(node, ast.Expr):
+        return _run_cell(node.value)
+    return (
+        isinstance(node, ast.If)
+        and _run_cell(node.test)
+        and not node.orelse
+        and len(node.body) == 1
+        and isinstance(node.body[0], ast.Assign)
+        and _run_cell(node.body[0].value)
+    )
 
 
 def _stopped_at_site(unit, namespace: dict, site: tuple[int, int]) -> bool:

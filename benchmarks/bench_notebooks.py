@@ -110,7 +110,7 @@ def best_of(text: str, path: str, repeat: int, clock=time.perf_counter) -> float
 @contextlib.contextmanager
 def whole_source() -> Iterator[None]:
     """Conversion without narrowing: every joined source is analysed whole."""
-    with mock.patch.object(convert, "narrow", lambda source: None):
+    with mock.patch.object(convert, "narrow", lambda source, tree=None: None):
         yield
 
 

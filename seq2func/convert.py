@@ -48,6 +48,7 @@ def convert_source(
     line_length: int | None = None,
     keep_lines: frozenset[int] | set[int] = frozenset(),
     traces: TraceIndex | SiteTraces | None = None,
+    parsed: ast.Module | None = None,
 ) -> ConversionResult:
     """Rewrite every Sequential model in `source` that can be rewritten safely.
 
@@ -56,10 +57,14 @@ def convert_source(
     `keep_lines` are left as they are (verification could not prove them).
     With `traces` (a store opened with `TraceIndex.open`), a model whose
     code gives no input takes the one runs of the program recorded.
+    `parsed` is `ast.parse(source)` where the caller has it already (a
+    notebook's joined cells), so that it is not parsed again.
     Raises `ConversionError` (S2F001) when the source does not parse.
     """
     site_traces = _site_traces(traces, source, path)
-    return _convert_file(source, path, line_length, keep_lines, traces=site_traces)
+    return _convert_file(
+        source, path, line_length, keep_lines, traces=site_traces, parsed=parsed
+    )
 
 
 @collector_paused
@@ -99,11 +104,12 @@ def _convert_file(
     *,
     plan_only: bool = False,
     traces: SiteTraces | None = None,
+    parsed: ast.Module | None = None,
 ) -> ConversionResult:
     """The narrowed file when narrowing applies, else the whole file."""
     if _MARKER not in source:
         return ConversionResult(source=source, code=source, sites=(), path=path)
-    narrowed = narrow(source)
+    narrowed = narrow(source, parsed)
     if narrowed is not None and not narrowed.mentions_sequential:
         # The word is only in strings or comments: nothing can be a site.
         return ConversionResult(source=source, code=source, sites=(), path=path)

@@ -481,7 +481,7 @@ def converted_both_ways(text: str):
     from seq2func import convert
 
     narrowed = convert_notebook(text, "n.ipynb")
-    with mock.patch.object(convert, "narrow", lambda source: None):
+    with mock.patch.object(convert, "narrow", lambda source, tree=None: None):
         whole = convert_notebook(text, "n.ipynb")
     return narrowed, whole
 

@@ -220,12 +220,14 @@ class Narrowed:
         return index - 1 in self.elided and index in self.elided
 
 
-def narrow(source: str) -> Narrowed | None:
-    """The file with its irrelevant statements blanked, or None to convert it whole."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None  # the whole-file path reports the error the way LibCST sees it
+def narrow(source: str, tree: ast.Module | None = None) -> Narrowed | None:
+    """The file with its irrelevant statements blanked, or None to convert it
+    whole; `tree` is `ast.parse(source)` when the caller parsed it already."""
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None  # the whole-file path reports the error as LibCST sees it
     lines = _LINE.findall(source)
     groups = line_groups(tree.body)
     if len(groups) < 3 and not any(isinstance(g[0], ast.ClassDef) for g in groups):

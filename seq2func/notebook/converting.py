@@ -3,6 +3,7 @@ located by cell, and the changed cells written back into the JSON as it was."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import functools
@@ -31,7 +32,7 @@ from ..results import (
 from ..trace.lookup import TraceIndex
 
 from .cells import CodeCell, JoinedSource, join_cells, rebuild_cell, split_joined
-from .dead_cells import DeadCell, any_unparsed, join_notebook, without_dead_cells
+from .dead_cells import DeadCell, join_notebook, parsed_by_cell, without_dead_cells
 from .hidden_uses import hidden_uses
 from .ipython_syntax import PLACEHOLDER_LINE
 
@@ -149,16 +150,18 @@ def convert_notebook(
         traces=traces,
     )
     dead: tuple[DeadCell, ...] = ()
-    if any_unparsed(joined):
-        # IPython runs none of such a cell, even where the joined code parses:
-        # the other cells are converted, unless one may bind names unseen.
+    parsed = parsed_by_cell(joined)
+    if parsed is None:
+        # IPython runs none of a cell that does not parse, even where the
+        # joined code parses: the other cells are converted, unless one may
+        # bind names unseen.
         rejoined = without_dead_cells(notebook, joined)
         if rejoined is None:
             unparsed = ConversionError(SYNTAX_ERROR, "cannot parse", path)
             raise _syntax_error(joined, path, unparsed)
         joined, dead = rejoined.joined, rejoined.dead
     try:
-        result = convert(joined, dead)
+        result = convert(joined, dead, parsed=parsed)
     except ConversionError as error:
         if error.code != SYNTAX_ERROR:
             raise
@@ -189,8 +192,10 @@ def _convert_joined(
     line_length: int | None,
     keep_lines,
     traces: TraceIndex | None,
+    parsed: ast.Module | None = None,
 ) -> ConversionResult:
-    """`convert_source` on the joined cells, sites IPython syntax may use kept."""
+    """`convert_source` on the joined cells, sites IPython syntax may use kept;
+    `parsed` is the joined code's `ast` tree when it was parsed already."""
     site_traces = None
     if traces is not None:
         site_traces = SiteTraces(traces, path, _cell_locator(notebook, joined))
@@ -200,6 +205,7 @@ def _convert_joined(
         line_length=line_length,
         keep_lines=keep_lines,
         traces=site_traces,
+        parsed=parsed,
     )
     hidden = hidden_uses(result.sites, joined, path, dead)
     if not hidden:
@@ -210,6 +216,7 @@ def _convert_joined(
         line_length=line_length,
         keep_lines=frozenset(keep_lines) | set(hidden),
         traces=site_traces,
+        parsed=parsed,
     )
     return dataclasses.replace(result, sites=_kept(result.sites, hidden))
 

@@ -1,10 +1,10 @@
 """Cells that do not parse: IPython runs none of them, and the others are converted.
 
 Measured on IPython 9.18: a cell whose code is a SyntaxError (a lab's
-`model = # TODO`, a block left empty, a bracket never closed) raises before
-any of it runs, and the cells after it run as usual. The notebook as it
-stands is its other cells, so those are converted, and the dead cell is
-written back as it was.
+`model = ` left for the student to finish, a block left empty, a bracket
+never closed) raises before any of it runs, and the cells after it run as
+usual. The notebook as it stands is its other cells, so those are
+converted, and the dead cell is written back as it was.
 
 What such a cell will do once it parses is unknown, and Python may reject
 what IPython would accept (syntax the masks do not know, a newer Python).
@@ -22,6 +22,7 @@ A `Sequential(` written in a dead cell is reported as a skipped site
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import io
 import keyword
@@ -105,17 +106,32 @@ class JoinedNotebook:
 def join_notebook(notebook: dict) -> JoinedNotebook:
     """The code cells joined, each that does not parse as its placeholder."""
     joined = join_cells(notebook)
+    if parsed_by_cell(joined) is not None:
+        return JoinedNotebook(joined)
     return without_dead_cells(notebook, joined) or JoinedNotebook(joined)
 
 
-def any_unparsed(joined: JoinedSource) -> bool:
-    """Whether a cell does not parse on its own: the join may parse all the
-    same (a bracket opened in one cell and closed in the next)."""
-    return any(
-        parse_error("\n".join(cell.body) + "\n") is not None
-        for cell in joined.cells
-        if cell.python
-    )
+def parsed_by_cell(joined: JoinedSource) -> ast.Module | None:
+    """The joined code's tree when every cell parses on its own, else None.
+
+    One parse of the join answers for every cell: where the join parses, a
+    cell fails on its own only when a statement runs across a cell's
+    boundary (a bracket opened in one cell and closed in the next, a block
+    whose body is the next cell), and the boundary is a comment line inside
+    that statement. The tree is handed on, so nothing is parsed twice.
+    """
+    try:
+        tree = ast.parse(joined.code)
+    except (SyntaxError, ValueError):
+        return None
+    boundaries = [start - 1 for _, start in joined.cell_starts]
+    for node in tree.body:
+        decorators = getattr(node, "decorator_list", [])
+        first = min([node.lineno] + [d.lineno for d in decorators])
+        after = bisect.bisect_right(boundaries, first)
+        if after < len(boundaries) and boundaries[after] <= (node.end_lineno or 0):
+            return None
+    return tree
 
 
 def without_dead_cells(notebook: dict, joined: JoinedSource) -> JoinedNotebook | None:

@@ -7,14 +7,17 @@ assignments the read may see, for rules that must consider them all.
 LibCST's scope analysis gives every assignment of the name that comes before
 the read in its scope (and every one of an enclosing scope), whether a later
 one overwrote it or not. Here a plain assignment in a block that holds the
-read (so it runs, on every path, before the read) hides the ones before it,
-and one later in a loop around the read is counted too: the next turn of the
-loop reads it. A read in a function reads the enclosing scope's name
+read (so it runs, on every path, before the read), or in a `with` body
+there, hides the ones before it, and one later in a loop around the read is
+counted too: the next turn of the loop reads it. (A context manager that
+swallows an exception raised before the assignment would let the earlier
+model through: `with pytest.raises(...)` and its kin are not read so.) A read in a function reads the enclosing scope's name
 whenever the function runs, so every binding there counts.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -69,10 +72,38 @@ def _not_hidden(
         if _plain_assignment(index, node) is None:
             continue
         statement = index.parent(index.enclosing_small(node))
-        block = index.parent(statement)
+        block = lifted_block(index, index.parent(statement))
         if isinstance(block, _BLOCKS) and id(block) in read_ancestors:
             break  # it runs before the read on every path, hiding those before it
     return kept
+
+
+# Context managers that exist to swallow an exception (`pytest.raises`,
+# `self.assertRaises`, `contextlib.suppress`): a statement of their body may
+# never run, and execution goes on after the `with` all the same.
+_SWALLOWING = re.compile(r"raises|suppress|catch|ignore|expect", re.IGNORECASE)
+
+
+def lifted_block(index: TreeIndex, block: cst.CSTNode | None) -> cst.CSTNode | None:
+    """The block a statement of `block` runs in for sure: a `with` body runs
+    whenever the `with` does, unless its manager may swallow an exception."""
+    while isinstance(block, cst.IndentedBlock) and isinstance(
+        index.parent(block), cst.With
+    ):
+        statement = index.parent(block)
+        if any(_swallows(item.item) for item in statement.items):
+            break
+        block = index.parent(statement)
+    return block
+
+
+def _swallows(manager: cst.BaseExpression) -> bool:
+    function = manager.func if isinstance(manager, cst.Call) else manager
+    while isinstance(function, cst.Attribute):
+        if _SWALLOWING.search(function.attr.value):
+            return True
+        function = function.value
+    return isinstance(function, cst.Name) and bool(_SWALLOWING.search(function.value))
 
 
 def _later_in_loop(index: TreeIndex, read: cst.Name, scope) -> list[cst.CSTNode]:

@@ -34,6 +34,7 @@ from libcst.metadata import ExpressionContext
 
 from .hidden_bindings import changes_in_place, dynamic_binding, walrus_in_comprehension
 from .index import TreeIndex
+from .may_reach import lifted_block
 from .nodes import lazy_value
 
 Position = tuple[int, int]
@@ -134,7 +135,7 @@ def reaching_class(index: TreeIndex, name: cst.Name) -> cst.ClassDef:
     if not before:
         raise Unknown(f"`{name.value}` is not defined before line {start[0]}")
     last = max(before, key=lambda c: _start(index, c))  # type: ignore[arg-type]
-    if _lifted(index, index.parent(last)) not in _blocks(index, use):  # type: ignore[arg-type]
+    if lifted_block(index, index.parent(last)) not in _blocks(index, use):  # type: ignore[arg-type]
         raise Unknown(f"`{name.value}` is defined in a block that may not run")
     return last  # type: ignore[return-value]
 
@@ -249,7 +250,7 @@ def _reaching(
     except UnpackedFrom as unpacked:
         value = unpacked  # raised once the checks below pass
     statement = index.parent(_assignment(index, last))
-    block = _lifted(index, index.parent(statement))
+    block = lifted_block(index, index.parent(statement))
     if block not in blocks:
         raise Unknown(
             f"`{label}` is assigned on line {index.line(last)} in a block that may not run"
@@ -391,15 +392,6 @@ def _blocks(index: TreeIndex, node: cst.CSTNode) -> set[cst.CSTNode]:
         for a in index.ancestors(node)
         if isinstance(a, (cst.IndentedBlock, cst.Module))
     }
-
-
-def _lifted(index: TreeIndex, block: cst.CSTNode | None) -> cst.CSTNode | None:
-    """A `with` body runs whenever the `with` does: count it as the block around it."""
-    while isinstance(block, cst.IndentedBlock) and isinstance(
-        index.parent(block), cst.With
-    ):
-        block = index.parent(index.parent(block))
-    return block
 
 
 def _start(index: TreeIndex, node: cst.CSTNode) -> Position:

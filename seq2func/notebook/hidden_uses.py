@@ -80,6 +80,7 @@ def hidden_uses(
         None,
     )
     kept: dict[int, Diagnostic] = {}
+    flows = _flows(joined.code) if dead else None
     for site in sites:
         if site.status != "converted":
             continue
@@ -92,7 +93,7 @@ def hidden_uses(
             ),
             None,
         )
-        holders = _holders(joined.code, name) if dead and name else set()
+        holders = _holders(flows, name) if dead and name else set()
         naming = next((cell for cell in dead if holders & set(cell.reads)), None)
         if use is not None:
             detail = f" (IPython syntax the converter cannot read: `{use}`)"
@@ -131,15 +132,30 @@ def _python_words(text: str) -> list[str]:
     ]
 
 
-def _holders(code: str, name: str) -> set[str]:
+_Flows = list[tuple[set[str], set[str]]]  # (names bound, names passed on to them)
+
+
+def _holders(flows: _Flows | None, name: str) -> set[str]:
     """`name` and the names the code binds to what it holds (`m = name`,
     `a, b = name, x`, `for m in [name]`, `m = f()` where f returns it),
     however many times over; scopes are not told apart (more is kept)."""
-    flows: list[tuple[set[str], set[str]]] = []  # (bound, passed on)
+    if flows is None:  # syntax newer than this Python
+        return {name}
+    holders = {name}
+    while True:
+        more = {n for bound, passed in flows if passed & holders for n in bound}
+        if more <= holders:
+            return holders
+        holders |= more
+
+
+def _flows(code: str) -> _Flows | None:
+    """Where the code hands an object from one name to another, read once per notebook."""
+    flows: _Flows = []
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError):  # syntax newer than this Python
-        return {name}
+    except (SyntaxError, ValueError):
+        return None
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -152,12 +168,7 @@ def _holders(code: str, name: str) -> set[str]:
                 flows.append(({f"{node.name}()"}, _passed(found.value)))
         elif isinstance(node, ast.withitem):
             flows.append((_stored([node.optional_vars]), _passed(node.context_expr)))
-    holders = {name}
-    while True:
-        more = {n for bound, passed in flows if passed & holders for n in bound}
-        if more <= holders:
-            return holders
-        holders |= more
+    return flows
 
 
 def _stored(targets) -> set[str]:

@@ -131,6 +131,7 @@ def test_a_later_use_of_the_name_still_reads_the_model_before_the_cell():
         ["setattr(module, name, # TODO\n"],
         ["from helpers import *\n", "x = # TODO\n"],
         ["%run setup.py\n", "x = # TODO\n"],
+        ["data = %store -r data\n", "x = # TODO\n"],
     ],
 )
 def test_a_cell_that_may_bind_names_it_does_not_mention_keeps_the_notebook_an_error(

@@ -31,6 +31,7 @@ import tokenize
 from dataclasses import dataclass
 
 from .cells import CodeCell, JoinedSource, join_cells
+from .ipython_syntax import BINDING_MAGICS, command
 
 _WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 _BUILTINS = frozenset(dir(builtins))
@@ -49,9 +50,6 @@ _UNSEEN_BINDINGS = frozenset(
         "__builtins__",
         "get_ipython",
     }
-)
-_BINDING_MAGIC = re.compile(
-    r"^\s*%+\s*(run|store|reset|xdel|load|macro|recall|rerun|edit)\b"
 )
 _IMPORT = re.compile(r"^\s*import\s+([^#;]+)")
 _FROM_IMPORT = re.compile(r"^\s*from\s+\S+\s+import\s+\(?([^#;)]+)")
@@ -212,7 +210,7 @@ def read_dead_cell(
     masked lines as IPython reads them; `prefix` the indentation IPython
     took off, put back in positions.
     """
-    if any(_BINDING_MAGIC.match(text) for text in magics):
+    if any(BINDING_MAGICS.match(command(text)) for text in magics):
         return None
     # A masked line's stand-in value is the join's, not the cell's: what its
     # IPython reads counts instead.

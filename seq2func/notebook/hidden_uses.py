@@ -21,14 +21,9 @@ from ..diagnostics import ESCAPES, INPUT_FROM_FIRST_BUILD, NO_INPUT
 from ..results import Diagnostic, Site
 from .cells import JoinedSource
 from .dead_cells import DeadCell
-from .ipython_syntax import PLACEHOLDER_LINE, command
+from .ipython_syntax import BINDING_MAGICS, PLACEHOLDER_LINE, command
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
-# Line magics that bind names the line does not show (IPython 8).
-# `%rerun` and `%edit` run code from the history or a file.
-_BINDING_MAGICS = re.compile(
-    r"^%+\s*(run|store|reset|xdel|load|macro|recall|rerun|edit)\b"
-)
 # A cell whose Python runs in a function of its own (`cells`): it may still
 # change the data in place, or bind it by `global`.
 _TIMED_CELL = re.compile(r"^%%\s*timeit\b")
@@ -75,7 +70,7 @@ def hidden_uses(
         (
             text
             for _, text in masked
-            if _BINDING_MAGICS.match(text) or _TIMED_CELL.match(text)
+            if BINDING_MAGICS.match(text) or _TIMED_CELL.match(text)
         ),
         None,
     )

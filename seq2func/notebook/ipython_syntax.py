@@ -67,6 +67,12 @@ AUTOMAGICS = frozenset(
         "whos",
     }
 )
+# Line magics that bind names the line does not show (IPython 8), matched on
+# a masked line's `command`. `%rerun` and `%edit` run code from the history
+# or a file.
+BINDING_MAGICS = re.compile(
+    r"^%+\s*(run|store|reset|xdel|load|macro|recall|rerun|edit)\b"
+)
 _PLACEHOLDER_VALUES = {
     "!": "get_ipython().getoutput()",
     "%": "get_ipython().run_line_magic()",
